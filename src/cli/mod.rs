@@ -1,0 +1,546 @@
+//! The `attestera` command line: parses arguments, calls the service, and
+//! prints Swedish text for people or JSON (`--json`) for machines.
+//!
+//! Exit codes: 0 done/verified; 1 refused, not verified, or audit found
+//! problems; 2 could not be carried out (bad input file, no data directory,
+//! storage error). Usage errors are 2 (clap).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::document::canonical;
+use crate::service::datadir::ExistingKeys;
+use crate::service::{DataDir, Service, ServiceError};
+use crate::verdict::{Severity, Status, Verdict};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "attestera",
+    version,
+    about = "Digital attestering av tjänsteutlåtanden med en verifierbar logg"
+)]
+pub struct Cli {
+    /// Data directory (database, CA, log key).
+    #[arg(
+        long,
+        global = true,
+        env = "ATTESTERA_DATA_DIR",
+        default_value = "./attestera-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who performs registrations, imports and certificate changes (recorded in the log).
+    #[arg(long, global = true, env = "ATTESTERA_OPERATOR")]
+    pub operator: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the data directory: database, organisation CA and log key.
+    Init(InitArgs),
+    /// Print the organisation CA certificate (PEM).
+    Ca,
+    /// Issue or revoke approver certificates.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Register a finalized document before approval.
+    Register { file: PathBuf },
+    /// Approve a registered document with your key and certificate.
+    Approve {
+        file: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        cert: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print the attestation block for a document's approvals.
+    Block { file: PathBuf },
+    /// Take over a historical document that already carries a block.
+    Import { file: PathBuf },
+    /// Verify a document and its block against the log.
+    Verify { file: PathBuf },
+    /// Replay and check the whole log.
+    Audit,
+    /// Print canonical text v1 (pipe to sha256sum to reproduce the digest).
+    Canonical { file: PathBuf },
+    /// Read the log: checkpoint, public key, entries, proofs.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The organisation's name (O in every certificate).
+    #[arg(long, default_value = "Attestera testorganisation")]
+    pub org: String,
+    /// The log origin (first line of checkpoints, name of the log key).
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Adopt an existing CA certificate (with --ca-key) instead of creating one.
+    #[arg(long, requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+    #[arg(long, requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+    /// Adopt an existing Ed25519 PKCS#8 log key.
+    #[arg(long)]
+    pub log_key: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Issue a key pair and certificate for an approver.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// Directory for key.pem and cert.pem.
+        #[arg(long)]
+        out: PathBuf,
+        /// Certify this existing PKCS#8 key (Ed25519 or ECDSA P-256) instead of making one.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 730)]
+        days: i64,
+    },
+    /// Revoke a certificate: later approvals with it are refused.
+    Revoke {
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// The latest signed checkpoint note, verbatim.
+    Checkpoint,
+    /// The log's C2SP verifier key.
+    PublicKey,
+    /// One entry (its JSON bytes).
+    Entry { index: u64 },
+    /// Inclusion proof of entry INDEX.
+    Proof {
+        index: u64,
+        #[arg(long)]
+        tree_size: Option<u64>,
+    },
+    /// Consistency proof between two tree sizes.
+    Consistency { old_size: u64, new_size: u64 },
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, ServiceError> {
+    std::fs::read(path).map_err(|source| ServiceError::Io {
+        action: "läsa",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn read_text_file(path: &Path) -> Result<String, ServiceError> {
+    std::fs::read_to_string(path).map_err(|source| ServiceError::Io {
+        action: "läsa",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn print_json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+fn operator(cli: &Cli) -> String {
+    cli.operator
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "okänd".into())
+}
+
+/// Runs the command line and returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    match execute(&cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            if cli.json {
+                print_json(&ErrorBody {
+                    error: ErrorDetail {
+                        code: e.code(),
+                        message: e.to_string(),
+                    },
+                });
+            }
+            eprintln!("attestera: {e} [{}]", e.code());
+            e.exit_code()
+        }
+    }
+}
+
+async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
+    let dir = DataDir::new(&cli.data_dir);
+    match &cli.command {
+        Command::Init(a) => {
+            let keys = ExistingKeys {
+                ca_cert: a.ca_cert.clone(),
+                ca_key: a.ca_key.clone(),
+                log_key: a.log_key.clone(),
+            };
+            let r = dir.init(&a.org, a.origin.as_deref(), &keys).await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!("Skapade {} för {}.", r.data_dir.display(), r.org);
+                println!("Loggens ursprung: {}", r.origin);
+                println!("Loggens publika nyckel: {}", r.log_public_key);
+                println!(
+                    "CA-certifikatets fingeravtryck (SHA-256): {}",
+                    r.ca_fingerprint
+                );
+            }
+            return Ok(0);
+        }
+        Command::Canonical { file } => {
+            let doc = crate::service::read_document(&read_file(file)?)?;
+            let canon = canonical::canonical_text(&doc.text);
+            if cli.json {
+                print_json(&serde_json::json!({
+                    "version": canonical::CANONICAL_VERSION,
+                    "text_sha256": doc.text_sha256,
+                    "canonical_text": canon,
+                }));
+            } else {
+                // Exactly the canonical bytes, no trailing newline: `| sha256sum` gives text_sha256.
+                let mut out = std::io::stdout();
+                let _ = out.write_all(canon.as_bytes()).and_then(|_| out.flush());
+            }
+            return Ok(0);
+        }
+        _ => {}
+    }
+
+    let service = Service::open(dir).await?;
+    let result = with_service(cli, &service).await;
+    service.close().await;
+    result
+}
+
+async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
+    let op = operator(cli);
+    match &cli.command {
+        Command::Init(_) | Command::Canonical { .. } => return unreachable_command(),
+        Command::Ca => {
+            if cli.json {
+                print_json(&serde_json::json!({ "certificate": s.ca_pem() }));
+            } else {
+                print!("{}", s.ca_pem());
+            }
+        }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            out,
+            key,
+            days,
+        }) => {
+            if *days < 1 || *days > 3660 {
+                return Err(ServiceError::Range(
+                    "--days ska vara mellan 1 och 3660".into(),
+                ));
+            }
+            let r = s
+                .add_user(name, role, out, key.as_deref(), *days, &op)
+                .await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Utfärdade certifikat för {}, {} (loggpost {}).",
+                    r.name, r.role, r.log_index
+                );
+                if let Some(k) = &r.key_path {
+                    println!(
+                        "Privat nyckel: {} (endast för {}, behörighet 0600)",
+                        k.display(),
+                        r.name
+                    );
+                }
+                println!("Certifikat: {}", r.cert_path.display());
+                println!("Giltigt till: {}", crate::stockholm::date_of(r.not_after));
+                println!("Fingeravtryck (SHA-256): {}", r.fingerprint);
+            }
+        }
+        Command::User(UserCommand::Revoke { cert, reason }) => {
+            let r = s.revoke(&read_text_file(cert)?, reason, &op).await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Certifikatet {} är återkallat från och med {} (loggpost {}).",
+                    r.fingerprint, r.revoked_at, r.log_index
+                );
+            }
+        }
+        Command::Register { file } => {
+            let r = s.register(&read_file(file)?, &op).await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!("Registrerade dokumentet (loggpost {}).", r.log_index);
+                print_metadata(&r.metadata);
+                println!("Id (kanonisk text, SHA-256): {}", r.text_sha256);
+                println!("Filens SHA-256:              {}", r.file_sha256);
+            }
+        }
+        Command::Approve {
+            file,
+            key,
+            cert,
+            yes,
+        } => {
+            let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
+            let draft = s
+                .draft_approval(&read_file(file)?, &key_pem, &read_text_file(cert)?)
+                .await?;
+            if !cli.json || !*yes {
+                let d = &draft.document;
+                eprintln!("Du godkänner:");
+                eprintln!("  Titel:      {}", d.title.as_deref().unwrap_or("(okänd)"));
+                eprintln!("  Dnr:        {}", d.dnr.as_deref().unwrap_or("(okänt)"));
+                eprintln!("  Dokument:   {}", d.text_sha256);
+                eprintln!(
+                    "  Som:        {}, {}",
+                    draft.statement.name, draft.statement.role
+                );
+            }
+            if !*yes && std::io::stdin().is_terminal() {
+                eprint!("Godkänn? [j/N] ");
+                let mut answer = String::new();
+                let _ = std::io::stdin().read_line(&mut answer);
+                if !matches!(
+                    answer.trim().to_lowercase().as_str(),
+                    "j" | "ja" | "y" | "yes"
+                ) {
+                    eprintln!("Avbrutet; inget godkännande har lämnats.");
+                    return Ok(1);
+                }
+            }
+            let r = s.sign_and_submit(draft).await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Godkänt av {}, {} den {} (loggpost {}).",
+                    r.name, r.role, r.date, r.log_index
+                );
+            }
+        }
+        Command::Block { file } => {
+            let block = s.block(&read_file(file)?).await?;
+            if cli.json {
+                print_json(&serde_json::json!({ "block": block }));
+            } else {
+                print!("{block}");
+            }
+        }
+        Command::Import { file } => {
+            let r = s.import(&read_file(file)?, &op).await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Importerade dokumentet (loggpost {}).",
+                    r.registered.log_index
+                );
+                print_metadata(&r.registered.metadata);
+                for a in &r.approvals {
+                    println!(
+                        "  Överfört godkännande: {}, {} {} (loggpost {})",
+                        a.name, a.role, a.date, a.log_index
+                    );
+                }
+                println!(
+                    "Godkännandena är överförda från arkivet av {op}; de är inte signerade av godkännarna."
+                );
+            }
+        }
+        Command::Verify { file } => {
+            let bytes = match read_file(file) {
+                Ok(b) => b,
+                Err(e) => return Err(e),
+            };
+            let v = s.verify(&bytes).await?;
+            if cli.json {
+                print_json(&v);
+            } else {
+                print_verdict(&v);
+            }
+            return Ok(v.status.exit_code());
+        }
+        Command::Audit => {
+            let r = s.audit().await?;
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Granskade {} loggposter, {} kontrollpunkter, {} dokument, {} godkännanden, {} certifikat.",
+                    r.entries, r.checkpoints, r.documents, r.approvals, r.certificates
+                );
+                if r.ok {
+                    println!("Allt stämmer: loggen är obruten och tabellerna följer av den.");
+                } else {
+                    println!("{} fel hittades:", r.problems.len());
+                    for p in &r.problems {
+                        println!("  [{}] {}", p.code, p.message);
+                    }
+                }
+            }
+            return Ok(if r.ok { 0 } else { 1 });
+        }
+        Command::Log(cmd) => log_command(cli, s, cmd).await?,
+    }
+    Ok(0)
+}
+
+fn unreachable_command() -> Result<i32, ServiceError> {
+    Err(ServiceError::Config("kommandot körs utan tjänst".into()))
+}
+
+async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), ServiceError> {
+    match cmd {
+        LogCommand::Checkpoint => {
+            let (size, note) = s.checkpoint().await?;
+            if cli.json {
+                print_json(&serde_json::json!({ "tree_size": size, "note": note }));
+            } else {
+                print!("{note}");
+            }
+        }
+        LogCommand::PublicKey => {
+            if cli.json {
+                print_json(
+                    &serde_json::json!({ "public_key": s.public_key(), "origin": s.config.origin }),
+                );
+            } else {
+                println!("{}", s.public_key());
+            }
+        }
+        LogCommand::Entry { index } => {
+            let (bytes, entry) = s.entry(*index).await?;
+            if cli.json {
+                let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                print_json(
+                    &serde_json::json!({ "index": index, "leaf_hash": crate::tlog::to_base64(&crate::tlog::record_hash(&bytes)), "entry": value }),
+                );
+            } else {
+                println!(
+                    "Loggpost {index} ({}, {}):",
+                    entry.body.kind(),
+                    entry.logged_at
+                );
+                println!("{}", String::from_utf8_lossy(&bytes));
+            }
+        }
+        LogCommand::Proof { index, tree_size } => {
+            print_json(&s.inclusion_proof(*index, *tree_size).await?)
+        }
+        LogCommand::Consistency { old_size, new_size } => {
+            print_json(&s.consistency_proof(*old_size, *new_size).await?)
+        }
+    }
+    Ok(())
+}
+
+fn print_metadata(m: &crate::document::metadata::Metadata) {
+    if let Some(t) = &m.title {
+        println!("Titel: {t}");
+    }
+    if let Some(d) = &m.dnr {
+        println!("Dnr: {d}");
+    }
+    if let Some(n) = &m.namnd {
+        println!("Nämnd: {n}");
+    }
+    if let Some(d) = &m.date {
+        println!("Datum: {d}");
+    }
+    if let Some(h) = &m.handlaggare {
+        println!("Handläggare: {h}");
+    }
+}
+
+fn severity_sv(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "FEL",
+        Severity::Warning => "VARNING",
+        Severity::Notice => "info",
+    }
+}
+
+fn print_verdict(v: &Verdict) {
+    let headline = match v.status {
+        Status::Verified => "VERIFIERAT: dokumentet och blocket stämmer med loggen.",
+        Status::Failed => "EJ VERIFIERAT: dokumentet eller blocket stämmer inte med loggen.",
+        Status::Indeterminate => "KAN INTE KONTROLLERAS: dokumentet kunde inte läsas som text.",
+    };
+    println!("{headline}");
+    if let Some(t) = &v.document.title {
+        println!(
+            "Dokument: {t}{}",
+            v.document
+                .dnr
+                .as_deref()
+                .map(|d| format!(" (dnr {d})"))
+                .unwrap_or_default()
+        );
+    }
+    if !v.document.text_sha256.is_empty() {
+        println!("Kanonisk text SHA-256: {}", v.document.text_sha256);
+    }
+    for f in &v.findings {
+        println!("  [{}] {} ({})", severity_sv(f.severity), f.message, f.code);
+    }
+    for a in &v.approvals {
+        let ok = match a.indication {
+            crate::verdict::Indication::TotalPassed => "godkänt",
+            crate::verdict::Indication::TotalFailed => "underkänt",
+            crate::verdict::Indication::Indeterminate => "obestämt",
+        };
+        println!(
+            "{}, {} {} – {ok} (loggpost {})",
+            a.name, a.role, a.date, a.log_index
+        );
+        for f in &a.findings {
+            println!(
+                "    [{}] {} ({})",
+                severity_sv(f.severity),
+                f.message,
+                f.code
+            );
+        }
+    }
+}

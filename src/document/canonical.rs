@@ -1,0 +1,361 @@
+//! Canonical text v1: the form of a document's text whose SHA-256 the log
+//! records, so that a copy that went through e-mail, another editor or
+//! other line endings still verifies while any change of a word, number or
+//! punctuation mark does not.
+//!
+//! The rules, applied in this order:
+//!
+//! 1. Cut off the attestation block, from its heading to the end (see
+//!    [`block::find`]). If nothing would be left of the text before the
+//!    block (it canonicalizes to the empty string), nothing is cut: a text
+//!    that is only a block keeps it as its content. This keeps
+//!    [`canonical_text`] idempotent.
+//! 2. Remove every U+00AD SOFT HYPHEN, U+200B ZERO WIDTH SPACE and U+FEFF
+//!    (a byte order mark, or the zero width no-break space that
+//!    concatenated files leave in the middle). Removing them before step 3
+//!    lets the characters on either side compose.
+//! 3. Unicode Normalization Form C.
+//! 4. Replace every run of white space (the Unicode `White_Space` property:
+//!    U+0009–U+000D, U+0020, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028,
+//!    U+2029, U+202F, U+205F, U+3000) by one U+0020 SPACE, and remove white
+//!    space at both ends.
+//!
+//! Every other character is kept, so bidirectional overrides, joiners and
+//! look-alike letters change the digest. The digest is SHA-256 of the UTF-8
+//! bytes of the result, with no trailing newline.
+
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use super::block;
+
+/// Version tag of these rules, recorded beside every text digest so that a
+/// later version can be introduced without reinterpreting old digests.
+pub const CANONICAL_VERSION: &str = "text-v1";
+
+/// Why a file cannot be read as a text document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// Nothing but white space (or nothing at all).
+    #[error("Dokumentet är tomt: det innehåller ingen text.")]
+    Empty,
+    /// Not UTF-8, e.g. a file saved as Windows-1252 or UTF-16.
+    #[error(
+        "Dokumentet är inte sparat som UTF-8 (ogiltig byte på position {offset}). \
+         Spara det som UTF-8-text och försök igen."
+    )]
+    NotUtf8 {
+        /// Byte offset of the first byte that is not valid UTF-8.
+        offset: usize,
+    },
+    /// Contains NUL bytes, so it is a binary file (PDF, Word, image) rather
+    /// than text.
+    #[error("Filen innehåller binära data (t.ex. PDF eller Word) och kan inte läsas som text.")]
+    Binary,
+}
+
+impl TextError {
+    /// Stable machine-readable code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TextError::Empty => "text_empty",
+            TextError::NotUtf8 { .. } => "text_not_utf8",
+            TextError::Binary => "text_binary",
+        }
+    }
+}
+
+/// Decodes a file's bytes as a text document, dropping one leading byte
+/// order mark.
+///
+/// A NUL byte anywhere makes the file [`TextError::Binary`] even when it is
+/// also not valid UTF-8, because binary formats are the likelier cause and
+/// the better explanation for the person who sent it. A text with nothing
+/// the canonical text would keep (only white space, soft hyphens, zero
+/// width spaces or byte order marks) is [`TextError::Empty`].
+pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
+    if bytes.contains(&0) {
+        return Err(TextError::Binary);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| TextError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if text.chars().all(|c| c.is_whitespace() || is_dropped(c)) {
+        return Err(TextError::Empty);
+    }
+    Ok(text.to_owned())
+}
+
+/// Returns the canonical text v1 of `text` (see the module documentation).
+pub fn canonical_text(text: &str) -> String {
+    let (body, block) = block::split(text);
+    let canonical = normalize(body);
+    if canonical.is_empty() && block.is_some() {
+        normalize(text)
+    } else {
+        canonical
+    }
+}
+
+/// Returns SHA-256 of the UTF-8 bytes of an already canonical text.
+pub fn text_digest(canonical: &str) -> [u8; 32] {
+    Sha256::digest(canonical.as_bytes()).into()
+}
+
+/// Applies rules 2–4 (everything but the cut) to a fragment of text. The
+/// block finder and parser compare lines in this form, so that they are as
+/// lenient as the digest is.
+pub(crate) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars().filter(|&c| !is_dropped(c)).nfc() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Invisible characters that rule 2 removes.
+fn is_dropped(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}' | '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed.txt"));
+
+    /// SHA-256 of the canonical text of tests/data/seed.txt, computed with
+    /// an independent Python pipeline (unicodedata.normalize, re.sub).
+    const SEED_DIGEST: &str = "a970c7d2d6dffe36ae86e44a4decc06d82dc7a2f8aee5538402a8a0d784b7903";
+
+    fn hex_digest(text: &str) -> String {
+        hex::encode(text_digest(&canonical_text(text)))
+    }
+
+    #[test]
+    fn version_tag() {
+        assert_eq!(CANONICAL_VERSION, "text-v1");
+    }
+
+    #[test]
+    fn pinned_seed_digest() {
+        assert_eq!(hex_digest(SEED), SEED_DIGEST);
+    }
+
+    #[test]
+    fn pinned_small_vectors() {
+        // (input, canonical text, SHA-256 hex) — documented in docs/formats.md.
+        let vectors = [
+            // Runs of white space (incl. no-break space, CR LF), NFD "ä".
+            (
+                "Till  Skarpna\u{308}cks\u{A0}stadsdelsnämnd\r\n2020-12-17\r\n",
+                "Till Skarpnäcks stadsdelsnämnd 2020-12-17",
+                "03ee99211d324046920f62825cfa08d4ec99fbc2d78ad07d1c1d9e4dce17643f",
+            ),
+            // BOM, tab, blank lines, soft hyphen, zero width space.
+            (
+                "\u{FEFF}Svar på remiss,\tdnr 2019/1939\n\n\ntrygg\u{AD}hets\u{200B}program\n",
+                "Svar på remiss, dnr 2019/1939 trygghetsprogram",
+                "e36a360661f68e11d8da0f0625b429d0c6b6f70a890cff986754b0c98ca24f8d",
+            ),
+            // The attestation block is cut off.
+            (
+                "Förslag till beslut\n\nAttesterat av\n\nDetta dokument har godkänts digitalt av \
+                 följande personer:\n\nNamn\tDatum\nMaria Mathiasson Laxvik, Stadsdelsdirektör\t2020-11-09\n",
+                "Förslag till beslut",
+                "4b63222d118cafe1c9f02bd5500228d88113366456343fe5d741850d13ad540d",
+            ),
+        ];
+        for (input, canon, hex) in vectors {
+            assert_eq!(canonical_text(input), canon, "{input:?}");
+            assert_eq!(hex::encode(text_digest(canon)), hex, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn line_endings_do_not_matter() {
+        let lf = "Förslag till beslut\n\nNämnden beslutar.\nDnr 2019/1939\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let cr = lf.replace('\n', "\r");
+        assert_eq!(hex_digest(lf), hex_digest(&crlf));
+        assert_eq!(hex_digest(lf), hex_digest(&cr));
+        let seed_crlf = SEED.replace('\n', "\r\n");
+        let seed_cr = SEED.replace('\n', "\r");
+        assert_eq!(hex_digest(&seed_crlf), SEED_DIGEST);
+        assert_eq!(hex_digest(&seed_cr), SEED_DIGEST);
+    }
+
+    #[test]
+    fn nfd_and_nfc_agree() {
+        let nfc = "Skarpnäcks stadsdelsnämnd förslår Ärendet";
+        let nfd: String = nfc.nfd().collect();
+        assert_ne!(nfc, nfd);
+        assert_eq!(canonical_text(&nfd), nfc);
+        let seed_nfd: String = SEED.nfd().collect();
+        assert_eq!(hex_digest(&seed_nfd), SEED_DIGEST);
+    }
+
+    #[test]
+    fn bom_is_dropped() {
+        assert_eq!(canonical_text("\u{FEFF}Till nämnden"), "Till nämnden");
+        assert_eq!(hex_digest(&format!("\u{FEFF}{SEED}")), SEED_DIGEST);
+        // Concatenated files leave byte order marks in the middle.
+        assert_eq!(canonical_text("a\u{FEFF}b \u{FEFF}\u{FEFF}c"), "ab c");
+    }
+
+    #[test]
+    fn white_space_collapses() {
+        let want = "Svar på remiss, dnr 2019/1939 Förslag till beslut";
+        for t in [
+            "Svar på remiss, dnr 2019/1939\n\nFörslag till beslut",
+            "Svar\tpå remiss,\u{A0}dnr 2019/1939\u{C}Förslag  till\u{202F}beslut",
+            "  \n\n\nSvar på\u{2007}remiss, dnr\u{2028}2019/1939\u{0B}\u{3000}Förslag\u{2029}till beslut \t\n\n\n",
+            "Svar på remiss, dnr 2019/1939\r\n\r\n\r\n\r\nFörslag till beslut\r\n",
+        ] {
+            assert_eq!(canonical_text(t), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn soft_hyphen_and_zero_width_space_are_dropped() {
+        assert_eq!(
+            canonical_text("trygg\u{AD}hets\u{200B}program"),
+            "trygghetsprogram"
+        );
+        // Removed before NFC, so the letters around them compose.
+        assert_eq!(canonical_text("e\u{AD}\u{301}"), "\u{E9}");
+    }
+
+    #[test]
+    fn block_is_cut_off() {
+        let start = SEED.rfind("Attesterat av").unwrap();
+        let body = &SEED[..start];
+        assert_eq!(canonical_text(SEED), canonical_text(body));
+        assert_eq!(
+            canonical_text(SEED),
+            canonical_text(&format!("{body}\n\n\n"))
+        );
+        assert_eq!(canonical_text(SEED), canonical_text(body.trim_end()));
+        assert!(canonical_text(SEED).ends_with("skarpnack@stockholm.se stockholm.se"));
+        assert!(!canonical_text(SEED).contains("Attesterat"));
+        // A block with another approval row does not change the digest.
+        let two = format!("{SEED}\nAnna Berg, Avdelningschef\t2020-11-10\n");
+        assert_eq!(hex_digest(&two), SEED_DIGEST);
+    }
+
+    #[test]
+    fn block_only_text_is_kept() {
+        let intro = block::INTRO;
+        assert_eq!(canonical_text(intro), intro);
+        assert_eq!(canonical_text(&format!("\u{AD}\n{intro}\n")), intro);
+    }
+
+    #[test]
+    fn changes_change_the_digest() {
+        let base = SEED;
+        let edits: [(&str, &str); 6] = [
+            ("positiv", "negativ"),
+            ("2019/1939", "2019/1938"),
+            ("Patricia", "P\u{430}tricia"),
+            ("Hamberg", "Ham\u{202E}berg"),
+            ("inget att erinra.", "inget att erinra!"),
+            ("Box 5117", "Box\u{200D} 5117"),
+        ];
+        for (from, to) in edits {
+            assert!(base.contains(from), "{from}");
+            let changed = base.replacen(from, to, 1);
+            assert_ne!(hex_digest(&changed), SEED_DIGEST, "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn decode_accepts_utf8_and_drops_one_bom() {
+        assert_eq!(decode("Hej".as_bytes()).unwrap(), "Hej");
+        assert_eq!(decode("\u{FEFF}Hej".as_bytes()).unwrap(), "Hej");
+        assert_eq!(
+            decode("\u{FEFF}\u{FEFF}Hej".as_bytes()).unwrap(),
+            "\u{FEFF}Hej"
+        );
+        assert_eq!(decode(SEED.as_bytes()).unwrap(), SEED);
+    }
+
+    #[test]
+    fn decode_errors() {
+        assert_eq!(decode(b""), Err(TextError::Empty));
+        assert_eq!(decode(b" \r\n\t"), Err(TextError::Empty));
+        assert_eq!(
+            decode("\u{FEFF}\u{A0}\u{AD}".as_bytes()),
+            Err(TextError::Empty)
+        );
+        // "Nämnd" in Windows-1252.
+        assert_eq!(decode(b"N\xE4mnd"), Err(TextError::NotUtf8 { offset: 1 }));
+        assert_eq!(decode(b"\xFF\xFEa"), Err(TextError::NotUtf8 { offset: 0 }));
+        assert_eq!(decode(b"abc\xC3"), Err(TextError::NotUtf8 { offset: 3 }));
+        assert_eq!(decode(b"ab\0c"), Err(TextError::Binary));
+        assert_eq!(decode(b"%PDF-1.7\n\xE2\xE3\0"), Err(TextError::Binary));
+    }
+
+    #[test]
+    fn error_codes_and_messages() {
+        let cases = [
+            (TextError::Empty, "text_empty"),
+            (TextError::NotUtf8 { offset: 7 }, "text_not_utf8"),
+            (TextError::Binary, "text_binary"),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code);
+            assert!(!e.to_string().is_empty());
+        }
+        assert!(TextError::NotUtf8 { offset: 7 }.to_string().contains('7'));
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_text_is_idempotent(s in any::<String>()) {
+            let once = canonical_text(&s);
+            prop_assert_eq!(canonical_text(&once), once.clone());
+            prop_assert!(!once.contains("  "));
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
+            prop_assert!(!once.chars().any(|c| c.is_whitespace() && c != ' '));
+        }
+
+        #[test]
+        fn idempotent_on_text_like_input(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[a-zåäöA-ZÅÄÖ0-9.,:/-]{1,12}",
+                    Just(" ".to_string()), Just("\n".to_string()), Just("\r\n".to_string()),
+                    Just("\t".to_string()), Just("\u{A0}".to_string()), Just("\u{AD}".to_string()),
+                    Just("\u{200B}".to_string()), Just("\u{FEFF}".to_string()),
+                    Just("\u{301}".to_string()), Just("\u{202E}".to_string()),
+                    Just(block::HEADING.to_string()), Just(block::INTRO.to_string()),
+                ],
+                0..40,
+            )
+        ) {
+            let s: String = parts.concat();
+            let once = canonical_text(&s);
+            prop_assert_eq!(canonical_text(&once), once.clone());
+            prop_assert!(!once.contains("  "));
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
+            let crlf = s.replace("\r\n", "\n").replace('\n', "\r\n");
+            prop_assert_eq!(canonical_text(&crlf), once);
+        }
+
+        #[test]
+        fn decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let _ = decode(&bytes);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Log entries: one JSON object per change of state.
+//!
+//! The bytes of an entry are what the Merkle tree hashes, so they are kept
+//! verbatim and never re-serialized. Only the canonical encoding produced by
+//! [`Entry::encode`] is accepted by [`Entry::decode`], so one state change
+//! has one byte string.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::document::metadata::Metadata;
+use crate::pki::KeyAlg;
+
+/// The entry format version written into every entry.
+pub const ENTRY_VERSION: u32 = 1;
+
+/// An entry as stored in the log: the log's own time stamp and what happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub v: u32,
+    /// The log's time of the batch that appended this entry, whole seconds UTC.
+    pub logged_at: Timestamp,
+    #[serde(flatten)]
+    pub body: EntryBody,
+}
+
+/// The kinds of state change the log records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryBody {
+    /// A finalized document was registered (before approval) or imported.
+    Registration {
+        document: DocumentRecord,
+        operator: String,
+    },
+    /// An approver signed an approval statement with a key certified by the CA.
+    Approval {
+        /// The statement text exactly as signed (see `statement`).
+        statement: String,
+        algorithm: KeyAlg,
+        /// Base64 (standard, padded) signature over the statement bytes.
+        signature: String,
+        /// The approver's certificate, PEM.
+        certificate: String,
+    },
+    /// An approval taken over from a historical document's block, not signed by the approver.
+    ImportedApproval {
+        /// Hex SHA-256 of the document's canonical text.
+        document: String,
+        name: String,
+        role: String,
+        date: Date,
+        operator: String,
+    },
+    /// A certificate was issued (the first entry of a log is the CA's own).
+    CertificateIssued {
+        certificate: String,
+        operator: String,
+    },
+    /// A certificate was revoked: approvals logged after this entry are refused.
+    CertificateRevoked {
+        fingerprint: String,
+        reason: String,
+        operator: String,
+    },
+}
+
+/// What a registration records about a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    /// Hex SHA-256 of canonical text v1: the document's identity.
+    pub text_sha256: String,
+    /// Hex SHA-256 of the exact bytes registered.
+    pub file_sha256: String,
+    /// Length of the registered bytes, so an attested copy can be checked
+    /// for the registered bytes as its exact prefix.
+    pub file_size: u64,
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum EntryError {
+    #[error("loggposten är inte giltig JSON för attestera: {0}")]
+    Malformed(String),
+    #[error("loggpostens version {0} stöds inte")]
+    Version(u32),
+    #[error("loggposten är inte på kanonisk form")]
+    NotCanonical,
+}
+
+impl EntryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EntryError::Malformed(_) => "entry_malformed",
+            EntryError::Version(_) => "entry_version",
+            EntryError::NotCanonical => "entry_not_canonical",
+        }
+    }
+}
+
+impl EntryBody {
+    /// The `kind` string, for listings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EntryBody::Registration { .. } => "registration",
+            EntryBody::Approval { .. } => "approval",
+            EntryBody::ImportedApproval { .. } => "imported_approval",
+            EntryBody::CertificateIssued { .. } => "certificate_issued",
+            EntryBody::CertificateRevoked { .. } => "certificate_revoked",
+        }
+    }
+}
+
+impl Entry {
+    /// The canonical bytes: compact JSON, fields in declaration order.
+    pub fn encode(&self) -> Vec<u8> {
+        // Serializing these plain structs cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses entry bytes, accepting only the canonical encoding of a known version.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let entry: Entry =
+            serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        if entry.v != ENTRY_VERSION {
+            return Err(EntryError::Version(entry.v));
+        }
+        if entry.encode() != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        Ok(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revoked() -> Entry {
+        Entry {
+            v: 1,
+            logged_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            body: EntryBody::CertificateRevoked {
+                fingerprint: "ab".repeat(32),
+                reason: "Nyckeln borttappad".into(),
+                operator: "admin".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn encoding_is_pinned() {
+        let fp = "ab".repeat(32);
+        assert_eq!(
+            String::from_utf8(revoked().encode()).unwrap(),
+            format!(
+                r#"{{"v":1,"logged_at":"2026-11-25T10:00:00Z","kind":"certificate_revoked","fingerprint":"{fp}","reason":"Nyckeln borttappad","operator":"admin"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn decode_round_trips_every_kind() {
+        let t: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let bodies = vec![
+            EntryBody::Registration {
+                document: DocumentRecord {
+                    text_sha256: "00".repeat(32),
+                    file_sha256: "11".repeat(32),
+                    file_size: 42,
+                    metadata: Metadata {
+                        dnr: Some("2019/1939".into()),
+                        ..Default::default()
+                    },
+                },
+                operator: "registrator".into(),
+            },
+            EntryBody::Approval {
+                statement: "s\n".into(),
+                algorithm: KeyAlg::Ed25519,
+                signature: "AA==".into(),
+                certificate: "pem".into(),
+            },
+            EntryBody::ImportedApproval {
+                document: "00".repeat(32),
+                name: "Åsa Öberg".into(),
+                role: "Avdelningschef".into(),
+                date: "2020-11-09".parse().unwrap(),
+                operator: "registrator".into(),
+            },
+            EntryBody::CertificateIssued {
+                certificate: "pem".into(),
+                operator: "admin".into(),
+            },
+            revoked().body,
+        ];
+        for body in bodies {
+            let e = Entry {
+                v: 1,
+                logged_at: t,
+                body,
+            };
+            assert_eq!(Entry::decode(&e.encode()).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn non_canonical_or_unknown_bytes_are_refused() {
+        let good = String::from_utf8(revoked().encode()).unwrap();
+        let cases = [
+            good.replace(",\"reason\"", ", \"reason\""),
+            good.replace("\"v\":1", "\"v\":2"),
+            good.replace("certificate_revoked", "certificate_eaten"),
+            good.replace("}", ",\"extra\":1}"),
+            good.replace("\"Nyckeln", "\"\\u004eyckeln"),
+            "not json".into(),
+            String::new(),
+        ];
+        for bad in cases {
+            assert!(Entry::decode(bad.as_bytes()).is_err(), "accepted: {bad}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! attestera: digital attestation of finalized municipal documents.
+pub mod cli;
+pub mod document;
+pub mod entry;
+pub mod pki;
+pub mod projection;
+pub mod service;
+pub mod statement;
+pub mod stockholm;
+pub mod store;
+pub mod tlog;
+pub mod verdict;

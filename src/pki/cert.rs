@@ -1,0 +1,188 @@
+//! Reading certificates and checking that one was issued by the
+//! organisation CA and valid at a given moment (x509-parser checks one link;
+//! the rest of the path rules are written out here).
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::oid_registry::{
+    OID_KEY_TYPE_EC_PUBLIC_KEY, OID_SIG_ED25519, OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME,
+    OID_X509_TITLE,
+};
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::X509Name;
+
+use super::{KeyAlg, PkiError, pem_block};
+
+/// What attestera needs to know about a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// SHA-256 of the DER, hex: the certificate's identity in the log.
+    pub fingerprint: String,
+    pub serial: String,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub org: Option<String>,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub is_ca: bool,
+    pub key_alg: Option<KeyAlg>,
+    pub public_key: Vec<u8>,
+}
+
+/// Hex SHA-256 of a certificate's DER encoding.
+pub fn fingerprint(der: &[u8]) -> String {
+    hex::encode(Sha256::digest(der))
+}
+
+/// Reads a `CERTIFICATE` PEM block into DER, checking that it parses.
+pub fn parse_certificate_pem(text: &str) -> Result<Vec<u8>, PkiError> {
+    let der = pem_block(text, "CERTIFICATE")?;
+    CertInfo::from_der(&der)?;
+    Ok(der)
+}
+
+fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
+    let (rest, cert) =
+        X509Certificate::from_der(der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(PkiError::CertificateInvalid(
+            "skräp efter certifikatet".into(),
+        ));
+    }
+    Ok(cert)
+}
+
+fn attribute(name: &X509Name<'_>, oid: &x509_parser::der_parser::Oid<'_>) -> Option<String> {
+    name.iter_by_oid(oid)
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .map(str::to_string)
+}
+
+fn timestamp(t: x509_parser::time::ASN1Time) -> Timestamp {
+    Timestamp::from_second(t.timestamp()).unwrap_or(Timestamp::MIN)
+}
+
+impl CertInfo {
+    /// Parses DER and extracts the fields attestera uses.
+    pub fn from_der(der: &[u8]) -> Result<CertInfo, PkiError> {
+        let cert = parse(der)?;
+        let spki = cert.public_key();
+        let alg_oid = &spki.algorithm.algorithm;
+        let key_alg = if *alg_oid == OID_SIG_ED25519 {
+            Some(KeyAlg::Ed25519)
+        } else if *alg_oid == OID_KEY_TYPE_EC_PUBLIC_KEY
+            && spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                == Some(x509_parser::oid_registry::OID_EC_P256)
+        {
+            Some(KeyAlg::EcdsaP256Sha256)
+        } else {
+            None
+        };
+        Ok(CertInfo {
+            fingerprint: fingerprint(der),
+            serial: hex::encode(cert.raw_serial()),
+            name: attribute(cert.subject(), &OID_X509_COMMON_NAME),
+            role: attribute(cert.subject(), &OID_X509_TITLE),
+            org: attribute(cert.subject(), &OID_X509_ORGANIZATION_NAME),
+            not_before: timestamp(cert.validity().not_before),
+            not_after: timestamp(cert.validity().not_after),
+            is_ca: cert.is_ca(),
+            key_alg,
+            public_key: spki.subject_public_key.data.to_vec(),
+        })
+    }
+}
+
+fn check_valid_at(info: &CertInfo, at: Timestamp) -> Result<(), PkiError> {
+    if at < info.not_before {
+        return Err(PkiError::NotYetValid {
+            not_before: info.not_before.to_string(),
+            at: at.to_string(),
+        });
+    }
+    if at > info.not_after {
+        return Err(PkiError::Expired {
+            not_after: info.not_after.to_string(),
+            at: at.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), PkiError> {
+    for ext in cert.extensions() {
+        if ext.critical
+            && matches!(
+                ext.parsed_extension(),
+                ParsedExtension::UnsupportedExtension { .. } | ParsedExtension::ParseError { .. }
+            )
+        {
+            return Err(PkiError::UnknownCriticalExtension(ext.oid.to_id_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the CA certificate itself: self-signed, a CA, allowed to sign
+/// certificates, valid at `at`.
+pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    let info = CertInfo::from_der(ca_der)?;
+    if !ca.is_ca() {
+        return Err(PkiError::CaInvalid("inte ett CA-certifikat".into()));
+    }
+    if let Ok(Some(ku)) = ca.key_usage() {
+        if !ku.value.key_cert_sign() {
+            return Err(PkiError::CaInvalid("keyUsage saknar keyCertSign".into()));
+        }
+    }
+    ca.verify_signature(None)
+        .map_err(|_| PkiError::CaInvalid("självsigneringen stämmer inte".into()))?;
+    check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    Ok(info)
+}
+
+/// Checks that `cert_der` is an end-entity certificate for signing, issued
+/// by the CA `ca_der`, both valid at `at`, and returns the certificate's info.
+pub fn check_issued_by(
+    cert_der: &[u8],
+    ca_der: &[u8],
+    at: Timestamp,
+) -> Result<CertInfo, PkiError> {
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    check_ca(ca_der, at)?;
+    let cert = parse(cert_der)?;
+    let info = CertInfo::from_der(cert_der)?;
+    if cert.issuer().as_raw() != ca.subject().as_raw()
+        || cert.verify_signature(Some(ca.public_key())).is_err()
+    {
+        return Err(PkiError::NotIssuedByCa);
+    }
+    if cert.is_ca() {
+        return Err(PkiError::KeyUsage);
+    }
+    match cert.key_usage() {
+        Ok(Some(ku)) if ku.value.digital_signature() => {}
+        _ => return Err(PkiError::KeyUsage),
+    }
+    check_critical_extensions(&cert)?;
+    check_valid_at(&info, at)?;
+    if info.name.as_deref().is_none_or(str::is_empty) {
+        return Err(PkiError::MissingSubjectField("namn (CN)"));
+    }
+    if info.role.as_deref().is_none_or(str::is_empty) {
+        return Err(PkiError::MissingSubjectField("roll (title, 2.5.4.12)"));
+    }
+    if info.key_alg.is_none() {
+        return Err(PkiError::KeyUnsupported("certifikatets nyckel".into()));
+    }
+    Ok(info)
+}

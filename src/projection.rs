@@ -1,0 +1,516 @@
+//! What the log implies: the rules that decide whether an entry may be
+//! appended, and the table rows (documents, approvals, certificates) that
+//! each accepted entry produces.
+//!
+//! The sequencer runs [`check`] with facts read from the database before it
+//! appends; the audit runs the same [`check`] while replaying the log into an
+//! in-memory [`Projection`], and compares that with the stored tables. One
+//! rule book, two users, so they cannot drift apart.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::entry::{Entry, EntryBody};
+use crate::pki::{self, CertInfo, KeyAlg, PkiError};
+use crate::statement::{self, Statement, StatementError};
+use crate::stockholm;
+
+/// How far a signing time may lie ahead of the log's clock, and behind it.
+pub const SIGNING_SKEW_AHEAD: SignedDuration = SignedDuration::from_mins(10);
+pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentRow {
+    /// Hex SHA-256 of canonical text v1; also the document's id.
+    pub text_sha256: String,
+    pub file_sha256: String,
+    pub file_size: u64,
+    pub title: Option<String>,
+    pub dnr: Option<String>,
+    pub namnd: Option<String>,
+    pub date: Option<Date>,
+    pub handlaggare: Option<String>,
+    pub log_index: u64,
+    pub registered_at: Timestamp,
+    pub operator: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalKind {
+    Signed,
+    Imported,
+}
+
+impl ApprovalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalKind::Signed => "signed",
+            ApprovalKind::Imported => "imported",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalRow {
+    pub log_index: u64,
+    pub document: String,
+    pub kind: ApprovalKind,
+    pub name: String,
+    pub role: String,
+    /// Signed: the Stockholm date of the log time. Imported: the date in the archived block.
+    pub date: Date,
+    pub logged_at: Timestamp,
+    pub signed_at: Option<Timestamp>,
+    pub cert_fingerprint: Option<String>,
+    /// Who imported it (imported approvals only).
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateRow {
+    pub fingerprint: String,
+    pub serial: String,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub org: Option<String>,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub is_ca: bool,
+    pub pem: String,
+    pub issued_index: u64,
+    pub revoked_index: Option<u64>,
+    pub revoked_at: Option<Timestamp>,
+    pub revoke_reason: Option<String>,
+}
+
+/// The change one accepted entry makes to the tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Document(DocumentRow),
+    Approval(ApprovalRow),
+    Certificate(CertificateRow),
+    Revocation {
+        fingerprint: String,
+        log_index: u64,
+        revoked_at: Timestamp,
+        reason: String,
+    },
+}
+
+/// Why an entry may not be appended.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("dokumentet är redan registrerat")]
+    DocumentAlreadyRegistered,
+    #[error("dokumentet är inte registrerat")]
+    DocumentNotRegistered,
+    #[error(transparent)]
+    Statement(#[from] StatementError),
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("certifikatet är inte utfärdat i denna logg")]
+    CertificateUnknown,
+    #[error("certifikatet återkallades {revoked_at} och kan inte användas för nya godkännanden")]
+    CertificateRevoked { revoked_at: Timestamp },
+    #[error("certifikatet är redan registrerat")]
+    CertificateAlreadyIssued,
+    #[error("certifikatet är redan återkallat")]
+    CertificateAlreadyRevoked,
+    #[error("CA-certifikatet kan inte återkallas här")]
+    CaNotRevocable,
+    #[error("loggen saknar organisationens CA-certifikat som första post")]
+    CaMissing,
+    #[error("{field} i godkännandet ({statement}) stämmer inte med certifikatet ({certificate})")]
+    SignerMismatch {
+        field: &'static str,
+        statement: String,
+        certificate: String,
+    },
+    #[error("signaturalgoritmen stämmer inte med certifikatets nyckel")]
+    AlgorithmMismatch,
+    #[error("signaturen är inte giltig base64")]
+    SignatureEncoding,
+    #[error("signeringstiden {signed_at} ligger för långt från loggens tid {logged_at}")]
+    SigningTime {
+        signed_at: Timestamp,
+        logged_at: Timestamp,
+    },
+    #[error("{name} ({role}) har redan godkänt detta dokument")]
+    DuplicateApproval { name: String, role: String },
+    #[error("ogiltigt värde: {0}")]
+    Invalid(String),
+}
+
+impl Refusal {
+    /// Stable English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::DocumentAlreadyRegistered => "document_already_registered",
+            Refusal::DocumentNotRegistered => "document_not_registered",
+            Refusal::Statement(e) => e.code(),
+            Refusal::Pki(e) => e.code(),
+            Refusal::CertificateUnknown => "certificate_unknown",
+            Refusal::CertificateRevoked { .. } => "certificate_revoked",
+            Refusal::CertificateAlreadyIssued => "certificate_already_issued",
+            Refusal::CertificateAlreadyRevoked => "certificate_already_revoked",
+            Refusal::CaNotRevocable => "ca_not_revocable",
+            Refusal::CaMissing => "ca_missing",
+            Refusal::SignerMismatch { .. } => "statement_certificate_mismatch",
+            Refusal::AlgorithmMismatch => "signature_algorithm_mismatch",
+            Refusal::SignatureEncoding => "signature_encoding",
+            Refusal::SigningTime { .. } => "signing_time_out_of_range",
+            Refusal::DuplicateApproval { .. } => "approval_duplicate",
+            Refusal::Invalid(_) => "entry_field_invalid",
+        }
+    }
+}
+
+/// Which stored facts the check of an entry needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactKeys {
+    pub document: Option<String>,
+    pub certificate: Option<String>,
+    /// (document, name, role) of an approval.
+    pub approver: Option<(String, String, String)>,
+}
+
+/// What the store knows, at the moment of appending, that the rules need.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub ca_present: bool,
+    pub document_registered: bool,
+    pub certificate: Option<CertificateRow>,
+    pub approval_exists: bool,
+}
+
+fn pem_fingerprint(pem: &str) -> Option<String> {
+    pki::pem_block(pem, "CERTIFICATE")
+        .ok()
+        .map(|der| pki::fingerprint(&der))
+}
+
+/// The keys of the facts that [`check`] needs for `body`. Parse failures
+/// leave keys empty; `check` then reports them.
+pub fn fact_keys(body: &EntryBody) -> FactKeys {
+    match body {
+        EntryBody::Registration { document, .. } => FactKeys {
+            document: Some(document.text_sha256.clone()),
+            ..Default::default()
+        },
+        EntryBody::Approval {
+            statement,
+            certificate,
+            ..
+        } => {
+            let s = Statement::parse(statement).ok();
+            let doc = s.as_ref().map(|s| hex::encode(s.document));
+            FactKeys {
+                document: doc.clone(),
+                certificate: pem_fingerprint(certificate),
+                approver: s.zip(doc).map(|(s, d)| (d, s.name, s.role)),
+            }
+        }
+        EntryBody::ImportedApproval {
+            document,
+            name,
+            role,
+            ..
+        } => FactKeys {
+            document: Some(document.clone()),
+            approver: Some((document.clone(), name.clone(), role.clone())),
+            ..Default::default()
+        },
+        EntryBody::CertificateIssued { certificate, .. } => FactKeys {
+            certificate: pem_fingerprint(certificate),
+            ..Default::default()
+        },
+        EntryBody::CertificateRevoked { fingerprint, .. } => FactKeys {
+            certificate: Some(fingerprint.clone()),
+            ..Default::default()
+        },
+    }
+}
+
+/// The cryptographic part of an approval: statement well-formed, certificate
+/// issued by the CA and valid at `at`, name and role equal to the
+/// certificate's, signature valid. Used when appending, auditing and verifying.
+pub fn check_signed_approval(
+    statement_text: &str,
+    algorithm: KeyAlg,
+    signature_b64: &str,
+    certificate_pem: &str,
+    ca_der: &[u8],
+    at: Timestamp,
+) -> Result<(Statement, CertInfo), Refusal> {
+    let statement = Statement::parse(statement_text)?;
+    let cert_der = pki::parse_certificate_pem(certificate_pem)?;
+    let info = pki::check_issued_by(&cert_der, ca_der, at)?;
+    let cert_name = info.name.clone().unwrap_or_default();
+    let cert_role = info.role.clone().unwrap_or_default();
+    if statement.name != cert_name {
+        return Err(Refusal::SignerMismatch {
+            field: "namnet",
+            statement: statement.name,
+            certificate: cert_name,
+        });
+    }
+    if statement.role != cert_role {
+        return Err(Refusal::SignerMismatch {
+            field: "rollen",
+            statement: statement.role,
+            certificate: cert_role,
+        });
+    }
+    if info.key_alg != Some(algorithm) {
+        return Err(Refusal::AlgorithmMismatch);
+    }
+    let signature = STANDARD
+        .decode(signature_b64)
+        .map_err(|_| Refusal::SignatureEncoding)?;
+    pki::verify_signature(
+        algorithm,
+        &info.public_key,
+        statement_text.as_bytes(),
+        &signature,
+    )?;
+    Ok((statement, info))
+}
+
+fn is_hex_digest(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Decides whether `entry`, appended at `index`, is allowed given `facts`
+/// and the organisation CA `ca_der`, and returns the change it makes.
+pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
+    let at = entry.logged_at;
+    match &entry.body {
+        EntryBody::CertificateIssued {
+            certificate,
+            operator,
+        } => {
+            statement::check_field("operatör", operator)?;
+            let der = pki::parse_certificate_pem(certificate)?;
+            let info = if der == ca_der {
+                if facts.ca_present {
+                    return Err(Refusal::CertificateAlreadyIssued);
+                }
+                pki::cert::check_ca(&der, at)?
+            } else {
+                if !facts.ca_present {
+                    return Err(Refusal::CaMissing);
+                }
+                pki::check_issued_by(&der, ca_der, at)?
+            };
+            if facts.certificate.is_some() {
+                return Err(Refusal::CertificateAlreadyIssued);
+            }
+            Ok(Change::Certificate(CertificateRow {
+                fingerprint: info.fingerprint,
+                serial: info.serial,
+                name: info.name,
+                role: info.role,
+                org: info.org,
+                not_before: info.not_before,
+                not_after: info.not_after,
+                is_ca: info.is_ca,
+                pem: certificate.clone(),
+                issued_index: index,
+                revoked_index: None,
+                revoked_at: None,
+                revoke_reason: None,
+            }))
+        }
+        EntryBody::CertificateRevoked {
+            fingerprint,
+            reason,
+            operator,
+        } => {
+            statement::check_field("operatör", operator)?;
+            if reason.chars().any(char::is_control) {
+                return Err(Refusal::Invalid("orsaken innehåller styrtecken".into()));
+            }
+            let cert = facts
+                .certificate
+                .as_ref()
+                .ok_or(Refusal::CertificateUnknown)?;
+            if cert.is_ca {
+                return Err(Refusal::CaNotRevocable);
+            }
+            if cert.revoked_index.is_some() {
+                return Err(Refusal::CertificateAlreadyRevoked);
+            }
+            Ok(Change::Revocation {
+                fingerprint: fingerprint.clone(),
+                log_index: index,
+                revoked_at: at,
+                reason: reason.clone(),
+            })
+        }
+        EntryBody::Registration { document, operator } => {
+            statement::check_field("operatör", operator)?;
+            if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
+                return Err(Refusal::Invalid(
+                    "kontrollsumman är inte 64 små hextecken".into(),
+                ));
+            }
+            if facts.document_registered {
+                return Err(Refusal::DocumentAlreadyRegistered);
+            }
+            let m = &document.metadata;
+            Ok(Change::Document(DocumentRow {
+                text_sha256: document.text_sha256.clone(),
+                file_sha256: document.file_sha256.clone(),
+                file_size: document.file_size,
+                title: m.title.clone(),
+                dnr: m.dnr.clone(),
+                namnd: m.namnd.clone(),
+                date: m.date,
+                handlaggare: m.handlaggare.clone(),
+                log_index: index,
+                registered_at: at,
+                operator: operator.clone(),
+            }))
+        }
+        EntryBody::ImportedApproval {
+            document,
+            name,
+            role,
+            date,
+            operator,
+        } => {
+            statement::check_field("namn", name)?;
+            statement::check_field("roll", role)?;
+            statement::check_field("operatör", operator)?;
+            if !facts.document_registered {
+                return Err(Refusal::DocumentNotRegistered);
+            }
+            if facts.approval_exists {
+                return Err(Refusal::DuplicateApproval {
+                    name: name.clone(),
+                    role: role.clone(),
+                });
+            }
+            Ok(Change::Approval(ApprovalRow {
+                log_index: index,
+                document: document.clone(),
+                kind: ApprovalKind::Imported,
+                name: name.clone(),
+                role: role.clone(),
+                date: *date,
+                logged_at: at,
+                signed_at: None,
+                cert_fingerprint: None,
+                operator: Some(operator.clone()),
+            }))
+        }
+        EntryBody::Approval {
+            statement,
+            algorithm,
+            signature,
+            certificate,
+        } => {
+            let (s, info) =
+                check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
+            if s.signed_at > at + SIGNING_SKEW_AHEAD || s.signed_at < at - SIGNING_MAX_AGE {
+                return Err(Refusal::SigningTime {
+                    signed_at: s.signed_at,
+                    logged_at: at,
+                });
+            }
+            if !facts.document_registered {
+                return Err(Refusal::DocumentNotRegistered);
+            }
+            let cert = facts
+                .certificate
+                .as_ref()
+                .ok_or(Refusal::CertificateUnknown)?;
+            if let Some(revoked_at) = cert.revoked_at {
+                return Err(Refusal::CertificateRevoked { revoked_at });
+            }
+            if facts.approval_exists {
+                return Err(Refusal::DuplicateApproval {
+                    name: s.name,
+                    role: s.role,
+                });
+            }
+            Ok(Change::Approval(ApprovalRow {
+                log_index: index,
+                document: hex::encode(s.document),
+                kind: ApprovalKind::Signed,
+                name: s.name,
+                role: s.role,
+                date: stockholm::date_of(at),
+                logged_at: at,
+                signed_at: Some(s.signed_at),
+                cert_fingerprint: Some(info.fingerprint),
+                operator: None,
+            }))
+        }
+    }
+}
+
+/// The tables as the log implies them, kept in memory (for the audit's replay).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Projection {
+    pub documents: BTreeMap<String, DocumentRow>,
+    pub approvals: BTreeMap<u64, ApprovalRow>,
+    pub certificates: BTreeMap<String, CertificateRow>,
+}
+
+impl Projection {
+    /// The facts [`check`] needs, answered from memory.
+    pub fn facts(&self, keys: &FactKeys) -> Facts {
+        Facts {
+            ca_present: self.certificates.values().any(|c| c.is_ca),
+            document_registered: keys
+                .document
+                .as_ref()
+                .is_some_and(|d| self.documents.contains_key(d)),
+            certificate: keys
+                .certificate
+                .as_ref()
+                .and_then(|f| self.certificates.get(f).cloned()),
+            approval_exists: keys.approver.as_ref().is_some_and(|(d, n, r)| {
+                self.approvals
+                    .values()
+                    .any(|a| &a.document == d && &a.name == n && &a.role == r)
+            }),
+        }
+    }
+
+    /// Applies an accepted change.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Document(d) => {
+                self.documents.insert(d.text_sha256.clone(), d);
+            }
+            Change::Approval(a) => {
+                self.approvals.insert(a.log_index, a);
+            }
+            Change::Certificate(c) => {
+                self.certificates.insert(c.fingerprint.clone(), c);
+            }
+            Change::Revocation {
+                fingerprint,
+                log_index,
+                revoked_at,
+                reason,
+            } => {
+                if let Some(c) = self.certificates.get_mut(&fingerprint) {
+                    c.revoked_index = Some(log_index);
+                    c.revoked_at = Some(revoked_at);
+                    c.revoke_reason = Some(reason);
+                }
+            }
+        }
+    }
+}

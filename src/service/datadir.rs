@@ -1,0 +1,293 @@
+//! The data directory: database, organisation CA, log key, configuration.
+//!
+//! ```text
+//! attestera-data/
+//!   config.json        organisation and log origin
+//!   attestera.db       SQLite (WAL)
+//!   ca.cert.pem        organisation CA certificate
+//!   ca.key.pem         its private key (0600)
+//!   log.key.pem        the log's Ed25519 checkpoint key (0600)
+//!   log.vkey           the log's C2SP verifier key (public)
+//! ```
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{ServiceError, io_err};
+use crate::entry::EntryBody;
+use crate::pki;
+use crate::store::Store;
+use crate::tlog::NoteSigner;
+
+/// Settings fixed at init.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub format: u32,
+    pub org: String,
+    /// The log origin: first line of every checkpoint and the key name.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+/// Keys to adopt at init instead of generating new ones.
+#[derive(Debug, Clone, Default)]
+pub struct ExistingKeys {
+    pub ca_cert: Option<PathBuf>,
+    pub ca_key: Option<PathBuf>,
+    pub log_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InitReport {
+    pub data_dir: PathBuf,
+    pub org: String,
+    pub origin: String,
+    pub log_public_key: String,
+    pub ca_fingerprint: String,
+}
+
+/// Writes a private key file readable by the owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err("skapa", path))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(io_err("skriva", path))
+}
+
+/// A log origin derived from the organisation name: lowercase ASCII letters, digits and dashes.
+pub fn default_origin(org: &str) -> String {
+    let mut slug = String::new();
+    for c in org.to_lowercase().chars() {
+        let c = match c {
+            'å' | 'ä' | 'à' | 'á' => 'a',
+            'ö' | 'ø' | 'ó' => 'o',
+            'é' | 'è' => 'e',
+            'ü' => 'u',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if !(c == '-' && (slug.is_empty() || slug.ends_with('-'))) {
+            slug.push(c);
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    format!(
+        "attestera.local/{}",
+        if slug.is_empty() { "log" } else { slug }
+    )
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.json")
+    }
+    pub fn database(&self) -> PathBuf {
+        self.root.join("attestera.db")
+    }
+    pub fn ca_cert(&self) -> PathBuf {
+        self.root.join("ca.cert.pem")
+    }
+    pub fn ca_key(&self) -> PathBuf {
+        self.root.join("ca.key.pem")
+    }
+    pub fn log_key(&self) -> PathBuf {
+        self.root.join("log.key.pem")
+    }
+    pub fn log_vkey(&self) -> PathBuf {
+        self.root.join("log.vkey")
+    }
+
+    pub fn config(&self) -> Result<Config, ServiceError> {
+        let path = self.config_path();
+        if !path.exists() {
+            return Err(ServiceError::NotInitialized(self.root.clone()));
+        }
+        let text = self.read_string(&path)?;
+        let config: Config =
+            serde_json::from_str(&text).map_err(|e| ServiceError::Config(e.to_string()))?;
+        if config.format != 1 {
+            return Err(ServiceError::Config(format!(
+                "okänt format {}",
+                config.format
+            )));
+        }
+        Ok(config)
+    }
+
+    pub fn read_string(&self, path: &Path) -> Result<String, ServiceError> {
+        std::fs::read_to_string(path).map_err(io_err("läsa", path))
+    }
+
+    /// Reads a private key file, refusing one that others can read.
+    pub fn read_private_key(&self, path: &Path) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+        let meta = std::fs::metadata(path).map_err(io_err("läsa", path))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(ServiceError::Config(format!(
+                "{} kan läsas av andra än ägaren; kör chmod 600 på filen",
+                path.display()
+            )));
+        }
+        let text = Zeroizing::new(self.read_string(path)?);
+        Ok(Zeroizing::new(pki::pem_block(&text, "PRIVATE KEY")?))
+    }
+
+    /// Creates a new data directory: CA, log key, database with the CA
+    /// certificate as entry 0 and a first signed checkpoint. Everything is
+    /// built in a temporary sibling directory and renamed into place, so a
+    /// failure leaves nothing behind.
+    pub async fn init(
+        &self,
+        org: &str,
+        origin: Option<&str>,
+        keys: &ExistingKeys,
+    ) -> Result<InitReport, ServiceError> {
+        if self.config_path().exists() || self.database().exists() {
+            return Err(ServiceError::AlreadyInitialized(self.root.clone()));
+        }
+        if self.root.exists()
+            && std::fs::read_dir(&self.root)
+                .map_err(io_err("läsa", &self.root))?
+                .next()
+                .is_some()
+        {
+            return Err(ServiceError::AlreadyInitialized(self.root.clone()));
+        }
+        if org.trim().is_empty() || org.chars().any(char::is_control) {
+            return Err(ServiceError::Config(
+                "organisationens namn är tomt eller innehåller styrtecken".into(),
+            ));
+        }
+        let origin = origin
+            .map(str::to_string)
+            .unwrap_or_else(|| default_origin(org));
+        let parent = match self.root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io_err("skapa katalogen", &parent))?;
+        let tmp = tempfile_dir(&parent)?;
+        let staged = DataDir::new(tmp.clone());
+        let result = staged.populate(org, &origin, keys).await;
+        match result {
+            Ok(report) => {
+                if self.root.exists() {
+                    std::fs::remove_dir(&self.root).map_err(io_err("ersätta", &self.root))?;
+                }
+                std::fs::rename(&tmp, &self.root).map_err(io_err("byta namn på", &tmp))?;
+                Ok(InitReport {
+                    data_dir: self.root.clone(),
+                    ..report
+                })
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    async fn populate(
+        &self,
+        org: &str,
+        origin: &str,
+        keys: &ExistingKeys,
+    ) -> Result<InitReport, ServiceError> {
+        let now = jiff::Timestamp::now();
+        let (ca_pem, ca_key_pem) = match (&keys.ca_cert, &keys.ca_key) {
+            (Some(c), Some(k)) => (self.read_string(c)?, Zeroizing::new(self.read_string(k)?)),
+            (None, None) => pki::create_ca(org, now, 10)?,
+            _ => {
+                return Err(ServiceError::Config(
+                    "--ca-cert och --ca-key måste anges tillsammans".into(),
+                ));
+            }
+        };
+        let ca_der = pki::parse_certificate_pem(&ca_pem)?;
+        pki::cert::check_ca(&ca_der, now)?;
+        let ca_info = pki::CertInfo::from_der(&ca_der)?;
+        if pki::ca::public_key_der_of(&ca_key_pem).map(|_| ()).is_err() {
+            return Err(pki::PkiError::KeyInvalid("CA-nyckeln".into()).into());
+        }
+        let log_pkcs8 = match &keys.log_key {
+            Some(p) => Zeroizing::new(pki::pem_block(&self.read_string(p)?, "PRIVATE KEY")?),
+            None => Zeroizing::new(crate::tlog::generate_pkcs8()?),
+        };
+        let signer = NoteSigner::from_pkcs8(origin, &log_pkcs8)?;
+        let config = Config {
+            format: 1,
+            org: org.into(),
+            origin: origin.into(),
+        };
+        std::fs::write(
+            self.config_path(),
+            serde_json::to_string_pretty(&config).unwrap_or_default() + "\n",
+        )
+        .map_err(io_err("skriva", &self.config_path()))?;
+        std::fs::write(self.ca_cert(), &ca_pem).map_err(io_err("skriva", &self.ca_cert()))?;
+        write_private(&self.ca_key(), ca_key_pem.as_bytes())?;
+        write_private(
+            &self.log_key(),
+            pki::ca::private_key_pem(&log_pkcs8).as_bytes(),
+        )?;
+        std::fs::write(self.log_vkey(), signer.verifier_key() + "\n")
+            .map_err(io_err("skriva", &self.log_vkey()))?;
+        let store = Store::open(&self.database(), true).await?;
+        let sequencer =
+            super::Sequencer::start(store.clone(), signer, origin.into(), ca_der.clone());
+        let appended = sequencer
+            .append(vec![EntryBody::CertificateIssued {
+                certificate: ca_pem.clone(),
+                operator: "init".into(),
+            }])
+            .await;
+        store.close().await;
+        appended?;
+        Ok(InitReport {
+            data_dir: self.root.clone(),
+            org: org.into(),
+            origin: origin.into(),
+            log_public_key: NoteSigner::from_pkcs8(origin, &log_pkcs8)?.verifier_key(),
+            ca_fingerprint: ca_info.fingerprint,
+        })
+    }
+}
+
+fn tempfile_dir(parent: &Path) -> Result<PathBuf, ServiceError> {
+    for i in 0..100u32 {
+        let p = parent.join(format!(".attestera-init-{}-{i}", std::process::id()));
+        match std::fs::create_dir(&p) {
+            Ok(()) => {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700))
+                    .map_err(io_err("skydda", &p))?;
+                return Ok(p);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(ServiceError::Io {
+                    action: "skapa",
+                    path: p,
+                    source: e,
+                });
+            }
+        }
+    }
+    Err(ServiceError::Config(
+        "kunde inte skapa en tillfällig katalog".into(),
+    ))
+}

@@ -1,0 +1,649 @@
+//! Use cases: init, issue and revoke certificates, register, approve,
+//! import, render the block, verify, audit, and read the log. The service
+//! owns the data directory and hands every append to the [`Sequencer`].
+
+pub mod audit;
+pub mod datadir;
+pub mod sequencer;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use jiff::{Timestamp, Unit};
+use serde::Serialize;
+
+use crate::document::{block, canonical, metadata};
+use crate::entry::{DocumentRecord, Entry, EntryBody, EntryError};
+use crate::pki::{self, PkiError, SigningKey, Subject};
+use crate::projection::{ApprovalRow, DocumentRow, Refusal};
+use crate::statement::Statement;
+use crate::store::{Store, StoreError};
+use crate::tlog::{self, NoteSigner, NoteVerifier};
+pub use datadir::{Config, DataDir};
+pub use sequencer::{Appended, Sequencer};
+
+/// Errors of the use cases. `code()` is stable; Display is Swedish.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("ingen attestera-datakatalog i {0} (kör först: attestera init)")]
+    NotInitialized(PathBuf),
+    #[error("{0} innehåller redan en attestera-installation; den skrivs inte över")]
+    AlreadyInitialized(PathBuf),
+    #[error("kunde inte {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Text(#[from] canonical::TextError),
+    #[error("{0}")]
+    Block(#[from] block::BlockError),
+    #[error("{0}")]
+    Pki(#[from] PkiError),
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("{0}")]
+    Store(StoreError),
+    #[error("{0}")]
+    Entry(#[from] EntryError),
+    #[error("loggens nyckel eller kontrollpunkt: {0}")]
+    Note(#[from] tlog::NoteError),
+    #[error("merkleträdet: {0}")]
+    Tree(#[from] tlog::TreeError),
+    #[error("konfigurationen i datakatalogen är ogiltig: {0}")]
+    Config(String),
+    #[error("dokumentet är inte registrerat (kanonisk text {0})")]
+    UnknownDocument(String),
+    #[error("loggen har ingen post {index} (storlek {size})")]
+    NoSuchEntry { index: u64, size: u64 },
+    #[error("ogiltigt intervall: {0}")]
+    Range(String),
+    #[error("filerna {0} finns redan; de skrivs inte över")]
+    OutputExists(PathBuf),
+    #[error("loggen kunde inte skrivas: {0}")]
+    AppendFailed(String),
+    #[error("loggens skrivare har stannat")]
+    SequencerStopped,
+}
+
+impl ServiceError {
+    /// Stable English code for JSON and problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotInitialized(_) => "data_dir_missing",
+            ServiceError::AlreadyInitialized(_) => "data_dir_exists",
+            ServiceError::Io { .. } => "io_error",
+            ServiceError::Text(e) => e.code(),
+            ServiceError::Block(e) => e.code(),
+            ServiceError::Pki(e) => e.code(),
+            ServiceError::Refused(e) => e.code(),
+            ServiceError::Store(e) => e.code(),
+            ServiceError::Entry(e) => e.code(),
+            ServiceError::Note(_) => "log_key_invalid",
+            ServiceError::Tree(_) => "tree_invalid",
+            ServiceError::Config(_) => "config_invalid",
+            ServiceError::UnknownDocument(_) => "document_not_registered",
+            ServiceError::NoSuchEntry { .. } => "entry_not_found",
+            ServiceError::Range(_) => "invalid_range",
+            ServiceError::OutputExists(_) => "output_exists",
+            ServiceError::AppendFailed(_) | ServiceError::SequencerStopped => "append_failed",
+        }
+    }
+
+    /// 1 when the request was understood and refused, 2 when it could not be carried out.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ServiceError::Refused(_)
+            | ServiceError::UnknownDocument(_)
+            | ServiceError::AlreadyInitialized(_)
+            | ServiceError::OutputExists(_)
+            | ServiceError::Pki(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+pub(crate) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> ServiceError {
+    let path = path.to_path_buf();
+    move |source| ServiceError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// A document read from bytes: digests, canonical text and metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadDocument {
+    pub text_sha256: String,
+    pub file_sha256: String,
+    pub file_size: u64,
+    pub metadata: metadata::Metadata,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Reads bytes as a text document (UTF-8), computing both digests.
+pub fn read_document(bytes: &[u8]) -> Result<ReadDocument, ServiceError> {
+    let text = canonical::decode(bytes)?;
+    let canon = canonical::canonical_text(&text);
+    if canon.is_empty() {
+        return Err(canonical::TextError::Empty.into());
+    }
+    Ok(ReadDocument {
+        text_sha256: hex::encode(canonical::text_digest(&canon)),
+        file_sha256: hex::encode(sha2_digest(bytes)),
+        file_size: bytes.len() as u64,
+        metadata: metadata::extract(&text),
+        text,
+    })
+}
+
+fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub text_sha256: String,
+    pub file_sha256: String,
+    pub log_index: u64,
+    pub logged_at: Timestamp,
+    pub metadata: metadata::Metadata,
+    pub checkpoint_size: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Approved {
+    pub document: String,
+    pub name: String,
+    pub role: String,
+    pub date: jiff::civil::Date,
+    pub log_index: u64,
+    pub logged_at: Timestamp,
+    pub checkpoint_size: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub registered: Registered,
+    pub approvals: Vec<ApprovalRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserIssued {
+    pub name: String,
+    pub role: String,
+    pub fingerprint: String,
+    pub serial: String,
+    pub not_after: Timestamp,
+    pub log_index: u64,
+    pub key_path: Option<PathBuf>,
+    pub cert_path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Revoked {
+    pub fingerprint: String,
+    pub log_index: u64,
+    pub revoked_at: Timestamp,
+}
+
+/// What an approver is about to sign, for showing before confirmation.
+#[derive(Debug)]
+pub struct ApprovalDraft {
+    pub document: DocumentRow,
+    pub statement: Statement,
+    pub key: SigningKey,
+    pub certificate_pem: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InclusionProof {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub leaf_hash: String,
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsistencyProof {
+    pub old_size: u64,
+    pub new_size: u64,
+    pub hashes: Vec<String>,
+}
+
+/// An open data directory with its keys, database and sequencer.
+pub struct Service {
+    pub dir: DataDir,
+    pub config: Config,
+    store: Store,
+    ca_pem: String,
+    ca_der: Vec<u8>,
+    verifier: NoteVerifier,
+    verifier_key: String,
+    sequencer: Sequencer,
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+        .round(Unit::Second)
+        .unwrap_or_else(|_| Timestamp::now())
+}
+
+impl Service {
+    /// Opens an initialized data directory and starts the sequencer.
+    pub async fn open(dir: DataDir) -> Result<Service, ServiceError> {
+        let config = dir.config()?;
+        let ca_pem = dir.read_string(&dir.ca_cert())?;
+        let ca_der = pki::parse_certificate_pem(&ca_pem)?;
+        let log_key = dir.read_private_key(&dir.log_key())?;
+        let signer = NoteSigner::from_pkcs8(&config.origin, &log_key)?;
+        let store = Store::open(&dir.database(), false).await?;
+        let verifier = signer.verifier();
+        let verifier_key = signer.verifier_key();
+        let sequencer =
+            Sequencer::start(store.clone(), signer, config.origin.clone(), ca_der.clone());
+        Ok(Service {
+            dir,
+            config,
+            store,
+            ca_pem,
+            ca_der,
+            verifier,
+            verifier_key,
+            sequencer,
+        })
+    }
+
+    /// Closes the database cleanly.
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    pub fn ca_der(&self) -> &[u8] {
+        &self.ca_der
+    }
+
+    /// The log's verifier key in C2SP note form (`name+keyid+base64`).
+    pub fn public_key(&self) -> String {
+        self.verifier_key.clone()
+    }
+
+    pub fn verifier(&self) -> &NoteVerifier {
+        &self.verifier
+    }
+
+    /// Issues an approver certificate. With `existing_key` the approver
+    /// brings a key (only `cert.pem` is written); otherwise a new Ed25519 key
+    /// is written to `out/key.pem` (0600). Files appear only after the
+    /// issuance is in the log.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: &str,
+        out: &Path,
+        existing_key: Option<&Path>,
+        days: i64,
+        operator: &str,
+    ) -> Result<UserIssued, ServiceError> {
+        let subject = Subject {
+            name: name.into(),
+            role: role.into(),
+            org: self.config.org.clone(),
+        };
+        subject.validate()?;
+        let key_path = out.join("key.pem");
+        let cert_path = out.join("cert.pem");
+        for p in [&key_path, &cert_path] {
+            if existing_key.is_none() || p == &cert_path {
+                if p.exists() {
+                    return Err(ServiceError::OutputExists(p.clone()));
+                }
+            }
+        }
+        let key_pem = match existing_key {
+            Some(path) => {
+                let pem = self.dir.read_string(path)?;
+                SigningKey::from_pkcs8_pem(&pem)?;
+                zeroize::Zeroizing::new(pem)
+            }
+            None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8()?),
+        };
+        let spki = pki::ca::public_key_der_of(&key_pem)?;
+        let ca_key = self.dir.read_string(&self.dir.ca_key())?;
+        let cert_pem = pki::issue_certificate(&self.ca_pem, &ca_key, &subject, &spki, now(), days)?;
+        std::fs::create_dir_all(out).map_err(io_err("skapa katalogen", out))?;
+        // Write under temporary names, log, then rename: a refused issuance leaves no files.
+        let tmp_key = out.join(".key.pem.tmp");
+        let tmp_cert = out.join(".cert.pem.tmp");
+        let cleanup = || {
+            let _ = std::fs::remove_file(&tmp_key);
+            let _ = std::fs::remove_file(&tmp_cert);
+        };
+        if existing_key.is_none() {
+            datadir::write_private(&tmp_key, key_pem.as_bytes())?;
+        }
+        std::fs::write(&tmp_cert, &cert_pem).map_err(io_err("skriva", &tmp_cert))?;
+        let appended = match self
+            .sequencer
+            .append(vec![EntryBody::CertificateIssued {
+                certificate: cert_pem.clone(),
+                operator: operator.into(),
+            }])
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                cleanup();
+                return Err(e);
+            }
+        };
+        if existing_key.is_none() {
+            std::fs::rename(&tmp_key, &key_path).map_err(io_err("byta namn på", &tmp_key))?;
+        }
+        std::fs::rename(&tmp_cert, &cert_path).map_err(io_err("byta namn på", &tmp_cert))?;
+        let info = pki::CertInfo::from_der(&pki::parse_certificate_pem(&cert_pem)?)?;
+        Ok(UserIssued {
+            name: name.into(),
+            role: role.into(),
+            fingerprint: info.fingerprint,
+            serial: info.serial,
+            not_after: info.not_after,
+            log_index: appended.entries.first().map(|e| e.0).unwrap_or_default(),
+            key_path: existing_key.is_none().then_some(key_path),
+            cert_path,
+        })
+    }
+
+    /// Revokes a certificate from now on.
+    pub async fn revoke(
+        &self,
+        cert_pem: &str,
+        reason: &str,
+        operator: &str,
+    ) -> Result<Revoked, ServiceError> {
+        let der = pki::parse_certificate_pem(cert_pem)?;
+        let fingerprint = pki::fingerprint(&der);
+        let appended = self
+            .sequencer
+            .append(vec![EntryBody::CertificateRevoked {
+                fingerprint: fingerprint.clone(),
+                reason: reason.into(),
+                operator: operator.into(),
+            }])
+            .await?;
+        let (log_index, entry) = appended
+            .entries
+            .into_iter()
+            .next()
+            .ok_or(ServiceError::SequencerStopped)?;
+        Ok(Revoked {
+            fingerprint,
+            log_index,
+            revoked_at: entry.logged_at,
+        })
+    }
+
+    fn registration(doc: &ReadDocument, operator: &str) -> EntryBody {
+        EntryBody::Registration {
+            document: DocumentRecord {
+                text_sha256: doc.text_sha256.clone(),
+                file_sha256: doc.file_sha256.clone(),
+                file_size: doc.file_size,
+                metadata: doc.metadata.clone(),
+            },
+            operator: operator.into(),
+        }
+    }
+
+    fn registered(doc: &ReadDocument, appended: &Appended) -> Result<Registered, ServiceError> {
+        let (log_index, entry) = appended
+            .entries
+            .first()
+            .ok_or(ServiceError::SequencerStopped)?;
+        Ok(Registered {
+            text_sha256: doc.text_sha256.clone(),
+            file_sha256: doc.file_sha256.clone(),
+            log_index: *log_index,
+            logged_at: entry.logged_at,
+            metadata: doc.metadata.clone(),
+            checkpoint_size: appended.checkpoint_size,
+        })
+    }
+
+    /// Registers a finalized document before approval.
+    pub async fn register(&self, bytes: &[u8], operator: &str) -> Result<Registered, ServiceError> {
+        let doc = read_document(bytes)?;
+        let appended = self
+            .sequencer
+            .append(vec![Self::registration(&doc, operator)])
+            .await?;
+        Self::registered(&doc, &appended)
+    }
+
+    /// Takes over a historical document with its block: one registration and
+    /// one imported approval per row, appended all-or-nothing.
+    pub async fn import(&self, bytes: &[u8], operator: &str) -> Result<Imported, ServiceError> {
+        let doc = read_document(bytes)?;
+        let rows = block::read(&doc.text)?;
+        let mut group = vec![Self::registration(&doc, operator)];
+        for r in &rows {
+            group.push(EntryBody::ImportedApproval {
+                document: doc.text_sha256.clone(),
+                name: r.name.clone(),
+                role: r.role.clone(),
+                date: r.date,
+                operator: operator.into(),
+            });
+        }
+        let appended = self.sequencer.append(group).await?;
+        let registered = Self::registered(&doc, &appended)?;
+        let approvals = self.store.approvals_of(&doc.text_sha256).await?;
+        Ok(Imported {
+            registered,
+            approvals,
+        })
+    }
+
+    /// Prepares an approval on the approver's side: the document must be
+    /// registered, the key must match the certificate, and the certificate
+    /// must come from this organisation's CA. Nothing is written.
+    pub async fn draft_approval(
+        &self,
+        bytes: &[u8],
+        key_pem: &str,
+        cert_pem: &str,
+    ) -> Result<ApprovalDraft, ServiceError> {
+        let doc = read_document(bytes)?;
+        let key = SigningKey::from_pkcs8_pem(key_pem)?;
+        let cert_der = pki::parse_certificate_pem(cert_pem)?;
+        let info = pki::check_issued_by(&cert_der, &self.ca_der, now())?;
+        if info.public_key != key.public_key() {
+            return Err(PkiError::KeyCertificateMismatch.into());
+        }
+        let document = self
+            .store
+            .document(&doc.text_sha256)
+            .await?
+            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(&doc.text_sha256, &mut digest)
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        let statement = Statement::new(
+            digest,
+            info.name.as_deref().unwrap_or_default(),
+            info.role.as_deref().unwrap_or_default(),
+            now(),
+        )
+        .map_err(Refusal::from)?;
+        Ok(ApprovalDraft {
+            document,
+            statement,
+            key,
+            certificate_pem: cert_pem.to_string(),
+        })
+    }
+
+    /// Signs a draft with the approver's key and submits it.
+    pub async fn sign_and_submit(&self, draft: ApprovalDraft) -> Result<Approved, ServiceError> {
+        let text = draft.statement.encode();
+        let signature = draft.key.sign(text.as_bytes())?;
+        self.submit_approval(
+            &text,
+            draft.key.alg(),
+            &STANDARD.encode(signature),
+            &draft.certificate_pem,
+        )
+        .await
+    }
+
+    /// Records a signed approval statement; every rule is checked by the sequencer.
+    pub async fn submit_approval(
+        &self,
+        statement: &str,
+        algorithm: pki::KeyAlg,
+        signature_b64: &str,
+        cert_pem: &str,
+    ) -> Result<Approved, ServiceError> {
+        let appended = self
+            .sequencer
+            .append(vec![EntryBody::Approval {
+                statement: statement.into(),
+                algorithm,
+                signature: signature_b64.into(),
+                certificate: cert_pem.into(),
+            }])
+            .await?;
+        let (log_index, entry) = appended
+            .entries
+            .first()
+            .ok_or(ServiceError::SequencerStopped)?;
+        let s = Statement::parse(statement).map_err(Refusal::from)?;
+        Ok(Approved {
+            document: hex::encode(s.document),
+            name: s.name,
+            role: s.role,
+            date: crate::stockholm::date_of(entry.logged_at),
+            log_index: *log_index,
+            logged_at: entry.logged_at,
+            checkpoint_size: appended.checkpoint_size,
+        })
+    }
+
+    /// The block for a registered document, rows oldest first.
+    pub async fn block(&self, bytes: &[u8]) -> Result<String, ServiceError> {
+        let doc = read_document(bytes)?;
+        self.store
+            .document(&doc.text_sha256)
+            .await?
+            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
+        let rows: Vec<block::BlockRow> = self
+            .store
+            .approvals_of(&doc.text_sha256)
+            .await?
+            .into_iter()
+            .map(|a| block::BlockRow {
+                name: a.name,
+                role: a.role,
+                date: a.date,
+            })
+            .collect();
+        Ok(block::render(&rows))
+    }
+
+    /// The latest signed checkpoint note.
+    pub async fn checkpoint(&self) -> Result<(u64, String), ServiceError> {
+        self.store
+            .latest_checkpoint()
+            .await?
+            .ok_or(ServiceError::Config(
+                "loggen har ingen kontrollpunkt".into(),
+            ))
+    }
+
+    /// One entry's bytes and parsed form.
+    pub async fn entry(&self, index: u64) -> Result<(Vec<u8>, Entry), ServiceError> {
+        let size = self.store.log_size().await?;
+        let bytes = self
+            .store
+            .entry(index)
+            .await?
+            .ok_or(ServiceError::NoSuchEntry { index, size })?;
+        let entry = Entry::decode(&bytes)?;
+        Ok((bytes, entry))
+    }
+
+    async fn checkpointed_size(&self, requested: Option<u64>) -> Result<u64, ServiceError> {
+        let (latest, _) = self.checkpoint().await?;
+        match requested {
+            None => Ok(latest),
+            Some(s) if s == 0 || s > latest => Err(ServiceError::Range(format!(
+                "trädstorleken {s} finns inte (senaste kontrollpunkt: {latest})"
+            ))),
+            Some(s) => Ok(s),
+        }
+    }
+
+    /// Inclusion proof of entry `index` in the tree of size `tree_size` (default: latest checkpoint).
+    pub async fn inclusion_proof(
+        &self,
+        index: u64,
+        tree_size: Option<u64>,
+    ) -> Result<InclusionProof, ServiceError> {
+        let size = self.checkpointed_size(tree_size).await?;
+        if index >= size {
+            return Err(ServiceError::NoSuchEntry { index, size });
+        }
+        let indexes = tlog::inclusion_proof_indexes(size, index)?;
+        let hashes = self.store.read_hashes(&indexes).await?;
+        let proof = tlog::inclusion_proof_from(size, index, &hashes)?;
+        let leaf = self
+            .store
+            .read_hashes(&[tlog::stored_hash_index(0, index)])
+            .await?;
+        Ok(InclusionProof {
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: leaf.first().map(tlog::to_base64).unwrap_or_default(),
+            hashes: proof.iter().map(tlog::to_base64).collect(),
+        })
+    }
+
+    /// Consistency proof between two tree sizes.
+    pub async fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<ConsistencyProof, ServiceError> {
+        let latest = self.checkpointed_size(None).await?;
+        if old_size == 0 || old_size > new_size || new_size > latest {
+            return Err(ServiceError::Range(format!(
+                "behöver 1 ≤ {old_size} ≤ {new_size} ≤ {latest} (senaste kontrollpunkt)"
+            )));
+        }
+        let indexes = tlog::consistency_proof_indexes(old_size, new_size)?;
+        let hashes = self.store.read_hashes(&indexes).await?;
+        let proof = tlog::consistency_proof_from(old_size, new_size, &hashes)?;
+        Ok(ConsistencyProof {
+            old_size,
+            new_size,
+            hashes: proof.iter().map(tlog::to_base64).collect(),
+        })
+    }
+}

@@ -1,0 +1,209 @@
+//! The sequencer: the one writer of the log.
+//!
+//! Callers send groups of entries; the task collects whatever is waiting
+//! into one batch, appends it in one transaction (each group all-or-nothing
+//! through a savepoint), signs one checkpoint for the new tree, commits, and
+//! only then answers each caller (group commit).
+
+use jiff::{Timestamp, Unit};
+use tokio::sync::{mpsc, oneshot};
+
+use super::ServiceError;
+use crate::entry::{ENTRY_VERSION, Entry, EntryBody};
+use crate::projection::{self, Refusal};
+use crate::store::{AppendTx, Store, StoreError};
+use crate::tlog::{self, Checkpoint, NoteSigner};
+
+/// Most groups in one batch.
+pub const MAX_BATCH: usize = 256;
+
+/// An acknowledged append: the entries' indexes and the checkpoint covering them.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub entries: Vec<(u64, Entry)>,
+    pub checkpoint_size: u64,
+    pub checkpoint: String,
+}
+
+struct Request {
+    group: Vec<EntryBody>,
+    reply: oneshot::Sender<Result<Appended, ServiceError>>,
+}
+
+/// Handle to the sequencer task.
+#[derive(Clone)]
+pub struct Sequencer {
+    tx: mpsc::Sender<Request>,
+}
+
+struct Log {
+    store: Store,
+    signer: NoteSigner,
+    origin: String,
+    ca_der: Vec<u8>,
+}
+
+impl Sequencer {
+    /// Starts the sequencer task on the current tokio runtime.
+    pub fn start(store: Store, signer: NoteSigner, origin: String, ca_der: Vec<u8>) -> Sequencer {
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(run(
+            Log {
+                store,
+                signer,
+                origin,
+                ca_der,
+            },
+            rx,
+        ));
+        Sequencer { tx }
+    }
+
+    /// Appends a group of entries atomically; returns after they are durable.
+    pub async fn append(&self, group: Vec<EntryBody>) -> Result<Appended, ServiceError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request { group, reply })
+            .await
+            .map_err(|_| ServiceError::SequencerStopped)?;
+        answer.await.map_err(|_| ServiceError::SequencerStopped)?
+    }
+}
+
+async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let groups: Vec<Vec<EntryBody>> = batch
+            .iter_mut()
+            .map(|r| std::mem::take(&mut r.group))
+            .collect();
+        match append_batch(&log, groups).await {
+            Ok((results, size, note)) => {
+                for (req, result) in batch.into_iter().zip(results) {
+                    let answer = result
+                        .map(|entries| Appended {
+                            entries,
+                            checkpoint_size: size,
+                            checkpoint: note.clone(),
+                        })
+                        .map_err(ServiceError::Refused);
+                    let _ = req.reply.send(answer);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "append batch failed");
+                let message = e.to_string();
+                for req in batch {
+                    let _ = req
+                        .reply
+                        .send(Err(ServiceError::AppendFailed(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+type GroupResult = Result<Vec<(u64, Entry)>, Refusal>;
+
+async fn append_batch(
+    log: &Log,
+    groups: Vec<Vec<EntryBody>>,
+) -> Result<(Vec<GroupResult>, u64, String), ServiceError> {
+    let mut tx = log.store.begin_append().await?;
+    let start = tx.log_size().await?;
+    let mut size = start;
+    // The log's clock never runs backwards, even if the machine's does.
+    let now = Timestamp::now()
+        .round(Unit::Second)
+        .map_err(|e| ServiceError::AppendFailed(e.to_string()))?;
+    let now = match tx.last_logged_at().await? {
+        Some(last) if last > now => last,
+        _ => now,
+    };
+    let mut results = Vec::with_capacity(groups.len());
+    for group in groups {
+        tx.savepoint().await?;
+        match append_group(log, &mut tx, &mut size, now, group).await? {
+            Ok(entries) => {
+                tx.release().await?;
+                results.push(Ok(entries));
+            }
+            Err((refusal, appended)) => {
+                tx.rollback_to_savepoint().await?;
+                size -= appended;
+                results.push(Err(refusal));
+            }
+        }
+    }
+    let note = if size != start || tx.latest_checkpoint_size().await?.is_none() {
+        let root = tlog::tree_hash_from(
+            size,
+            &tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?,
+        )?;
+        let body = Checkpoint {
+            origin: log.origin.clone(),
+            size,
+            root,
+        }
+        .body();
+        let note = log.signer.sign(&body)?;
+        tx.insert_checkpoint(size, &note, now).await?;
+        note
+    } else {
+        tx.latest_checkpoint_note().await?.unwrap_or_default()
+    };
+    tx.commit().await?;
+    Ok((results, size, note))
+}
+
+/// Appends one group; on a refusal returns it with how many entries it had written.
+async fn append_group(
+    log: &Log,
+    tx: &mut AppendTx,
+    size: &mut u64,
+    now: Timestamp,
+    group: Vec<EntryBody>,
+) -> Result<Result<Vec<(u64, Entry)>, (Refusal, u64)>, ServiceError> {
+    let mut written = Vec::with_capacity(group.len());
+    for body in group {
+        let entry = Entry {
+            v: ENTRY_VERSION,
+            logged_at: now,
+            body,
+        };
+        let facts = tx.facts(&projection::fact_keys(&entry.body)).await?;
+        let change = match projection::check(*size, &entry, &log.ca_der, &facts) {
+            Ok(c) => c,
+            Err(r) => return Ok(Err((r, written.len() as u64))),
+        };
+        let data = entry.encode();
+        let leaf = tlog::record_hash(&data);
+        let siblings = tx.read_hashes(&tlog::append_indexes(*size)).await?;
+        let hashes = tlog::append_hashes(*size, leaf, &siblings)?;
+        tx.insert_entry(
+            *size,
+            &data,
+            &leaf,
+            now,
+            tlog::stored_hash_index(0, *size),
+            &hashes,
+        )
+        .await?;
+        tx.apply(&change).await?;
+        written.push((*size, entry));
+        *size += 1;
+    }
+    Ok(Ok(written))
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Store(e)
+    }
+}

@@ -1,0 +1,181 @@
+//! The approval statement: the exact bytes an approver signs.
+//!
+//! A line-oriented text, domain-separated by its first line, with fields in a
+//! fixed order and no field allowed to contain a line break, so that one
+//! statement has exactly one reading. It is stored verbatim in the log and
+//! never re-serialized; `parse` accepts only the canonical form.
+
+use jiff::{Timestamp, Unit};
+
+/// First line of every v1 statement: no other signed object starts with it.
+pub const CONTEXT: &str = "attestera-approval-v1";
+
+/// An approver's claim: I, in this role, approve the document with this canonical text digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// SHA-256 of the document's canonical text v1.
+    pub document: [u8; 32],
+    pub name: String,
+    pub role: String,
+    /// When the approver signed, whole seconds, UTC.
+    pub signed_at: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StatementError {
+    #[error("godkännandet är inte ett attestera-godkännande (första raden ska vara {CONTEXT})")]
+    Context,
+    #[error("godkännandet är felaktigt: rad {line} ska börja med \"{field} \"")]
+    Field { line: usize, field: &'static str },
+    #[error("godkännandet är felaktigt: {0}")]
+    Value(String),
+    #[error("godkännandet är inte på kanonisk form")]
+    NotCanonical,
+}
+
+impl StatementError {
+    pub fn code(&self) -> &'static str {
+        "statement_malformed"
+    }
+}
+
+/// Checks a name or role for use in a statement: non-empty, trimmed, one
+/// line, no control characters.
+pub fn check_field(what: &str, value: &str) -> Result<(), StatementError> {
+    if value.is_empty() || value.trim() != value {
+        return Err(StatementError::Value(format!(
+            "{what} är tomt eller har mellanslag i kanten"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(StatementError::Value(format!(
+            "{what} innehåller styrtecken"
+        )));
+    }
+    Ok(())
+}
+
+impl Statement {
+    /// Builds a statement, truncating the signing time to whole seconds.
+    pub fn new(
+        document: [u8; 32],
+        name: &str,
+        role: &str,
+        signed_at: Timestamp,
+    ) -> Result<Statement, StatementError> {
+        check_field("namn", name)?;
+        check_field("roll", role)?;
+        let signed_at = signed_at
+            .round(
+                jiff::TimestampRound::new()
+                    .smallest(Unit::Second)
+                    .mode(jiff::RoundMode::Trunc),
+            )
+            .map_err(|e| StatementError::Value(e.to_string()))?;
+        Ok(Statement {
+            document,
+            name: name.into(),
+            role: role.into(),
+            signed_at,
+        })
+    }
+
+    /// The exact text that is signed.
+    pub fn encode(&self) -> String {
+        format!(
+            "{CONTEXT}\ndocument-text-sha256 {}\nname {}\nrole {}\nsigned-at {}\n",
+            hex::encode(self.document),
+            self.name,
+            self.role,
+            self.signed_at
+        )
+    }
+
+    /// Parses a statement; anything but the canonical encoding is refused.
+    pub fn parse(text: &str) -> Result<Statement, StatementError> {
+        let mut lines = text.split('\n');
+        if lines.next() != Some(CONTEXT) {
+            return Err(StatementError::Context);
+        }
+        let mut field = |line: usize, name: &'static str| {
+            lines
+                .next()
+                .and_then(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .ok_or(StatementError::Field { line, field: name })
+        };
+        let digest = field(2, "document-text-sha256")?;
+        let name = field(3, "name")?;
+        let role = field(4, "role")?;
+        let signed_at = field(5, "signed-at")?;
+        let mut document = [0u8; 32];
+        hex::decode_to_slice(digest, &mut document).map_err(|_| {
+            StatementError::Value("dokumentets kontrollsumma är inte 64 hextecken".into())
+        })?;
+        let signed_at: Timestamp = signed_at
+            .parse()
+            .map_err(|_| StatementError::Value("signeringstiden är inte en RFC 3339-tid".into()))?;
+        let statement = Statement::new(document, name, role, signed_at)?;
+        if statement.encode() != text {
+            return Err(StatementError::NotCanonical);
+        }
+        Ok(statement)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Statement {
+        Statement::new(
+            [0xab; 32],
+            "Maria Mathiasson Laxvik",
+            "Stadsdelsdirektör",
+            "2026-11-25T10:15:30.75Z".parse().unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn encoding_is_pinned() {
+        assert_eq!(
+            sample().encode(),
+            "attestera-approval-v1\n\
+             document-text-sha256 abababababababababababababababababababababababababababababababab\n\
+             name Maria Mathiasson Laxvik\n\
+             role Stadsdelsdirektör\n\
+             signed-at 2026-11-25T10:15:30Z\n"
+        );
+    }
+
+    #[test]
+    fn parse_round_trips() {
+        let s = sample();
+        assert_eq!(Statement::parse(&s.encode()).unwrap(), s);
+    }
+
+    #[test]
+    fn non_canonical_forms_are_refused() {
+        let text = sample().encode();
+        for bad in [
+            text.replace("attestera-approval-v1", "attestera-approval-v2"),
+            text.replace('\n', "\r\n"),
+            text.replace("name ", "name  "),
+            text.trim_end().to_string(),
+            format!("{text}extra\n"),
+            text.replace("2026-11-25T10:15:30Z", "2026-11-25T11:15:30+01:00"),
+            text.replace("abab", "ABAB"),
+            text.replace("role ", "roll "),
+        ] {
+            assert!(Statement::parse(&bad).is_err(), "accepted: {bad:?}");
+        }
+    }
+
+    #[test]
+    fn fields_with_line_breaks_are_refused() {
+        let t = "2026-11-25T10:15:30Z".parse().unwrap();
+        assert!(Statement::new([0; 32], "Maria\nrole Chef", "X", t).is_err());
+        assert!(Statement::new([0; 32], "Maria", "", t).is_err());
+        assert!(Statement::new([0; 32], " Maria", "X", t).is_err());
+    }
+}

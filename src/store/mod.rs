@@ -1,0 +1,29 @@
+//! Storage adapter: the log tables and their projections in a database.
+//!
+//! This is the one seam between the service and a database. Today it is
+//! SQLite ([`sqlite`]); PostgreSQL gets its own implementation of the same
+//! methods, since the two serialize appends differently (SQLite's single
+//! writer against a lock on the log head row).
+
+pub mod sqlite;
+
+pub use sqlite::{AppendTx, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("databasfel: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("databasen kunde inte uppgraderas: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("databasen innehåller ett ogiltigt värde i {table}: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Database(_) | StoreError::Migrate(_) => "storage_error",
+            StoreError::Corrupt { .. } => "storage_corrupt",
+        }
+    }
+}

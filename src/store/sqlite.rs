@@ -1,0 +1,553 @@
+//! SQLite store: one database file in the data directory, WAL journal,
+//! `synchronous=FULL` so a committed append survives power loss. Appends
+//! take the write lock up front (`BEGIN IMMEDIATE`), so concurrent processes
+//! serialize on it and each reads the log head it extends.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::StoreError;
+use crate::projection::{
+    ApprovalKind, ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts,
+};
+use crate::tlog::Hash;
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn corrupt(table: &'static str, detail: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        detail: detail.to_string(),
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn u64_of(row: &SqliteRow, table: &'static str, col: &str) -> Result<u64, StoreError> {
+    let v: i64 = row.try_get(col)?;
+    u64::try_from(v).map_err(|_| corrupt(table, format!("{col} är negativt")))
+}
+
+fn opt_u64_of(row: &SqliteRow, table: &'static str, col: &str) -> Result<Option<u64>, StoreError> {
+    let v: Option<i64> = row.try_get(col)?;
+    v.map(|v| u64::try_from(v).map_err(|_| corrupt(table, format!("{col} är negativt"))))
+        .transpose()
+}
+
+fn parse_col<T: FromStr>(row: &SqliteRow, table: &'static str, col: &str) -> Result<T, StoreError> {
+    let s: String = row.try_get(col)?;
+    s.parse()
+        .map_err(|_| corrupt(table, format!("{col} = {s:?}")))
+}
+
+fn parse_opt<T: FromStr>(
+    row: &SqliteRow,
+    table: &'static str,
+    col: &str,
+) -> Result<Option<T>, StoreError> {
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| {
+        s.parse()
+            .map_err(|_| corrupt(table, format!("{col} = {s:?}")))
+    })
+    .transpose()
+}
+
+fn hash_of(bytes: &[u8], table: &'static str) -> Result<Hash, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| corrupt(table, "hash är inte 32 byte"))
+}
+
+fn document_row(row: &SqliteRow) -> Result<DocumentRow, StoreError> {
+    const T: &str = "documents";
+    Ok(DocumentRow {
+        text_sha256: row.try_get("text_sha256")?,
+        file_sha256: row.try_get("file_sha256")?,
+        file_size: u64_of(row, T, "file_size")?,
+        title: row.try_get("title")?,
+        dnr: row.try_get("dnr")?,
+        namnd: row.try_get("namnd")?,
+        date: parse_opt::<Date>(row, T, "date")?,
+        handlaggare: row.try_get("handlaggare")?,
+        log_index: u64_of(row, T, "log_index")?,
+        registered_at: parse_col(row, T, "registered_at")?,
+        operator: row.try_get("operator")?,
+    })
+}
+
+fn approval_row(row: &SqliteRow) -> Result<ApprovalRow, StoreError> {
+    const T: &str = "approvals";
+    let kind: String = row.try_get("kind")?;
+    Ok(ApprovalRow {
+        log_index: u64_of(row, T, "log_index")?,
+        document: row.try_get("document")?,
+        kind: match kind.as_str() {
+            "signed" => ApprovalKind::Signed,
+            "imported" => ApprovalKind::Imported,
+            other => return Err(corrupt(T, format!("kind = {other:?}"))),
+        },
+        name: row.try_get("name")?,
+        role: row.try_get("role")?,
+        date: parse_col(row, T, "date")?,
+        logged_at: parse_col(row, T, "logged_at")?,
+        signed_at: parse_opt(row, T, "signed_at")?,
+        cert_fingerprint: row.try_get("cert_fingerprint")?,
+        operator: row.try_get("operator")?,
+    })
+}
+
+fn certificate_row(row: &SqliteRow) -> Result<CertificateRow, StoreError> {
+    const T: &str = "certificates";
+    Ok(CertificateRow {
+        fingerprint: row.try_get("fingerprint")?,
+        serial: row.try_get("serial")?,
+        name: row.try_get("name")?,
+        role: row.try_get("role")?,
+        org: row.try_get("org")?,
+        not_before: parse_col(row, T, "not_before")?,
+        not_after: parse_col(row, T, "not_after")?,
+        is_ca: row.try_get("is_ca")?,
+        pem: row.try_get("pem")?,
+        issued_index: u64_of(row, T, "issued_index")?,
+        revoked_index: opt_u64_of(row, T, "revoked_index")?,
+        revoked_at: parse_opt(row, T, "revoked_at")?,
+        revoke_reason: row.try_get("revoke_reason")?,
+    })
+}
+
+async fn read_hashes<'c, E>(ex: E, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Sqlite> + Copy,
+{
+    let mut out = Vec::with_capacity(indexes.len());
+    for &i in indexes {
+        let row = sqlx::query("SELECT hash FROM log_hashes WHERE idx = ?")
+            .bind(to_i64(i))
+            .fetch_optional(ex)
+            .await?
+            .ok_or_else(|| corrupt("log_hashes", format!("hash {i} saknas")))?;
+        let bytes: Vec<u8> = row.try_get("hash")?;
+        out.push(hash_of(&bytes, "log_hashes")?);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Opens (and with `create`, creates) the database at `path` and runs migrations.
+    pub async fn open(path: &Path, create: bool) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Closes all connections (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Begins an append: takes SQLite's write lock for the whole batch.
+    pub async fn begin_append(&self) -> Result<AppendTx, StoreError> {
+        Ok(AppendTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        })
+    }
+
+    pub async fn log_size(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
+            .fetch_one(&self.pool)
+            .await?;
+        u64::try_from(n).map_err(|_| corrupt("log_entries", "negativt index"))
+    }
+
+    /// All stored Merkle hashes in index order (for the audit).
+    pub async fn read_all_hashes(&self) -> Result<Vec<Hash>, StoreError> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM log_hashes ORDER BY idx")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|b| hash_of(b, "log_hashes")).collect()
+    }
+
+    pub async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        read_hashes(&self.pool, indexes).await
+    }
+
+    /// Entries `[start, end)` as (index, bytes, stored leaf hash).
+    pub async fn entries(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<(u64, Vec<u8>, Vec<u8>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT idx, data, leaf_hash FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+        )
+        .bind(to_i64(start))
+        .bind(to_i64(end))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    u64_of(r, "log_entries", "idx")?,
+                    r.try_get("data")?,
+                    r.try_get("leaf_hash")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT data FROM log_entries WHERE idx = ?")
+                .bind(to_i64(index))
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The latest checkpoint as (tree size, signed note).
+    pub async fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let row =
+            sqlx::query("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| Ok((u64_of(&r, "checkpoints", "tree_size")?, r.try_get("note")?)))
+            .transpose()
+    }
+
+    /// Every stored checkpoint, oldest first.
+    pub async fn checkpoints(&self) -> Result<Vec<(u64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT tree_size, note FROM checkpoints ORDER BY tree_size")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((u64_of(r, "checkpoints", "tree_size")?, r.try_get("note")?)))
+            .collect()
+    }
+
+    pub async fn document(&self, text_sha256: &str) -> Result<Option<DocumentRow>, StoreError> {
+        sqlx::query("SELECT * FROM documents WHERE text_sha256 = ?")
+            .bind(text_sha256)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(document_row)
+            .transpose()
+    }
+
+    /// Registered documents that share a dnr or title with a copy whose
+    /// content did not match: candidates for "this content was changed".
+    pub async fn similar_documents(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents WHERE dnr = ? OR title = ? ORDER BY log_index LIMIT 5",
+        )
+        .bind(dnr)
+        .bind(title)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    pub async fn documents(&self) -> Result<Vec<DocumentRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM documents ORDER BY log_index")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    /// A document's approvals, oldest first.
+    pub async fn approvals_of(&self, document: &str) -> Result<Vec<ApprovalRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM approvals WHERE document = ? ORDER BY log_index")
+            .bind(document)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(approval_row).collect()
+    }
+
+    pub async fn approvals(&self) -> Result<Vec<ApprovalRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM approvals ORDER BY log_index")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(approval_row).collect()
+    }
+
+    pub async fn certificate(
+        &self,
+        fingerprint: &str,
+    ) -> Result<Option<CertificateRow>, StoreError> {
+        sqlx::query("SELECT * FROM certificates WHERE fingerprint = ?")
+            .bind(fingerprint)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(certificate_row)
+            .transpose()
+    }
+
+    pub async fn certificates(&self) -> Result<Vec<CertificateRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM certificates ORDER BY issued_index")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(certificate_row).collect()
+    }
+}
+
+/// One append transaction: the sequencer's batch.
+pub struct AppendTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl AppendTx {
+    /// The log size inside this transaction (the head it extends).
+    pub async fn log_size(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        u64::try_from(n).map_err(|_| corrupt("log_entries", "negativt index"))
+    }
+
+    pub async fn read_hashes(&mut self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        let mut out = Vec::with_capacity(indexes.len());
+        for &i in indexes {
+            let bytes: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT hash FROM log_hashes WHERE idx = ?")
+                    .bind(to_i64(i))
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+            let bytes = bytes.ok_or_else(|| corrupt("log_hashes", format!("hash {i} saknas")))?;
+            out.push(hash_of(&bytes, "log_hashes")?);
+        }
+        Ok(out)
+    }
+
+    /// Answers the facts the rules need, as of this transaction.
+    pub async fn facts(&mut self, keys: &FactKeys) -> Result<Facts, StoreError> {
+        let ca_present: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM certificates WHERE is_ca = 1)")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let document_registered = match &keys.document {
+            Some(d) => {
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM documents WHERE text_sha256 = ?)")
+                    .bind(d)
+                    .fetch_one(&mut *self.tx)
+                    .await?
+            }
+            None => false,
+        };
+        let certificate = match &keys.certificate {
+            Some(f) => sqlx::query("SELECT * FROM certificates WHERE fingerprint = ?")
+                .bind(f)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .as_ref()
+                .map(certificate_row)
+                .transpose()?,
+            None => None,
+        };
+        let approval_exists = match &keys.approver {
+            Some((d, n, r)) => sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM approvals WHERE document = ? AND name = ? AND role = ?)",
+            )
+            .bind(d)
+            .bind(n)
+            .bind(r)
+            .fetch_one(&mut *self.tx)
+            .await?,
+            None => false,
+        };
+        Ok(Facts {
+            ca_present,
+            document_registered,
+            certificate,
+            approval_exists,
+        })
+    }
+
+    /// Writes entry `index` and the stored hashes it completes (starting at `first_hash_index`).
+    pub async fn insert_entry(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf_hash: &Hash,
+        logged_at: Timestamp,
+        first_hash_index: u64,
+        hashes: &[Hash],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO log_entries (idx, data, leaf_hash, logged_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(to_i64(index))
+        .bind(data)
+        .bind(leaf_hash.as_slice())
+        .bind(logged_at.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        for (offset, h) in (first_hash_index..).zip(hashes) {
+            sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
+                .bind(to_i64(offset))
+                .bind(h.as_slice())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Applies an accepted entry's change to the projection tables.
+    pub async fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
+        let q = match change {
+            Change::Document(d) => sqlx::query(
+                "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&d.text_sha256)
+            .bind(&d.file_sha256)
+            .bind(to_i64(d.file_size))
+            .bind(&d.title)
+            .bind(&d.dnr)
+            .bind(&d.namnd)
+            .bind(d.date.map(|x| x.to_string()))
+            .bind(&d.handlaggare)
+            .bind(to_i64(d.log_index))
+            .bind(d.registered_at.to_string())
+            .bind(&d.operator),
+            Change::Approval(a) => sqlx::query(
+                "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at, signed_at, cert_fingerprint, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(to_i64(a.log_index))
+            .bind(&a.document)
+            .bind(a.kind.as_str())
+            .bind(&a.name)
+            .bind(&a.role)
+            .bind(a.date.to_string())
+            .bind(a.logged_at.to_string())
+            .bind(a.signed_at.map(|t| t.to_string()))
+            .bind(&a.cert_fingerprint)
+            .bind(&a.operator),
+            Change::Certificate(c) => sqlx::query(
+                "INSERT INTO certificates (fingerprint, serial, name, role, org, not_before, not_after, is_ca, pem, issued_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&c.fingerprint)
+            .bind(&c.serial)
+            .bind(&c.name)
+            .bind(&c.role)
+            .bind(&c.org)
+            .bind(c.not_before.to_string())
+            .bind(c.not_after.to_string())
+            .bind(c.is_ca)
+            .bind(&c.pem)
+            .bind(to_i64(c.issued_index)),
+            Change::Revocation { fingerprint, log_index, revoked_at, reason } => sqlx::query(
+                "UPDATE certificates SET revoked_index = ?, revoked_at = ?, revoke_reason = ? WHERE fingerprint = ?",
+            )
+            .bind(to_i64(*log_index))
+            .bind(revoked_at.to_string())
+            .bind(reason)
+            .bind(fingerprint),
+        };
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn insert_checkpoint(
+        &mut self,
+        size: u64,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO checkpoints (tree_size, note, created_at) VALUES (?, ?, ?)")
+            .bind(to_i64(size))
+            .bind(note)
+            .bind(now.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The log time of the last entry, so the log's clock never runs backwards.
+    pub async fn last_logged_at(&mut self) -> Result<Option<Timestamp>, StoreError> {
+        let s: Option<String> =
+            sqlx::query_scalar("SELECT logged_at FROM log_entries ORDER BY idx DESC LIMIT 1")
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        s.map(|s| {
+            s.parse()
+                .map_err(|_| corrupt("log_entries", format!("logged_at = {s:?}")))
+        })
+        .transpose()
+    }
+
+    pub async fn latest_checkpoint_size(&mut self) -> Result<Option<u64>, StoreError> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(tree_size) FROM checkpoints")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()))
+    }
+
+    pub async fn latest_checkpoint_note(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT note FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Marks a point to undo one request's entries without losing the batch.
+    pub async fn savepoint(&mut self) -> Result<(), StoreError> {
+        sqlx::query("SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn release(&mut self) -> Result<(), StoreError> {
+        sqlx::query("RELEASE SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        sqlx::query("ROLLBACK TO SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("RELEASE SAVEPOINT request")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Commits durably: returns only after SQLite has synced the WAL.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,383 @@
+//! The verification verdict (DESIGN §4), modelled on the ETSI EN 319 102-1
+//! validation report: an overall status, and per approval the signer, the
+//! checks made, and an indication. Pure: the service gathers the evidence
+//! from the log; [`evaluate`] decides.
+
+use jiff::civil::Date;
+use serde::Serialize;
+use unicode_security::confusable_detection::skeleton;
+
+use crate::document::block::{BlockError, BlockRow};
+use crate::projection::{ApprovalKind, ApprovalRow, DocumentRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Notice,
+}
+
+/// One thing found: a stable code for machines, a Swedish sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Finding {
+    fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Verified,
+    Failed,
+    Indeterminate,
+}
+
+impl Status {
+    /// The exit code a script can trust: 0 verified, 1 not verified, 2 could not check.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Verified => 0,
+            Status::Failed => 1,
+            Status::Indeterminate => 2,
+        }
+    }
+}
+
+/// ETSI EN 319 102-1 main indications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Indication {
+    #[serde(rename = "TOTAL-PASSED")]
+    TotalPassed,
+    #[serde(rename = "TOTAL-FAILED")]
+    TotalFailed,
+    #[serde(rename = "INDETERMINATE")]
+    Indeterminate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentReport {
+    pub text_sha256: String,
+    pub file_sha256: String,
+    pub registered: bool,
+    /// `file` (registered bytes, or them as exact prefix), `text-v1`, or none.
+    pub match_level: Option<&'static str>,
+    pub title: Option<String>,
+    pub dnr: Option<String>,
+    pub log_index: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApprovalReport {
+    pub name: String,
+    pub role: String,
+    pub date: Date,
+    pub kind: ApprovalKind,
+    pub log_index: u64,
+    pub indication: Indication,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub document: DocumentReport,
+    pub approvals: Vec<ApprovalReport>,
+    pub findings: Vec<Finding>,
+    /// Size of the signed checkpoint the inclusion proofs were checked against.
+    pub checkpoint_size: Option<u64>,
+}
+
+/// What the log says about one recorded approval, checked by the service.
+#[derive(Debug, Clone)]
+pub struct ApprovalEvidence {
+    pub row: ApprovalRow,
+    /// Problems with the entry itself (signature, certificate at the time of
+    /// signing, inclusion in the checkpoint), as (code, Swedish message).
+    pub problems: Vec<(&'static str, String)>,
+    /// Whether the certificate was revoked after this approval (a notice).
+    pub revoked_later: Option<jiff::Timestamp>,
+}
+
+/// Everything [`evaluate`] needs.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub text_sha256: String,
+    pub file_sha256: String,
+    /// The block as read from the copy: None when it has none.
+    pub block: Option<Result<Vec<BlockRow>, BlockError>>,
+    /// The registered document with this canonical text, if any.
+    pub document: Option<DocumentRow>,
+    /// Whether the copy starts with the exact registered bytes.
+    pub file_match: bool,
+    /// Registered documents with the same dnr or title (when `document` is None).
+    pub similar: Vec<DocumentRow>,
+    pub approvals: Vec<ApprovalEvidence>,
+    pub checkpoint_size: Option<u64>,
+}
+
+fn same_skeleton(a: &str, b: &str) -> bool {
+    skeleton(a).eq(skeleton(b))
+}
+
+fn row_text(r: &BlockRow) -> String {
+    format!("{}, {} {}", r.name, r.role, r.date)
+}
+
+/// Decides the verdict.
+pub fn evaluate(e: &Evidence) -> Verdict {
+    let mut findings = Vec::new();
+    let mut reports = Vec::new();
+    let document = DocumentReport {
+        text_sha256: e.text_sha256.clone(),
+        file_sha256: e.file_sha256.clone(),
+        registered: e.document.is_some(),
+        match_level: e
+            .document
+            .as_ref()
+            .map(|_| if e.file_match { "file" } else { "text-v1" }),
+        title: e.document.as_ref().and_then(|d| d.title.clone()),
+        dnr: e.document.as_ref().and_then(|d| d.dnr.clone()),
+        log_index: e.document.as_ref().map(|d| d.log_index),
+    };
+
+    match &e.document {
+        None => match e.similar.first() {
+            Some(d) => findings.push(Finding::new(
+                "content_changed",
+                Severity::Error,
+                format!(
+                    "Innehållet skiljer sig från det registrerade dokumentet {}{}: texten har ändrats.",
+                    d.dnr.as_deref().map(|x| format!("dnr {x} ")).unwrap_or_default(),
+                    d.title.as_deref().map(|t| format!("”{t}”")).unwrap_or_default()
+                ),
+            )),
+            None => findings.push(Finding::new(
+                "document_not_registered",
+                Severity::Error,
+                "Dokumentet med detta innehåll finns inte i loggen.",
+            )),
+        },
+        Some(_) => findings.push(Finding::new(
+            if e.file_match { "match_file" } else { "match_text" },
+            Severity::Notice,
+            if e.file_match {
+                "Filen innehåller exakt de registrerade byten."
+            } else {
+                "Texten stämmer med den registrerade texten (kanonisk text v1)."
+            },
+        )),
+    }
+
+    let rows: Vec<BlockRow> = match &e.block {
+        None => {
+            findings.push(Finding::new(
+                "block_missing",
+                Severity::Error,
+                "Dokumentet saknar attesteringsblock.",
+            ));
+            Vec::new()
+        }
+        Some(Err(err)) => {
+            findings.push(Finding::new(
+                "block_unreadable",
+                Severity::Error,
+                err.to_string(),
+            ));
+            Vec::new()
+        }
+        Some(Ok(rows)) => rows.clone(),
+    };
+
+    if e.document.is_some() {
+        match_rows(e, &rows, &mut findings, &mut reports);
+    }
+
+    let any_error = findings
+        .iter()
+        .chain(reports.iter().flat_map(|r| &r.findings))
+        .any(|f| f.severity == Severity::Error);
+    let status = if any_error {
+        Status::Failed
+    } else {
+        Status::Verified
+    };
+    Verdict {
+        status,
+        document,
+        approvals: reports,
+        findings,
+        checkpoint_size: e.checkpoint_size,
+    }
+}
+
+/// Pairs block rows with recorded approvals: exact matches first, then the
+/// closest approval for each leftover row so the finding can say which field differs.
+fn match_rows(
+    e: &Evidence,
+    rows: &[BlockRow],
+    findings: &mut Vec<Finding>,
+    reports: &mut Vec<ApprovalReport>,
+) {
+    let mut row_used = vec![false; rows.len()];
+    let mut row_of: Vec<Option<usize>> = vec![None; e.approvals.len()];
+    for (ai, a) in e.approvals.iter().enumerate() {
+        if let Some(ri) = (0..rows.len()).find(|&ri| {
+            !row_used[ri]
+                && rows[ri].name == a.row.name
+                && rows[ri].role == a.row.role
+                && rows[ri].date == a.row.date
+        }) {
+            row_used[ri] = true;
+            row_of[ai] = Some(ri);
+        }
+    }
+    let mut mismatch: Vec<Vec<Finding>> = vec![Vec::new(); e.approvals.len()];
+    // Leftover rows: pair with a leftover approval that agrees on two of the three fields.
+    for ri in 0..rows.len() {
+        if row_used[ri] {
+            continue;
+        }
+        let r = &rows[ri];
+        let candidate = (0..e.approvals.len()).find(|&ai| {
+            if row_of[ai].is_some() {
+                return false;
+            }
+            let a = &e.approvals[ai].row;
+            let same = [
+                r.name == a.name || same_skeleton(&r.name, &a.name),
+                r.role == a.role,
+                r.date == a.date,
+            ];
+            same.iter().filter(|&&s| s).count() >= 2
+        });
+        let Some(ai) = candidate else {
+            findings.push(Finding::new(
+                "row_without_approval",
+                Severity::Error,
+                format!(
+                    "Raden ”{}” i blocket motsvarar inget godkännande i loggen.",
+                    row_text(r)
+                ),
+            ));
+            continue;
+        };
+        row_used[ri] = true;
+        row_of[ai] = Some(ri);
+        let a = &e.approvals[ai].row;
+        let f = &mut mismatch[ai];
+        if r.name != a.name {
+            if same_skeleton(&r.name, &a.name) {
+                f.push(Finding::new(
+                    "name_lookalike",
+                    Severity::Error,
+                    format!("Namnet ”{}” i blocket ser ut som ”{}” men innehåller andra tecken (förväxlingsbara bokstäver).", r.name, a.name),
+                ));
+            } else {
+                f.push(Finding::new(
+                    "row_name_mismatch",
+                    Severity::Error,
+                    format!("Blocket anger namnet ”{}”, loggen ”{}”.", r.name, a.name),
+                ));
+            }
+        }
+        if r.role != a.role {
+            f.push(Finding::new(
+                "row_role_mismatch",
+                Severity::Error,
+                format!("Blocket anger rollen ”{}”, loggen ”{}”.", r.role, a.role),
+            ));
+        }
+        if r.date != a.date {
+            f.push(Finding::new(
+                "row_date_mismatch",
+                Severity::Error,
+                format!("Blocket anger datumet {}, loggen {}.", r.date, a.date),
+            ));
+        }
+    }
+
+    let doc_date = e.document.as_ref().and_then(|d| d.date);
+    for (ai, a) in e.approvals.iter().enumerate() {
+        let mut f = std::mem::take(&mut mismatch[ai]);
+        if row_of[ai].is_none() && e.block.as_ref().is_some_and(|b| b.is_ok()) {
+            f.push(Finding::new(
+                "approval_missing_from_block",
+                Severity::Error,
+                format!(
+                    "Godkännandet av {} ({}) {} finns i loggen men saknas i blocket.",
+                    a.row.name, a.row.role, a.row.date
+                ),
+            ));
+        }
+        for (code, message) in &a.problems {
+            f.push(Finding::new(code, Severity::Error, message.clone()));
+        }
+        match a.row.kind {
+            ApprovalKind::Imported => f.push(Finding::new(
+                "imported_from_archive",
+                Severity::Notice,
+                format!(
+                    "Godkännandet är överfört från arkivet av {} {}; det är inte signerat av {} själv.",
+                    a.row.operator.as_deref().unwrap_or("okänd"),
+                    crate::stockholm::date_of(a.row.logged_at),
+                    a.row.name
+                ),
+            )),
+            ApprovalKind::Signed => {
+                if a.problems.is_empty() {
+                    f.push(Finding::new(
+                        "signature_valid",
+                        Severity::Notice,
+                        format!("{} har signerat med ett giltigt certifikat från organisationens CA.", a.row.name),
+                    ));
+                }
+            }
+        }
+        if let Some(at) = a.revoked_later {
+            f.push(Finding::new(
+                "certificate_revoked_later",
+                Severity::Notice,
+                format!(
+                    "Certifikatet återkallades {} – efter godkännandet, som därför står sig.",
+                    crate::stockholm::date_of(at)
+                ),
+            ));
+        }
+        if let Some(d) = doc_date.filter(|d| a.row.date < *d) {
+            f.push(Finding::new(
+                "approved_before_document_date",
+                Severity::Notice,
+                format!(
+                    "Godkännandet ({}) är daterat före dokumentets datum ({d}).",
+                    a.row.date
+                ),
+            ));
+        }
+        let indication = if f.iter().any(|x| x.severity == Severity::Error) {
+            Indication::TotalFailed
+        } else {
+            Indication::TotalPassed
+        };
+        reports.push(ApprovalReport {
+            name: a.row.name.clone(),
+            role: a.row.role.clone(),
+            date: a.row.date,
+            kind: a.row.kind,
+            log_index: a.row.log_index,
+            indication,
+            findings: f,
+        });
+    }
+}
