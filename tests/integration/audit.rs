@@ -1,0 +1,106 @@
+//! The audit replays the log and catches a database changed behind the service's back.
+
+use crate::common::attested;
+
+fn audit_codes(env: &crate::common::Env) -> (i32, Vec<String>) {
+    let r = env.json(&["audit"]);
+    let v = r.json();
+    let codes = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect();
+    (r.code, codes)
+}
+
+fn assert_caught(statement: &str, code: &str) {
+    let a = attested();
+    assert_eq!(audit_codes(&a.env), (0, vec![]), "clean log audits clean");
+    a.env.sql(statement);
+    let (exit, codes) = audit_codes(&a.env);
+    assert_eq!(exit, 1, "{statement}");
+    assert!(
+        codes.iter().any(|c| c == code),
+        "{statement}: expected {code} in {codes:?}"
+    );
+}
+
+#[test]
+fn changed_entry_bytes_are_caught() {
+    assert_caught(
+        "UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'Per Persson', 'Pär Persson') AS BLOB) WHERE idx = 1",
+        "leaf_hash_mismatch",
+    );
+}
+
+#[test]
+fn rehashed_forged_entry_is_caught_by_the_checkpoints() {
+    // A forger who also updates the leaf hash still cannot match the signed roots.
+    let a = attested();
+    a.env.sql("UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'Per Persson', 'Pär Persson') AS BLOB) WHERE idx = 1");
+    let forged: Vec<u8> = {
+        let out = a.env.command(&["log", "entry", "1"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().nth(1).unwrap().as_bytes().to_vec()
+    };
+    let leaf = hex::encode(attestera::tlog::record_hash(&forged));
+    a.env.sql(&format!(
+        "UPDATE log_entries SET leaf_hash = X'{leaf}' WHERE idx = 1"
+    ));
+    let (exit, codes) = audit_codes(&a.env);
+    assert_eq!(exit, 1);
+    assert!(
+        codes.iter().any(|c| c == "checkpoint_root_mismatch"),
+        "{codes:?}"
+    );
+    assert!(
+        codes.iter().any(|c| c == "stored_hash_mismatch"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn changed_projection_row_is_caught() {
+    assert_caught(
+        "UPDATE approvals SET name = 'Anna Borg' WHERE name = 'Anna Berg'",
+        "projection_row_differs",
+    );
+}
+
+#[test]
+fn inserted_projection_row_is_caught() {
+    assert_caught(
+        "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at) SELECT 999, document, 'imported', 'Kalle Anka', 'Chef', '2020-01-01', logged_at FROM approvals LIMIT 1",
+        "projection_row_unexpected",
+    );
+}
+
+#[test]
+fn deleted_projection_row_is_caught() {
+    assert_caught(
+        "DELETE FROM approvals WHERE name = 'Anna Berg'",
+        "projection_row_missing",
+    );
+}
+
+#[test]
+fn changed_checkpoint_is_caught() {
+    assert_caught(
+        "UPDATE checkpoints SET note = REPLACE(note, char(10) || '— ', char(10) || '— x') WHERE tree_size = 3",
+        "checkpoint_signature_invalid",
+    );
+}
+
+#[test]
+fn deleted_entry_is_caught() {
+    assert_caught("DELETE FROM log_entries WHERE idx = 2", "entry_missing");
+}
+
+#[test]
+fn deleted_last_entry_is_caught() {
+    assert_caught(
+        "DELETE FROM log_entries WHERE idx = (SELECT MAX(idx) FROM log_entries)",
+        "checkpoint_mismatch",
+    );
+}

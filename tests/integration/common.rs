@@ -1,0 +1,187 @@
+//! A temporary data directory and helpers to run the binary against it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const SEED: &str = include_str!("../data/seed.txt");
+pub const ORG: &str = "Skarpnäcks stadsdelsförvaltning";
+
+pub struct Env {
+    pub tmp: TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+    /// The stable error code of a failed `--json` command.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Env {
+    /// A fresh, initialized data directory.
+    pub fn new() -> Env {
+        let env = Env::empty();
+        env.ok(&["init", "--org", ORG]);
+        env
+    }
+
+    /// A temporary directory with no data directory in it yet.
+    pub fn empty() -> Env {
+        Env {
+            tmp: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_attestera"));
+        c.args(args)
+            .env("ATTESTERA_DATA_DIR", self.data_dir())
+            .env("ATTESTERA_OPERATOR", "registrator Rut")
+            .current_dir(self.tmp.path())
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        finish(self.command(args).output().expect("run attestera"))
+    }
+
+    /// Runs with `--json` and returns the result.
+    pub fn json(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        self.run(&all)
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(
+            r.code, 0,
+            "attestera {args:?} failed:\n{}\n{}",
+            r.stdout, r.stderr
+        );
+        r
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+
+    /// Issues an approver and returns (key path, cert path).
+    pub fn user(&self, dir: &str, name: &str, role: &str) -> (String, String) {
+        self.ok(&["user", "add", "--name", name, "--role", role, "--out", dir]);
+        (
+            self.s(&format!("{dir}/key.pem")),
+            self.s(&format!("{dir}/cert.pem")),
+        )
+    }
+
+    pub fn s(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+
+    pub fn approve(&self, file: &Path, user: &(String, String)) -> Run {
+        self.json(&[
+            "approve",
+            &file.to_string_lossy(),
+            "--key",
+            &user.0,
+            "--cert",
+            &user.1,
+            "--yes",
+        ])
+    }
+
+    /// The current log size, read from the latest checkpoint.
+    pub fn log_size(&self) -> u64 {
+        self.json(&["log", "checkpoint"]).json()["tree_size"]
+            .as_u64()
+            .expect("tree_size")
+    }
+
+    /// Runs SQL against the data directory's database behind the service's back.
+    pub fn sql(&self, statement: &str) {
+        let db = self.data_dir().join("attestera.db");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            use sqlx::Connection;
+            let url = format!("sqlite://{}", db.display());
+            let mut conn = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .expect("sql");
+            conn.close().await.expect("close");
+        });
+    }
+}
+
+/// A small registered-then-approved document and its two approvers.
+pub struct Attested {
+    pub env: Env,
+    pub doc: PathBuf,
+    pub attested: String,
+    pub anna: (String, String),
+    pub maria: (String, String),
+}
+
+pub const DOC: &str = "Handläggare\nPer Persson\nTelefon: 08-508 15 000\n\nTill\nSkarpnäcks stadsdelsnämnd\n2026-12-10\n\nUpprustning av Björkhagens parker\n\nSvar på remiss från kommunstyrelsen, dnr 2026/1234\n\nFörslag till beslut\n\nNämnden godkänner förvaltningens förslag om 3 nya lekplatser.\n";
+
+pub fn attested() -> Attested {
+    let env = Env::new();
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let anna = env.user("anna", "Anna Berg", "Avdelningschef");
+    let maria = env.user("maria", "Maria Mathiasson Laxvik", "Stadsdelsdirektör");
+    assert_eq!(env.approve(&doc, &anna).code, 0);
+    assert_eq!(env.approve(&doc, &maria).code, 0);
+    let block = env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = format!("{DOC}\n{block}");
+    Attested {
+        env,
+        doc,
+        attested,
+        anna,
+        maria,
+    }
+}

@@ -1,0 +1,178 @@
+//! The log's formats checked from outside: proofs and checkpoints printed
+//! by the CLI verify with the independent RFC 9162 checks, and (with Go
+//! installed, as .ci/run does) with Go's golang.org/x/mod/sumdb/note and tlog.
+
+use attestera::tlog::{self, Checkpoint, NoteVerifier};
+
+use crate::common::attested;
+
+fn hashes(v: &serde_json::Value) -> Vec<tlog::Hash> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| tlog::from_base64(h.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn printed_checkpoint_and_proofs_verify() {
+    let a = attested();
+    let env = &a.env;
+    let vkey = env.ok(&["log", "public-key"]).stdout.trim().to_string();
+    assert_eq!(
+        vkey,
+        std::fs::read_to_string(env.data_dir().join("log.vkey"))
+            .unwrap()
+            .trim()
+    );
+    let note = env.ok(&["log", "checkpoint"]).stdout;
+    let verifier = NoteVerifier::parse(&vkey).unwrap();
+    let cp = Checkpoint::parse(verifier.open(&note).unwrap()).unwrap();
+    assert_eq!(cp.size, env.log_size());
+
+    for index in 0..cp.size {
+        let entry = env.json(&["log", "entry", &index.to_string()]).json();
+        let proof = env.json(&["log", "proof", &index.to_string()]).json();
+        let leaf = tlog::from_base64(proof["leaf_hash"].as_str().unwrap()).unwrap();
+        assert_eq!(entry["leaf_hash"], proof["leaf_hash"]);
+        tlog::verify_inclusion(&leaf, index, cp.size, &hashes(&proof["hashes"]), &cp.root).unwrap();
+    }
+    // Consistency from every earlier size to the latest, against roots recomputed from entries.
+    let mut tree = tlog::MemoryHashes::new();
+    for index in 0..cp.size {
+        let out = env
+            .command(&["log", "entry", &index.to_string()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let bytes = text.lines().nth(1).unwrap().as_bytes().to_vec();
+        tree.append(&bytes);
+    }
+    for old in 1..cp.size {
+        let proof = env
+            .json(&["log", "consistency", &old.to_string(), &cp.size.to_string()])
+            .json();
+        let old_root = tlog::tree_hash(old, &tree).unwrap();
+        tlog::verify_consistency(old, cp.size, &hashes(&proof["hashes"]), &old_root, &cp.root)
+            .unwrap();
+    }
+    let bad = env.json(&["log", "proof", &cp.size.to_string()]);
+    assert_eq!(
+        (bad.code, bad.error_code().as_str()),
+        (2, "entry_not_found")
+    );
+}
+
+const GO_CHECK: &str = r#"package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// usage: check VKEY NOTEFILE ENTRYFILE INDEX PROOF...
+func main() {
+	v, err := note.NewVerifier(os.Args[1])
+	if err != nil { fmt.Println("verifier:", err); os.Exit(1) }
+	msg, _ := os.ReadFile(os.Args[2])
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil { fmt.Println("open:", err); os.Exit(1) }
+	var origin string
+	var size int64
+	var root64 string
+	if _, err := fmt.Sscanf(n.Text, "%s\n%d\n%s\n", &origin, &size, &root64); err != nil { fmt.Println("parse:", err); os.Exit(1) }
+	rootBytes, _ := base64.StdEncoding.DecodeString(root64)
+	var root tlog.Hash
+	copy(root[:], rootBytes)
+	entry, _ := os.ReadFile(os.Args[3])
+	index, _ := strconv.ParseInt(os.Args[4], 10, 64)
+	var proof tlog.RecordProof
+	for _, p := range os.Args[5:] {
+		b, _ := base64.StdEncoding.DecodeString(p)
+		var h tlog.Hash
+		copy(h[:], b)
+		proof = append(proof, h)
+	}
+	if err := tlog.CheckRecord(proof, size, root, index, tlog.RecordHash(entry)); err != nil { fmt.Println("record:", err); os.Exit(1) }
+	fmt.Println("ok", origin, size)
+}
+"#;
+
+/// Go's sumdb/note and sumdb/tlog accept our checkpoint and inclusion proofs.
+/// Needs Debian's golang-1.19-go and golang-golang-x-mod-dev (installed by .ci/run).
+#[test]
+#[ignore = "needs Go with golang.org/x/mod; run by .ci/run with --include-ignored"]
+fn go_sumdb_verifies_checkpoint_and_inclusion() {
+    let a = attested();
+    let env = &a.env;
+    let go = ["/usr/lib/go-1.19/bin/go", "/usr/bin/go"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("Go is not installed");
+    let src = env.path("gocheck");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("main.go"), GO_CHECK).unwrap();
+    let bin = env.path("gocheck-bin");
+    let build = std::process::Command::new(go)
+        .args(["build", "-o", &bin.to_string_lossy(), "."])
+        .current_dir(&src)
+        .env("GO111MODULE", "off")
+        .env("GOPATH", "/usr/share/gocode")
+        .env("GOCACHE", env.path("gocache"))
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "go build: {}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let vkey = env.ok(&["log", "public-key"]).stdout.trim().to_string();
+    let note = env.write("checkpoint.note", env.ok(&["log", "checkpoint"]).stdout);
+    let size = env.log_size();
+    for index in 0..size {
+        let out = env
+            .command(&["log", "entry", &index.to_string()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let entry = env.write("entry.json", text.lines().nth(1).unwrap());
+        let proof = env.json(&["log", "proof", &index.to_string()]).json();
+        let mut args = vec![
+            vkey.clone(),
+            note.to_string_lossy().into(),
+            entry.to_string_lossy().into(),
+            index.to_string(),
+        ];
+        args.extend(
+            proof["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap().to_string()),
+        );
+        let check = std::process::Command::new(&bin)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "Go refused entry {index}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+    // A changed byte in the note must make Go refuse it.
+    let tampered = std::fs::read_to_string(&note)
+        .unwrap()
+        .replacen('\n', "x\n", 1);
+    let note2 = env.write("tampered.note", tampered);
+    let check = std::process::Command::new(&bin)
+        .args([vkey.as_str(), &note2.to_string_lossy(), "/dev/null", "0"])
+        .output()
+        .unwrap();
+    assert!(!check.status.success());
+}

@@ -1,0 +1,9 @@
+//! Whole flows through the `attestera` binary on real SQLite files in
+//! temporary directories. One test binary, one module per area.
+
+mod audit;
+mod common;
+mod flow;
+mod formats;
+mod refusals;
+mod tamper;
