@@ -80,9 +80,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The organisation's name (O in every certificate).
-    #[arg(long, default_value = "Attestera testorganisation")]
-    pub org: String,
+    /// The organisation's name (O in every certificate); default: the adopted CA's O, or "Attestera".
+    #[arg(long)]
+    pub org: Option<String>,
     /// The log origin (first line of checkpoints, name of the log key).
     #[arg(long)]
     pub origin: Option<String>,
@@ -210,7 +210,9 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
                 ca_key: a.ca_key.clone(),
                 log_key: a.log_key.clone(),
             };
-            let r = dir.init(&a.org, a.origin.as_deref(), &keys).await?;
+            let r = dir
+                .init(a.org.as_deref(), a.origin.as_deref(), &keys)
+                .await?;
             if cli.json {
                 print_json(&r);
             } else {

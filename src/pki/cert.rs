@@ -138,10 +138,10 @@ pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
     if !ca.is_ca() {
         return Err(PkiError::CaInvalid("inte ett CA-certifikat".into()));
     }
-    if let Ok(Some(ku)) = ca.key_usage() {
-        if !ku.value.key_cert_sign() {
-            return Err(PkiError::CaInvalid("keyUsage saknar keyCertSign".into()));
-        }
+    if let Ok(Some(ku)) = ca.key_usage()
+        && !ku.value.key_cert_sign()
+    {
+        return Err(PkiError::CaInvalid("keyUsage saknar keyCertSign".into()));
     }
     ca.verify_signature(None)
         .map_err(|_| PkiError::CaInvalid("självsigneringen stämmer inte".into()))?;

@@ -153,7 +153,7 @@ impl DataDir {
     /// failure leaves nothing behind.
     pub async fn init(
         &self,
-        org: &str,
+        org: Option<&str>,
         origin: Option<&str>,
         keys: &ExistingKeys,
     ) -> Result<InitReport, ServiceError> {
@@ -168,6 +168,19 @@ impl DataDir {
         {
             return Err(ServiceError::AlreadyInitialized(self.root.clone()));
         }
+        let adopted_org = match &keys.ca_cert {
+            Some(p) => {
+                pki::parse_certificate_pem(&self.read_string(p)?)
+                    .and_then(|der| pki::CertInfo::from_der(&der))?
+                    .org
+            }
+            None => None,
+        };
+        let org = org
+            .map(str::to_string)
+            .or(adopted_org)
+            .unwrap_or_else(|| "Attestera".into());
+        let org = org.as_str();
         if org.trim().is_empty() || org.chars().any(char::is_control) {
             return Err(ServiceError::Config(
                 "organisationens namn är tomt eller innehåller styrtecken".into(),

@@ -310,12 +310,13 @@ impl Service {
         subject.validate()?;
         let key_path = out.join("key.pem");
         let cert_path = out.join("cert.pem");
-        for p in [&key_path, &cert_path] {
-            if existing_key.is_none() || p == &cert_path {
-                if p.exists() {
-                    return Err(ServiceError::OutputExists(p.clone()));
-                }
-            }
+        let outputs = if existing_key.is_some() {
+            vec![&cert_path]
+        } else {
+            vec![&key_path, &cert_path]
+        };
+        if let Some(p) = outputs.into_iter().find(|p| p.exists()) {
+            return Err(ServiceError::OutputExists(p.clone()));
         }
         let key_pem = match existing_key {
             Some(path) => {

@@ -42,8 +42,28 @@ fn finish(out: Output) -> Run {
 }
 
 impl Env {
-    /// A fresh, initialized data directory.
+    /// A fresh data directory on the committed test-only CA and log key (keys/).
     pub fn new() -> Env {
+        let env = Env::empty();
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+        env.ok(&[
+            "init",
+            "--org",
+            ORG,
+            "--origin",
+            "test.attestera.local/log",
+            "--ca-cert",
+            &format!("{keys}/test-ca.cert.pem"),
+            "--ca-key",
+            &format!("{keys}/test-ca.key.pem"),
+            "--log-key",
+            &format!("{keys}/test-log.key.pem"),
+        ]);
+        env
+    }
+
+    /// A fresh data directory with newly generated keys (what a real `init` does).
+    pub fn with_new_keys() -> Env {
         let env = Env::empty();
         env.ok(&["init", "--org", ORG]);
         env

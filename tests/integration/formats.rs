@@ -176,3 +176,93 @@ fn go_sumdb_verifies_checkpoint_and_inclusion() {
         .unwrap();
     assert!(!check.status.success());
 }
+
+#[test]
+fn init_adopts_the_committed_test_keys() {
+    let env = crate::common::Env::new();
+    let vkey = env.ok(&["log", "public-key"]).stdout;
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keys/test-log.vkey"))
+            .unwrap();
+    assert_eq!(vkey.trim(), committed.trim());
+    let ca = env.ok(&["ca"]).stdout;
+    assert_eq!(
+        ca,
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/keys/test-ca.cert.pem"
+        ))
+        .unwrap()
+    );
+}
+
+/// OpenSSL (an independent X.509 implementation) accepts the chain we issue.
+#[test]
+fn openssl_verifies_issued_certificates() {
+    let env = crate::common::Env::with_new_keys();
+    let (_, cert) = env.user("u", "Anna Berg", "Avdelningschef");
+    let ca = env.data_dir().join("ca.cert.pem");
+    let out = std::process::Command::new("openssl")
+        .args(["verify", "-CAfile", &ca.to_string_lossy(), &cert])
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let subject = std::process::Command::new("openssl")
+        .args([
+            "x509",
+            "-in",
+            &cert,
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "oneline,-esc_msb",
+        ])
+        .output()
+        .unwrap();
+    let subject = String::from_utf8_lossy(&subject.stdout).into_owned();
+    assert!(
+        subject.contains("CN = Anna Berg") && subject.contains("title = Avdelningschef"),
+        "{subject}"
+    );
+}
+
+/// An approver bringing an OpenSSL-made ECDSA P-256 key gets it certified and can approve.
+#[test]
+fn ecdsa_p256_key_from_openssl_can_approve() {
+    let env = crate::common::Env::new();
+    let doc = env.write("doc.txt", crate::common::DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/keys/test-approver-p256.key.pem"
+    );
+    env.ok(&[
+        "user",
+        "add",
+        "--name",
+        "Anna Berg",
+        "--role",
+        "Avdelningschef",
+        "--out",
+        "anna",
+        "--key",
+        key,
+    ]);
+    assert!(
+        !env.path("anna").join("key.pem").exists(),
+        "a brought key is not copied"
+    );
+    let r = env.approve(&doc, &(key.to_string(), env.s("anna/cert.pem")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let entry = env
+        .json(&["log", "entry", &r.json()["log_index"].to_string()])
+        .json();
+    assert_eq!(entry["entry"]["algorithm"], "ecdsa-p256-sha256");
+    let block = env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = env.write("attested.txt", format!("{}\n{block}", crate::common::DOC));
+    assert_eq!(env.json(&["verify", &attested.to_string_lossy()]).code, 0);
+}

@@ -63,7 +63,7 @@ fn key_that_does_not_match_the_certificate_is_refused() {
 #[test]
 fn certificate_from_another_ca_is_refused() {
     let a = attested();
-    let other = Env::new();
+    let other = Env::with_new_keys();
     let stranger = other.user("x", "Anna Berg", "Avdelningschef");
     refused(
         &a.env,
