@@ -5,5 +5,6 @@ mod audit;
 mod common;
 mod flow;
 mod formats;
+mod load;
 mod refusals;
 mod tamper;
