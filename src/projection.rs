@@ -288,32 +288,15 @@ fn is_hex_digest(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Decides whether `entry`, appended at `index`, is allowed given `facts`
-/// and the organisation CA `ca_der`, and returns the change it makes.
-pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
+/// The change an entry makes to the tables, derived from its bytes alone
+/// (no rule is checked here). `check` returns it for accepted entries;
+/// `verify` uses it to read rows from the log instead of trusting tables.
+pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
     let at = entry.logged_at;
-    match &entry.body {
-        EntryBody::CertificateIssued {
-            certificate,
-            operator,
-        } => {
-            statement::check_field("operatör", operator)?;
-            let der = pki::parse_certificate_pem(certificate)?;
-            let info = if der == ca_der {
-                if facts.ca_present {
-                    return Err(Refusal::CertificateAlreadyIssued);
-                }
-                pki::cert::check_ca(&der, at)?
-            } else {
-                if !facts.ca_present {
-                    return Err(Refusal::CaMissing);
-                }
-                pki::check_issued_by(&der, ca_der, at)?
-            };
-            if facts.certificate.is_some() {
-                return Err(Refusal::CertificateAlreadyIssued);
-            }
-            Ok(Change::Certificate(CertificateRow {
+    Ok(match &entry.body {
+        EntryBody::CertificateIssued { certificate, .. } => {
+            let info = CertInfo::from_der(&pki::parse_certificate_pem(certificate)?)?;
+            Change::Certificate(CertificateRow {
                 fingerprint: info.fingerprint,
                 serial: info.serial,
                 name: info.name,
@@ -327,12 +310,106 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                 revoked_index: None,
                 revoked_at: None,
                 revoke_reason: None,
-            }))
+            })
         }
         EntryBody::CertificateRevoked {
             fingerprint,
             reason,
+            ..
+        } => Change::Revocation {
+            fingerprint: fingerprint.clone(),
+            log_index: index,
+            revoked_at: at,
+            reason: reason.clone(),
+        },
+        EntryBody::Registration { document, operator } => {
+            let m = &document.metadata;
+            Change::Document(DocumentRow {
+                text_sha256: document.text_sha256.clone(),
+                file_sha256: document.file_sha256.clone(),
+                file_size: document.file_size,
+                title: m.title.clone(),
+                dnr: m.dnr.clone(),
+                namnd: m.namnd.clone(),
+                date: m.date,
+                handlaggare: m.handlaggare.clone(),
+                log_index: index,
+                registered_at: at,
+                operator: operator.clone(),
+            })
+        }
+        EntryBody::ImportedApproval {
+            document,
+            name,
+            role,
+            date,
             operator,
+        } => Change::Approval(ApprovalRow {
+            log_index: index,
+            document: document.clone(),
+            kind: ApprovalKind::Imported,
+            name: name.clone(),
+            role: role.clone(),
+            date: *date,
+            logged_at: at,
+            signed_at: None,
+            cert_fingerprint: None,
+            operator: Some(operator.clone()),
+        }),
+        EntryBody::Approval {
+            statement,
+            certificate,
+            ..
+        } => {
+            let s = Statement::parse(statement)?;
+            let der = pki::parse_certificate_pem(certificate)?;
+            Change::Approval(ApprovalRow {
+                log_index: index,
+                document: hex::encode(s.document),
+                kind: ApprovalKind::Signed,
+                name: s.name,
+                role: s.role,
+                date: stockholm::date_of(at),
+                logged_at: at,
+                signed_at: Some(s.signed_at),
+                cert_fingerprint: Some(pki::fingerprint(&der)),
+                operator: None,
+            })
+        }
+    })
+}
+
+/// Decides whether `entry`, appended at `index`, is allowed given `facts`
+/// and the organisation CA `ca_der`, and returns the change it makes.
+pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
+    let at = entry.logged_at;
+    match &entry.body {
+        EntryBody::CertificateIssued {
+            certificate,
+            operator,
+        } => {
+            statement::check_field("operatör", operator)?;
+            let der = pki::parse_certificate_pem(certificate)?;
+            if der == ca_der {
+                if facts.ca_present {
+                    return Err(Refusal::CertificateAlreadyIssued);
+                }
+                pki::cert::check_ca(&der, at)?;
+            } else {
+                if !facts.ca_present {
+                    return Err(Refusal::CaMissing);
+                }
+                let info = pki::check_issued_by(&der, ca_der, at)?;
+                for (what, value) in [("namn", &info.name), ("roll", &info.role)] {
+                    statement::check_field(what, value.as_deref().unwrap_or_default())?;
+                }
+            }
+            if facts.certificate.is_some() {
+                return Err(Refusal::CertificateAlreadyIssued);
+            }
+        }
+        EntryBody::CertificateRevoked {
+            reason, operator, ..
         } => {
             statement::check_field("operatör", operator)?;
             if reason.chars().any(char::is_control) {
@@ -348,12 +425,6 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             if cert.revoked_index.is_some() {
                 return Err(Refusal::CertificateAlreadyRevoked);
             }
-            Ok(Change::Revocation {
-                fingerprint: fingerprint.clone(),
-                log_index: index,
-                revoked_at: at,
-                reason: reason.clone(),
-            })
         }
         EntryBody::Registration { document, operator } => {
             statement::check_field("operatör", operator)?;
@@ -365,31 +436,22 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             if facts.document_registered {
                 return Err(Refusal::DocumentAlreadyRegistered);
             }
-            let m = &document.metadata;
-            Ok(Change::Document(DocumentRow {
-                text_sha256: document.text_sha256.clone(),
-                file_sha256: document.file_sha256.clone(),
-                file_size: document.file_size,
-                title: m.title.clone(),
-                dnr: m.dnr.clone(),
-                namnd: m.namnd.clone(),
-                date: m.date,
-                handlaggare: m.handlaggare.clone(),
-                log_index: index,
-                registered_at: at,
-                operator: operator.clone(),
-            }))
         }
         EntryBody::ImportedApproval {
-            document,
             name,
             role,
             date,
             operator,
+            ..
         } => {
             statement::check_field("namn", name)?;
             statement::check_field("roll", role)?;
             statement::check_field("operatör", operator)?;
+            if *date > stockholm::date_of(at) {
+                return Err(Refusal::Invalid(format!(
+                    "datumet {date} ligger i framtiden"
+                )));
+            }
             if !facts.document_registered {
                 return Err(Refusal::DocumentNotRegistered);
             }
@@ -399,18 +461,6 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                     role: role.clone(),
                 });
             }
-            Ok(Change::Approval(ApprovalRow {
-                log_index: index,
-                document: document.clone(),
-                kind: ApprovalKind::Imported,
-                name: name.clone(),
-                role: role.clone(),
-                date: *date,
-                logged_at: at,
-                signed_at: None,
-                cert_fingerprint: None,
-                operator: Some(operator.clone()),
-            }))
         }
         EntryBody::Approval {
             statement,
@@ -418,7 +468,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             signature,
             certificate,
         } => {
-            let (s, info) =
+            let (s, _) =
                 check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
             if s.signed_at > at + SIGNING_SKEW_AHEAD || s.signed_at < at - SIGNING_MAX_AGE {
                 return Err(Refusal::SigningTime {
@@ -442,20 +492,9 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                     role: s.role,
                 });
             }
-            Ok(Change::Approval(ApprovalRow {
-                log_index: index,
-                document: hex::encode(s.document),
-                kind: ApprovalKind::Signed,
-                name: s.name,
-                role: s.role,
-                date: stockholm::date_of(at),
-                logged_at: at,
-                signed_at: Some(s.signed_at),
-                cert_fingerprint: Some(info.fingerprint),
-                operator: None,
-            }))
         }
     }
+    change_of(index, entry)
 }
 
 /// The tables as the log implies them, kept in memory (for the audit's replay).
@@ -512,5 +551,190 @@ impl Projection {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::ENTRY_VERSION;
+    use crate::pki::{SigningKey, Subject};
+
+    struct Fixture {
+        ca_der: Vec<u8>,
+        cert_pem: String,
+        key: SigningKey,
+    }
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn fixture() -> Fixture {
+        let (ca_pem, ca_key) = pki::create_ca("Org", t("2026-01-01T00:00:00Z"), 10).unwrap();
+        let key_pem = pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap());
+        let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
+        let subject = Subject {
+            name: "Anna Berg".into(),
+            role: "Chef".into(),
+            org: "Org".into(),
+        };
+        let cert_pem = pki::issue_certificate(
+            &ca_pem,
+            &ca_key,
+            &subject,
+            &spki,
+            t("2026-01-02T00:00:00Z"),
+            365,
+        )
+        .unwrap();
+        Fixture {
+            ca_der: pki::parse_certificate_pem(&ca_pem).unwrap(),
+            cert_pem,
+            key: SigningKey::from_pkcs8_pem(&key_pem).unwrap(),
+        }
+    }
+
+    fn approval(f: &Fixture, signed_at: &str, logged_at: &str) -> Entry {
+        let statement = Statement::new([7; 32], "Anna Berg", "Chef", t(signed_at))
+            .unwrap()
+            .encode();
+        let signature = STANDARD.encode(f.key.sign(statement.as_bytes()).unwrap());
+        Entry {
+            v: ENTRY_VERSION,
+            logged_at: t(logged_at),
+            body: EntryBody::Approval {
+                statement,
+                algorithm: f.key.alg(),
+                signature,
+                certificate: f.cert_pem.clone(),
+            },
+        }
+    }
+
+    fn facts(f: &Fixture) -> Facts {
+        let cert = match change_of(
+            1,
+            &Entry {
+                v: 1,
+                logged_at: t("2026-01-02T00:00:00Z"),
+                body: EntryBody::CertificateIssued {
+                    certificate: f.cert_pem.clone(),
+                    operator: "a".into(),
+                },
+            },
+        ) {
+            Ok(Change::Certificate(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        Facts {
+            ca_present: true,
+            document_registered: true,
+            certificate: Some(cert),
+            approval_exists: false,
+        }
+    }
+
+    #[test]
+    fn a_valid_approval_becomes_a_row_dated_in_stockholm() {
+        let f = fixture();
+        let e = approval(&f, "2026-03-01T23:30:00Z", "2026-03-01T23:30:05Z");
+        match check(5, &e, &f.ca_der, &facts(&f)).unwrap() {
+            Change::Approval(a) => {
+                assert_eq!(
+                    (a.log_index, a.name.as_str(), a.role.as_str()),
+                    (5, "Anna Berg", "Chef")
+                );
+                assert_eq!(a.date.to_string(), "2026-03-02", "00:30 in Stockholm");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn signing_time_far_from_the_log_time_is_refused() {
+        let f = fixture();
+        for (signed, logged) in [
+            ("2026-03-01T00:00:00Z", "2026-03-03T00:00:00Z"),
+            ("2026-03-01T01:00:00Z", "2026-03-01T00:00:00Z"),
+        ] {
+            let err = check(5, &approval(&f, signed, logged), &f.ca_der, &facts(&f)).unwrap_err();
+            assert_eq!(err.code(), "signing_time_out_of_range");
+        }
+    }
+
+    #[test]
+    fn each_fact_can_refuse() {
+        let f = fixture();
+        let e = approval(&f, "2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z");
+        let mut x = facts(&f);
+        x.document_registered = false;
+        assert_eq!(
+            check(5, &e, &f.ca_der, &x).unwrap_err().code(),
+            "document_not_registered"
+        );
+        let mut x = facts(&f);
+        x.certificate = None;
+        assert_eq!(
+            check(5, &e, &f.ca_der, &x).unwrap_err().code(),
+            "certificate_unknown"
+        );
+        let mut x = facts(&f);
+        if let Some(c) = x.certificate.as_mut() {
+            c.revoked_index = Some(3);
+            c.revoked_at = Some(t("2026-02-01T00:00:00Z"));
+        }
+        assert_eq!(
+            check(5, &e, &f.ca_der, &x).unwrap_err().code(),
+            "certificate_revoked"
+        );
+        let mut x = facts(&f);
+        x.approval_exists = true;
+        assert_eq!(
+            check(5, &e, &f.ca_der, &x).unwrap_err().code(),
+            "approval_duplicate"
+        );
+    }
+
+    #[test]
+    fn a_tampered_statement_or_signature_is_refused() {
+        let f = fixture();
+        let mut e = approval(&f, "2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z");
+        if let EntryBody::Approval { statement, .. } = &mut e.body {
+            *statement = statement.replace("role Chef", "role Direktör");
+        }
+        assert_eq!(
+            check(5, &e, &f.ca_der, &facts(&f)).unwrap_err().code(),
+            "statement_certificate_mismatch"
+        );
+        let mut e = approval(&f, "2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z");
+        if let EntryBody::Approval { signature, .. } = &mut e.body {
+            let mut bytes = STANDARD.decode(&*signature).unwrap();
+            bytes[0] ^= 1;
+            *signature = STANDARD.encode(bytes);
+        }
+        assert_eq!(
+            check(5, &e, &f.ca_der, &facts(&f)).unwrap_err().code(),
+            "signature_invalid"
+        );
+    }
+
+    #[test]
+    fn a_leaf_certificate_before_the_ca_entry_is_refused() {
+        let f = fixture();
+        let e = Entry {
+            v: 1,
+            logged_at: t("2026-01-03T00:00:00Z"),
+            body: EntryBody::CertificateIssued {
+                certificate: f.cert_pem.clone(),
+                operator: "a".into(),
+            },
+        };
+        assert_eq!(
+            check(0, &e, &f.ca_der, &Facts::default())
+                .unwrap_err()
+                .code(),
+            "ca_missing"
+        );
     }
 }

@@ -27,7 +27,7 @@ pub enum StatementError {
     Context,
     #[error("godkännandet är felaktigt: rad {line} ska börja med \"{field} \"")]
     Field { line: usize, field: &'static str },
-    #[error("godkännandet är felaktigt: {0}")]
+    #[error("{0}")]
     Value(String),
     #[error("godkännandet är inte på kanonisk form")]
     NotCanonical,
@@ -47,12 +47,28 @@ pub fn check_field(what: &str, value: &str) -> Result<(), StatementError> {
             "{what} är tomt eller har mellanslag i kanten"
         )));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
         return Err(StatementError::Value(format!(
-            "{what} innehåller styrtecken"
+            "{what} innehåller styrtecken eller osynliga tecken"
+        )));
+    }
+    if value.chars().any(|c| c.is_whitespace() && c != ' ') || value.contains("  ") {
+        return Err(StatementError::Value(format!(
+            "{what} får bara ha enkla vanliga mellanslag"
+        )));
+    }
+    if !unicode_normalization::is_nfc(value) {
+        return Err(StatementError::Value(format!(
+            "{what} är inte i Unicode NFC"
         )));
     }
     Ok(())
+}
+
+/// Characters that change how a name looks or reads without being seen:
+/// bidirectional controls, zero-width characters, soft hyphen, BOM.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 impl Statement {
@@ -177,5 +193,13 @@ mod tests {
         assert!(Statement::new([0; 32], "Maria\nrole Chef", "X", t).is_err());
         assert!(Statement::new([0; 32], "Maria", "", t).is_err());
         assert!(Statement::new([0; 32], " Maria", "X", t).is_err());
+        assert!(Statement::new([0; 32], "Maria \u{202E}Berg", "X", t).is_err());
+        assert!(Statement::new([0; 32], "Maria\u{200B}Berg", "X", t).is_err());
+        assert!(Statement::new([0; 32], "Maria\u{A0}Berg", "X", t).is_err());
+        assert!(Statement::new([0; 32], "Maria  Berg", "X", t).is_err());
+        assert!(
+            Statement::new([0; 32], "Mari\u{61}\u{308}", "X", t).is_err(),
+            "NFD refused"
+        );
     }
 }

@@ -124,6 +124,8 @@ pub struct Evidence {
     /// Registered documents with the same dnr or title (when `document` is None).
     pub similar: Vec<DocumentRow>,
     pub approvals: Vec<ApprovalEvidence>,
+    /// Problems proving the registration entry (inclusion, table ≠ log), as (code, message).
+    pub document_problems: Vec<(&'static str, String)>,
     pub checkpoint_size: Option<u64>,
 }
 
@@ -178,6 +180,10 @@ pub fn evaluate(e: &Evidence) -> Verdict {
                 "Texten stämmer med den registrerade texten (kanonisk text v1)."
             },
         )),
+    }
+
+    for (code, message) in &e.document_problems {
+        findings.push(Finding::new(code, Severity::Error, message.clone()));
     }
 
     let rows: Vec<BlockRow> = match &e.block {
@@ -379,5 +385,162 @@ fn match_rows(
             indication,
             findings: f,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn approval(index: u64, name: &str, role: &str, date: &str) -> ApprovalEvidence {
+        ApprovalEvidence {
+            row: ApprovalRow {
+                log_index: index,
+                document: "d".into(),
+                kind: ApprovalKind::Signed,
+                name: name.into(),
+                role: role.into(),
+                date: date.parse().unwrap(),
+                logged_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+                signed_at: None,
+                cert_fingerprint: None,
+                operator: None,
+            },
+            problems: Vec::new(),
+            revoked_later: None,
+        }
+    }
+
+    fn row(name: &str, role: &str, date: &str) -> BlockRow {
+        BlockRow {
+            name: name.into(),
+            role: role.into(),
+            date: date.parse().unwrap(),
+        }
+    }
+
+    fn evidence(rows: Vec<BlockRow>, approvals: Vec<ApprovalEvidence>) -> Evidence {
+        Evidence {
+            text_sha256: "t".into(),
+            file_sha256: "f".into(),
+            block: Some(Ok(rows)),
+            document: Some(DocumentRow {
+                text_sha256: "d".into(),
+                file_sha256: "f".into(),
+                file_size: 1,
+                title: None,
+                dnr: None,
+                namnd: None,
+                date: None,
+                handlaggare: None,
+                log_index: 1,
+                registered_at: "2026-11-25T09:00:00Z".parse().unwrap(),
+                operator: "r".into(),
+            }),
+            file_match: false,
+            similar: Vec::new(),
+            approvals,
+            document_problems: Vec::new(),
+            checkpoint_size: Some(10),
+        }
+    }
+
+    fn codes(v: &Verdict) -> Vec<&'static str> {
+        v.findings
+            .iter()
+            .chain(v.approvals.iter().flat_map(|a| &a.findings))
+            .map(|f| f.code)
+            .collect()
+    }
+
+    fn two() -> Vec<ApprovalEvidence> {
+        vec![
+            approval(2, "Anna Berg", "Chef", "2026-11-25"),
+            approval(3, "Per Persson", "Direktör", "2026-11-26"),
+        ]
+    }
+
+    #[test]
+    fn exact_rows_in_any_order_verify() {
+        let rows = vec![
+            row("Per Persson", "Direktör", "2026-11-26"),
+            row("Anna Berg", "Chef", "2026-11-25"),
+        ];
+        let v = evaluate(&evidence(rows, two()));
+        assert_eq!(v.status, Status::Verified, "{:?}", codes(&v));
+        assert!(
+            v.approvals
+                .iter()
+                .all(|a| a.indication == Indication::TotalPassed)
+        );
+    }
+
+    #[test]
+    fn each_differing_field_has_its_own_code() {
+        for (r, code) in [
+            (row("Anna Borg", "Chef", "2026-11-25"), "row_name_mismatch"),
+            (row("Аnna Berg", "Chef", "2026-11-25"), "name_lookalike"),
+            (
+                row("Anna Berg", "Direktör", "2026-11-25"),
+                "row_role_mismatch",
+            ),
+            (row("Anna Berg", "Chef", "2026-11-24"), "row_date_mismatch"),
+        ] {
+            let v = evaluate(&evidence(
+                vec![r, row("Per Persson", "Direktör", "2026-11-26")],
+                two(),
+            ));
+            assert_eq!(v.status, Status::Failed);
+            assert_eq!(
+                codes(&v)
+                    .iter()
+                    .filter(|c| c.starts_with("row_") || **c == "name_lookalike")
+                    .collect::<Vec<_>>(),
+                vec![&code]
+            );
+            assert_eq!(v.approvals[0].indication, Indication::TotalFailed);
+            assert_eq!(v.approvals[1].indication, Indication::TotalPassed);
+        }
+    }
+
+    #[test]
+    fn extra_and_missing_rows_are_reported() {
+        let rows = vec![
+            row("Anna Berg", "Chef", "2026-11-25"),
+            row("Kalle Anka", "Ekonom", "2020-01-01"),
+        ];
+        let v = evaluate(&evidence(rows, two()));
+        let c = codes(&v);
+        assert!(
+            c.contains(&"row_without_approval") && c.contains(&"approval_missing_from_block"),
+            "{c:?}"
+        );
+        assert_eq!(v.approvals[1].indication, Indication::TotalFailed);
+    }
+
+    #[test]
+    fn a_problem_with_the_entry_fails_its_approval() {
+        let mut approvals = two();
+        approvals[1]
+            .problems
+            .push(("signature_invalid", "x".into()));
+        let rows = vec![
+            row("Anna Berg", "Chef", "2026-11-25"),
+            row("Per Persson", "Direktör", "2026-11-26"),
+        ];
+        let v = evaluate(&evidence(rows, approvals));
+        assert_eq!(v.status, Status::Failed);
+        assert_eq!(v.approvals[1].indication, Indication::TotalFailed);
+    }
+
+    #[test]
+    fn unregistered_document_fails_and_a_similar_one_means_content_changed() {
+        let mut e = evidence(vec![], vec![]);
+        let doc = e.document.take().unwrap();
+        assert!(codes(&evaluate(&e)).contains(&"document_not_registered"));
+        e.similar = vec![doc];
+        let v = evaluate(&e);
+        assert_eq!(v.status, Status::Failed);
+        assert!(codes(&v).contains(&"content_changed"));
     }
 }

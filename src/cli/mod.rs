@@ -59,7 +59,7 @@ pub enum Command {
         key: PathBuf,
         #[arg(long)]
         cert: PathBuf,
-        /// Do not ask for confirmation.
+        /// Do not ask for confirmation (required when stdin is not a terminal).
         #[arg(long)]
         yes: bool,
     },
@@ -339,7 +339,10 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                     draft.statement.name, draft.statement.role
                 );
             }
-            if !*yes && std::io::stdin().is_terminal() {
+            if !*yes && !std::io::stdin().is_terminal() {
+                return Err(ServiceError::ConfirmationRequired);
+            }
+            if !*yes {
                 eprint!("Godkänn? [j/N] ");
                 let mut answer = String::new();
                 let _ = std::io::stdin().read_line(&mut answer);
@@ -391,11 +394,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             }
         }
         Command::Verify { file } => {
-            let bytes = match read_file(file) {
-                Ok(b) => b,
-                Err(e) => return Err(e),
-            };
-            let v = s.verify(&bytes).await?;
+            let v = s.verify(&read_file(file)?).await?;
             if cli.json {
                 print_json(&v);
             } else {
@@ -499,7 +498,7 @@ fn severity_sv(s: Severity) -> &'static str {
     match s {
         Severity::Error => "FEL",
         Severity::Warning => "VARNING",
-        Severity::Notice => "info",
+        Severity::Notice => "notis",
     }
 }
 

@@ -167,7 +167,7 @@ pub fn check_issued_by(
         return Err(PkiError::NotIssuedByCa);
     }
     if cert.is_ca() {
-        return Err(PkiError::KeyUsage);
+        return Err(PkiError::IsCa);
     }
     match cert.key_usage() {
         Ok(Some(ku)) if ku.value.digital_signature() => {}

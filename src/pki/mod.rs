@@ -44,6 +44,10 @@ pub enum PkiError {
     KeyUsage,
     #[error("certifikatet har en okänd kritisk tillägg ({0})")]
     UnknownCriticalExtension(String),
+    #[error(
+        "CA-certifikatet kan inte användas för godkännanden; använd godkännarens eget certifikat"
+    )]
+    IsCa,
     #[error("signaturen är ogiltig")]
     SignatureInvalid,
     #[error("ogiltiga uppgifter för certifikatet: {0}")]
@@ -53,6 +57,18 @@ pub enum PkiError {
 }
 
 impl PkiError {
+    /// Whether the input could not be read at all (exit 2) rather than read and refused (exit 1).
+    pub fn is_unreadable_input(&self) -> bool {
+        matches!(
+            self,
+            PkiError::PemInvalid(_)
+                | PkiError::PemLabel { .. }
+                | PkiError::CertificateInvalid(_)
+                | PkiError::KeyInvalid(_)
+                | PkiError::KeyUnsupported(_)
+        )
+    }
+
     /// Stable English code for JSON output and problem documents.
     pub fn code(&self) -> &'static str {
         match self {
@@ -68,6 +84,7 @@ impl PkiError {
             PkiError::MissingSubjectField(_) => "certificate_missing_subject",
             PkiError::KeyUsage => "certificate_key_usage",
             PkiError::UnknownCriticalExtension(_) => "certificate_unknown_critical_extension",
+            PkiError::IsCa => "certificate_is_ca",
             PkiError::SignatureInvalid => "signature_invalid",
             PkiError::SubjectInvalid(_) => "subject_invalid",
             PkiError::Generate(_) => "certificate_generation_failed",

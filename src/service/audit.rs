@@ -91,6 +91,21 @@ fn compare<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// Records entries absent from the table, keeping their places in the replayed tree.
+fn mark_missing(
+    range: std::ops::Range<u64>,
+    tree: &mut MemoryHashes,
+    problems: &mut Vec<AuditProblem>,
+) {
+    for index in range {
+        problems.push(AuditProblem {
+            entry: Some(index),
+            ..problem("entry_missing", format!("loggpost {index} saknas"))
+        });
+        tree.append(&[]);
+    }
+}
+
 impl Service {
     pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
         let mut problems = Vec::new();
@@ -104,14 +119,7 @@ impl Service {
             let rows = self.store.entries(start, end).await?;
             let mut expected = start;
             for (index, data, leaf) in rows {
-                while expected < index {
-                    problems.push(AuditProblem {
-                        entry: Some(expected),
-                        ..problem("entry_missing", format!("loggpost {expected} saknas"))
-                    });
-                    tree.append(&[]);
-                    expected += 1;
-                }
+                mark_missing(expected..index.min(end), &mut tree, &mut problems);
                 expected = index + 1;
                 let at = |code, message| AuditProblem {
                     entry: Some(index),
@@ -147,14 +155,7 @@ impl Service {
                     )),
                 }
             }
-            while expected < end {
-                problems.push(AuditProblem {
-                    entry: Some(expected),
-                    ..problem("entry_missing", format!("loggpost {expected} saknas"))
-                });
-                tree.append(&[]);
-                expected += 1;
-            }
+            mark_missing(expected..end, &mut tree, &mut problems);
             start = end;
         }
 

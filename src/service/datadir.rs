@@ -176,6 +176,13 @@ impl DataDir {
             }
             None => None,
         };
+        if let (Some(given), Some(ca_org)) = (org, &adopted_org)
+            && given != ca_org
+        {
+            return Err(ServiceError::Config(format!(
+                "--org \"{given}\" stämmer inte med CA-certifikatets organisation \"{ca_org}\"; utelämna --org"
+            )));
+        }
         let org = org
             .map(str::to_string)
             .or(adopted_org)

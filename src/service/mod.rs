@@ -67,6 +67,10 @@ pub enum ServiceError {
     AppendFailed(String),
     #[error("loggens skrivare har stannat")]
     SequencerStopped,
+    #[error("godkännandet måste bekräftas: kör i en terminal och svara j, eller ange --yes")]
+    ConfirmationRequired,
+    #[error("dokumentet har inga godkännanden ännu; det finns inget block att skriva ut")]
+    NoApprovals,
 }
 
 impl ServiceError {
@@ -90,6 +94,8 @@ impl ServiceError {
             ServiceError::Range(_) => "invalid_range",
             ServiceError::OutputExists(_) => "output_exists",
             ServiceError::AppendFailed(_) | ServiceError::SequencerStopped => "append_failed",
+            ServiceError::ConfirmationRequired => "confirmation_required",
+            ServiceError::NoApprovals => "no_approvals",
         }
     }
 
@@ -100,7 +106,8 @@ impl ServiceError {
             | ServiceError::UnknownDocument(_)
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
-            | ServiceError::Pki(_) => 1,
+            | ServiceError::NoApprovals => 1,
+            ServiceError::Pki(e) if !e.is_unreadable_input() => 1,
             _ => 2,
         }
     }
@@ -246,9 +253,16 @@ impl Service {
         let ca_der = pki::parse_certificate_pem(&ca_pem)?;
         let log_key = dir.read_private_key(&dir.log_key())?;
         let signer = NoteSigner::from_pkcs8(&config.origin, &log_key)?;
+        // Checkpoints are verified with the published key (log.vkey), which must match the signing key.
+        let verifier_key = dir.read_string(&dir.log_vkey())?.trim().to_string();
+        let verifier = NoteVerifier::parse(&verifier_key)?;
+        if verifier_key != signer.verifier_key() {
+            return Err(ServiceError::Config(format!(
+                "{} hör inte till loggens signeringsnyckel",
+                dir.log_vkey().display()
+            )));
+        }
         let store = Store::open(&dir.database(), false).await?;
-        let verifier = signer.verifier();
-        let verifier_key = signer.verifier_key();
         let sequencer =
             Sequencer::start(store.clone(), signer, config.origin.clone(), ca_der.clone());
         Ok(Service {
@@ -327,38 +341,54 @@ impl Service {
             None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8()?),
         };
         let spki = pki::ca::public_key_der_of(&key_pem)?;
-        let ca_key = self.dir.read_string(&self.dir.ca_key())?;
+        let ca_key = pki::ca::private_key_pem(&self.dir.read_private_key(&self.dir.ca_key())?);
         let cert_pem = pki::issue_certificate(&self.ca_pem, &ca_key, &subject, &spki, now(), days)?;
+        let created_dir = !out.exists();
         std::fs::create_dir_all(out).map_err(io_err("skapa katalogen", out))?;
-        // Write under temporary names, log, then rename: a refused issuance leaves no files.
-        let tmp_key = out.join(".key.pem.tmp");
-        let tmp_cert = out.join(".cert.pem.tmp");
-        let cleanup = || {
-            let _ = std::fs::remove_file(&tmp_key);
-            let _ = std::fs::remove_file(&tmp_cert);
+        // Write under unique temporary names, log, then link into place without
+        // replacing anything: a refused issuance leaves no files behind.
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            &pki::fingerprint(cert_pem.as_bytes())[..12]
+        );
+        let tmp_key = out.join(format!(".key.pem.{tag}.tmp"));
+        let tmp_cert = out.join(format!(".cert.pem.{tag}.tmp"));
+        let written = (|| {
+            if existing_key.is_none() {
+                datadir::write_private(&tmp_key, key_pem.as_bytes())?;
+            }
+            std::fs::write(&tmp_cert, &cert_pem).map_err(io_err("skriva", &tmp_cert))
+        })();
+        let appended = match written {
+            Ok(()) => {
+                self.sequencer
+                    .append(vec![EntryBody::CertificateIssued {
+                        certificate: cert_pem.clone(),
+                        operator: operator.into(),
+                    }])
+                    .await
+            }
+            Err(e) => Err(e),
         };
-        if existing_key.is_none() {
-            datadir::write_private(&tmp_key, key_pem.as_bytes())?;
-        }
-        std::fs::write(&tmp_cert, &cert_pem).map_err(io_err("skriva", &tmp_cert))?;
-        let appended = match self
-            .sequencer
-            .append(vec![EntryBody::CertificateIssued {
-                certificate: cert_pem.clone(),
-                operator: operator.into(),
-            }])
-            .await
-        {
+        let placed = appended.and_then(|a| {
+            if existing_key.is_none() {
+                std::fs::hard_link(&tmp_key, &key_path).map_err(io_err("skapa", &key_path))?;
+            }
+            std::fs::hard_link(&tmp_cert, &cert_path).map_err(io_err("skapa", &cert_path))?;
+            Ok(a)
+        });
+        let _ = std::fs::remove_file(&tmp_key);
+        let _ = std::fs::remove_file(&tmp_cert);
+        let appended = match placed {
             Ok(a) => a,
             Err(e) => {
-                cleanup();
+                if created_dir {
+                    let _ = std::fs::remove_dir(out);
+                }
                 return Err(e);
             }
         };
-        if existing_key.is_none() {
-            std::fs::rename(&tmp_key, &key_path).map_err(io_err("byta namn på", &tmp_key))?;
-        }
-        std::fs::rename(&tmp_cert, &cert_path).map_err(io_err("byta namn på", &tmp_cert))?;
         let info = pki::CertInfo::from_der(&pki::parse_certificate_pem(&cert_pem)?)?;
         Ok(UserIssued {
             name: name.into(),
@@ -565,6 +595,9 @@ impl Service {
                 date: a.date,
             })
             .collect();
+        if rows.is_empty() {
+            return Err(ServiceError::NoApprovals);
+        }
         Ok(block::render(&rows))
     }
 

@@ -5,7 +5,7 @@
 //! through a savepoint), signs one checkpoint for the new tree, commits, and
 //! only then answers each caller (group commit).
 
-use jiff::{Timestamp, Unit};
+use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ServiceError;
@@ -119,9 +119,7 @@ async fn append_batch(
     let start = tx.log_size().await?;
     let mut size = start;
     // The log's clock never runs backwards, even if the machine's does.
-    let now = Timestamp::now()
-        .round(Unit::Second)
-        .map_err(|e| ServiceError::AppendFailed(e.to_string()))?;
+    let now = super::now();
     let now = match tx.last_logged_at().await? {
         Some(last) if last > now => last,
         _ => now,

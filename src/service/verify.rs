@@ -6,7 +6,7 @@ use sha2::Digest;
 use super::{Service, ServiceError, read_document};
 use crate::document::block;
 use crate::entry::{Entry, EntryBody};
-use crate::projection::{self, ApprovalKind};
+use crate::projection;
 use crate::tlog::{self, Checkpoint};
 use crate::verdict::{
     self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
@@ -45,12 +45,6 @@ impl Service {
         };
         let block = block::split(&doc.text).1.map(block::parse);
         let document = self.store.document(&doc.text_sha256).await?;
-        let file_match = document.as_ref().is_some_and(|d| {
-            usize::try_from(d.file_size)
-                .ok()
-                .and_then(|n| bytes.get(..n))
-                .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256)
-        });
         let similar = if document.is_none() {
             self.store
                 .similar_documents(doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref())
@@ -69,11 +63,24 @@ impl Service {
             .filter(|c| c.size == size && c.origin == self.config.origin);
 
         let mut approvals = Vec::new();
-        if let Some(d) = &document {
-            for row in self.store.approvals_of(&d.text_sha256).await? {
-                approvals.push(self.approval_evidence(row, checkpoint.as_ref()).await?);
+        let mut document_problems = Vec::new();
+        let document = match document {
+            Some(d) => {
+                for row in self.store.approvals_of(&d.text_sha256).await? {
+                    approvals.push(self.approval_evidence(row, checkpoint.as_ref()).await?);
+                }
+                let (d, problems) = self.proven_document(d, checkpoint.as_ref()).await?;
+                document_problems = problems;
+                Some(d)
             }
-        }
+            None => None,
+        };
+        let file_match = document.as_ref().is_some_and(|d| {
+            usize::try_from(d.file_size)
+                .ok()
+                .and_then(|n| bytes.get(..n))
+                .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256)
+        });
         Ok(verdict::evaluate(&Evidence {
             text_sha256: doc.text_sha256,
             file_sha256: doc.file_sha256,
@@ -82,8 +89,72 @@ impl Service {
             file_match,
             similar,
             approvals,
+            document_problems,
             checkpoint_size: checkpoint.as_ref().map(|c| c.size),
         }))
+    }
+
+    /// Reads entry `index` from the log, proves it is in the checkpoint,
+    /// and decodes it. Problems are findings, not errors.
+    async fn proven_entry(
+        &self,
+        index: u64,
+        checkpoint: Option<&Checkpoint>,
+        problems: &mut Vec<(&'static str, String)>,
+    ) -> Result<Option<Entry>, ServiceError> {
+        let bytes = self.store.entry(index).await?.unwrap_or_default();
+        match checkpoint {
+            None => problems.push((
+                "checkpoint_invalid",
+                "Loggens senaste kontrollpunkt kan inte verifieras.".into(),
+            )),
+            Some(c) => {
+                let proof = self.inclusion_proof(index, Some(c.size)).await?;
+                let hashes: Result<Vec<_>, _> =
+                    proof.hashes.iter().map(|h| tlog::from_base64(h)).collect();
+                let ok = hashes.is_ok_and(|h| {
+                    tlog::verify_inclusion(&tlog::record_hash(&bytes), index, c.size, &h, &c.root)
+                        .is_ok()
+                });
+                if !ok {
+                    problems.push((
+                        "inclusion_proof_failed",
+                        format!("Loggpost {index} ingår inte i den signerade kontrollpunkten (storlek {}).", c.size),
+                    ));
+                }
+            }
+        }
+        match Entry::decode(&bytes) {
+            Ok(e) => Ok(Some(e)),
+            Err(e) => {
+                problems.push((e.code(), format!("Loggpost {index} kan inte läsas: {e}")));
+                Ok(None)
+            }
+        }
+    }
+
+    /// The registered document as its registration entry in the log says, not as the table says.
+    pub(super) async fn proven_document(
+        &self,
+        row: projection::DocumentRow,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<(projection::DocumentRow, Vec<(&'static str, String)>), ServiceError> {
+        let mut problems = Vec::new();
+        let entry = self
+            .proven_entry(row.log_index, checkpoint, &mut problems)
+            .await?;
+        match entry.map(|e| projection::change_of(row.log_index, &e)) {
+            Some(Ok(projection::Change::Document(d))) => {
+                if d != row {
+                    problems.push(log_mismatch(row.log_index));
+                }
+                Ok((d, problems))
+            }
+            _ => {
+                problems.push(log_mismatch(row.log_index));
+                Ok((row, problems))
+            }
+        }
     }
 
     async fn approval_evidence(
@@ -92,87 +163,80 @@ impl Service {
         checkpoint: Option<&Checkpoint>,
     ) -> Result<ApprovalEvidence, ServiceError> {
         let mut problems: Vec<(&'static str, String)> = Vec::new();
-        let bytes = self.store.entry(row.log_index).await?.unwrap_or_default();
-        match checkpoint {
-            None => problems.push((
-                "checkpoint_invalid",
-                "Loggens senaste kontrollpunkt kan inte verifieras.".into(),
-            )),
-            Some(c) => {
-                let proof = self.inclusion_proof(row.log_index, Some(c.size)).await?;
-                let hashes: Result<Vec<_>, _> =
-                    proof.hashes.iter().map(|h| tlog::from_base64(h)).collect();
-                let ok = hashes.is_ok_and(|h| {
-                    tlog::verify_inclusion(
-                        &tlog::record_hash(&bytes),
-                        row.log_index,
-                        c.size,
-                        &h,
-                        &c.root,
-                    )
-                    .is_ok()
-                });
-                if !ok {
-                    problems.push((
-                        "inclusion_proof_failed",
-                        format!(
-                            "Loggpost {} ingår inte i den signerade kontrollpunkten (storlek {}).",
-                            row.log_index, c.size
-                        ),
-                    ));
+        let Some(entry) = self
+            .proven_entry(row.log_index, checkpoint, &mut problems)
+            .await?
+        else {
+            return Ok(ApprovalEvidence {
+                row,
+                problems,
+                revoked_later: None,
+            });
+        };
+        // The log, not the table, says who approved what.
+        let row = match projection::change_of(row.log_index, &entry) {
+            Ok(projection::Change::Approval(derived)) => {
+                if derived != row {
+                    problems.push(log_mismatch(row.log_index));
                 }
+                derived
             }
-        }
+            _ => {
+                problems.push(log_mismatch(row.log_index));
+                return Ok(ApprovalEvidence {
+                    row,
+                    problems,
+                    revoked_later: None,
+                });
+            }
+        };
         let mut revoked_later = None;
-        if row.kind == ApprovalKind::Signed {
-            match Entry::decode(&bytes) {
-                Ok(Entry {
-                    body:
-                        EntryBody::Approval {
-                            statement,
-                            algorithm,
-                            signature,
-                            certificate,
-                        },
-                    logged_at,
-                    ..
-                }) => {
-                    if let Err(r) = projection::check_signed_approval(
-                        &statement,
-                        algorithm,
-                        &signature,
-                        &certificate,
-                        self.ca_der(),
-                        logged_at,
-                    ) {
-                        problems.push((r.code(), r.to_string()));
-                    }
-                    let fp = row.cert_fingerprint.clone().unwrap_or_default();
-                    if let Some(cert) = self.store.certificate(&fp).await? {
-                        match (cert.revoked_index, cert.revoked_at) {
-                            (Some(i), Some(at)) if i < row.log_index => problems.push((
-                                "certificate_revoked",
-                                format!(
-                                    "Certifikatet var återkallat ({at}) när godkännandet loggades."
-                                ),
-                            )),
-                            (Some(_), Some(at)) => revoked_later = Some(at),
-                            _ => {}
+        if let EntryBody::Approval {
+            statement,
+            algorithm,
+            signature,
+            certificate,
+        } = &entry.body
+        {
+            if let Err(r) = projection::check_signed_approval(
+                statement,
+                *algorithm,
+                signature,
+                certificate,
+                self.ca_der(),
+                entry.logged_at,
+            ) {
+                problems.push((r.code(), r.to_string()));
+            }
+            let fp = row.cert_fingerprint.clone().unwrap_or_default();
+            match self.store.certificate(&fp).await? {
+                None => problems.push((
+                    "certificate_unknown",
+                    "Certifikatet finns inte i loggen.".into(),
+                )),
+                Some(cert) => {
+                    if let Some(i) = cert.revoked_index {
+                        // The revocation, too, is read from the log.
+                        let revocation = self.proven_entry(i, checkpoint, &mut problems).await?;
+                        match revocation {
+                            Some(Entry {
+                                body: EntryBody::CertificateRevoked { fingerprint, .. },
+                                logged_at,
+                                ..
+                            }) if fingerprint == fp => {
+                                if i < row.log_index {
+                                    problems.push((
+                                        "certificate_revoked",
+                                        format!("Certifikatet var återkallat ({logged_at}) när godkännandet loggades."),
+                                    ));
+                                } else {
+                                    revoked_later = Some(logged_at);
+                                }
+                            }
+                            _ => problems.push(log_mismatch(i)),
                         }
-                    } else {
-                        problems.push((
-                            "certificate_unknown",
-                            "Certifikatet finns inte i loggen.".into(),
-                        ));
                     }
                 }
-                _ => problems.push((
-                    "entry_mismatch",
-                    format!(
-                        "Loggpost {} är inte det godkännande som tabellen anger.",
-                        row.log_index
-                    ),
-                )),
             }
         }
         Ok(ApprovalEvidence {
@@ -181,4 +245,11 @@ impl Service {
             revoked_later,
         })
     }
+}
+
+fn log_mismatch(index: u64) -> (&'static str, String) {
+    (
+        "log_mismatch",
+        format!("Databasens tabeller stämmer inte med loggpost {index}; kör attestera audit."),
+    )
 }

@@ -13,7 +13,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
 use super::StoreError;
 use crate::projection::{
@@ -131,21 +131,47 @@ fn certificate_row(row: &SqliteRow) -> Result<CertificateRow, StoreError> {
     })
 }
 
-async fn read_hashes<'c, E>(ex: E, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>
-where
-    E: sqlx::Executor<'c, Database = Sqlite> + Copy,
-{
-    let mut out = Vec::with_capacity(indexes.len());
-    for &i in indexes {
-        let row = sqlx::query("SELECT hash FROM log_hashes WHERE idx = ?")
-            .bind(to_i64(i))
-            .fetch_optional(ex)
-            .await?
-            .ok_or_else(|| corrupt("log_hashes", format!("hash {i} saknas")))?;
-        let bytes: Vec<u8> = row.try_get("hash")?;
-        out.push(hash_of(&bytes, "log_hashes")?);
+/// The log size: one past the highest index (O(log n) on the rowid).
+async fn log_size_on(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
+        .fetch_one(conn)
+        .await?;
+    u64::try_from(n).map_err(|_| corrupt("log_entries", "negativt index"))
+}
+
+/// Stored hashes by index, in the order asked, in one query.
+async fn read_hashes_on(
+    conn: &mut SqliteConnection,
+    indexes: &[u64],
+) -> Result<Vec<Hash>, StoreError> {
+    if indexes.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let mut q =
+        sqlx::QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM log_hashes WHERE idx IN (");
+    let mut list = q.separated(", ");
+    for &i in indexes {
+        list.push_bind(to_i64(i));
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(conn).await?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let bytes: Vec<u8> = r.try_get("hash")?;
+        found.insert(
+            u64_of(r, "log_hashes", "idx")?,
+            hash_of(&bytes, "log_hashes")?,
+        );
+    }
+    indexes
+        .iter()
+        .map(|i| {
+            found
+                .get(i)
+                .copied()
+                .ok_or_else(|| corrupt("log_hashes", format!("hash {i} saknas")))
+        })
+        .collect()
 }
 
 impl Store {
@@ -179,10 +205,7 @@ impl Store {
     }
 
     pub async fn log_size(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
-            .fetch_one(&self.pool)
-            .await?;
-        u64::try_from(n).map_err(|_| corrupt("log_entries", "negativt index"))
+        log_size_on(&mut *self.pool.acquire().await?).await
     }
 
     /// All stored Merkle hashes in index order (for the audit).
@@ -194,7 +217,7 @@ impl Store {
     }
 
     pub async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
-        read_hashes(&self.pool, indexes).await
+        read_hashes_on(&mut *self.pool.acquire().await?, indexes).await
     }
 
     /// Entries `[start, end)` as (index, bytes, stored leaf hash).
@@ -329,24 +352,11 @@ pub struct AppendTx {
 impl AppendTx {
     /// The log size inside this transaction (the head it extends).
     pub async fn log_size(&mut self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        u64::try_from(n).map_err(|_| corrupt("log_entries", "negativt index"))
+        log_size_on(&mut self.tx).await
     }
 
     pub async fn read_hashes(&mut self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
-        let mut out = Vec::with_capacity(indexes.len());
-        for &i in indexes {
-            let bytes: Option<Vec<u8>> =
-                sqlx::query_scalar("SELECT hash FROM log_hashes WHERE idx = ?")
-                    .bind(to_i64(i))
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-            let bytes = bytes.ok_or_else(|| corrupt("log_hashes", format!("hash {i} saknas")))?;
-            out.push(hash_of(&bytes, "log_hashes")?);
-        }
-        Ok(out)
+        read_hashes_on(&mut self.tx, indexes).await
     }
 
     /// Answers the facts the rules need, as of this transaction.

@@ -48,8 +48,6 @@ impl Env {
         let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
         env.ok(&[
             "init",
-            "--org",
-            ORG,
             "--origin",
             "test.attestera.local/log",
             "--ca-cert",
@@ -180,6 +178,8 @@ impl Env {
 pub struct Attested {
     pub env: Env,
     pub doc: PathBuf,
+    /// The approval date the log gave (Europe/Stockholm), as the block shows it.
+    pub date: String,
     pub attested: String,
     pub anna: (String, String),
     pub maria: (String, String),
@@ -193,13 +193,22 @@ pub fn attested() -> Attested {
     env.ok(&["register", &doc.to_string_lossy()]);
     let anna = env.user("anna", "Anna Berg", "Avdelningschef");
     let maria = env.user("maria", "Maria Mathiasson Laxvik", "Stadsdelsdirektör");
-    assert_eq!(env.approve(&doc, &anna).code, 0);
-    assert_eq!(env.approve(&doc, &maria).code, 0);
+    let first = env.approve(&doc, &anna);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let date = first.json()["date"].as_str().unwrap().to_string();
+    let second = env.approve(&doc, &maria);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(
+        second.json()["date"],
+        date.as_str(),
+        "both approvals on one Stockholm day (run not across midnight)"
+    );
     let block = env.ok(&["block", &doc.to_string_lossy()]).stdout;
     let attested = format!("{DOC}\n{block}");
     Attested {
         env,
         doc,
+        date,
         attested,
         anna,
         maria,

@@ -62,10 +62,16 @@ fn seed_verifies_after_crlf_nbsp_and_nfd_changes() {
 fn register_approve_twice_block_and_verify() {
     let a = attested();
     let block = a.env.ok(&["block", &a.doc.to_string_lossy()]).stdout;
-    let today = jiff::Timestamp::now()
+    let today = &a.date;
+    let now = jiff::Timestamp::now()
         .in_tz("Europe/Stockholm")
         .unwrap()
         .date();
+    let plausible = [now.to_string(), now.yesterday().unwrap().to_string()];
+    assert!(
+        plausible.contains(today),
+        "approval date {today} is the Stockholm date of the log time"
+    );
     assert_eq!(
         block,
         format!(

@@ -106,7 +106,7 @@ func main() {
 /// Go's sumdb/note and sumdb/tlog accept our checkpoint and inclusion proofs.
 /// Needs Debian's golang-1.19-go and golang-golang-x-mod-dev (installed by .ci/run).
 #[test]
-#[ignore = "needs Go with golang.org/x/mod; run by .ci/run with --include-ignored"]
+#[ignore = "needs Go with golang.org/x/mod; run by .ci/run with --ignored"]
 fn go_sumdb_verifies_checkpoint_and_inclusion() {
     let a = attested();
     let env = &a.env;

@@ -2,6 +2,7 @@
 //! temporary directories. One test binary, one module per area.
 
 mod audit;
+mod batching;
 mod common;
 mod flow;
 mod formats;

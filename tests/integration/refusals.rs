@@ -224,7 +224,7 @@ fn malformed_keys_and_certificates_are_refused() {
             &junk.to_string_lossy(),
             "--yes",
         ],
-        1,
+        2,
         "pem_invalid",
     );
     refused(
@@ -238,7 +238,7 @@ fn malformed_keys_and_certificates_are_refused() {
             &garbage_der.to_string_lossy(),
             "--yes",
         ],
-        1,
+        2,
         "certificate_invalid",
     );
     // A key where the certificate belongs, and the reverse.
@@ -247,7 +247,7 @@ fn malformed_keys_and_certificates_are_refused() {
         &[
             "approve", &doc, "--key", &a.anna.0, "--cert", &a.anna.0, "--yes",
         ],
-        1,
+        2,
         "pem_invalid",
     );
     refused(
@@ -255,14 +255,30 @@ fn malformed_keys_and_certificates_are_refused() {
         &[
             "approve", &doc, "--key", &a.anna.1, "--cert", &a.anna.1, "--yes",
         ],
-        1,
+        2,
         "pem_invalid",
     );
     refused(
         &a.env,
         &["user", "revoke", "--cert", &junk.to_string_lossy()],
-        1,
+        2,
         "pem_invalid",
+    );
+    // The CA's own certificate cannot approve.
+    let ca = a.env.data_dir().join("ca.cert.pem");
+    refused(
+        &a.env,
+        &[
+            "approve",
+            &doc,
+            "--key",
+            &a.anna.0,
+            "--cert",
+            &ca.to_string_lossy(),
+            "--yes",
+        ],
+        1,
+        "certificate_is_ca",
     );
 }
 
@@ -341,7 +357,55 @@ fn user_add_refuses_bad_subject_and_existing_files() {
         1,
         "subject_invalid",
     );
-    assert!(!env.path("a").join("key.pem").exists());
+    assert!(
+        !env.path("a").exists(),
+        "a refused issuance leaves no directory"
+    );
+    refused(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna \u{202E}Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "a",
+        ],
+        1,
+        "subject_invalid",
+    );
+    refused(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna\u{200B}Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "a",
+        ],
+        1,
+        "subject_invalid",
+    );
+    refused(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna\u{A0}Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "a",
+        ],
+        1,
+        "subject_invalid",
+    );
     env.user("b", "Anna Berg", "Chef");
     refused(
         &env,
@@ -373,4 +437,97 @@ fn private_keys_are_written_owner_only() {
         let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", p.display());
     }
+}
+
+#[test]
+fn approve_without_terminal_or_yes_is_refused() {
+    let a = attested();
+    let doc3 = a.env.write("doc3.txt", format!("{DOC}\nTredje.\n"));
+    a.env.ok(&["register", &doc3.to_string_lossy()]);
+    // stdin is /dev/null here: nobody can answer j/N.
+    refused(
+        &a.env,
+        &[
+            "approve",
+            &doc3.to_string_lossy(),
+            "--key",
+            &a.anna.0,
+            "--cert",
+            &a.anna.1,
+        ],
+        2,
+        "confirmation_required",
+    );
+}
+
+#[test]
+fn block_of_a_document_without_approvals_is_refused() {
+    let env = Env::new();
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let r = env.json(&["block", &doc.to_string_lossy()]);
+    assert_eq!((r.code, r.error_code().as_str()), (1, "no_approvals"));
+}
+
+#[test]
+fn imported_approval_dated_in_the_future_is_refused() {
+    let env = Env::new();
+    let doc = env.write(
+        "future.txt",
+        format!("{DOC}\nAttesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nAnna Berg, Chef\t2099-01-01\n"),
+    );
+    refused(
+        &env,
+        &["import", &doc.to_string_lossy()],
+        1,
+        "entry_field_invalid",
+    );
+    let r = env.json(&["verify", &doc.to_string_lossy()]);
+    assert_eq!(
+        r.json()["findings"][0]["code"],
+        "document_not_registered",
+        "the refused import left no registration"
+    );
+}
+
+#[test]
+fn init_refuses_an_org_that_contradicts_the_adopted_ca() {
+    let env = Env::empty();
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+    let r = env.json(&[
+        "init",
+        "--org",
+        "Någon annan",
+        "--ca-cert",
+        &format!("{keys}/test-ca.cert.pem"),
+        "--ca-key",
+        &format!("{keys}/test-ca.key.pem"),
+    ]);
+    assert_eq!((r.code, r.error_code().as_str()), (2, "config_invalid"));
+    assert!(!env.data_dir().exists());
+}
+
+#[test]
+fn data_dir_keys_readable_by_others_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = attested();
+    let ca_key = a.env.data_dir().join("ca.key.pem");
+    std::fs::set_permissions(&ca_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = a.env.json(&[
+        "user",
+        "add",
+        "--name",
+        "Per Persson",
+        "--role",
+        "Chef",
+        "--out",
+        "per",
+    ]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (2, "config_invalid"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("chmod 600"));
 }

@@ -174,3 +174,38 @@ fn unreadable_copy_is_indeterminate_not_changed() {
     assert_eq!(v["status"], "indeterminate");
     assert_eq!(v["findings"][0]["code"], "text_binary");
 }
+
+/// verify reads who approved what from the log, not from the tables: a row
+/// changed behind the service's back is caught without running audit.
+#[test]
+fn verify_does_not_trust_changed_tables() {
+    let a = attested();
+    a.env
+        .sql("UPDATE approvals SET name = 'Anna Borg' WHERE name = 'Anna Berg'");
+    let forged = a.attested.replace("Anna Berg,", "Anna Borg,");
+    let v = assert_fails_with(&a, &forged, "log_mismatch");
+    // And the real block still verifies against the log's own rows... except for the mismatch finding.
+    assert_eq!(v["approvals"][0]["name"], "Anna Berg");
+}
+
+#[test]
+fn verify_reads_the_document_from_its_registration_entry() {
+    let a = attested();
+    a.env.sql("UPDATE documents SET title = 'Förfalskad titel'");
+    let (exit, codes, v) = verify(&a, &a.attested);
+    assert_eq!(exit, 1);
+    assert!(codes.iter().any(|c| c == "log_mismatch"), "{codes:?}");
+    assert_eq!(v["document"]["title"], "Upprustning av Björkhagens parker");
+}
+
+#[test]
+fn rows_in_another_order_still_match() {
+    let a = attested();
+    let lines: Vec<&str> = a.attested.lines().collect();
+    let n = lines.len();
+    let mut swapped: Vec<&str> = lines.clone();
+    swapped.swap(n - 1, n - 2);
+    let text = swapped.join("\n") + "\n";
+    let (exit, _, v) = verify(&a, &text);
+    assert_eq!(exit, 0, "{v:#}");
+}
