@@ -196,6 +196,15 @@ impl DataDir {
         let origin = origin
             .map(str::to_string)
             .unwrap_or_else(|| default_origin(org));
+        if origin.is_empty()
+            || origin
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '+')
+        {
+            return Err(ServiceError::Config(format!(
+                "loggens ursprung \"{origin}\" måste vara icke-tomt, utan mellanslag, styrtecken och '+' (t.ex. skarpnack.stockholm.se/attestera)"
+            )));
+        }
         let parent = match self.root.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),

@@ -31,7 +31,7 @@ pub enum ServiceError {
     NotInitialized(PathBuf),
     #[error("{0} innehåller redan en attestera-installation; den skrivs inte över")]
     AlreadyInitialized(PathBuf),
-    #[error("kunde inte {action} {path}: {source}")]
+    #[error("kunde inte {action} {}: {}", path.display(), io_reason(source))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -53,7 +53,7 @@ pub enum ServiceError {
     Note(#[from] tlog::NoteError),
     #[error("merkleträdet: {0}")]
     Tree(#[from] tlog::TreeError),
-    #[error("konfigurationen i datakatalogen är ogiltig: {0}")]
+    #[error("ogiltig inställning: {0}")]
     Config(String),
     #[error("dokumentet är inte registrerat (kanonisk text {0})")]
     UnknownDocument(String),
@@ -110,6 +110,20 @@ impl ServiceError {
             ServiceError::Pki(e) if !e.is_unreadable_input() => 1,
             _ => 2,
         }
+    }
+}
+
+/// A Swedish reason for the common I/O failures, the OS text otherwise.
+fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "filen eller katalogen finns inte".into(),
+        PermissionDenied => "åtkomst nekad".into(),
+        AlreadyExists => "finns redan".into(),
+        IsADirectory => "det är en katalog, inte en fil".into(),
+        NotADirectory => "en del av sökvägen är inte en katalog".into(),
+        StorageFull => "disken är full".into(),
+        _ => e.to_string(),
     }
 }
 
