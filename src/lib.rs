@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod document;
 pub mod entry;
+pub mod http;
 pub mod pki;
 pub mod projection;
 pub mod service;

@@ -76,6 +76,42 @@ pub enum Command {
     /// Read the log: checkpoint, public key, entries, proofs.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Run the HTTP service on this data directory.
+    Serve(ServeArgs),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "ATTESTERA_LISTEN")]
+    pub listen: std::net::SocketAddr,
+    /// Largest request body in MiB.
+    #[arg(long, default_value_t = 20)]
+    pub body_limit_mib: usize,
+    /// Require a token also for reading the log, blocks and verify.
+    #[arg(long)]
+    pub closed_reads: bool,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_secs: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and only its hash is kept.
+    Create {
+        #[arg(long, value_enum)]
+        role: crate::service::access::Role,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +282,25 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
     }
 
     let service = Service::open(dir).await?;
+    if let Command::Serve(a) = &cli.command {
+        let config = crate::http::HttpConfig {
+            body_limit: a.body_limit_mib.saturating_mul(1024 * 1024),
+            public_reads: !a.closed_reads,
+            request_timeout: std::time::Duration::from_secs(a.timeout_secs),
+        };
+        let service = std::sync::Arc::new(service);
+        crate::http::serve(service.clone(), a.listen, config)
+            .await
+            .map_err(|source| ServiceError::Io {
+                action: "lyssna på",
+                path: PathBuf::from(a.listen.to_string()),
+                source,
+            })?;
+        if let Some(s) = std::sync::Arc::into_inner(service) {
+            s.close().await;
+        }
+        return Ok(0);
+    }
     let result = with_service(cli, &service).await;
     service.close().await;
     result
@@ -254,7 +309,48 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
 async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
     let op = operator(cli);
     match &cli.command {
-        Command::Init(_) | Command::Canonical { .. } => return unreachable_command(),
+        Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) => {
+            return unreachable_command();
+        }
+        Command::Token(TokenCommand::Create { role, name }) => {
+            let t = s.create_token(name, *role).await?;
+            if cli.json {
+                print_json(&t);
+            } else {
+                println!(
+                    "Token {} för {} ({}) – visas bara nu, spara den säkert:",
+                    t.id,
+                    t.name,
+                    t.role.as_str()
+                );
+                println!("{}", t.token);
+            }
+        }
+        Command::Token(TokenCommand::List) => {
+            let tokens = s.tokens().await?;
+            if cli.json {
+                print_json(&tokens);
+            } else {
+                for t in tokens {
+                    let state = t
+                        .revoked_at
+                        .map(|r| format!("återkallad {r}"))
+                        .unwrap_or_else(|| "aktiv".into());
+                    println!(
+                        "{}\t{}\t{}\t{}\t{state}",
+                        t.id, t.role, t.name, t.created_at
+                    );
+                }
+            }
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            s.revoke_token(*id).await?;
+            if cli.json {
+                print_json(&serde_json::json!({ "revoked": id }));
+            } else {
+                println!("Token {id} är återkallad.");
+            }
+        }
         Command::Ca => {
             if cli.json {
                 print_json(&serde_json::json!({ "certificate": s.ca_pem() }));

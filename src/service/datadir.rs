@@ -277,8 +277,13 @@ impl DataDir {
         std::fs::write(self.log_vkey(), signer.verifier_key() + "\n")
             .map_err(io_err("skriva", &self.log_vkey()))?;
         let store = Store::open(&self.database(), true).await?;
-        let sequencer =
-            super::Sequencer::start(store.clone(), signer, origin.into(), ca_der.clone());
+        let sequencer = super::Sequencer::start(
+            store.clone(),
+            signer,
+            origin.into(),
+            ca_der.clone(),
+            Default::default(),
+        );
         let appended = sequencer
             .append(vec![EntryBody::CertificateIssued {
                 certificate: ca_pem.clone(),

@@ -2,8 +2,11 @@
 //! import, render the block, verify, audit, and read the log. The service
 //! owns the data directory and hands every append to the [`Sequencer`].
 
+pub mod access;
 pub mod audit;
+pub mod catalog;
 pub mod datadir;
+pub mod metrics;
 pub mod sequencer;
 pub mod verify;
 
@@ -71,6 +74,8 @@ pub enum ServiceError {
     ConfirmationRequired,
     #[error("dokumentet har inga godkännanden ännu; det finns inget block att skriva ut")]
     NoApprovals,
+    #[error("det finns ingen aktiv token med id {0}")]
+    NoSuchToken(i64),
 }
 
 impl ServiceError {
@@ -96,6 +101,7 @@ impl ServiceError {
             ServiceError::AppendFailed(_) | ServiceError::SequencerStopped => "append_failed",
             ServiceError::ConfirmationRequired => "confirmation_required",
             ServiceError::NoApprovals => "no_approvals",
+            ServiceError::NoSuchToken(_) => "token_not_found",
         }
     }
 
@@ -106,7 +112,8 @@ impl ServiceError {
             | ServiceError::UnknownDocument(_)
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
-            | ServiceError::NoApprovals => 1,
+            | ServiceError::NoApprovals
+            | ServiceError::NoSuchToken(_) => 1,
             ServiceError::Pki(e) if !e.is_unreadable_input() => 1,
             _ => 2,
         }
@@ -251,6 +258,7 @@ pub struct Service {
     verifier: NoteVerifier,
     verifier_key: String,
     sequencer: Sequencer,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 fn now() -> Timestamp {
@@ -277,8 +285,14 @@ impl Service {
             )));
         }
         let store = Store::open(&dir.database(), false).await?;
-        let sequencer =
-            Sequencer::start(store.clone(), signer, config.origin.clone(), ca_der.clone());
+        let metrics = std::sync::Arc::new(metrics::Metrics::default());
+        let sequencer = Sequencer::start(
+            store.clone(),
+            signer,
+            config.origin.clone(),
+            ca_der.clone(),
+            metrics.clone(),
+        );
         Ok(Service {
             dir,
             config,
@@ -288,6 +302,7 @@ impl Service {
             verifier,
             verifier_key,
             sequencer,
+            metrics,
         })
     }
 
@@ -355,8 +370,7 @@ impl Service {
             None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8()?),
         };
         let spki = pki::ca::public_key_der_of(&key_pem)?;
-        let ca_key = pki::ca::private_key_pem(&self.dir.read_private_key(&self.dir.ca_key())?);
-        let cert_pem = pki::issue_certificate(&self.ca_pem, &ca_key, &subject, &spki, now(), days)?;
+        let cert_pem = self.issue(&subject, &spki, days)?;
         let created_dir = !out.exists();
         std::fs::create_dir_all(out).map_err(io_err("skapa katalogen", out))?;
         // Write under unique temporary names, log, then link into place without
@@ -424,7 +438,18 @@ impl Service {
         operator: &str,
     ) -> Result<Revoked, ServiceError> {
         let der = pki::parse_certificate_pem(cert_pem)?;
-        let fingerprint = pki::fingerprint(&der);
+        self.revoke_fingerprint(&pki::fingerprint(&der), reason, operator)
+            .await
+    }
+
+    /// Revokes the certificate with this fingerprint from now on.
+    pub async fn revoke_fingerprint(
+        &self,
+        fingerprint: &str,
+        reason: &str,
+        operator: &str,
+    ) -> Result<Revoked, ServiceError> {
+        let fingerprint = fingerprint.to_string();
         let appended = self
             .sequencer
             .append(vec![EntryBody::CertificateRevoked {

@@ -37,6 +37,7 @@ pub struct Sequencer {
 }
 
 struct Log {
+    metrics: std::sync::Arc<super::metrics::Metrics>,
     store: Store,
     signer: NoteSigner,
     origin: String,
@@ -45,10 +46,17 @@ struct Log {
 
 impl Sequencer {
     /// Starts the sequencer task on the current tokio runtime.
-    pub fn start(store: Store, signer: NoteSigner, origin: String, ca_der: Vec<u8>) -> Sequencer {
+    pub fn start(
+        store: Store,
+        signer: NoteSigner,
+        origin: String,
+        ca_der: Vec<u8>,
+        metrics: std::sync::Arc<super::metrics::Metrics>,
+    ) -> Sequencer {
         let (tx, rx) = mpsc::channel(1024);
         tokio::spawn(run(
             Log {
+                metrics,
                 store,
                 signer,
                 origin,
@@ -83,8 +91,19 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
             .iter_mut()
             .map(|r| std::mem::take(&mut r.group))
             .collect();
+        let started = std::time::Instant::now();
+        log.metrics.batch_size.observe(groups.len() as f64);
         match append_batch(&log, groups).await {
             Ok((results, size, note)) => {
+                log.metrics
+                    .append_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                for r in &results {
+                    match r {
+                        Ok(entries) => log.metrics.appends.inc_by(entries.len() as u64),
+                        Err(_) => log.metrics.refused.inc(),
+                    };
+                }
                 for (req, result) in batch.into_iter().zip(results) {
                     let answer = result
                         .map(|entries| Appended {

@@ -3,7 +3,7 @@
 
 use sha2::Digest;
 
-use super::{Service, ServiceError, read_document};
+use super::{ReadDocument, Service, ServiceError, read_document};
 use crate::document::block;
 use crate::entry::{Entry, EntryBody};
 use crate::projection;
@@ -40,17 +40,33 @@ impl Service {
     pub async fn verify(&self, bytes: &[u8]) -> Result<Verdict, ServiceError> {
         let doc = match read_document(bytes) {
             Ok(d) => d,
-            Err(ServiceError::Text(e)) => return Ok(indeterminate(bytes, e.code(), e.to_string())),
+            Err(ServiceError::Text(e)) => {
+                self.metrics.record_verify("indeterminate");
+                return Ok(indeterminate(bytes, e.code(), e.to_string()));
+            }
             Err(e) => return Err(e),
         };
         let block = block::split(&doc.text).1.map(block::parse);
-        let document = self.store.document(&doc.text_sha256).await?;
-        let similar = if document.is_none() {
-            self.store
-                .similar_documents(doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref())
-                .await?
-        } else {
-            Vec::new()
+        self.verify_with_block(&doc.text_sha256, Some((bytes, &doc)), block)
+            .await
+    }
+
+    /// The verdict for the document with canonical digest `text_sha256`,
+    /// given the copy's bytes (if any) and the block it carries.
+    pub(super) async fn verify_with_block(
+        &self,
+        text_sha256: &str,
+        copy: Option<(&[u8], &ReadDocument)>,
+        block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
+    ) -> Result<Verdict, ServiceError> {
+        let document = self.store.document(text_sha256).await?;
+        let similar = match (&document, copy) {
+            (None, Some((_, doc))) => {
+                self.store
+                    .similar_documents(doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref())
+                    .await?
+            }
+            _ => Vec::new(),
         };
 
         // Every approval is checked against the latest signed checkpoint.
@@ -75,15 +91,16 @@ impl Service {
             }
             None => None,
         };
-        let file_match = document.as_ref().is_some_and(|d| {
-            usize::try_from(d.file_size)
+        let file_match = match (&document, copy) {
+            (Some(d), Some((bytes, _))) => usize::try_from(d.file_size)
                 .ok()
                 .and_then(|n| bytes.get(..n))
-                .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256)
-        });
-        Ok(verdict::evaluate(&Evidence {
-            text_sha256: doc.text_sha256,
-            file_sha256: doc.file_sha256,
+                .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256),
+            _ => false,
+        };
+        let verdict = verdict::evaluate(&Evidence {
+            text_sha256: text_sha256.to_string(),
+            file_sha256: copy.map(|(_, d)| d.file_sha256.clone()).unwrap_or_default(),
             block,
             document,
             file_match,
@@ -91,7 +108,13 @@ impl Service {
             approvals,
             document_problems,
             checkpoint_size: checkpoint.as_ref().map(|c| c.size),
-        }))
+        });
+        self.metrics.record_verify(match verdict.status {
+            Status::Verified => "verified",
+            Status::Failed => "failed",
+            Status::Indeterminate => "indeterminate",
+        });
+        Ok(verdict)
     }
 
     /// Reads entry `index` from the log, proves it is in the checkpoint,

@@ -7,7 +7,7 @@
 
 pub mod sqlite;
 
-pub use sqlite::{AppendTx, Store};
+pub use sqlite::{AppendTx, DocumentFilter, SignatureFilter, SignatureRow, Store, TokenRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

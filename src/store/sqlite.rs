@@ -561,3 +561,199 @@ impl AppendTx {
         Ok(())
     }
 }
+
+/// A stored API token (its hash only).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// Filters for listing documents; `None` means no filter.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DocumentFilter {
+    pub dnr: Option<String>,
+    pub namnd: Option<String>,
+    pub title: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub approver: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// Filters for the auditors' signature log.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SignatureFilter {
+    pub person: Option<String>,
+    pub role: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub dnr: Option<String>,
+}
+
+/// One row of the signature log: who approved what, when, in which role.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignatureRow {
+    pub log_index: u64,
+    pub name: String,
+    pub role: String,
+    pub date: String,
+    pub kind: String,
+    pub title: Option<String>,
+    pub dnr: Option<String>,
+    pub document: String,
+}
+
+fn like(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| {
+        format!(
+            "%{}%",
+            v.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
+impl Store {
+    pub async fn insert_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(name)
+            .bind(role)
+            .bind(token_hash)
+            .bind(now.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn token_by_hash(&self, token_hash: &[u8]) -> Result<Option<TokenRow>, StoreError> {
+        let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token_row).transpose()
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM tokens ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_row).collect()
+    }
+
+    /// Revokes a token; false if there was no such active token.
+    pub async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now.to_string())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn search_documents(
+        &self,
+        f: &DocumentFilter,
+    ) -> Result<Vec<DocumentRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents d WHERE (?1 IS NULL OR d.dnr = ?1) \
+             AND (?2 IS NULL OR d.namnd LIKE ?2 ESCAPE '\\') AND (?3 IS NULL OR d.title LIKE ?3 ESCAPE '\\') \
+             AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) \
+             AND (?6 IS NULL OR EXISTS (SELECT 1 FROM approvals a WHERE a.document = d.text_sha256 AND a.name LIKE ?6 ESCAPE '\\')) \
+             ORDER BY d.log_index LIMIT ?7 OFFSET ?8",
+        )
+        .bind(&f.dnr)
+        .bind(like(&f.namnd))
+        .bind(like(&f.title))
+        .bind(&f.from)
+        .bind(&f.to)
+        .bind(like(&f.approver))
+        .bind(i64::from(f.limit.unwrap_or(100).min(1000)))
+        .bind(i64::from(f.offset.unwrap_or(0)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    pub async fn signatures(&self, f: &SignatureFilter) -> Result<Vec<SignatureRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.log_index, a.name, a.role, a.date, a.kind, d.title, d.dnr, a.document \
+             FROM approvals a JOIN documents d ON d.text_sha256 = a.document \
+             WHERE (?1 IS NULL OR a.name LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR a.role LIKE ?2 ESCAPE '\\') \
+             AND (?3 IS NULL OR a.date >= ?3) AND (?4 IS NULL OR a.date <= ?4) AND (?5 IS NULL OR d.dnr = ?5) \
+             ORDER BY a.log_index",
+        )
+        .bind(like(&f.person))
+        .bind(like(&f.role))
+        .bind(&f.from)
+        .bind(&f.to)
+        .bind(&f.dnr)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SignatureRow {
+                    log_index: u64_of(r, "approvals", "log_index")?,
+                    name: r.try_get("name")?,
+                    role: r.try_get("role")?,
+                    date: r.try_get("date")?,
+                    kind: r.try_get("kind")?,
+                    title: r.try_get("title")?,
+                    dnr: r.try_get("dnr")?,
+                    document: r.try_get("document")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Index of the entry with this leaf hash, if any.
+    pub async fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {
+        let idx: Option<i64> =
+            sqlx::query_scalar("SELECT idx FROM log_entries WHERE leaf_hash = ?")
+                .bind(leaf_hash.as_slice())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(idx.and_then(|i| u64::try_from(i).ok()))
+    }
+
+    /// Checkpoints of size `from` and larger, oldest first (at most 1000).
+    pub async fn checkpoints_from(&self, from: u64) -> Result<Vec<(u64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT tree_size, note FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT 1000")
+            .bind(to_i64(from))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((u64_of(r, "checkpoints", "tree_size")?, r.try_get("note")?)))
+            .collect()
+    }
+
+    /// Whether the database answers (for readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn token_row(r: &SqliteRow) -> Result<TokenRow, StoreError> {
+    Ok(TokenRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        token_hash: r.try_get("token_hash")?,
+        created_at: r.try_get("created_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}

@@ -1,0 +1,415 @@
+//! Request handlers: check access, call the service, shape the answer.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::auth::Caller;
+use super::problem::Problem;
+use crate::pki::KeyAlg;
+use crate::service::access::Role;
+use crate::service::{Approved, InclusionProof};
+use crate::statement::Statement;
+use crate::store::{DocumentFilter, SignatureFilter};
+
+type ApiResult<T> = Result<T, Problem>;
+
+fn text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+fn operator(p: &crate::service::access::Principal) -> String {
+    format!("{} (token {})", p.name, p.token_id)
+}
+
+fn check_id(id: &str) -> ApiResult<()> {
+    if id.len() == 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_document_id",
+            "Dokument-id är SHA-256 av den kanoniska texten: 64 små hextecken.",
+        ))
+    }
+}
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub async fn readyz(State(s): State<AppState>) -> ApiResult<&'static str> {
+    s.service.store().ping().await.map_err(|e| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("Databasen svarar inte: {e}"),
+        )
+    })?;
+    s.service.checkpoint().await.map_err(Problem::from)?;
+    Ok("ready\n")
+}
+
+pub async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.service.metrics.render(),
+    )
+        .into_response()
+}
+
+pub async fn register(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p = caller.require(Role::Registrar)?;
+    let r = s.service.register(&body, &operator(p)).await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+pub async fn import(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
+    let p = caller.require(Role::Registrar)?;
+    let r = s.service.import(&body, &operator(p)).await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(f): Query<DocumentFilter>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(Json(s.service.search(&f).await?).into_response())
+}
+
+pub async fn document(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    check_id(&id)?;
+    Ok(Json(s.service.document_info(&id).await?).into_response())
+}
+
+pub async fn block(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    check_id(&id)?;
+    Ok(text(s.service.block_of(&id).await?))
+}
+
+pub async fn approvals(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    check_id(&id)?;
+    Ok(Json(s.service.document_info(&id).await?.approvals).into_response())
+}
+
+/// A signed approval as an approver's client submits it.
+#[derive(Debug, Deserialize)]
+pub struct ApprovalRequest {
+    pub statement: String,
+    pub algorithm: KeyAlg,
+    pub signature: String,
+    pub certificate: String,
+}
+
+/// The acknowledgement: the entry, its inclusion proof and the checkpoint that covers it.
+#[derive(Debug, Serialize)]
+pub struct ApprovalReceipt {
+    pub approval: Approved,
+    pub inclusion_proof: InclusionProof,
+    pub checkpoint: String,
+}
+
+pub async fn approve(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<ApprovalRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
+    caller.require(Role::Approver)?;
+    check_id(&id)?;
+    let Json(req) =
+        body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))?;
+    let statement = Statement::parse(&req.statement)
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    if hex::encode(statement.document) != id {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "statement_document_mismatch",
+            "Godkännandet gäller ett annat dokument än det i sökvägen.",
+        ));
+    }
+    let approval = s
+        .service
+        .submit_approval(
+            &req.statement,
+            req.algorithm,
+            &req.signature,
+            &req.certificate,
+        )
+        .await?;
+    let inclusion_proof = s
+        .service
+        .inclusion_proof(approval.log_index, Some(approval.checkpoint_size))
+        .await?;
+    let checkpoint = s.service.checkpoint_at(approval.checkpoint_size).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ApprovalReceipt {
+            approval,
+            inclusion_proof,
+            checkpoint,
+        }),
+    )
+        .into_response())
+}
+
+pub async fn verify(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(Json(s.service.verify(&body).await?).into_response())
+}
+
+pub async fn verify_digest(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    check_id(&id)?;
+    Ok(Json(s.service.verify_digest(&id).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CertifyRequest {
+    pub name: String,
+    pub role: String,
+    /// The approver's public key, PEM (`PUBLIC KEY`, Ed25519 or P-256).
+    pub public_key: String,
+    pub days: Option<i64>,
+}
+
+pub async fn certify(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CertifyRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Response> {
+    let p = caller.require(Role::Admin)?;
+    let Json(req) =
+        body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))?;
+    let r = s
+        .service
+        .certify_public_key(
+            &req.name,
+            &req.role,
+            &req.public_key,
+            req.days.unwrap_or(730),
+            &operator(p),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+pub async fn certificates(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(Json(s.service.certificates().await?).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct RevokeRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(fingerprint): Path<String>,
+    body: Option<Json<RevokeRequest>>,
+) -> ApiResult<Response> {
+    let p = caller.require(Role::Admin)?;
+    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
+    Ok(Json(
+        s.service
+            .revoke_fingerprint(&fingerprint, &reason, &operator(p))
+            .await?,
+    )
+    .into_response())
+}
+
+pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(text(s.service.checkpoint().await?.1))
+}
+
+pub async fn public_key(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(text(s.service.public_key() + "\n"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    #[serde(default)]
+    pub start: u64,
+    pub limit: Option<u64>,
+}
+
+pub async fn entries(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(p): Query<Page>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(Json(s.service.entries(p.start, p.limit.unwrap_or(100)).await?).into_response())
+}
+
+pub async fn entry(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(index): Path<u64>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    let mut page = s.service.entries(index, 1).await?;
+    match page.pop() {
+        Some(e) if e.index == index => Ok(Json(e).into_response()),
+        _ => {
+            let size = s.service.checkpoint().await?.0;
+            Err(crate::service::ServiceError::NoSuchEntry { index, size }.into())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProofQuery {
+    pub tree_size: Option<u64>,
+    pub leaf_hash: Option<String>,
+}
+
+pub async fn proof(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(index): Path<u64>,
+    Query(q): Query<ProofQuery>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    Ok(Json(s.service.inclusion_proof(index, q.tree_size).await?).into_response())
+}
+
+pub async fn proof_by_hash(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ProofQuery>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    let hash = q.leaf_hash.ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_range",
+            "Ange leaf_hash (base64).",
+        )
+    })?;
+    Ok(Json(
+        s.service
+            .inclusion_proof_by_hash(&hash, q.tree_size)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConsistencyQuery {
+    pub old: u64,
+    pub new: u64,
+}
+
+pub async fn consistency(
+    State(s): State<AppState>,
+    caller: Caller,
+    q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    caller.require_read(s.config.public_reads)?;
+    let Query(q) =
+        q.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_range", e.body_text()))?;
+    Ok(Json(s.service.consistency_proof(q.old, q.new).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignatureQuery {
+    #[serde(flatten)]
+    pub filter: SignatureFilter,
+    pub format: Option<String>,
+}
+
+pub async fn signatures(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<SignatureQuery>,
+) -> ApiResult<Response> {
+    caller.require(Role::Auditor)?;
+    let rows = s.service.signature_log(&q.filter).await?;
+    if q.format.as_deref() != Some("csv") {
+        return Ok(Json(rows).into_response());
+    }
+    // Excel opens UTF-8 with a BOM and, in Swedish settings, semicolons as separators.
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header = [
+        "loggpost", "namn", "roll", "datum", "typ", "titel", "dnr", "dokument",
+    ];
+    let _ = w.write_record(header);
+    for r in &rows {
+        let cells = [
+            r.log_index.to_string(),
+            r.name.clone(),
+            r.role.clone(),
+            r.date.clone(),
+            r.kind.clone(),
+            r.title.clone().unwrap_or_default(),
+            r.dnr.clone().unwrap_or_default(),
+            r.document.clone(),
+        ];
+        let _ = w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()));
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"signaturlogg.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Keeps a spreadsheet from reading a cell as a formula (CSV injection).
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}

@@ -1,0 +1,173 @@
+//! The HTTP API (axum): the same use cases as the CLI, as JSON, with
+//! bearer-token roles, RFC 9457 problems, body limits, timeouts, health,
+//! metrics, and graceful shutdown. Handlers only translate; the service decides.
+
+pub mod auth;
+pub mod handlers;
+pub mod openapi;
+pub mod problem;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::service::Service;
+use problem::Problem;
+
+/// Settings of the HTTP service.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body, bytes.
+    pub body_limit: usize,
+    /// Whether log reads, blocks and verify are open without a token (offentlighetsprincipen).
+    pub public_reads: bool,
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit: 20 * 1024 * 1024,
+            public_reads: true,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub config: Arc<HttpConfig>,
+}
+
+/// Turns the bare 413 and 408 of the limit and timeout layers into problem documents.
+async fn problem_for_bare_errors(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "Begäran är större än tillåtet.",
+        )
+        .into_response(),
+        StatusCode::REQUEST_TIMEOUT => Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "Begäran tog för lång tid.",
+        )
+        .into_response(),
+        StatusCode::NOT_FOUND => {
+            Problem::new(StatusCode::NOT_FOUND, "not_found", "Sökvägen finns inte.").into_response()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Metoden stöds inte här.",
+        )
+        .into_response(),
+        _ => response,
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    use handlers::*;
+    let limit = state.config.body_limit;
+    let timeout = state.config.request_timeout;
+    let api = Router::new()
+        .route("/documents", post(register).get(search))
+        .route("/documents/{id}", get(document))
+        .route("/documents/{id}/block", get(block))
+        .route("/documents/{id}/approvals", get(approvals).post(approve))
+        .route("/imports", post(import))
+        .route("/verify", post(verify))
+        .route("/verify/{id}", get(verify_digest))
+        .route("/certificates", get(certificates).post(certify))
+        .route("/certificates/{fingerprint}/revoke", post(revoke))
+        .route("/log/checkpoint", get(checkpoint))
+        .route("/log/public-key", get(public_key))
+        .route("/log/entries", get(entries))
+        .route("/log/entries/{index}", get(entry))
+        .route("/log/proof", get(proof_by_hash))
+        .route("/log/proof/{index}", get(proof))
+        .route("/log/consistency", get(consistency))
+        .route("/signatures", get(signatures));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi::serve))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "Sökvägen finns inte.")
+}
+
+/// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight
+/// requests (and their appends) finish, and returns.
+pub async fn serve(
+    service: Arc<Service>,
+    listen: SocketAddr,
+    config: HttpConfig,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        service,
+        config: Arc::new(config),
+    };
+    println!("attestera lyssnar på http://{addr}");
+    println!(
+        "Skapa en token för API:t: attestera token create --role registrar --name \"Ditt namn\""
+    );
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

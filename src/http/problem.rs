@@ -1,0 +1,99 @@
+//! RFC 9457 problem documents: every error the API returns, with the same
+//! stable `code` as the CLI's JSON and a Swedish `detail`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::service::ServiceError;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://attestera.local/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+        }
+    }
+
+    pub fn unauthorized() -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Ogiltig eller saknad token (Authorization: Bearer …).",
+        )
+    }
+
+    pub fn forbidden(needed: &str) -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("Åtgärden kräver rollen {needed}."),
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(&self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The HTTP status for a service error.
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::UnknownDocument(_)
+        | ServiceError::NoSuchEntry { .. }
+        | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
+        ServiceError::Refused(r) => match r.code() {
+            "document_not_registered" => StatusCode::NOT_FOUND,
+            "document_already_registered"
+            | "approval_duplicate"
+            | "certificate_already_issued"
+            | "certificate_already_revoked" => StatusCode::CONFLICT,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        },
+        ServiceError::Pki(p) if p.is_unreadable_input() => StatusCode::BAD_REQUEST,
+        ServiceError::Pki(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Text(_) | ServiceError::Block(_) | ServiceError::Entry(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ServiceError::Range(_) => StatusCode::BAD_REQUEST,
+        ServiceError::NoApprovals => StatusCode::CONFLICT,
+        ServiceError::SequencerStopped => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Problem {
+        let status = status_of(&e);
+        if status.is_server_error() {
+            tracing::error!(code = e.code(), error = %e, "request failed");
+        }
+        Problem::new(status, e.code(), e.to_string())
+    }
+}

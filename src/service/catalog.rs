@@ -1,0 +1,230 @@
+//! Use cases the HTTP API adds: certificates for a presented public key,
+//! document look-ups and search, the auditors' signature log, log reads by
+//! range or leaf hash, and verification by digest.
+
+use serde::Serialize;
+
+use super::{Appended, Service, ServiceError, read_document};
+use crate::entry::{Entry, EntryBody};
+use crate::pki::{self, Subject};
+use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
+use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
+use crate::tlog;
+
+/// A certificate issued through the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Certified {
+    pub certificate: String,
+    pub fingerprint: String,
+    pub log_index: u64,
+    pub checkpoint_size: u64,
+}
+
+/// A document with its approvals.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentInfo {
+    pub document: DocumentRow,
+    pub approvals: Vec<ApprovalRow>,
+}
+
+/// One log entry as served: its index, leaf hash and exact bytes (as JSON text).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServedEntry {
+    pub index: u64,
+    pub leaf_hash: String,
+    /// The entry bytes, verbatim (they are UTF-8 JSON).
+    pub data: String,
+}
+
+/// Most entries served per page.
+pub const MAX_PAGE: u64 = 1000;
+
+impl Service {
+    /// Signs a certificate for the organisation CA's subject.
+    pub(super) fn issue(
+        &self,
+        subject: &Subject,
+        spki_der: &[u8],
+        days: i64,
+    ) -> Result<String, ServiceError> {
+        let ca_key = pki::ca::private_key_pem(&self.dir.read_private_key(&self.dir.ca_key())?);
+        Ok(pki::issue_certificate(
+            &self.ca_pem,
+            &ca_key,
+            subject,
+            spki_der,
+            super::now(),
+            days,
+        )?)
+    }
+
+    /// Issues and logs a certificate for an approver's own public key (PEM SubjectPublicKeyInfo).
+    pub async fn certify_public_key(
+        &self,
+        name: &str,
+        role: &str,
+        public_key_pem: &str,
+        days: i64,
+        operator: &str,
+    ) -> Result<Certified, ServiceError> {
+        if !(1..=3660).contains(&days) {
+            return Err(ServiceError::Range(
+                "giltighetstiden ska vara 1–3660 dagar".into(),
+            ));
+        }
+        let subject = Subject {
+            name: name.into(),
+            role: role.into(),
+            org: self.config.org.clone(),
+        };
+        subject.validate()?;
+        let spki = pki::pem_block(public_key_pem, "PUBLIC KEY")?;
+        let certificate = self.issue(&subject, &spki, days)?;
+        let appended = self
+            .sequencer
+            .append(vec![EntryBody::CertificateIssued {
+                certificate: certificate.clone(),
+                operator: operator.into(),
+            }])
+            .await?;
+        let der = pki::parse_certificate_pem(&certificate)?;
+        Ok(Certified {
+            fingerprint: pki::fingerprint(&der),
+            certificate,
+            log_index: first_index(&appended)?,
+            checkpoint_size: appended.checkpoint_size,
+        })
+    }
+
+    /// The stored checkpoint note of one tree size.
+    pub async fn checkpoint_at(&self, size: u64) -> Result<String, ServiceError> {
+        self.store
+            .checkpoints_from(size)
+            .await?
+            .into_iter()
+            .find(|(s, _)| *s == size)
+            .map(|(_, note)| note)
+            .ok_or_else(|| ServiceError::Range(format!("ingen kontrollpunkt för storlek {size}")))
+    }
+
+    pub async fn certificates(&self) -> Result<Vec<CertificateRow>, ServiceError> {
+        Ok(self.store.certificates().await?)
+    }
+
+    pub async fn document_info(&self, text_sha256: &str) -> Result<DocumentInfo, ServiceError> {
+        let document = self
+            .store
+            .document(text_sha256)
+            .await?
+            .ok_or_else(|| ServiceError::UnknownDocument(text_sha256.into()))?;
+        let approvals = self.store.approvals_of(text_sha256).await?;
+        Ok(DocumentInfo {
+            document,
+            approvals,
+        })
+    }
+
+    /// The block of a registered document, by id.
+    pub async fn block_of(&self, text_sha256: &str) -> Result<String, ServiceError> {
+        let info = self.document_info(text_sha256).await?;
+        let rows: Vec<_> = info
+            .approvals
+            .into_iter()
+            .map(|a| crate::document::block::BlockRow {
+                name: a.name,
+                role: a.role,
+                date: a.date,
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(ServiceError::NoApprovals);
+        }
+        Ok(crate::document::block::render(&rows))
+    }
+
+    pub async fn search(&self, filter: &DocumentFilter) -> Result<Vec<DocumentRow>, ServiceError> {
+        Ok(self.store.search_documents(filter).await?)
+    }
+
+    pub async fn signature_log(
+        &self,
+        filter: &SignatureFilter,
+    ) -> Result<Vec<SignatureRow>, ServiceError> {
+        Ok(self.store.signatures(filter).await?)
+    }
+
+    /// Entries `[start, start+limit)` within the latest checkpoint.
+    pub async fn entries(&self, start: u64, limit: u64) -> Result<Vec<ServedEntry>, ServiceError> {
+        let (size, _) = self.checkpoint().await?;
+        let end = start.saturating_add(limit.clamp(1, MAX_PAGE)).min(size);
+        let rows = self.store.entries(start.min(end), end).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(index, data, leaf)| ServedEntry {
+                index,
+                leaf_hash: <[u8; 32]>::try_from(leaf.as_slice())
+                    .map(|h| tlog::to_base64(&h))
+                    .unwrap_or_default(),
+                data: String::from_utf8_lossy(&data).into_owned(),
+            })
+            .collect())
+    }
+
+    /// Inclusion proof for the entry with this leaf hash (base64).
+    pub async fn inclusion_proof_by_hash(
+        &self,
+        leaf_hash_b64: &str,
+        tree_size: Option<u64>,
+    ) -> Result<super::InclusionProof, ServiceError> {
+        let hash = tlog::from_base64(leaf_hash_b64)
+            .map_err(|_| ServiceError::Range("lövhashen ska vara 32 byte i base64".into()))?;
+        let index = self
+            .store
+            .index_of_leaf(&hash)
+            .await?
+            .ok_or(ServiceError::NoSuchEntry {
+                index: u64::MAX,
+                size: self.store.log_size().await?,
+            })?;
+        self.inclusion_proof(index, tree_size).await
+    }
+
+    /// Verifies what the log holds for a canonical text digest, without a
+    /// copy of the document: its registration and every approval's checks.
+    pub async fn verify_digest(
+        &self,
+        text_sha256: &str,
+    ) -> Result<crate::verdict::Verdict, ServiceError> {
+        let info = self.document_info(text_sha256).await?;
+        let rows = info
+            .approvals
+            .iter()
+            .map(|a| crate::document::block::BlockRow {
+                name: a.name.clone(),
+                role: a.role.clone(),
+                date: a.date,
+            })
+            .collect();
+        self.verify_with_block(text_sha256, None, Some(Ok(rows)))
+            .await
+    }
+
+    /// Whether the document with this canonical text is registered (for clients).
+    pub async fn is_registered(&self, bytes: &[u8]) -> Result<bool, ServiceError> {
+        let doc = read_document(bytes)?;
+        Ok(self.store.document(&doc.text_sha256).await?.is_some())
+    }
+
+    /// One entry decoded, for clients that re-check it.
+    pub async fn decoded_entry(&self, index: u64) -> Result<Entry, ServiceError> {
+        Ok(self.entry(index).await?.1)
+    }
+}
+
+fn first_index(appended: &Appended) -> Result<u64, ServiceError> {
+    appended
+        .entries
+        .first()
+        .map(|e| e.0)
+        .ok_or(ServiceError::SequencerStopped)
+}
