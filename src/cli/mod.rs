@@ -281,6 +281,16 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
         _ => {}
     }
 
+    if matches!(cli.command, Command::Serve(_)) && !dir.config_path().exists() {
+        // The service's main job on the embedded default: set up on first start.
+        let r = dir.init(None, None, &ExistingKeys::default()).await?;
+        eprintln!(
+            "Skapade en ny datakatalog {} (organisation {}, loggnyckel {}).",
+            r.data_dir.display(),
+            r.org,
+            r.log_public_key
+        );
+    }
     let service = Service::open(dir).await?;
     if let Command::Serve(a) = &cli.command {
         let config = crate::http::HttpConfig {

@@ -115,13 +115,14 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)
         .with_state(state)
-        .layer(axum::middleware::map_response(problem_for_bare_errors))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outside the limit and timeout layers, so their bare answers become problems too.
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
         .layer(TraceLayer::new_for_http())
 }
 

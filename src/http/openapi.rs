@@ -5,9 +5,39 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-/// (method, path, summary, role or "public", request media type, success status).
-pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
-    (
+/// One documented operation.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// The role needed, or "public".
+    pub role: &'static str,
+    /// Request body media type, if any.
+    pub media: Option<&'static str>,
+    /// Success status.
+    pub status: u16,
+}
+
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    role: &'static str,
+    media: Option<&'static str>,
+    status: u16,
+) -> Route {
+    Route {
+        method,
+        path,
+        summary,
+        role,
+        media,
+        status,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    r(
         "post",
         "/api/v1/documents",
         "Registrera ett färdigställt dokument (råa byte)",
@@ -15,7 +45,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/octet-stream"),
         201,
     ),
-    (
+    r(
         "get",
         "/api/v1/documents",
         "Sök dokument (dnr, namnd, title, from, to, approver, limit, offset)",
@@ -23,7 +53,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/documents/{id}",
         "Ett dokument med dess godkännanden",
@@ -31,7 +61,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/documents/{id}/block",
         "Attesteringsblocket som text",
@@ -39,7 +69,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/documents/{id}/approvals",
         "Dokumentets godkännanden",
@@ -47,7 +77,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "post",
         "/api/v1/documents/{id}/approvals",
         "Lämna ett signerat godkännande",
@@ -55,7 +85,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/json"),
         201,
     ),
-    (
+    r(
         "post",
         "/api/v1/imports",
         "Importera ett historiskt dokument med block",
@@ -63,7 +93,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/octet-stream"),
         201,
     ),
-    (
+    r(
         "post",
         "/api/v1/verify",
         "Verifiera ett dokument med block",
@@ -71,7 +101,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/octet-stream"),
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/verify/{id}",
         "Verifiera loggens uppgifter om en kanonisk textsumma",
@@ -79,7 +109,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/certificates",
         "Alla certifikat i loggen",
@@ -87,7 +117,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "post",
         "/api/v1/certificates",
         "Utfärda certifikat för en publik nyckel",
@@ -95,7 +125,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/json"),
         201,
     ),
-    (
+    r(
         "post",
         "/api/v1/certificates/{fingerprint}/revoke",
         "Återkalla ett certifikat",
@@ -103,7 +133,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         Some("application/json"),
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/checkpoint",
         "Senaste signerade kontrollpunkt (C2SP signed note)",
@@ -111,7 +141,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/public-key",
         "Loggens verifieringsnyckel (C2SP)",
@@ -119,7 +149,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/entries",
         "Loggposter (start, limit ≤ 1000)",
@@ -127,7 +157,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/entries/{index}",
         "En loggpost",
@@ -135,7 +165,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/proof",
         "Inklusionsbevis för en lövhash (leaf_hash, tree_size)",
@@ -143,7 +173,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/proof/{index}",
         "Inklusionsbevis för en post (tree_size)",
@@ -151,7 +181,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/log/consistency",
         "Konsistensbevis mellan två trädstorlekar (old, new)",
@@ -159,7 +189,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/api/v1/signatures",
         "Signaturlogg för revisorer (person, role, from, to, dnr, format=csv)",
@@ -167,8 +197,8 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    ("get", "/healthz", "Processen lever", "public", None, 200),
-    (
+    r("get", "/healthz", "Processen lever", "public", None, 200),
+    r(
         "get",
         "/readyz",
         "Databas och nycklar klara",
@@ -176,7 +206,7 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
         None,
         200,
     ),
-    (
+    r(
         "get",
         "/metrics",
         "Mätvärden (Prometheus)",
@@ -189,7 +219,15 @@ pub const ROUTES: &[(&str, &str, &str, &str, Option<&str>, u16)] = &[
 /// The OpenAPI document.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for (method, path, summary, role, media, status) in ROUTES {
+    for Route {
+        method,
+        path,
+        summary,
+        role,
+        media,
+        status,
+    } in ROUTES
+    {
         let mut op = json!({
             "summary": summary,
             "x-role": role,

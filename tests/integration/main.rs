@@ -6,6 +6,7 @@ mod batching;
 mod common;
 mod flow;
 mod formats;
+mod http;
 mod load;
 mod refusals;
 mod tamper;

@@ -1,0 +1,897 @@
+//! The real server on a free loopback port, driven over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use attestera::pki::{self, SigningKey};
+use attestera::statement::Statement;
+
+use crate::common::{DOC, Env, SEED};
+
+/// A running `attestera serve` and tokens for every role.
+pub struct Server {
+    pub env: Env,
+    pub child: Child,
+    /// Kept open so the server can go on writing to its stdout.
+    _stdout: BufReader<std::process::ChildStdout>,
+    pub base: String,
+    pub admin: String,
+    pub registrar: String,
+    pub approver: String,
+    pub auditor: String,
+}
+
+impl Server {
+    pub fn start(env: Env, extra: &[&str]) -> Server {
+        let token = |role: &str| {
+            env.json(&[
+                "token",
+                "create",
+                "--role",
+                role,
+                "--name",
+                &format!("test-{role}"),
+            ])
+            .json()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let (admin, registrar, approver, auditor) = (
+            token("admin"),
+            token("registrar"),
+            token("approver"),
+            token("auditor"),
+        );
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut child = env
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Synchronize on the line the server prints once it is listening.
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut line).unwrap();
+        let base = line.trim().rsplit(' ').next().unwrap().to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{line}");
+        Server {
+            env,
+            child,
+            _stdout: stdout,
+            base,
+            admin,
+            registrar,
+            approver,
+            auditor,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn problem(resp: reqwest::Response) -> (StatusCode, String) {
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(ct, "application/problem+json", "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    (status, body["code"].as_str().unwrap().to_string())
+}
+
+/// An approver key, certified through the API by the admin.
+async fn approver(c: &reqwest::Client, s: &Server, name: &str, role: &str) -> (SigningKey, String) {
+    let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+    let key_pem = pki::ca::private_key_pem(&pkcs8);
+    let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
+    let resp = c
+        .post(s.url("/api/v1/certificates"))
+        .bearer_auth(&s.admin)
+        .json(
+            &json!({ "name": name, "role": role, "public_key": pki::to_pem("PUBLIC KEY", &spki) }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let cert = resp.json::<Value>().await.unwrap()["certificate"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (SigningKey::from_pkcs8_der(&pkcs8).unwrap(), cert)
+}
+
+fn signed_approval(key: &SigningKey, cert: &str, doc_id: &str, name: &str, role: &str) -> Value {
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(doc_id, &mut digest).unwrap();
+    let statement = Statement::new(digest, name, role, jiff::Timestamp::now())
+        .unwrap()
+        .encode();
+    let signature = STANDARD.encode(key.sign(statement.as_bytes()).unwrap());
+    json!({ "statement": statement, "algorithm": key.alg(), "signature": signature, "certificate": cert })
+}
+
+#[test]
+fn register_approve_block_verify_over_http() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let r = c
+            .post(s.url("/api/v1/documents"))
+            .bearer_auth(&s.registrar)
+            .body(DOC)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<Value>().await.unwrap()["text_sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let (anna_key, anna_cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&signed_approval(
+                &anna_key,
+                &anna_cert,
+                &id,
+                "Anna Berg",
+                "Avdelningschef",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let receipt: Value = r.json().await.unwrap();
+        // The receipt proves itself: the checkpoint is signed by the log key and includes the entry.
+        let vkey = c
+            .get(s.url("/api/v1/log/public-key"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let verifier = attestera::tlog::NoteVerifier::parse(vkey.trim()).unwrap();
+        let cp = attestera::tlog::Checkpoint::parse(
+            verifier
+                .open(receipt["checkpoint"].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        let proof = &receipt["inclusion_proof"];
+        let hashes: Vec<_> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| attestera::tlog::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
+        let leaf = attestera::tlog::from_base64(proof["leaf_hash"].as_str().unwrap()).unwrap();
+        attestera::tlog::verify_inclusion(
+            &leaf,
+            receipt["approval"]["log_index"].as_u64().unwrap(),
+            cp.size,
+            &hashes,
+            &cp.root,
+        )
+        .unwrap();
+
+        let block = c
+            .get(s.url(&format!("/api/v1/documents/{id}/block")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(block.contains("Anna Berg, Avdelningschef\t"), "{block}");
+        let v: Value = c
+            .post(s.url("/api/v1/verify"))
+            .body(format!("{DOC}\n{block}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"], "verified", "{v:#}");
+        let v: Value = c
+            .get(s.url(&format!("/api/v1/verify/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"], "verified", "{v:#}");
+        let tampered: Value = c
+            .post(s.url("/api/v1/verify"))
+            .body(format!("{DOC}\n{block}").replace("3 nya", "4 nya"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(tampered["status"], "failed");
+
+        // Document reads and search.
+        let info: Value = c
+            .get(s.url(&format!("/api/v1/documents/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(info["approvals"][0]["name"], "Anna Berg");
+        let found: Value = c
+            .get(s.url("/api/v1/documents?dnr=2026/1234&approver=Anna"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found.as_array().unwrap().len(), 1);
+        let none: Value = c
+            .get(s.url("/api/v1/documents?title=finns%20inte"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(none.as_array().unwrap().is_empty());
+        let list: Value = c
+            .get(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // Signature log for auditors, JSON and CSV with å/ä/ö intact.
+        let sig: Value = c
+            .get(s.url("/api/v1/signatures?person=Anna"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(sig[0]["dnr"], "2026/1234");
+        let csv = c
+            .get(s.url("/api/v1/signatures?format=csv"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM for Excel");
+        let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
+        assert!(csv.starts_with("loggpost;namn;roll;datum"), "{csv}");
+        assert!(csv.contains("Upprustning av Björkhagens parker"), "{csv}");
+
+        // Import of the seed, certificates, revocation.
+        let r = c
+            .post(s.url("/api/v1/imports"))
+            .bearer_auth(&s.registrar)
+            .body(SEED)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let certs: Value = c
+            .get(s.url("/api/v1/certificates"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let fp = certs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "Anna Berg")
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = c
+            .post(s.url(&format!("/api/v1/certificates/{fp}/revoke")))
+            .bearer_auth(&s.admin)
+            .json(&json!({"reason": "test"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = c
+            .post(s.url(&format!("/api/v1/certificates/{fp}/revoke")))
+            .bearer_auth(&s.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::CONFLICT, "certificate_already_revoked".into())
+        );
+    });
+}
+
+#[test]
+fn log_endpoints_serve_verifiable_data() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        for i in 0..5 {
+            let r = c
+                .post(s.url("/api/v1/documents"))
+                .bearer_auth(&s.registrar)
+                .body(format!("{DOC}\n{i}\n"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }
+        let note = c
+            .get(s.url("/api/v1/log/checkpoint"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let vkey = c
+            .get(s.url("/api/v1/log/public-key"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let cp = attestera::tlog::Checkpoint::parse(
+            attestera::tlog::NoteVerifier::parse(vkey.trim())
+                .unwrap()
+                .open(&note)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(cp.size, 6);
+        let entries: Value = c
+            .get(s.url("/api/v1/log/entries?start=0&limit=10"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entries.as_array().unwrap().len(), 6);
+        let mut tree = attestera::tlog::MemoryHashes::new();
+        for e in entries.as_array().unwrap() {
+            tree.append(e["data"].as_str().unwrap().as_bytes());
+        }
+        assert_eq!(attestera::tlog::tree_hash(6, &tree).unwrap(), cp.root);
+        let one: Value = c
+            .get(s.url("/api/v1/log/entries/3"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["index"], 3);
+        let by_index: Value = c
+            .get(s.url("/api/v1/log/proof/3?tree_size=6"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let leaf = one["leaf_hash"].as_str().unwrap();
+        let by_hash: Value = c
+            .get(
+                s.url(&format!(
+                    "/api/v1/log/proof?leaf_hash={}",
+                    leaf.replace('+', "%2B")
+                        .replace('/', "%2F")
+                        .replace('=', "%3D")
+                )),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_index, by_hash);
+        let cons: Value = c
+            .get(s.url("/api/v1/log/consistency?old=2&new=6"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let hashes: Vec<_> = cons["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| attestera::tlog::from_base64(h.as_str().unwrap()).unwrap())
+            .collect();
+        attestera::tlog::verify_consistency(
+            2,
+            6,
+            &hashes,
+            &attestera::tlog::tree_hash(2, &tree).unwrap(),
+            &cp.root,
+        )
+        .unwrap();
+        // Bad ranges are problems, not panics.
+        for path in [
+            "/api/v1/log/entries/99",
+            "/api/v1/log/proof/18446744073709551615",
+            "/api/v1/log/consistency?old=5&new=2",
+            "/api/v1/log/consistency?old=x",
+            "/api/v1/log/proof?leaf_hash=bm9wZQ==",
+        ] {
+            let r = c.get(s.url(path)).send().await.unwrap();
+            let (status, _) = problem(r).await;
+            assert!(status.is_client_error(), "{path}: {status}");
+        }
+        // Health, readiness, metrics, OpenAPI.
+        assert_eq!(
+            c.get(s.url("/healthz")).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            c.get(s.url("/readyz")).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        let metrics = c
+            .get(s.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(metrics.contains("attestera_appends_total 5"), "{metrics}");
+        let api: Value = c
+            .get(s.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["openapi"], "3.1.0");
+    });
+}
+
+/// Every operation in the OpenAPI description is routed (none answers "no such path").
+#[test]
+fn every_documented_operation_is_routed() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let id = "0".repeat(64);
+        for route in attestera::http::openapi::ROUTES {
+            let path = route
+                .path
+                .replace("{id}", &id)
+                .replace("{fingerprint}", "ab")
+                .replace("{index}", "0");
+            let req = match route.method {
+                "get" => c.get(s.url(&path)),
+                _ => c.post(s.url(&path)).bearer_auth(&s.admin).body("{}"),
+            };
+            let resp = req.send().await.unwrap();
+            if resp.status() == StatusCode::NOT_FOUND
+                || resp.status() == StatusCode::METHOD_NOT_ALLOWED
+            {
+                let body: Value = resp.json().await.unwrap();
+                assert_ne!(
+                    body["code"], "not_found",
+                    "{} {} is not routed",
+                    route.method, route.path
+                );
+                assert_ne!(
+                    body["code"], "method_not_allowed",
+                    "{} {} is not routed",
+                    route.method, route.path
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn roles_are_enforced() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let post = |path: &str, token: Option<&str>| {
+            let r = c.post(s.url(path)).body(DOC.to_string());
+            match token {
+                Some(t) => r.bearer_auth(t),
+                None => r,
+            }
+        };
+        assert_eq!(
+            problem(post("/api/v1/documents", None).send().await.unwrap()).await,
+            (StatusCode::UNAUTHORIZED, "unauthorized".into())
+        );
+        assert_eq!(
+            problem(
+                post("/api/v1/documents", Some("att_wrong"))
+                    .send()
+                    .await
+                    .unwrap()
+            )
+            .await,
+            (StatusCode::UNAUTHORIZED, "unauthorized".into())
+        );
+        for t in [&s.approver, &s.auditor] {
+            assert_eq!(
+                problem(post("/api/v1/documents", Some(t)).send().await.unwrap()).await,
+                (StatusCode::FORBIDDEN, "forbidden".into())
+            );
+            assert_eq!(
+                problem(post("/api/v1/imports", Some(t)).send().await.unwrap()).await,
+                (StatusCode::FORBIDDEN, "forbidden".into())
+            );
+        }
+        for t in [&s.registrar, &s.approver, &s.auditor] {
+            let r = c
+                .post(s.url("/api/v1/certificates"))
+                .bearer_auth(t)
+                .json(&json!({"name": "X", "role": "Y", "public_key": ""}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(problem(r).await.0, StatusCode::FORBIDDEN);
+        }
+        for t in [&s.registrar, &s.approver] {
+            let r = c
+                .get(s.url("/api/v1/signatures"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(problem(r).await.0, StatusCode::FORBIDDEN);
+        }
+        assert_eq!(
+            c.get(s.url("/api/v1/signatures"))
+                .bearer_auth(&s.admin)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        // Approving needs the approver role even with a valid signature.
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{}/approvals", "0".repeat(64))))
+            .bearer_auth(&s.registrar)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(r).await.0, StatusCode::FORBIDDEN);
+        // A revoked token stops working.
+        let list = s.env.json(&["token", "list"]).json();
+        let id = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["role"] == "registrar")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        s.env.ok(&["token", "revoke", &id.to_string()]);
+        assert_eq!(
+            problem(
+                post("/api/v1/documents", Some(&s.registrar))
+                    .send()
+                    .await
+                    .unwrap()
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        // Tokens are stored hashed: the secret is nowhere in the database file.
+        let db = std::fs::read(s.env.data_dir().join("attestera.db")).unwrap();
+        assert!(!db.windows(s.admin.len()).any(|w| w == s.admin.as_bytes()));
+    });
+}
+
+#[test]
+fn closed_reads_need_a_token() {
+    let s = Server::start(Env::new(), &["--closed-reads"]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let r = c.get(s.url("/api/v1/log/checkpoint")).send().await.unwrap();
+        assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED);
+        let r = c
+            .get(s.url("/api/v1/log/checkpoint"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    });
+}
+
+#[test]
+fn errors_are_problems_with_stable_codes() {
+    let s = Server::start(Env::new(), &["--body-limit-mib", "1"]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let reg = |body: Vec<u8>| {
+            c.post(s.url("/api/v1/documents"))
+                .bearer_auth(&s.registrar)
+                .body(body)
+                .send()
+        };
+        assert_eq!(reg(DOC.into()).await.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(
+            problem(reg(DOC.into()).await.unwrap()).await,
+            (StatusCode::CONFLICT, "document_already_registered".into())
+        );
+        assert_eq!(
+            problem(reg(Vec::new()).await.unwrap()).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "text_empty".into())
+        );
+        assert_eq!(
+            problem(reg(b"a\x00b".to_vec()).await.unwrap()).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "text_binary".into())
+        );
+        assert_eq!(
+            problem(reg(vec![b'a'; 2 * 1024 * 1024]).await.unwrap()).await,
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large".into())
+        );
+        let r = c
+            .get(s.url(&format!("/api/v1/documents/{}", "0".repeat(64))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::NOT_FOUND, "document_not_registered".into())
+        );
+        let r = c
+            .get(s.url("/api/v1/documents/not-a-digest"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::BAD_REQUEST, "invalid_document_id".into())
+        );
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{}/approvals", "0".repeat(64))))
+            .bearer_auth(&s.approver)
+            .body("not json")
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::BAD_REQUEST, "invalid_json".into())
+        );
+        let r = c
+            .post(s.url("/api/v1/imports"))
+            .bearer_auth(&s.registrar)
+            .body(DOC.replace("Förslag", "Nytt förslag"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "block_missing".into())
+        );
+        let r = c.get(s.url("/api/v1/finns-inte")).send().await.unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::NOT_FOUND, "not_found".into())
+        );
+        // A refused request leaves nothing: 1 CA entry + 1 registration.
+        let cp = c
+            .get(s.url("/api/v1/log/checkpoint"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(cp.lines().nth(1), Some("2"));
+    });
+}
+
+/// Registers `n` documents and returns their ids.
+async fn register_many(c: &reqwest::Client, s: &Server, n: usize, tag: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let r = c
+            .post(s.url("/api/v1/documents"))
+            .bearer_auth(&s.registrar)
+            .body(format!("{DOC}\n{tag} {i}\n"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        ids.push(
+            r.json::<Value>().await.unwrap()["text_sha256"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    ids
+}
+
+#[test]
+fn two_hundred_concurrent_approvals_all_land() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        let ids = register_many(&c, &s, 200, "Ärende").await;
+        let (key, cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let key = std::sync::Arc::new(key);
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let body = signed_approval(&key, &cert, id, "Anna Berg", "Avdelningschef");
+                let url = s.url(&format!("/api/v1/documents/{id}/approvals"));
+                let token = s.approver.clone();
+                // A client of its own per request: many clients, many connections.
+                tokio::spawn(async move {
+                    reqwest::Client::new()
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut indexes = Vec::new();
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            indexes.push(
+                r.json::<Value>().await.unwrap()["approval"]["log_index"]
+                    .as_u64()
+                    .unwrap(),
+            );
+        }
+        indexes.sort();
+        indexes.dedup();
+        assert_eq!(indexes.len(), 200, "every approval has its own entry");
+        let metrics = c
+            .get(s.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let batches: f64 = metrics
+            .lines()
+            .find(|l| l.starts_with("attestera_batch_size_count"))
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        println!("200 concurrent approvals went through in {batches} batches (all appends so far)");
+    });
+    let audit = s.env.json(&["audit"]);
+    assert_eq!(audit.code, 0, "{}", audit.stdout);
+    assert_eq!(audit.json()["approvals"], 200);
+}
+
+#[test]
+fn sigterm_under_load_loses_no_acknowledged_approval() {
+    let mut s = Server::start(Env::new(), &[]);
+    let acknowledged = rt().block_on(async {
+        let c = reqwest::Client::new();
+        let ids = register_many(&c, &s, 120, "Last").await;
+        let (key, cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let (tx, mut first) = tokio::sync::mpsc::channel::<()>(1);
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let body = signed_approval(&key, &cert, id, "Anna Berg", "Avdelningschef");
+                let url = s.url(&format!("/api/v1/documents/{id}/approvals"));
+                let token = s.approver.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let r = reqwest::Client::new()
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await;
+                    let _ = tx.try_send(());
+                    match r {
+                        Ok(r) if r.status() == StatusCode::CREATED => r.json::<Value>().await.ok(),
+                        _ => None,
+                    }
+                })
+            })
+            .collect();
+        // Terminate as soon as the first answer is back, with the rest in flight.
+        first.recv().await;
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &s.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let mut acknowledged = Vec::new();
+        for t in tasks {
+            if let Some(receipt) = t.await.unwrap() {
+                acknowledged.push(receipt["approval"]["log_index"].as_u64().unwrap());
+            }
+        }
+        acknowledged
+    });
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    assert!(!acknowledged.is_empty());
+    // Every acknowledged approval is in the log after the stop, and the log is whole.
+    for index in &acknowledged {
+        let e = s.env.json(&["log", "entry", &index.to_string()]);
+        assert_eq!(e.code, 0);
+        assert_eq!(e.json()["entry"]["kind"], "approval");
+    }
+    let audit = s.env.json(&["audit"]);
+    assert_eq!(audit.code, 0, "{}", audit.stdout);
+    println!(
+        "{} of 120 approvals acknowledged before the stop; all present",
+        acknowledged.len()
+    );
+}
