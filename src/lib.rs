@@ -1,5 +1,6 @@
 //! attestera: digital attestation of finalized municipal documents.
 pub mod cli;
+pub mod client;
 pub mod document;
 pub mod entry;
 pub mod http;

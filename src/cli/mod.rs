@@ -9,6 +9,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+
+mod remote;
 use serde::Serialize;
 
 use crate::document::canonical;
@@ -34,6 +36,15 @@ pub struct Cli {
     /// Machine-readable JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Work against a remote attestera service instead of the data directory.
+    #[arg(long, global = true, env = "ATTESTERA_SERVER")]
+    pub server: Option<String>,
+    /// Bearer token for --server.
+    #[arg(long, global = true, env = "ATTESTERA_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The log's verifier key to pin with --server (else kept from first use).
+    #[arg(long, global = true, env = "ATTESTERA_LOG_KEY")]
+    pub log_key: Option<String>,
     /// Who performs registrations, imports and certificate changes (recorded in the log).
     #[arg(long, global = true, env = "ATTESTERA_OPERATOR")]
     pub operator: Option<String>,
@@ -127,9 +138,9 @@ pub struct InitArgs {
     pub ca_cert: Option<PathBuf>,
     #[arg(long, requires = "ca_cert")]
     pub ca_key: Option<PathBuf>,
-    /// Adopt an existing Ed25519 PKCS#8 log key.
+    /// Adopt an existing Ed25519 PKCS#8 log signing key.
     #[arg(long)]
-    pub log_key: Option<PathBuf>,
+    pub log_signing_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +198,77 @@ struct ErrorDetail<'a> {
     message: String,
 }
 
+/// A failed command: stable code, Swedish message, exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+    pub exit: i32,
+}
+
+impl Failure {
+    pub fn new(code: &str, message: impl Into<String>, exit: i32) -> Failure {
+        Failure {
+            code: code.into(),
+            message: message.into(),
+            exit,
+        }
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Failure {
+        Failure {
+            code: e.code().into(),
+            message: e.to_string(),
+            exit: e.exit_code(),
+        }
+    }
+}
+
+impl From<crate::client::ClientError> for Failure {
+    fn from(e: crate::client::ClientError) -> Failure {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+            exit: e.exit_code(),
+        }
+    }
+}
+
+/// Shows the approver what they are about to sign and asks, on a terminal.
+pub(crate) fn confirm(
+    d: &crate::projection::DocumentRow,
+    statement: &crate::statement::Statement,
+    yes: bool,
+    json: bool,
+) -> Result<(), ServiceError> {
+    if !json || !yes {
+        eprintln!("Du godkänner:");
+        eprintln!("  Titel:      {}", d.title.as_deref().unwrap_or("(okänd)"));
+        eprintln!("  Dnr:        {}", d.dnr.as_deref().unwrap_or("(okänt)"));
+        eprintln!("  Dokument:   {}", d.text_sha256);
+        eprintln!("  Som:        {}, {}", statement.name, statement.role);
+    }
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(ServiceError::ConfirmationRequired);
+    }
+    eprint!("Godkänn? [j/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(
+        answer.trim().to_lowercase().as_str(),
+        "j" | "ja" | "y" | "yes"
+    ) {
+        Ok(())
+    } else {
+        Err(ServiceError::Cancelled)
+    }
+}
+
 fn read_file(path: &Path) -> Result<Vec<u8>, ServiceError> {
     std::fs::read(path).map_err(|source| ServiceError::Io {
         action: "läsa",
@@ -220,19 +302,23 @@ fn operator(cli: &Cli) -> String {
 
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    match execute(&cli).await {
+    let result = match &cli.server {
+        Some(server) => remote::run(&cli, server).await,
+        None => execute(&cli).await.map_err(Failure::from),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             if cli.json {
                 print_json(&ErrorBody {
                     error: ErrorDetail {
-                        code: e.code(),
-                        message: e.to_string(),
+                        code: &e.code,
+                        message: e.message.clone(),
                     },
                 });
             }
-            eprintln!("attestera: {e} [{}]", e.code());
-            e.exit_code()
+            eprintln!("attestera: {} [{}]", e.message, e.code);
+            e.exit
         }
     }
 }
@@ -244,7 +330,7 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
             let keys = ExistingKeys {
                 ca_cert: a.ca_cert.clone(),
                 ca_key: a.ca_key.clone(),
-                log_key: a.log_key.clone(),
+                log_key: a.log_signing_key.clone(),
             };
             let r = dir
                 .init(a.org.as_deref(), a.origin.as_deref(), &keys)
@@ -434,32 +520,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             let draft = s
                 .draft_approval(&read_file(file)?, &key_pem, &read_text_file(cert)?)
                 .await?;
-            if !cli.json || !*yes {
-                let d = &draft.document;
-                eprintln!("Du godkänner:");
-                eprintln!("  Titel:      {}", d.title.as_deref().unwrap_or("(okänd)"));
-                eprintln!("  Dnr:        {}", d.dnr.as_deref().unwrap_or("(okänt)"));
-                eprintln!("  Dokument:   {}", d.text_sha256);
-                eprintln!(
-                    "  Som:        {}, {}",
-                    draft.statement.name, draft.statement.role
-                );
-            }
-            if !*yes && !std::io::stdin().is_terminal() {
-                return Err(ServiceError::ConfirmationRequired);
-            }
-            if !*yes {
-                eprint!("Godkänn? [j/N] ");
-                let mut answer = String::new();
-                let _ = std::io::stdin().read_line(&mut answer);
-                if !matches!(
-                    answer.trim().to_lowercase().as_str(),
-                    "j" | "ja" | "y" | "yes"
-                ) {
-                    eprintln!("Avbrutet; inget godkännande har lämnats.");
-                    return Ok(1);
-                }
-            }
+            confirm(&draft.document, &draft.statement, *yes, cli.json)?;
             let r = s.sign_and_submit(draft).await?;
             if cli.json {
                 print_json(&r);

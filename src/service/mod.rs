@@ -76,6 +76,8 @@ pub enum ServiceError {
     NoApprovals,
     #[error("det finns ingen aktiv token med id {0}")]
     NoSuchToken(i64),
+    #[error("avbrutet; inget godkännande har lämnats")]
+    Cancelled,
 }
 
 impl ServiceError {
@@ -102,6 +104,7 @@ impl ServiceError {
             ServiceError::ConfirmationRequired => "confirmation_required",
             ServiceError::NoApprovals => "no_approvals",
             ServiceError::NoSuchToken(_) => "token_not_found",
+            ServiceError::Cancelled => "approval_cancelled",
         }
     }
 
@@ -113,7 +116,8 @@ impl ServiceError {
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
             | ServiceError::NoApprovals
-            | ServiceError::NoSuchToken(_) => 1,
+            | ServiceError::NoSuchToken(_)
+            | ServiceError::Cancelled => 1,
             ServiceError::Pki(e) if !e.is_unreadable_input() => 1,
             _ => 2,
         }
@@ -261,9 +265,14 @@ pub struct Service {
     pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
-fn now() -> Timestamp {
+/// The service's clock: now, truncated to whole seconds (never ahead of the real time).
+pub fn now() -> Timestamp {
     Timestamp::now()
-        .round(Unit::Second)
+        .round(
+            jiff::TimestampRound::new()
+                .smallest(Unit::Second)
+                .mode(jiff::RoundMode::Trunc),
+        )
         .unwrap_or_else(|_| Timestamp::now())
 }
 

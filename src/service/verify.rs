@@ -13,7 +13,7 @@ use crate::verdict::{
 };
 
 /// A verdict for a copy that could not be read as text.
-fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdict {
+pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdict {
     Verdict {
         status: Status::Indeterminate,
         document: DocumentReport {

@@ -54,7 +54,7 @@ impl Env {
             &format!("{keys}/test-ca.cert.pem"),
             "--ca-key",
             &format!("{keys}/test-ca.key.pem"),
-            "--log-key",
+            "--log-signing-key",
             &format!("{keys}/test-log.key.pem"),
         ]);
         env

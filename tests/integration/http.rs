@@ -428,14 +428,12 @@ fn log_endpoints_serve_verifiable_data() {
             .unwrap();
         let leaf = one["leaf_hash"].as_str().unwrap();
         let by_hash: Value = c
-            .get(
-                s.url(&format!(
+            .get(s.url(&format!(
                     "/api/v1/log/proof?leaf_hash={}",
                     leaf.replace('+', "%2B")
                         .replace('/', "%2F")
                         .replace('=', "%3D")
-                )),
-            )
+                )))
             .send()
             .await
             .unwrap()

@@ -9,4 +9,5 @@ mod formats;
 mod http;
 mod load;
 mod refusals;
+mod remote;
 mod tamper;

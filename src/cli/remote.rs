@@ -1,0 +1,414 @@
+//! `--server URL`: the commands that work against a remote service, each
+//! checking what the server says before believing it (see `crate::client`).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::{
+    Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file,
+};
+use crate::client::{Body, ClientError, Remote};
+use crate::document::block;
+use crate::entry::{Entry, EntryBody};
+use crate::pki::{self, SigningKey};
+use crate::projection::{self, Projection};
+use crate::service::read_document;
+use crate::statement::Statement;
+use crate::tlog;
+use crate::verdict::{self, ApprovalEvidence, Evidence, Finding, Severity, Status, Verdict};
+
+/// Errors that mean the server's log cannot be trusted (as opposed to a refusal).
+fn is_lie(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::CheckpointInvalid(_)
+            | ClientError::RolledBack { .. }
+            | ClientError::Forked { .. }
+            | ClientError::ProofInvalid(_)
+            | ClientError::EntryMismatch(_)
+            | ClientError::LogKeyMismatch { .. }
+    )
+}
+
+pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
+    let token = cli.token.clone().filter(|t| !t.trim().is_empty());
+    let mut remote = Remote::connect(
+        server,
+        token,
+        cli.log_key.as_deref(),
+        &crate::client::default_state_dir(),
+    )
+    .await?;
+    for n in &remote.notices {
+        eprintln!("{n}");
+    }
+    match &cli.command {
+        Command::Verify { file } => {
+            let bytes = read_file(file)?;
+            let v = match verify(&mut remote, &bytes).await {
+                Ok(v) => v,
+                Err(e) if is_lie(&e) => lie_verdict(&bytes, &e),
+                Err(e) => return Err(e.into()),
+            };
+            if cli.json {
+                print_json(&v);
+            } else {
+                print_verdict(&v);
+            }
+            Ok(v.status.exit_code())
+        }
+        Command::Audit => {
+            let report = match audit(&mut remote).await {
+                Ok(r) => r,
+                Err(e) if is_lie(&e) => {
+                    json!({ "ok": false, "problems": [{ "code": e.code(), "message": e.to_string() }] })
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let ok = report["ok"] == true;
+            if cli.json {
+                print_json(&report);
+            } else if ok {
+                println!(
+                    "Granskade {} loggposter från {server}: allt stämmer.",
+                    report["entries"]
+                );
+            } else {
+                println!("Loggen på {server} stämmer inte:");
+                for p in report["problems"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    println!(
+                        "  [{}] {}",
+                        p["code"].as_str().unwrap_or(""),
+                        p["message"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(if ok { 0 } else { 1 })
+        }
+        Command::Register { file } => {
+            let bytes = read_file(file)?;
+            let local = read_document(&bytes)?;
+            let r = remote.post("/api/v1/documents", Body::Bytes(bytes)).await?;
+            let index = r["log_index"]
+                .as_u64()
+                .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+            let (cp, _) = remote.checkpoint().await?;
+            match remote.proven_entry(&cp, index).await?.1.body {
+                EntryBody::Registration { document, .. }
+                    if document.text_sha256 == local.text_sha256 => {}
+                _ => return Err(ClientError::EntryMismatch(index).into()),
+            }
+            if cli.json {
+                print_json(&r);
+            } else {
+                println!(
+                    "Registrerade dokumentet (loggpost {index}, kontrollerad mot kontrollpunkt {}).",
+                    cp.size
+                );
+                println!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
+            }
+            Ok(0)
+        }
+        Command::Approve {
+            file,
+            key,
+            cert,
+            yes,
+        } => approve(cli, &mut remote, file, key, cert, *yes).await,
+        Command::Block { file } => {
+            let doc = read_document(&read_file(file)?)?;
+            let (cp, _) = remote.checkpoint().await?;
+            let Some((_, approvals)) = remote.document(&cp, &doc.text_sha256).await? else {
+                return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
+            };
+            if approvals.is_empty() {
+                return Err(crate::service::ServiceError::NoApprovals.into());
+            }
+            let rows: Vec<_> = approvals
+                .into_iter()
+                .map(|(a, _)| block::BlockRow {
+                    name: a.name,
+                    role: a.role,
+                    date: a.date,
+                })
+                .collect();
+            let text = block::render(&rows);
+            if cli.json {
+                print_json(&json!({ "block": text }));
+            } else {
+                print!("{text}");
+            }
+            Ok(0)
+        }
+        Command::Log(cmd) => {
+            match cmd {
+                LogCommand::PublicKey => println!("{}", remote_key(&remote)),
+                LogCommand::Checkpoint => {
+                    let (cp, note) = remote.checkpoint().await?;
+                    if cli.json {
+                        print_json(&json!({ "tree_size": cp.size, "note": note }));
+                    } else {
+                        print!("{note}");
+                    }
+                }
+                LogCommand::Entry { index } => {
+                    let (cp, _) = remote.checkpoint().await?;
+                    let (bytes, entry) = remote.proven_entry(&cp, *index).await?;
+                    if cli.json {
+                        let value: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                        print_json(
+                            &json!({ "index": index, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "entry": value }),
+                        );
+                    } else {
+                        println!(
+                            "Loggpost {index} ({}, {}), bevisad i kontrollpunkt {}:",
+                            entry.body.kind(),
+                            entry.logged_at,
+                            cp.size
+                        );
+                        println!("{}", String::from_utf8_lossy(&bytes));
+                    }
+                }
+                LogCommand::Proof { index, .. } => {
+                    let (cp, _) = remote.checkpoint().await?;
+                    let (bytes, _) = remote.proven_entry(&cp, *index).await?;
+                    print_json(
+                        &json!({ "leaf_index": index, "tree_size": cp.size, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "verified": true }),
+                    );
+                }
+                LogCommand::Consistency { .. } => {
+                    return Err(Failure::new(
+                        "not_supported",
+                        "consistency med --server: använd log checkpoint, som kontrollerar konsistensen själv",
+                        2,
+                    ));
+                }
+            }
+            Ok(0)
+        }
+        _ => Err(Failure::new(
+            "not_supported",
+            "kommandot fungerar bara lokalt, utan --server",
+            2,
+        )),
+    }
+}
+
+fn remote_key(remote: &Remote) -> String {
+    remote.log_key().to_string()
+}
+
+fn lie_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
+    let mut v = crate::service::verify::indeterminate(bytes, "log_untrusted", String::new());
+    v.status = Status::Failed;
+    v.findings = vec![Finding {
+        code: leak(e.code()),
+        severity: Severity::Error,
+        message: e.to_string(),
+    }];
+    v
+}
+
+/// Finding codes are `&'static str`; the client's lie codes are a fixed set.
+fn leak(code: String) -> &'static str {
+    match code.as_str() {
+        "checkpoint_invalid" => "checkpoint_invalid",
+        "log_rolled_back" => "log_rolled_back",
+        "log_forked" => "log_forked",
+        "inclusion_proof_failed" => "inclusion_proof_failed",
+        "entry_mismatch" => "entry_mismatch",
+        "log_key_mismatch" => "log_key_mismatch",
+        _ => "log_untrusted",
+    }
+}
+
+async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientError> {
+    let doc = match read_document(bytes) {
+        Ok(d) => d,
+        Err(crate::service::ServiceError::Text(e)) => {
+            return Ok(crate::service::verify::indeterminate(
+                bytes,
+                e.code(),
+                e.to_string(),
+            ));
+        }
+        Err(e) => return Err(ClientError::Protocol(e.to_string())),
+    };
+    let (cp, _) = remote.checkpoint().await?;
+    let ca = remote.ca(&cp).await?;
+    let block = block::split(&doc.text).1.map(block::parse);
+    let found = remote.document(&cp, &doc.text_sha256).await?;
+    let mut approvals = Vec::new();
+    let mut document = None;
+    if let Some((d, rows)) = found {
+        for (row, entry) in rows {
+            let mut problems = Vec::new();
+            let mut revoked_later = None;
+            if let EntryBody::Approval {
+                statement,
+                algorithm,
+                signature,
+                certificate,
+            } = &entry.body
+            {
+                if let Err(r) = projection::check_signed_approval(
+                    statement,
+                    *algorithm,
+                    signature,
+                    certificate,
+                    &ca,
+                    entry.logged_at,
+                ) {
+                    problems.push((r.code(), r.to_string()));
+                }
+                let fp = row.cert_fingerprint.clone().unwrap_or_default();
+                match remote.revocation(&cp, &fp).await? {
+                    Some((i, at)) if i < row.log_index => problems.push((
+                        "certificate_revoked",
+                        format!("Certifikatet var återkallat ({at}) när godkännandet loggades."),
+                    )),
+                    Some((_, at)) => revoked_later = Some(at),
+                    None => {}
+                }
+            }
+            approvals.push(ApprovalEvidence {
+                row,
+                problems,
+                revoked_later,
+            });
+        }
+        document = Some(d);
+    }
+    let file_match = document
+        .as_ref()
+        .is_some_and(|d: &projection::DocumentRow| {
+            usize::try_from(d.file_size)
+                .ok()
+                .and_then(|n| bytes.get(..n))
+                .is_some_and(|p| {
+                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(p)) == d.file_sha256
+                })
+        });
+    Ok(verdict::evaluate(&Evidence {
+        text_sha256: doc.text_sha256,
+        file_sha256: doc.file_sha256,
+        block,
+        document,
+        file_match,
+        similar: Vec::new(),
+        approvals,
+        document_problems: Vec::new(),
+        checkpoint_size: Some(cp.size),
+    }))
+}
+
+/// Replays every entry of the server's log through the same rules as the local audit.
+async fn audit(remote: &mut Remote) -> Result<Value, ClientError> {
+    let (cp, _) = remote.checkpoint().await?;
+    let entries = remote.all_entries(&cp).await?;
+    let ca = remote.ca(&cp).await?;
+    let mut state = Projection::default();
+    let mut problems = Vec::new();
+    for (index, data) in (0u64..).zip(&entries) {
+        match Entry::decode(data) {
+            Err(e) => {
+                problems.push(json!({ "code": e.code(), "entry": index, "message": e.to_string() }))
+            }
+            Ok(entry) => {
+                let facts = state.facts(&projection::fact_keys(&entry.body));
+                match projection::check(index, &entry, &ca, &facts) {
+                    Ok(change) => state.apply(change),
+                    Err(r) => problems.push(
+                        json!({ "code": r.code(), "entry": index, "message": r.to_string() }),
+                    ),
+                }
+            }
+        }
+    }
+    Ok(json!({
+        "ok": problems.is_empty(),
+        "entries": cp.size,
+        "checkpoint_size": cp.size,
+        "documents": state.documents.len(),
+        "approvals": state.approvals.len(),
+        "certificates": state.certificates.len(),
+        "problems": problems,
+    }))
+}
+
+async fn approve(
+    cli: &Cli,
+    remote: &mut Remote,
+    file: &std::path::Path,
+    key: &std::path::Path,
+    cert: &std::path::Path,
+    yes: bool,
+) -> Result<i32, Failure> {
+    let doc = read_document(&read_file(file)?)?;
+    let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
+    let key = SigningKey::from_pkcs8_pem(&key_pem).map_err(crate::service::ServiceError::from)?;
+    let cert_pem = read_text_file(cert)?;
+    let cert_der =
+        pki::parse_certificate_pem(&cert_pem).map_err(crate::service::ServiceError::from)?;
+    let info = pki::CertInfo::from_der(&cert_der).map_err(crate::service::ServiceError::from)?;
+    if info.public_key != key.public_key() {
+        return Err(
+            crate::service::ServiceError::from(pki::PkiError::KeyCertificateMismatch).into(),
+        );
+    }
+    let (cp, _) = remote.checkpoint().await?;
+    let ca = remote.ca(&cp).await?;
+    pki::check_issued_by(&cert_der, &ca, crate::service::now())
+        .map_err(crate::service::ServiceError::from)?;
+    let Some((document, _)) = remote.document(&cp, &doc.text_sha256).await? else {
+        return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
+    };
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(&doc.text_sha256, &mut digest)
+        .map_err(|e| Failure::new("internal", e.to_string(), 2))?;
+    let statement = Statement::new(
+        digest,
+        info.name.as_deref().unwrap_or_default(),
+        info.role.as_deref().unwrap_or_default(),
+        crate::service::now(),
+    )
+    .map_err(|e| crate::service::ServiceError::from(projection::Refusal::from(e)))?;
+    super::confirm(&document, &statement, yes, cli.json)?;
+    let text = statement.encode();
+    let signature = STANDARD.encode(
+        key.sign(text.as_bytes())
+            .map_err(crate::service::ServiceError::from)?,
+    );
+    let receipt = remote
+        .post(
+            &format!("/api/v1/documents/{}/approvals", doc.text_sha256),
+            Body::Json(json!({ "statement": text, "algorithm": key.alg(), "signature": signature, "certificate": cert_pem })),
+        )
+        .await?;
+    // Check the receipt: the entry is ours and in a checkpoint consistent with what we trust.
+    let index = receipt["approval"]["log_index"]
+        .as_u64()
+        .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+    let (cp, _) = remote.checkpoint().await?;
+    match remote.proven_entry(&cp, index).await?.1.body {
+        EntryBody::Approval { statement, .. } if statement == text => {}
+        _ => return Err(ClientError::EntryMismatch(index).into()),
+    }
+    if cli.json {
+        print_json(&receipt["approval"]);
+    } else {
+        println!(
+            "Godkänt av {}, {} den {} (loggpost {index}, bevisad i kontrollpunkt {}).",
+            receipt["approval"]["name"].as_str().unwrap_or(""),
+            receipt["approval"]["role"].as_str().unwrap_or(""),
+            receipt["approval"]["date"].as_str().unwrap_or(""),
+            cp.size
+        );
+    }
+    Ok(0)
+}

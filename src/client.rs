@@ -1,0 +1,486 @@
+//! The CLI as a client of a remote attestera service that trusts nothing it
+//! is told: it pins the log's public key (given, or kept from first use),
+//! remembers the last checkpoint it verified, and checks every checkpoint
+//! signature, consistency proof, inclusion proof, entry, signature and
+//! certificate itself. A rewritten, forked or rolled-back log is reported.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::entry::{Entry, EntryBody};
+use crate::pki;
+use crate::projection::{self, ApprovalRow, Change, DocumentRow};
+use crate::tlog::{self, Checkpoint, NoteVerifier};
+
+/// Why a remote answer cannot be accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("servern {0} svarar inte: {1}")]
+    Unreachable(String, String),
+    #[error("{detail}")]
+    Problem {
+        status: u16,
+        code: String,
+        detail: String,
+    },
+    #[error("servern svarade med något oväntat: {0}")]
+    Protocol(String),
+    #[error("loggens nyckel {served} är inte den betrodda {pinned}")]
+    LogKeyMismatch { served: String, pinned: String },
+    #[error("kontrollpunkten är inte signerad med loggens betrodda nyckel: {0}")]
+    CheckpointInvalid(String),
+    #[error(
+        "loggen har rullats tillbaka: servern visar storlek {served}, men {remembered} har redan verifierats"
+    )]
+    RolledBack { served: u64, remembered: u64 },
+    #[error(
+        "loggen har skrivits om eller förgrenats: storlek {served} är inte en förlängning av den verifierade storleken {remembered}"
+    )]
+    Forked { served: u64, remembered: u64 },
+    #[error("inklusionsbeviset för loggpost {0} stämmer inte med kontrollpunkten")]
+    ProofInvalid(u64),
+    #[error("loggpost {0} är inte vad servern påstår")]
+    EntryMismatch(u64),
+    #[error("kunde inte spara klientens tillstånd i {0}: {1}")]
+    State(PathBuf, String),
+}
+
+impl ClientError {
+    pub fn code(&self) -> String {
+        match self {
+            ClientError::Unreachable(..) => "server_unreachable".into(),
+            ClientError::Problem { code, .. } => code.clone(),
+            ClientError::Protocol(_) => "server_protocol".into(),
+            ClientError::LogKeyMismatch { .. } => "log_key_mismatch".into(),
+            ClientError::CheckpointInvalid(_) => "checkpoint_invalid".into(),
+            ClientError::RolledBack { .. } => "log_rolled_back".into(),
+            ClientError::Forked { .. } => "log_forked".into(),
+            ClientError::ProofInvalid(_) => "inclusion_proof_failed".into(),
+            ClientError::EntryMismatch(_) => "entry_mismatch".into(),
+            ClientError::State(..) => "client_state_error".into(),
+        }
+    }
+
+    /// 1 when the server lied or refused, 2 when it could not be asked.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ClientError::Unreachable(..) | ClientError::State(..) => 2,
+            ClientError::Problem { status, .. } if *status >= 500 => 2,
+            ClientError::Problem { code, .. } if code.starts_with("text_") => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// What the client remembers about one log, keyed by its verifier key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct TrustState {
+    log_key: String,
+    /// The last checkpoint note this client verified, verbatim.
+    checkpoint: Option<String>,
+}
+
+/// A connection to a remote service, with its pinned key.
+pub struct Remote {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+    verifier: NoteVerifier,
+    state: TrustState,
+    state_path: PathBuf,
+    /// Notices for the user (e.g. trust on first use).
+    pub notices: Vec<String>,
+}
+
+fn state_file(state_dir: &Path, log_key: &str) -> PathBuf {
+    let id = hex::encode(&Sha256::digest(log_key.as_bytes())[..8]);
+    state_dir.join(format!("log-{id}.json"))
+}
+
+impl Remote {
+    /// Connects, fetches the served log key and checks it against the pin
+    /// (`--log-key`) or, without one, against the key kept from first use.
+    pub async fn connect(
+        base: &str,
+        token: Option<String>,
+        pinned_key: Option<&str>,
+        state_dir: &Path,
+    ) -> Result<Remote, ClientError> {
+        let base = base.trim_end_matches('/').to_string();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError::Unreachable(base.clone(), e.to_string()))?;
+        let served = send(
+            &base,
+            token.as_deref(),
+            http.get(format!("{base}/api/v1/log/public-key")),
+        )
+        .await?
+        .text()
+        .await
+        .map_err(|e| ClientError::Protocol(e.to_string()))?
+        .trim()
+        .to_string();
+        let key = match pinned_key {
+            Some(pinned) if pinned.trim() != served => {
+                return Err(ClientError::LogKeyMismatch {
+                    served,
+                    pinned: pinned.trim().into(),
+                });
+            }
+            Some(pinned) => pinned.trim().to_string(),
+            None => served.clone(),
+        };
+        let verifier =
+            NoteVerifier::parse(&key).map_err(|e| ClientError::CheckpointInvalid(e.to_string()))?;
+        let mut remote = Remote {
+            base,
+            token,
+            http,
+            verifier,
+            state: TrustState::default(),
+            state_path: state_file(state_dir, &key),
+            notices: Vec::new(),
+        };
+        match std::fs::read_to_string(&remote.state_path) {
+            Ok(text) => {
+                remote.state = serde_json::from_str(&text)
+                    .map_err(|e| ClientError::State(remote.state_path.clone(), e.to_string()))?;
+            }
+            Err(_) => {
+                if pinned_key.is_none() {
+                    remote.notices.push(format!(
+                        "OBS: första kontakten med loggen {}. Dess nyckel {key} betros från och med nu; \
+                         jämför den med den som organisationen publicerat, eller ange --log-key.",
+                        remote.verifier.name()
+                    ));
+                }
+                remote.state = TrustState {
+                    log_key: key,
+                    checkpoint: None,
+                };
+            }
+        }
+        Ok(remote)
+    }
+
+    /// The pinned verifier key.
+    pub fn log_key(&self) -> &str {
+        &self.state.log_key
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        send(&self.base, self.token.as_deref(), req).await
+    }
+
+    async fn get_text(&self, path: &str) -> Result<String, ClientError> {
+        self.send(self.http.get(self.url(path)))
+            .await?
+            .text()
+            .await
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, ClientError> {
+        self.send(self.http.get(self.url(path)))
+            .await?
+            .json()
+            .await
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// POSTs raw bytes or JSON and returns the JSON answer.
+    pub async fn post(&self, path: &str, body: Body) -> Result<Value, ClientError> {
+        let req = self.http.post(self.url(path));
+        let req = match body {
+            Body::Bytes(b) => req.body(b),
+            Body::Json(v) => req.json(&v),
+        };
+        self.send(req)
+            .await?
+            .json()
+            .await
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// Fetches the latest checkpoint, checks its signature against the
+    /// pinned key and its consistency with the last one verified, and
+    /// remembers it.
+    pub async fn checkpoint(&mut self) -> Result<(Checkpoint, String), ClientError> {
+        let note = self.get_text("/api/v1/log/checkpoint").await?;
+        let cp = self
+            .verifier
+            .open(&note)
+            .map_err(|e| ClientError::CheckpointInvalid(e.to_string()))
+            .and_then(|body| {
+                Checkpoint::parse(body).map_err(|e| ClientError::CheckpointInvalid(e.to_string()))
+            })?;
+        if let Some(old_note) = self.state.checkpoint.clone() {
+            let old = self
+                .verifier
+                .open(&old_note)
+                .ok()
+                .and_then(|b| Checkpoint::parse(b).ok())
+                .ok_or_else(|| {
+                    ClientError::State(
+                        self.state_path.clone(),
+                        "sparad kontrollpunkt är ogiltig".into(),
+                    )
+                })?;
+            if cp.size < old.size {
+                return Err(ClientError::RolledBack {
+                    served: cp.size,
+                    remembered: old.size,
+                });
+            }
+            let consistent = if cp.size == old.size {
+                cp.root == old.root
+            } else {
+                let proof = self
+                    .get_json(&format!(
+                        "/api/v1/log/consistency?old={}&new={}",
+                        old.size, cp.size
+                    ))
+                    .await?;
+                let hashes = hashes_of(&proof["hashes"])?;
+                tlog::verify_consistency(old.size, cp.size, &hashes, &old.root, &cp.root).is_ok()
+            };
+            if !consistent {
+                return Err(ClientError::Forked {
+                    served: cp.size,
+                    remembered: old.size,
+                });
+            }
+        }
+        self.state.checkpoint = Some(note.clone());
+        self.save()?;
+        Ok((cp, note))
+    }
+
+    fn save(&self) -> Result<(), ClientError> {
+        let err = |e: std::io::Error| ClientError::State(self.state_path.clone(), e.to_string());
+        if let Some(dir) = self.state_path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let tmp = self.state_path.with_extension("tmp");
+        std::fs::write(
+            &tmp,
+            serde_json::to_string_pretty(&self.state).unwrap_or_default(),
+        )
+        .map_err(err)?;
+        std::fs::rename(&tmp, &self.state_path).map_err(err)
+    }
+
+    /// Entry `index`, proved to be in the checkpoint `cp`.
+    pub async fn proven_entry(
+        &self,
+        cp: &Checkpoint,
+        index: u64,
+    ) -> Result<(Vec<u8>, Entry), ClientError> {
+        let served = self
+            .get_json(&format!("/api/v1/log/entries/{index}"))
+            .await?;
+        let data = served["data"]
+            .as_str()
+            .ok_or(ClientError::EntryMismatch(index))?
+            .as_bytes()
+            .to_vec();
+        let proof = self
+            .get_json(&format!("/api/v1/log/proof/{index}?tree_size={}", cp.size))
+            .await?;
+        let hashes = hashes_of(&proof["hashes"])?;
+        tlog::verify_inclusion(&tlog::record_hash(&data), index, cp.size, &hashes, &cp.root)
+            .map_err(|_| ClientError::ProofInvalid(index))?;
+        let entry = Entry::decode(&data).map_err(|_| ClientError::EntryMismatch(index))?;
+        Ok((data, entry))
+    }
+
+    /// The organisation CA: entry 0 of the log, proved.
+    pub async fn ca(&self, cp: &Checkpoint) -> Result<Vec<u8>, ClientError> {
+        match self.proven_entry(cp, 0).await?.1.body {
+            EntryBody::CertificateIssued { certificate, .. } => {
+                pki::parse_certificate_pem(&certificate).map_err(|_| ClientError::EntryMismatch(0))
+            }
+            _ => Err(ClientError::EntryMismatch(0)),
+        }
+    }
+
+    /// A document and its approvals as the log (not the server) says, or None if unknown.
+    pub async fn document(
+        &self,
+        cp: &Checkpoint,
+        text_sha256: &str,
+    ) -> Result<Option<(DocumentRow, Vec<(ApprovalRow, Entry)>)>, ClientError> {
+        let info = match self
+            .get_json(&format!("/api/v1/documents/{text_sha256}"))
+            .await
+        {
+            Ok(v) => v,
+            Err(ClientError::Problem { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let index = info["document"]["log_index"]
+            .as_u64()
+            .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+        let (_, entry) = self.proven_entry(cp, index).await?;
+        let document = match projection::change_of(index, &entry) {
+            Ok(Change::Document(d)) if d.text_sha256 == text_sha256 => d,
+            _ => return Err(ClientError::EntryMismatch(index)),
+        };
+        let mut approvals = Vec::new();
+        for a in info["approvals"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let i = a["log_index"]
+                .as_u64()
+                .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+            let (_, entry) = self.proven_entry(cp, i).await?;
+            match projection::change_of(i, &entry) {
+                Ok(Change::Approval(row)) if row.document == text_sha256 => {
+                    approvals.push((row, entry))
+                }
+                _ => return Err(ClientError::EntryMismatch(i)),
+            }
+        }
+        Ok(Some((document, approvals)))
+    }
+
+    /// The revocation of a certificate, if the server names one, proved from the log.
+    pub async fn revocation(
+        &self,
+        cp: &Checkpoint,
+        fingerprint: &str,
+    ) -> Result<Option<(u64, jiff::Timestamp)>, ClientError> {
+        let certs = self.get_json("/api/v1/certificates").await?;
+        let Some(cert) = certs
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["fingerprint"] == fingerprint))
+        else {
+            return Ok(None);
+        };
+        let Some(index) = cert["revoked_index"].as_u64() else {
+            return Ok(None);
+        };
+        match self.proven_entry(cp, index).await?.1 {
+            Entry {
+                body:
+                    EntryBody::CertificateRevoked {
+                        fingerprint: fp, ..
+                    },
+                logged_at,
+                ..
+            } if fp == fingerprint => Ok(Some((index, logged_at))),
+            _ => Err(ClientError::EntryMismatch(index)),
+        }
+    }
+
+    /// All entries of the checkpoint's tree, checked against its root.
+    pub async fn all_entries(&self, cp: &Checkpoint) -> Result<Vec<Vec<u8>>, ClientError> {
+        let mut out = Vec::with_capacity(usize::try_from(cp.size).unwrap_or(0));
+        let mut tree = tlog::MemoryHashes::new();
+        while (out.len() as u64) < cp.size {
+            let page = self
+                .get_json(&format!(
+                    "/api/v1/log/entries?start={}&limit=1000",
+                    out.len()
+                ))
+                .await?;
+            let items = page
+                .as_array()
+                .ok_or_else(|| ClientError::Protocol("sidan är inte en lista".into()))?;
+            if items.is_empty() {
+                return Err(ClientError::ProofInvalid(out.len() as u64));
+            }
+            for e in items {
+                if out.len() as u64 == cp.size {
+                    break;
+                }
+                let data = e["data"]
+                    .as_str()
+                    .ok_or(ClientError::EntryMismatch(out.len() as u64))?
+                    .as_bytes()
+                    .to_vec();
+                tree.append(&data);
+                out.push(data);
+            }
+        }
+        match tlog::tree_hash(cp.size, &tree) {
+            Ok(root) if root == cp.root => Ok(out),
+            _ => Err(ClientError::Forked {
+                served: cp.size,
+                remembered: cp.size,
+            }),
+        }
+    }
+}
+
+/// Sends a request (with the token, if any) and turns error answers into problems.
+async fn send(
+    base: &str,
+    token: Option<&str>,
+    req: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, ClientError> {
+    let req = match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    };
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| ClientError::Unreachable(base.to_string(), e.to_string()))?;
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap_or_default();
+    Err(ClientError::Problem {
+        status,
+        code: body["code"].as_str().unwrap_or("server_error").to_string(),
+        detail: body["detail"]
+            .as_str()
+            .unwrap_or("servern svarade med ett fel")
+            .to_string(),
+    })
+}
+
+/// A request body.
+pub enum Body {
+    Bytes(Vec<u8>),
+    Json(Value),
+}
+
+fn hashes_of(v: &Value) -> Result<Vec<tlog::Hash>, ClientError> {
+    v.as_array()
+        .ok_or_else(|| ClientError::Protocol("bevis saknar hashes".into()))?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(|s| tlog::from_base64(s).ok())
+                .ok_or_else(|| ClientError::Protocol("ogiltig hash".into()))
+        })
+        .collect()
+}
+
+/// The client's state directory: `$ATTESTERA_STATE_DIR`, else `$XDG_STATE_HOME/attestera`,
+/// else `~/.local/state/attestera`.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("ATTESTERA_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
+        return PathBuf::from(d).join("attestera");
+    }
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".local/state/attestera"))
+        .unwrap_or_else(|| PathBuf::from(".attestera-state"))
+}

@@ -1,0 +1,221 @@
+//! The CLI against a real server with `--server`, trusting nothing it is
+//! told: whole flow, trust on first use, and lying servers (forked,
+//! rolled back, wrong proofs, another key) caught by the client.
+
+use std::path::Path;
+
+use crate::common::{DOC, Env, Run};
+use crate::http::Server;
+
+/// Runs the CLI in server mode with its own state directory.
+fn client(s: &Server, state: &Path, token: &str, args: &[&str]) -> Run {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = s
+        .env
+        .command(&all)
+        .env("ATTESTERA_SERVER", &s.base)
+        .env("ATTESTERA_TOKEN", token)
+        .env("ATTESTERA_STATE_DIR", state)
+        .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn register_approve_block_verify_through_the_server() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    let doc = s.env.write("doc.txt", DOC);
+    let doc = doc.to_string_lossy();
+    let r = client(&s, &state, &s.registrar, &["register", &doc]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("första kontakten"),
+        "trust on first use is announced: {}",
+        r.stderr
+    );
+    let r = client(&s, &state, &s.registrar, &["log", "checkpoint"]);
+    assert!(
+        !r.stderr.contains("första kontakten"),
+        "only the first time"
+    );
+
+    // The approver's key and certificate are made locally from the server's CA (admin, local data dir).
+    s.env.ok(&[
+        "user",
+        "add",
+        "--name",
+        "Anna Berg",
+        "--role",
+        "Avdelningschef",
+        "--out",
+        "anna",
+    ]);
+    let (key, cert) = (s.env.s("anna/key.pem"), s.env.s("anna/cert.pem"));
+    let r = client(
+        &s,
+        &state,
+        &s.approver,
+        &["approve", &doc, "--key", &key, "--cert", &cert, "--yes"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = client(
+        &s,
+        &state,
+        &s.approver,
+        &["approve", &doc, "--key", &key, "--cert", &cert, "--yes"],
+    );
+    assert_eq!((r.code, r.error_code().as_str()), (1, "approval_duplicate"));
+
+    let block = client(&s, &state, &s.registrar, &["block", &doc]).json()["block"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(block.contains("Anna Berg, Avdelningschef\t"));
+    let attested = s.env.write("attested.txt", format!("{DOC}\n{block}"));
+    let v = client(&s, &state, "", &["verify", &attested.to_string_lossy()]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert_eq!(v.json()["approvals"][0]["indication"], "TOTAL-PASSED");
+    let tampered = s.env.write(
+        "tampered.txt",
+        format!("{DOC}\n{block}").replace("Anna Berg,", "Anna Borg,"),
+    );
+    let v = client(&s, &state, "", &["verify", &tampered.to_string_lossy()]);
+    assert_eq!(v.code, 1);
+    let a = client(&s, &state, "", &["audit"]);
+    assert_eq!(a.code, 0, "{}", a.stdout);
+    assert_eq!(a.json()["approvals"], 1);
+}
+
+/// Two servers signing with the same (test) log key but holding different logs.
+fn two_logs() -> (Server, Server) {
+    let a = Server::start(Env::new(), &[]);
+    let b = Server::start(Env::new(), &[]);
+    (a, b)
+}
+
+#[test]
+fn a_forked_log_is_caught() {
+    let (a, b) = two_logs();
+    let state = a.env.path("state");
+    for i in 0..3 {
+        let f = a.env.write(&format!("a{i}.txt"), format!("{DOC}\nA {i}\n"));
+        assert_eq!(
+            client(
+                &a,
+                &state,
+                &a.registrar,
+                &["register", &f.to_string_lossy()]
+            )
+            .code,
+            0
+        );
+    }
+    // B has a different history, longer than what the client saw of A.
+    for i in 0..5 {
+        let f = b.env.write(&format!("b{i}.txt"), format!("{DOC}\nB {i}\n"));
+        assert_eq!(
+            client(
+                &b,
+                &b.env.path("state-b"),
+                &b.registrar,
+                &["register", &f.to_string_lossy()]
+            )
+            .code,
+            0
+        );
+    }
+    let r = client(&b, &state, "", &["log", "checkpoint"]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "log_forked"),
+        "{}",
+        r.stderr
+    );
+    let doc = b.env.write("x.txt", DOC);
+    let v = client(&b, &state, "", &["verify", &doc.to_string_lossy()]);
+    assert_eq!(v.code, 1);
+    assert_eq!(v.json()["findings"][0]["code"], "log_forked");
+    let au = client(&b, &state, "", &["audit"]);
+    assert_eq!(au.code, 1);
+    assert_eq!(au.json()["problems"][0]["code"], "log_forked");
+}
+
+#[test]
+fn a_rolled_back_log_is_caught() {
+    let (a, b) = two_logs();
+    let state = a.env.path("state");
+    for i in 0..3 {
+        let f = a.env.write(&format!("a{i}.txt"), format!("{DOC}\nA {i}\n"));
+        assert_eq!(
+            client(
+                &a,
+                &state,
+                &a.registrar,
+                &["register", &f.to_string_lossy()]
+            )
+            .code,
+            0
+        );
+    }
+    // B (same key) is at size 1: shorter than what the client already verified.
+    let r = client(&b, &state, "", &["log", "checkpoint"]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "log_rolled_back"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_wrong_inclusion_proof_is_caught() {
+    let s = Server::start(Env::new(), &[]);
+    let f = s.env.write("d.txt", DOC);
+    let state = s.env.path("state");
+    assert_eq!(
+        client(
+            &s,
+            &state,
+            &s.registrar,
+            &["register", &f.to_string_lossy()]
+        )
+        .code,
+        0
+    );
+    // The server's stored hashes are corrupted: every proof it builds from them is wrong.
+    s.env
+        .sql("UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = 1");
+    let r = client(&s, &s.env.path("fresh-state"), "", &["log", "entry", "0"]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "inclusion_proof_failed"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_server_with_another_key_is_refused() {
+    let s = Server::start(Env::with_new_keys(), &[]);
+    let pinned =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/keys/test-log.vkey"))
+            .unwrap();
+    let out = s
+        .env
+        .command(&["--json", "log", "checkpoint"])
+        .env("ATTESTERA_SERVER", &s.base)
+        .env("ATTESTERA_LOG_KEY", pinned.trim())
+        .env("ATTESTERA_STATE_DIR", s.env.path("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "log_key_mismatch");
+}
