@@ -1,13 +1,28 @@
 //! The `attestera` binary: a thin shell over the library.
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = attestera::cli::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ATTESTERA_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    // Diagnostics go to stderr. `serve` logs requests at info by default;
+    // other commands only warnings. ATTESTERA_LOG overrides (env-filter
+    // syntax), ATTESTERA_LOG_FORMAT=json gives one JSON object per line.
+    let default = if matches!(cli.command, attestera::cli::Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter =
+        EnvFilter::try_from_env("ATTESTERA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("ATTESTERA_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,7 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::service::Service;
 use problem::Problem;
@@ -123,7 +124,12 @@ pub fn router(state: AppState) -> Router {
         ))
         // Outside the limit and timeout layers, so their bare answers become problems too.
         .layer(axum::middleware::map_response(problem_for_bare_errors))
-        .layer(TraceLayer::new_for_http())
+        // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 async fn not_found() -> Problem {
