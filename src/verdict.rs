@@ -129,6 +129,58 @@ pub struct Evidence {
     pub checkpoint_size: Option<u64>,
 }
 
+/// Whether `bytes` start with exactly the registered bytes of `d` (match level `file`).
+pub fn file_prefix_matches(d: &DocumentRow, bytes: &[u8]) -> bool {
+    use sha2::Digest;
+    usize::try_from(d.file_size)
+        .ok()
+        .and_then(|n| bytes.get(..n))
+        .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256)
+}
+
+/// The checks of one approval entry at its own log time: signature and
+/// certificate (against `ca_der`), and revocation order given the revocation
+/// entry's index and time, if the certificate was ever revoked. Returns the
+/// problems and, for a revocation after the approval, its time.
+pub fn check_approval_entry(
+    index: u64,
+    entry: &crate::entry::Entry,
+    ca_der: &[u8],
+    revocation: Option<(u64, jiff::Timestamp)>,
+) -> (Vec<(&'static str, String)>, Option<jiff::Timestamp>) {
+    let mut problems = Vec::new();
+    let crate::entry::EntryBody::Approval {
+        statement,
+        algorithm,
+        signature,
+        certificate,
+    } = &entry.body
+    else {
+        return (problems, None);
+    };
+    if let Err(r) = crate::projection::check_signed_approval(
+        statement,
+        *algorithm,
+        signature,
+        certificate,
+        ca_der,
+        entry.logged_at,
+    ) {
+        problems.push((r.code(), r.to_string()));
+    }
+    match revocation {
+        Some((i, at)) if i < index => {
+            problems.push((
+                "certificate_revoked",
+                format!("Certifikatet var återkallat ({at}) när godkännandet loggades."),
+            ));
+            (problems, None)
+        }
+        Some((_, at)) => (problems, Some(at)),
+        None => (problems, None),
+    }
+}
+
 fn same_skeleton(a: &str, b: &str) -> bool {
     skeleton(a).eq(skeleton(b))
 }

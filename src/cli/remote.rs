@@ -247,35 +247,12 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     let mut document = None;
     if let Some((d, rows)) = found {
         for (row, entry) in rows {
-            let mut problems = Vec::new();
-            let mut revoked_later = None;
-            if let EntryBody::Approval {
-                statement,
-                algorithm,
-                signature,
-                certificate,
-            } = &entry.body
-            {
-                if let Err(r) = projection::check_signed_approval(
-                    statement,
-                    *algorithm,
-                    signature,
-                    certificate,
-                    &ca,
-                    entry.logged_at,
-                ) {
-                    problems.push((r.code(), r.to_string()));
-                }
-                let fp = row.cert_fingerprint.clone().unwrap_or_default();
-                match remote.revocation(&cp, &fp).await? {
-                    Some((i, at)) if i < row.log_index => problems.push((
-                        "certificate_revoked",
-                        format!("Certifikatet var återkallat ({at}) när godkännandet loggades."),
-                    )),
-                    Some((_, at)) => revoked_later = Some(at),
-                    None => {}
-                }
-            }
+            let revocation = match &row.cert_fingerprint {
+                Some(fp) => remote.revocation(&cp, fp).await?,
+                None => None,
+            };
+            let (problems, revoked_later) =
+                verdict::check_approval_entry(row.log_index, &entry, &ca, revocation);
             approvals.push(ApprovalEvidence {
                 row,
                 problems,
@@ -286,14 +263,7 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     }
     let file_match = document
         .as_ref()
-        .is_some_and(|d: &projection::DocumentRow| {
-            usize::try_from(d.file_size)
-                .ok()
-                .and_then(|n| bytes.get(..n))
-                .is_some_and(|p| {
-                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(p)) == d.file_sha256
-                })
-        });
+        .is_some_and(|d| verdict::file_prefix_matches(d, bytes));
     Ok(verdict::evaluate(&Evidence {
         text_sha256: doc.text_sha256,
         file_sha256: doc.file_sha256,

@@ -627,26 +627,7 @@ impl Service {
 
     /// The block for a registered document, rows oldest first.
     pub async fn block(&self, bytes: &[u8]) -> Result<String, ServiceError> {
-        let doc = read_document(bytes)?;
-        self.store
-            .document(&doc.text_sha256)
-            .await?
-            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
-        let rows: Vec<block::BlockRow> = self
-            .store
-            .approvals_of(&doc.text_sha256)
-            .await?
-            .into_iter()
-            .map(|a| block::BlockRow {
-                name: a.name,
-                role: a.role,
-                date: a.date,
-            })
-            .collect();
-        if rows.is_empty() {
-            return Err(ServiceError::NoApprovals);
-        }
-        Ok(block::render(&rows))
+        self.block_of(&read_document(bytes)?.text_sha256).await
     }
 
     /// The latest signed checkpoint note.

@@ -92,10 +92,7 @@ impl Service {
             None => None,
         };
         let file_match = match (&document, copy) {
-            (Some(d), Some((bytes, _))) => usize::try_from(d.file_size)
-                .ok()
-                .and_then(|n| bytes.get(..n))
-                .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256),
+            (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
             _ => false,
         };
         let verdict = verdict::evaluate(&Evidence {
@@ -213,25 +210,9 @@ impl Service {
                 });
             }
         };
-        let mut revoked_later = None;
-        if let EntryBody::Approval {
-            statement,
-            algorithm,
-            signature,
-            certificate,
-        } = &entry.body
-        {
-            if let Err(r) = projection::check_signed_approval(
-                statement,
-                *algorithm,
-                signature,
-                certificate,
-                self.ca_der(),
-                entry.logged_at,
-            ) {
-                problems.push((r.code(), r.to_string()));
-            }
-            let fp = row.cert_fingerprint.clone().unwrap_or_default();
+        // The revocation, too, is read from the log.
+        let mut revocation = None;
+        if let Some(fp) = row.cert_fingerprint.clone() {
             match self.store.certificate(&fp).await? {
                 None => problems.push((
                     "certificate_unknown",
@@ -239,29 +220,21 @@ impl Service {
                 )),
                 Some(cert) => {
                     if let Some(i) = cert.revoked_index {
-                        // The revocation, too, is read from the log.
-                        let revocation = self.proven_entry(i, checkpoint, &mut problems).await?;
-                        match revocation {
+                        match self.proven_entry(i, checkpoint, &mut problems).await? {
                             Some(Entry {
                                 body: EntryBody::CertificateRevoked { fingerprint, .. },
                                 logged_at,
                                 ..
-                            }) if fingerprint == fp => {
-                                if i < row.log_index {
-                                    problems.push((
-                                        "certificate_revoked",
-                                        format!("Certifikatet var återkallat ({logged_at}) när godkännandet loggades."),
-                                    ));
-                                } else {
-                                    revoked_later = Some(logged_at);
-                                }
-                            }
+                            }) if fingerprint == fp => revocation = Some((i, logged_at)),
                             _ => problems.push(log_mismatch(i)),
                         }
                     }
                 }
             }
         }
+        let (found, revoked_later) =
+            verdict::check_approval_entry(row.log_index, &entry, self.ca_der(), revocation);
+        problems.extend(found);
         Ok(ApprovalEvidence {
             row,
             problems,
