@@ -893,3 +893,51 @@ fn sigterm_under_load_loses_no_acknowledged_approval() {
         acknowledged.len()
     );
 }
+
+/// Request logs name method, path and status, and never the token or the document.
+#[test]
+fn request_logs_hold_no_tokens_or_document_text() {
+    let env = Env::new();
+    let token = env
+        .json(&["token", "create", "--role", "registrar", "--name", "logg"])
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log_path = env.path("server.log");
+    let mut child = env
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .env("ATTESTERA_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base = line.trim().rsplit(' ').next().unwrap().to_string();
+    rt().block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/api/v1/documents"))
+            .bearer_auth(&token)
+            .body(DOC)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    });
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert!(child.wait().unwrap().success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("\"status\":201") && log.contains("/api/v1/documents"),
+        "{log}"
+    );
+    assert!(!log.contains(&token), "token in the log");
+    assert!(!log.contains("lekplatser"), "document text in the log");
+    drop(stdout);
+}
