@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::entry::{Entry, EntryBody};
 use crate::pki;
-use crate::projection::{self, ApprovalRow, Change, DocumentRow};
+use crate::projection::{self, ApprovalRow, DocumentRow, Projection};
 use crate::tlog::{self, Checkpoint, NoteVerifier};
 
 /// Why a remote answer cannot be accepted.
@@ -135,8 +135,39 @@ impl Remote {
             Some(pinned) => pinned.trim().to_string(),
             None => served.clone(),
         };
+        // Trust on first use is bound to the server: a later key change is an
+        // error, not a new first use.
+        let server_path = state_dir.join(format!(
+            "server-{}.json",
+            hex::encode(&Sha256::digest(base.as_bytes())[..8])
+        ));
+        if pinned_key.is_none()
+            && let Ok(text) = std::fs::read_to_string(&server_path)
+        {
+            let known: TrustState = serde_json::from_str(&text)
+                .map_err(|e| ClientError::State(server_path.clone(), e.to_string()))?;
+            if known.log_key != key {
+                return Err(ClientError::LogKeyMismatch {
+                    served: key,
+                    pinned: known.log_key,
+                });
+            }
+        }
         let verifier =
             NoteVerifier::parse(&key).map_err(|e| ClientError::CheckpointInvalid(e.to_string()))?;
+        if !server_path.exists() {
+            let err = |e: std::io::Error| ClientError::State(server_path.clone(), e.to_string());
+            std::fs::create_dir_all(state_dir).map_err(err)?;
+            let known = TrustState {
+                log_key: key.clone(),
+                checkpoint: None,
+            };
+            std::fs::write(
+                &server_path,
+                serde_json::to_string_pretty(&known).unwrap_or_default(),
+            )
+            .map_err(err)?;
+        }
         let mut remote = Remote {
             base,
             token,
@@ -267,6 +298,19 @@ impl Remote {
 
     fn save(&self) -> Result<(), ClientError> {
         let err = |e: std::io::Error| ClientError::State(self.state_path.clone(), e.to_string());
+        // Another client may have verified a larger tree meanwhile: never move backwards.
+        let size_of = |note: &Option<String>| {
+            note.as_deref()
+                .and_then(|n| self.verifier.open(n).ok())
+                .and_then(|b| Checkpoint::parse(b).ok())
+                .map(|c| c.size)
+        };
+        if let Ok(text) = std::fs::read_to_string(&self.state_path)
+            && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
+            && size_of(&stored.checkpoint) > size_of(&self.state.checkpoint)
+        {
+            return Ok(());
+        }
         if let Some(dir) = self.state_path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
@@ -303,90 +347,45 @@ impl Remote {
         Ok((data, entry))
     }
 
-    /// The organisation CA: entry 0 of the log, proved.
-    pub async fn ca(&self, cp: &Checkpoint) -> Result<Vec<u8>, ClientError> {
-        match self.proven_entry(cp, 0).await?.1.body {
-            EntryBody::CertificateIssued { certificate, .. } => {
-                pki::parse_certificate_pem(&certificate).map_err(|_| ClientError::EntryMismatch(0))
-            }
-            _ => Err(ClientError::EntryMismatch(0)),
+    /// The whole log of checkpoint `cp`, downloaded, checked against its
+    /// root, and replayed through the same rules as the local audit. What
+    /// the client then knows of documents, approvals and revocations comes
+    /// from entries it verified, so a server cannot hide an approval or a
+    /// revocation by leaving it out of an answer. Costs O(n) per call.
+    pub async fn replay(&self, cp: &Checkpoint) -> Result<Replay, ClientError> {
+        let data = self.all_entries(cp).await?;
+        let mut entries = Vec::with_capacity(data.len());
+        for (index, bytes) in (0u64..).zip(&data) {
+            entries.push(Entry::decode(bytes).map_err(|_| ClientError::EntryMismatch(index))?);
         }
-    }
-
-    /// A document and its approvals as the log (not the server) says, or None if unknown.
-    pub async fn document(
-        &self,
-        cp: &Checkpoint,
-        text_sha256: &str,
-    ) -> Result<Option<(DocumentRow, Vec<(ApprovalRow, Entry)>)>, ClientError> {
-        let info = match self
-            .get_json(&format!("/api/v1/documents/{text_sha256}"))
-            .await
-        {
-            Ok(v) => v,
-            Err(ClientError::Problem { status: 404, .. }) => return Ok(None),
-            Err(e) => return Err(e),
+        let ca = match entries.first().map(|e| &e.body) {
+            Some(EntryBody::CertificateIssued { certificate, .. }) => {
+                pki::parse_certificate_pem(certificate)
+                    .map_err(|_| ClientError::EntryMismatch(0))?
+            }
+            _ => return Err(ClientError::EntryMismatch(0)),
         };
-        let index = info["document"]["log_index"]
-            .as_u64()
-            .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
-        let (_, entry) = self.proven_entry(cp, index).await?;
-        let document = match projection::change_of(index, &entry) {
-            Ok(Change::Document(d)) if d.text_sha256 == text_sha256 => d,
-            _ => return Err(ClientError::EntryMismatch(index)),
-        };
-        let mut approvals = Vec::new();
-        for a in info["approvals"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let i = a["log_index"]
-                .as_u64()
-                .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
-            let (_, entry) = self.proven_entry(cp, i).await?;
-            match projection::change_of(i, &entry) {
-                Ok(Change::Approval(row)) if row.document == text_sha256 => {
-                    approvals.push((row, entry))
-                }
-                _ => return Err(ClientError::EntryMismatch(i)),
+        let mut state = Projection::default();
+        let mut problems = Vec::new();
+        for (index, entry) in (0u64..).zip(&entries) {
+            let facts = state.facts(&projection::fact_keys(&entry.body));
+            match projection::check(index, entry, &ca, &facts) {
+                Ok(change) => state.apply(change),
+                Err(r) => problems.push((index, r.code(), r.to_string())),
             }
         }
-        Ok(Some((document, approvals)))
-    }
-
-    /// The revocation of a certificate, if the server names one, proved from the log.
-    pub async fn revocation(
-        &self,
-        cp: &Checkpoint,
-        fingerprint: &str,
-    ) -> Result<Option<(u64, jiff::Timestamp)>, ClientError> {
-        let certs = self.get_json("/api/v1/certificates").await?;
-        let Some(cert) = certs
-            .as_array()
-            .and_then(|a| a.iter().find(|c| c["fingerprint"] == fingerprint))
-        else {
-            return Ok(None);
-        };
-        let Some(index) = cert["revoked_index"].as_u64() else {
-            return Ok(None);
-        };
-        match self.proven_entry(cp, index).await?.1 {
-            Entry {
-                body:
-                    EntryBody::CertificateRevoked {
-                        fingerprint: fp, ..
-                    },
-                logged_at,
-                ..
-            } if fp == fingerprint => Ok(Some((index, logged_at))),
-            _ => Err(ClientError::EntryMismatch(index)),
-        }
+        Ok(Replay {
+            ca,
+            entries,
+            state,
+            problems,
+        })
     }
 
     /// All entries of the checkpoint's tree, checked against its root.
     pub async fn all_entries(&self, cp: &Checkpoint) -> Result<Vec<Vec<u8>>, ClientError> {
-        let mut out = Vec::with_capacity(usize::try_from(cp.size).unwrap_or(0));
+        // No capacity from the server's numbers: a lying size must not allocate.
+        let mut out = Vec::new();
         let mut tree = tlog::MemoryHashes::new();
         while (out.len() as u64) < cp.size {
             let page = self
@@ -451,6 +450,42 @@ async fn send(
             .unwrap_or("servern svarade med ett fel")
             .to_string(),
     })
+}
+
+/// The log as the client replayed it.
+pub struct Replay {
+    /// The organisation CA certificate (entry 0), DER.
+    pub ca: Vec<u8>,
+    pub entries: Vec<Entry>,
+    pub state: Projection,
+    /// Entries the rules refuse: (index, code, message).
+    pub problems: Vec<(u64, &'static str, String)>,
+}
+
+impl Replay {
+    /// A document and its approvals (oldest first) with their entries.
+    pub fn document(&self, text_sha256: &str) -> Option<(DocumentRow, Vec<(ApprovalRow, &Entry)>)> {
+        let d = self.state.documents.get(text_sha256)?.clone();
+        let approvals = self
+            .state
+            .approvals
+            .values()
+            .filter(|a| a.document == text_sha256)
+            .filter_map(|a| {
+                Some((
+                    a.clone(),
+                    self.entries.get(usize::try_from(a.log_index).ok()?)?,
+                ))
+            })
+            .collect();
+        Some((d, approvals))
+    }
+
+    /// The revocation (index, time) of a certificate, if any.
+    pub fn revocation(&self, fingerprint: &str) -> Option<(u64, jiff::Timestamp)> {
+        let c = self.state.certificates.get(fingerprint)?;
+        Some((c.revoked_index?, c.revoked_at?))
+    }
 }
 
 /// A request body.

@@ -145,6 +145,10 @@ pub enum Refusal {
     DuplicateApproval { name: String, role: String },
     #[error("ogiltigt värde: {0}")]
     Invalid(String),
+    #[error(
+        "ett överfört godkännande ska vara från före attestera ({start}); {date} ska signeras, inte importeras"
+    )]
+    ImportAfterStart { date: Date, start: Date },
 }
 
 impl Refusal {
@@ -167,6 +171,7 @@ impl Refusal {
             Refusal::SigningTime { .. } => "signing_time_out_of_range",
             Refusal::DuplicateApproval { .. } => "approval_duplicate",
             Refusal::Invalid(_) => "entry_field_invalid",
+            Refusal::ImportAfterStart { .. } => "import_after_start",
         }
     }
 }
@@ -184,6 +189,9 @@ pub struct FactKeys {
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub ca_present: bool,
+    /// When the organisation CA became valid: attestera's start. Imported
+    /// approvals must predate it (they come from before attestera existed).
+    pub ca_since: Option<Timestamp>,
     pub document_registered: bool,
     pub certificate: Option<CertificateRow>,
     pub approval_exists: bool,
@@ -452,6 +460,14 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                     "datumet {date} ligger i framtiden"
                 )));
             }
+            if let Some(since) = facts.ca_since
+                && *date >= stockholm::date_of(since)
+            {
+                return Err(Refusal::ImportAfterStart {
+                    date: *date,
+                    start: stockholm::date_of(since),
+                });
+            }
             if !facts.document_registered {
                 return Err(Refusal::DocumentNotRegistered);
             }
@@ -510,6 +526,11 @@ impl Projection {
     pub fn facts(&self, keys: &FactKeys) -> Facts {
         Facts {
             ca_present: self.certificates.values().any(|c| c.is_ca),
+            ca_since: self
+                .certificates
+                .values()
+                .find(|c| c.is_ca)
+                .map(|c| c.not_before),
             document_registered: keys
                 .document
                 .as_ref()
@@ -629,6 +650,7 @@ mod tests {
         };
         Facts {
             ca_present: true,
+            ca_since: None,
             document_registered: true,
             certificate: Some(cert),
             approval_exists: false,

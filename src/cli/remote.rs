@@ -10,9 +10,9 @@ use super::{
 };
 use crate::client::{Body, ClientError, Remote};
 use crate::document::block;
-use crate::entry::{Entry, EntryBody};
+use crate::entry::EntryBody;
 use crate::pki::{self, SigningKey};
-use crate::projection::{self, Projection};
+use crate::projection;
 use crate::service::read_document;
 use crate::statement::Statement;
 use crate::tlog;
@@ -123,7 +123,8 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         Command::Block { file } => {
             let doc = read_document(&read_file(file)?)?;
             let (cp, _) = remote.checkpoint().await?;
-            let Some((_, approvals)) = remote.document(&cp, &doc.text_sha256).await? else {
+            let replay = remote.replay(&cp).await?;
+            let Some((_, approvals)) = replay.document(&doc.text_sha256) else {
                 return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
             };
             if approvals.is_empty() {
@@ -240,19 +241,18 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         Err(e) => return Err(ClientError::Protocol(e.to_string())),
     };
     let (cp, _) = remote.checkpoint().await?;
-    let ca = remote.ca(&cp).await?;
+    let replay = remote.replay(&cp).await?;
     let block = block::split(&doc.text).1.map(block::parse);
-    let found = remote.document(&cp, &doc.text_sha256).await?;
     let mut approvals = Vec::new();
     let mut document = None;
-    if let Some((d, rows)) = found {
+    if let Some((d, rows)) = replay.document(&doc.text_sha256) {
         for (row, entry) in rows {
-            let revocation = match &row.cert_fingerprint {
-                Some(fp) => remote.revocation(&cp, fp).await?,
-                None => None,
-            };
+            let revocation = row
+                .cert_fingerprint
+                .as_deref()
+                .and_then(|fp| replay.revocation(fp));
             let (problems, revoked_later) =
-                verdict::check_approval_entry(row.log_index, &entry, &ca, revocation);
+                verdict::check_approval_entry(row.log_index, entry, &replay.ca, revocation);
             approvals.push(ApprovalEvidence {
                 row,
                 problems,
@@ -261,6 +261,16 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         }
         document = Some(d);
     }
+    let similar = match (&document, &doc.metadata.dnr) {
+        (None, Some(dnr)) => replay
+            .state
+            .documents
+            .values()
+            .filter(|d| d.dnr.as_deref() == Some(dnr))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     let file_match = document
         .as_ref()
         .is_some_and(|d| verdict::file_prefix_matches(d, bytes));
@@ -270,7 +280,7 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         block,
         document,
         file_match,
-        similar: Vec::new(),
+        similar,
         approvals,
         document_problems: Vec::new(),
         checkpoint_size: Some(cp.size),
@@ -280,33 +290,19 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
 /// Replays every entry of the server's log through the same rules as the local audit.
 async fn audit(remote: &mut Remote) -> Result<Value, ClientError> {
     let (cp, _) = remote.checkpoint().await?;
-    let entries = remote.all_entries(&cp).await?;
-    let ca = remote.ca(&cp).await?;
-    let mut state = Projection::default();
-    let mut problems = Vec::new();
-    for (index, data) in (0u64..).zip(&entries) {
-        match Entry::decode(data) {
-            Err(e) => {
-                problems.push(json!({ "code": e.code(), "entry": index, "message": e.to_string() }))
-            }
-            Ok(entry) => {
-                let facts = state.facts(&projection::fact_keys(&entry.body));
-                match projection::check(index, &entry, &ca, &facts) {
-                    Ok(change) => state.apply(change),
-                    Err(r) => problems.push(
-                        json!({ "code": r.code(), "entry": index, "message": r.to_string() }),
-                    ),
-                }
-            }
-        }
-    }
+    let replay = remote.replay(&cp).await?;
+    let problems: Vec<Value> = replay
+        .problems
+        .iter()
+        .map(|(index, code, message)| json!({ "code": code, "entry": index, "message": message }))
+        .collect();
     Ok(json!({
         "ok": problems.is_empty(),
         "entries": cp.size,
         "checkpoint_size": cp.size,
-        "documents": state.documents.len(),
-        "approvals": state.approvals.len(),
-        "certificates": state.certificates.len(),
+        "documents": replay.state.documents.len(),
+        "approvals": replay.state.approvals.len(),
+        "certificates": replay.state.certificates.len(),
         "problems": problems,
     }))
 }
@@ -332,10 +328,10 @@ async fn approve(
         );
     }
     let (cp, _) = remote.checkpoint().await?;
-    let ca = remote.ca(&cp).await?;
-    pki::check_issued_by(&cert_der, &ca, crate::service::now())
+    let replay = remote.replay(&cp).await?;
+    pki::check_issued_by(&cert_der, &replay.ca, crate::service::now())
         .map_err(crate::service::ServiceError::from)?;
-    let Some((document, _)) = remote.document(&cp, &doc.text_sha256).await? else {
+    let Some((document, _)) = replay.document(&doc.text_sha256) else {
         return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
     };
     let mut digest = [0u8; 32];

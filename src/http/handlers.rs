@@ -149,8 +149,7 @@ pub async fn approve(
 ) -> ApiResult<Response> {
     caller.require(Role::Approver)?;
     check_id(&id)?;
-    let Json(req) =
-        body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))?;
+    let Json(req) = body.map_err(|e| json_problem(&e))?;
     let statement = Statement::parse(&req.statement)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     if hex::encode(statement.document) != id {
@@ -215,8 +214,7 @@ pub async fn certify(
     body: Result<Json<CertifyRequest>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult<Response> {
     let p = caller.require(Role::Admin)?;
-    let Json(req) =
-        body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text()))?;
+    let Json(req) = body.map_err(|e| json_problem(&e))?;
     let r = s
         .service
         .certify_public_key(
@@ -411,5 +409,18 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
         format!("'{cell}").into()
     } else {
         cell.into()
+    }
+}
+
+/// A JSON body that could not be read: too large (413) or not valid (400).
+fn json_problem(e: &axum::extract::rejection::JsonRejection) -> Problem {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "Begäran är större än tillåtet.",
+        )
+    } else {
+        Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text())
     }
 }

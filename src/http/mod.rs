@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::service::Service;
@@ -81,8 +81,29 @@ async fn problem_for_bare_errors(response: Response) -> Response {
             "Metoden stöds inte här.",
         )
         .into_response(),
+        // axum's own rejections (a bad path number, query or JSON body) are plain text.
+        status @ (StatusCode::BAD_REQUEST
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::UNPROCESSABLE_ENTITY) => {
+            let detail = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(_) => String::new(),
+            };
+            Problem::new(
+                status,
+                "invalid_request",
+                format!("Ogiltig begäran: {detail}"),
+            )
+            .into_response()
+        }
         _ => response,
     }
+}
+
+/// Request spans carry the method and the path only: no query string
+/// (it may name people), no headers (tokens), no body (documents).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The whole API.
@@ -90,16 +111,22 @@ pub fn router(state: AppState) -> Router {
     use handlers::*;
     let limit = state.config.body_limit;
     let timeout = state.config.request_timeout;
-    let api = Router::new()
-        .route("/documents", post(register).get(search))
+    // Appends are not cut off by the request timeout: once submitted, an append
+    // commits, and the client must learn that it did.
+    let writes = Router::new()
+        .route("/documents", post(register))
+        .route("/documents/{id}/approvals", post(approve))
+        .route("/imports", post(import))
+        .route("/certificates", post(certify))
+        .route("/certificates/{fingerprint}/revoke", post(revoke));
+    let reads = Router::new()
+        .route("/documents", get(search))
         .route("/documents/{id}", get(document))
         .route("/documents/{id}/block", get(block))
-        .route("/documents/{id}/approvals", get(approvals).post(approve))
-        .route("/imports", post(import))
+        .route("/documents/{id}/approvals", get(approvals))
         .route("/verify", post(verify))
         .route("/verify/{id}", get(verify_digest))
-        .route("/certificates", get(certificates).post(certify))
-        .route("/certificates/{fingerprint}/revoke", post(revoke))
+        .route("/certificates", get(certificates))
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/public-key", get(public_key))
         .route("/log/entries", get(entries))
@@ -107,9 +134,13 @@ pub fn router(state: AppState) -> Router {
         .route("/log/proof", get(proof_by_hash))
         .route("/log/proof/{index}", get(proof))
         .route("/log/consistency", get(consistency))
-        .route("/signatures", get(signatures));
+        .route("/signatures", get(signatures))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
     Router::new()
-        .nest("/api/v1", api)
+        .nest("/api/v1", writes.merge(reads))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -118,16 +149,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
         // Outside the limit and timeout layers, so their bare answers become problems too.
         .layer(axum::middleware::map_response(problem_for_bare_errors))
         // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }

@@ -361,10 +361,17 @@ impl AppendTx {
 
     /// Answers the facts the rules need, as of this transaction.
     pub async fn facts(&mut self, keys: &FactKeys) -> Result<Facts, StoreError> {
-        let ca_present: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM certificates WHERE is_ca = 1)")
-                .fetch_one(&mut *self.tx)
+        let ca_since: Option<String> =
+            sqlx::query_scalar("SELECT not_before FROM certificates WHERE is_ca = 1 LIMIT 1")
+                .fetch_optional(&mut *self.tx)
                 .await?;
+        let ca_present = ca_since.is_some();
+        let ca_since = ca_since
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| corrupt("certificates", format!("not_before = {s:?}")))
+            })
+            .transpose()?;
         let document_registered = match &keys.document {
             Some(d) => {
                 sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM documents WHERE text_sha256 = ?)")
@@ -397,6 +404,7 @@ impl AppendTx {
         };
         Ok(Facts {
             ca_present,
+            ca_since,
             document_registered,
             certificate,
             approval_exists,

@@ -531,3 +531,22 @@ fn data_dir_keys_readable_by_others_are_refused() {
     );
     assert!(r.stderr.contains("chmod 600"));
 }
+
+#[test]
+fn imported_approval_dated_after_attestera_started_is_refused() {
+    let env = Env::new();
+    let today = jiff::Timestamp::now()
+        .in_tz("Europe/Stockholm")
+        .unwrap()
+        .date();
+    let doc = env.write(
+        "today.txt",
+        format!("{DOC}\nAttesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nAnna Berg, Chef\t{today}\n"),
+    );
+    refused(
+        &env,
+        &["import", &doc.to_string_lossy()],
+        1,
+        "import_after_start",
+    );
+}

@@ -219,3 +219,76 @@ fn a_server_with_another_key_is_refused() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "log_key_mismatch");
 }
+
+/// The client learns approvals and revocations from the entries it verified,
+/// so a server that leaves them out of its answers cannot hide them.
+#[test]
+fn a_server_hiding_an_approval_or_a_revocation_is_not_believed() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    let bo = s.env.user("bo", "Bo Ek", "Stadsdelsdirektör");
+    assert_eq!(s.env.approve(&doc, &anna).code, 0);
+    // The block the server hands out before Bo approves: only Anna.
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    assert_eq!(s.env.approve(&doc, &bo).code, 0);
+    s.env
+        .ok(&["user", "revoke", "--cert", &anna.1, "--reason", "slutat"]);
+    let old_block = s.env.write("old.txt", format!("{DOC}\n{block}"));
+
+    // The server's tables now hide Bo's approval and Anna's revocation.
+    s.env.sql("DELETE FROM approvals WHERE name = 'Bo Ek'");
+    s.env.sql(
+        "UPDATE certificates SET revoked_index = NULL, revoked_at = NULL, revoke_reason = NULL",
+    );
+    let served: serde_json::Value =
+        serde_json::from_str(&s.env.run(&["--json", "log", "checkpoint"]).stdout).unwrap();
+    assert!(served["tree_size"].as_u64().unwrap() > 0);
+
+    let v = client(&s, &state, "", &["verify", &old_block.to_string_lossy()]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    let v = v.json();
+    let all = v.to_string();
+    assert!(
+        all.contains("approval_missing_from_block"),
+        "Bo's approval is found in the log: {all}"
+    );
+    assert!(
+        all.contains("certificate_revoked_later"),
+        "Anna's revocation is found in the log: {all}"
+    );
+}
+
+/// Trust on first use is bound to the server: a different key later is an error.
+#[test]
+fn a_changed_key_on_a_known_server_is_refused() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    assert_eq!(client(&s, &state, "", &["log", "checkpoint"]).code, 0);
+    // The server's remembered key is replaced by another one, as if the server had swapped keys.
+    let other = Env::with_new_keys();
+    let other_key = other.ok(&["log", "public-key"]).stdout.trim().to_string();
+    for f in std::fs::read_dir(&state).unwrap() {
+        let p = f.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("server-")
+        {
+            std::fs::write(
+                &p,
+                serde_json::json!({ "log_key": other_key, "checkpoint": null }).to_string(),
+            )
+            .unwrap();
+        }
+    }
+    let r = client(&s, &state, "", &["log", "checkpoint"]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "log_key_mismatch"),
+        "{}",
+        r.stderr
+    );
+}
