@@ -347,6 +347,14 @@ impl Remote {
         Ok((data, entry))
     }
 
+    /// The server's consistency proof between two sizes (unchecked; see `log consistency`).
+    pub async fn consistency(&self, old_size: u64, new_size: u64) -> Result<Value, ClientError> {
+        self.get_json(&format!(
+            "/api/v1/log/consistency?old={old_size}&new={new_size}"
+        ))
+        .await
+    }
+
     /// The whole log of checkpoint `cp`, downloaded, checked against its
     /// root, and replayed through the same rules as the local audit. What
     /// the client then knows of documents, approvals and revocations comes

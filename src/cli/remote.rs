@@ -182,12 +182,44 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                         &json!({ "leaf_index": index, "tree_size": cp.size, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "verified": true }),
                     );
                 }
-                LogCommand::Consistency { .. } => {
-                    return Err(Failure::new(
-                        "not_supported",
-                        "consistency med --server: använd log checkpoint, som kontrollerar konsistensen själv",
-                        2,
-                    ));
+                LogCommand::Consistency { old_size, new_size } => {
+                    // The server's proof is checked against roots computed from the verified entries.
+                    let (cp, _) = remote.checkpoint().await?;
+                    let entries = remote.all_entries(&cp).await?;
+                    if *old_size == 0 || old_size > new_size || *new_size > cp.size {
+                        return Err(Failure::new(
+                            "invalid_range",
+                            format!("behöver 1 ≤ {old_size} ≤ {new_size} ≤ {}", cp.size),
+                            2,
+                        ));
+                    }
+                    let mut tree = tlog::MemoryHashes::new();
+                    for e in &entries {
+                        tree.append(e);
+                    }
+                    let served = remote.consistency(*old_size, *new_size).await?;
+                    let root =
+                        |n| tlog::tree_hash(n, &tree).map_err(|_| ClientError::ProofInvalid(n));
+                    let hashes = served["hashes"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|h| h.as_str().and_then(|s| tlog::from_base64(s).ok()))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| ClientError::Protocol("ogiltig hash".into()))?;
+                    tlog::verify_consistency(
+                        *old_size,
+                        *new_size,
+                        &hashes,
+                        &root(*old_size)?,
+                        &root(*new_size)?,
+                    )
+                    .map_err(|_| ClientError::Forked {
+                        served: *new_size,
+                        remembered: *old_size,
+                    })?;
+                    print_json(&served);
                 }
             }
             Ok(0)

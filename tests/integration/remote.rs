@@ -292,3 +292,22 @@ fn a_changed_key_on_a_known_server_is_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn log_reads_through_the_server_are_checked() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    for i in 0..4 {
+        let f = s.env.write(&format!("d{i}.txt"), format!("{DOC}\n{i}\n"));
+        s.env.ok(&["register", &f.to_string_lossy()]);
+    }
+    let r = client(&s, &state, "", &["log", "consistency", "2", "5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["old_size"], 2);
+    let r = client(&s, &state, "", &["log", "entry", "3"]);
+    assert_eq!(r.json()["entry"]["kind"], "registration");
+    let r = client(&s, &state, "", &["log", "proof", "4"]);
+    assert_eq!(r.json()["verified"], true);
+    let r = client(&s, &state, "", &["log", "consistency", "4", "9"]);
+    assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_range"));
+}
