@@ -26,6 +26,20 @@ fn operator(p: &crate::service::access::Principal) -> String {
     format!("{} (token {})", p.name, p.token_id)
 }
 
+/// Date filters must be real `YYYY-MM-DD` dates (a typo must not silently match nothing).
+fn check_dates(dates: &[&Option<String>]) -> ApiResult<()> {
+    for d in dates.iter().filter_map(|d| d.as_deref()) {
+        if d.len() != 10 || d.parse::<jiff::civil::Date>().is_err() {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_range",
+                format!("Datumet \"{d}\" ska skrivas ÅÅÅÅ-MM-DD."),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_id(id: &str) -> ApiResult<()> {
     if id.len() == 64
         && id
@@ -91,6 +105,7 @@ pub async fn search(
     Query(f): Query<DocumentFilter>,
 ) -> ApiResult<Response> {
     caller.require_read(s.config.public_reads)?;
+    check_dates(&[&f.from, &f.to])?;
     Ok(Json(s.service.search(&f).await?).into_response())
 }
 
@@ -364,9 +379,18 @@ pub async fn signatures(
     Query(q): Query<SignatureQuery>,
 ) -> ApiResult<Response> {
     caller.require(Role::Auditor)?;
+    check_dates(&[&q.filter.from, &q.filter.to])?;
     let rows = s.service.signature_log(&q.filter).await?;
-    if q.format.as_deref() != Some("csv") {
-        return Ok(Json(rows).into_response());
+    match q.format.as_deref() {
+        None | Some("json") => return Ok(Json(rows).into_response()),
+        Some("csv") => {}
+        Some(other) => {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_format",
+                format!("Formatet \"{other}\" finns inte; välj json eller csv."),
+            ));
+        }
     }
     // Excel opens UTF-8 with a BOM and, in Swedish settings, semicolons as separators.
     let mut w = csv::WriterBuilder::new()

@@ -66,6 +66,7 @@ impl IntoResponse for Problem {
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::UnknownDocument(_)
+        | ServiceError::UnknownLeaf
         | ServiceError::NoSuchEntry { .. }
         | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
         ServiceError::Refused(r) => match r.code() {

@@ -182,10 +182,7 @@ impl Service {
             .store
             .index_of_leaf(&hash)
             .await?
-            .ok_or(ServiceError::NoSuchEntry {
-                index: u64::MAX,
-                size: self.store.log_size().await?,
-            })?;
+            .ok_or(ServiceError::UnknownLeaf)?;
         self.inclusion_proof(index, tree_size).await
     }
 

@@ -78,6 +78,8 @@ pub enum ServiceError {
     NoSuchToken(i64),
     #[error("avbrutet; inget godkännande har lämnats")]
     Cancelled,
+    #[error("ingen loggpost har den lövhashen")]
+    UnknownLeaf,
 }
 
 impl ServiceError {
@@ -105,6 +107,7 @@ impl ServiceError {
             ServiceError::NoApprovals => "no_approvals",
             ServiceError::NoSuchToken(_) => "token_not_found",
             ServiceError::Cancelled => "approval_cancelled",
+            ServiceError::UnknownLeaf => "entry_not_found",
         }
     }
 

@@ -606,7 +606,7 @@ fn roles_are_enforced() {
                 .status(),
             StatusCode::OK
         );
-        // Approving needs the approver role even with a valid signature.
+        // Approving needs the approver role.
         let r = c
             .post(s.url(&format!("/api/v1/documents/{}/approvals", "0".repeat(64))))
             .bearer_auth(&s.registrar)
@@ -958,4 +958,162 @@ fn raw_request(base: &str, request: &str) -> (String, String) {
         .unwrap_or_default()
         .to_string();
     (status, body)
+}
+
+#[test]
+fn the_remaining_role_and_input_rules() {
+    let s = Server::start(Env::new(), &[]);
+    rt().block_on(async {
+        let c = reqwest::Client::new();
+        // Revoking a certificate is the admin's.
+        for t in [&s.registrar, &s.approver, &s.auditor] {
+            let r = c
+                .post(s.url(&format!("/api/v1/certificates/{}/revoke", "ab".repeat(32))))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(problem(r).await.0, StatusCode::FORBIDDEN);
+        }
+        // The signature log needs a token.
+        assert_eq!(
+            problem(c.get(s.url("/api/v1/signatures")).send().await.unwrap())
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        // Filters are checked.
+        let r = c
+            .get(s.url("/api/v1/documents?from=garbage"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::BAD_REQUEST, "invalid_range".into())
+        );
+        let r = c
+            .get(s.url("/api/v1/signatures?format=xml"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::BAD_REQUEST, "invalid_format".into())
+        );
+        let r = c
+            .get(s.url("/api/v1/log/entries/abc"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::BAD_REQUEST, "invalid_request".into())
+        );
+        let r = c
+            .get(s.url("/api/v1/log/proof?leaf_hash=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::NOT_FOUND, "entry_not_found".into())
+        );
+
+        // LIKE wildcards in a filter are literal.
+        let r = c
+            .post(s.url("/api/v1/documents"))
+            .bearer_auth(&s.registrar)
+            .body(DOC)
+            .send()
+            .await
+            .unwrap();
+        let id = r.json::<Value>().await.unwrap()["text_sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let found: Value = c
+            .get(s.url("/api/v1/documents?title=%25"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            found.as_array().unwrap().is_empty(),
+            "% matches only a literal %"
+        );
+
+        // An approval for another document than the path names, and one in someone else's name.
+        let (anna_key, anna_cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let (_, bo_cert) = approver(&c, &s, "=Bo Ek", "Stadsdelsdirektör").await;
+        let other = "ab".repeat(32);
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{other}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&signed_approval(
+                &anna_key,
+                &anna_cert,
+                &id,
+                "Anna Berg",
+                "Avdelningschef",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "statement_document_mismatch".into()
+            )
+        );
+        // Anna's key, Bo's certificate and name: the signature does not verify under Bo's key.
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&signed_approval(
+                &anna_key,
+                &bo_cert,
+                &id,
+                "=Bo Ek",
+                "Stadsdelsdirektör",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "signature_invalid".into())
+        );
+
+        // A name that looks like a spreadsheet formula is neutralized in the CSV.
+        let bo_key_cert = approver(&c, &s, "=Cecilia", "Chef").await;
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&signed_approval(
+                &bo_key_cert.0,
+                &bo_key_cert.1,
+                &id,
+                "=Cecilia",
+                "Chef",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let csv = c
+            .get(s.url("/api/v1/signatures?format=csv"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.contains(";'=Cecilia;"), "{csv}");
+    });
 }
