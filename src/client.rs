@@ -49,18 +49,29 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The code of an answer that shows the server's log cannot be trusted
+    /// (as opposed to a refusal or an unreachable server).
+    pub fn untrusted_code(&self) -> Option<&'static str> {
+        Some(match self {
+            ClientError::LogKeyMismatch { .. } => "log_key_mismatch",
+            ClientError::CheckpointInvalid(_) => "checkpoint_invalid",
+            ClientError::RolledBack { .. } => "log_rolled_back",
+            ClientError::Forked { .. } => "log_forked",
+            ClientError::ProofInvalid(_) => "inclusion_proof_failed",
+            ClientError::EntryMismatch(_) => "entry_mismatch",
+            _ => return None,
+        })
+    }
+
     pub fn code(&self) -> String {
+        if let Some(code) = self.untrusted_code() {
+            return code.into();
+        }
         match self {
-            ClientError::Unreachable(..) => "server_unreachable".into(),
             ClientError::Problem { code, .. } => code.clone(),
-            ClientError::Protocol(_) => "server_protocol".into(),
-            ClientError::LogKeyMismatch { .. } => "log_key_mismatch".into(),
-            ClientError::CheckpointInvalid(_) => "checkpoint_invalid".into(),
-            ClientError::RolledBack { .. } => "log_rolled_back".into(),
-            ClientError::Forked { .. } => "log_forked".into(),
-            ClientError::ProofInvalid(_) => "inclusion_proof_failed".into(),
-            ClientError::EntryMismatch(_) => "entry_mismatch".into(),
+            ClientError::Unreachable(..) => "server_unreachable".into(),
             ClientError::State(..) => "client_state_error".into(),
+            _ => "server_protocol".into(),
         }
     }
 

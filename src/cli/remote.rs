@@ -16,20 +16,7 @@ use crate::projection;
 use crate::service::read_document;
 use crate::statement::Statement;
 use crate::tlog;
-use crate::verdict::{self, ApprovalEvidence, Evidence, Finding, Severity, Status, Verdict};
-
-/// Errors that mean the server's log cannot be trusted (as opposed to a refusal).
-fn is_lie(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::CheckpointInvalid(_)
-            | ClientError::RolledBack { .. }
-            | ClientError::Forked { .. }
-            | ClientError::ProofInvalid(_)
-            | ClientError::EntryMismatch(_)
-            | ClientError::LogKeyMismatch { .. }
-    )
-}
+use crate::verdict::{self, ApprovalEvidence, Evidence, Status, Verdict};
 
 pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     let token = cli.token.clone().filter(|t| !t.trim().is_empty());
@@ -48,7 +35,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             let bytes = read_file(file)?;
             let v = match verify(&mut remote, &bytes).await {
                 Ok(v) => v,
-                Err(e) if is_lie(&e) => lie_verdict(&bytes, &e),
+                Err(e) if e.untrusted_code().is_some() => untrusted_verdict(&bytes, &e),
                 Err(e) => return Err(e.into()),
             };
             if cli.json {
@@ -61,7 +48,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         Command::Audit => {
             let report = match audit(&mut remote).await {
                 Ok(r) => r,
-                Err(e) if is_lie(&e) => {
+                Err(e) if e.untrusted_code().is_some() => {
                     json!({ "ok": false, "problems": [{ "code": e.code(), "message": e.to_string() }] })
                 }
                 Err(e) => return Err(e.into()),
@@ -148,7 +135,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         }
         Command::Log(cmd) => {
             match cmd {
-                LogCommand::PublicKey => println!("{}", remote_key(&remote)),
+                LogCommand::PublicKey => println!("{}", remote.log_key()),
                 LogCommand::Checkpoint => {
                     let (cp, note) = remote.checkpoint().await?;
                     if cli.json {
@@ -232,32 +219,12 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     }
 }
 
-fn remote_key(remote: &Remote) -> String {
-    remote.log_key().to_string()
-}
-
-fn lie_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
-    let mut v = crate::service::verify::indeterminate(bytes, "log_untrusted", String::new());
+/// A failed verdict whose one finding says why the server's log cannot be trusted.
+fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
+    let code = e.untrusted_code().unwrap_or("log_untrusted");
+    let mut v = crate::service::verify::indeterminate(bytes, code, e.to_string());
     v.status = Status::Failed;
-    v.findings = vec![Finding {
-        code: leak(e.code()),
-        severity: Severity::Error,
-        message: e.to_string(),
-    }];
     v
-}
-
-/// Finding codes are `&'static str`; the client's lie codes are a fixed set.
-fn leak(code: String) -> &'static str {
-    match code.as_str() {
-        "checkpoint_invalid" => "checkpoint_invalid",
-        "log_rolled_back" => "log_rolled_back",
-        "log_forked" => "log_forked",
-        "inclusion_proof_failed" => "inclusion_proof_failed",
-        "entry_mismatch" => "entry_mismatch",
-        "log_key_mismatch" => "log_key_mismatch",
-        _ => "log_untrusted",
-    }
 }
 
 async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientError> {

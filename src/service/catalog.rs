@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::{Appended, Service, ServiceError, read_document};
-use crate::entry::{Entry, EntryBody};
+use super::{Appended, Service, ServiceError};
+use crate::entry::EntryBody;
 use crate::pki::{self, Subject};
 use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
 use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
@@ -204,17 +204,6 @@ impl Service {
             .collect();
         self.verify_with_block(text_sha256, None, Some(Ok(rows)))
             .await
-    }
-
-    /// Whether the document with this canonical text is registered (for clients).
-    pub async fn is_registered(&self, bytes: &[u8]) -> Result<bool, ServiceError> {
-        let doc = read_document(bytes)?;
-        Ok(self.store.document(&doc.text_sha256).await?.is_some())
-    }
-
-    /// One entry decoded, for clients that re-check it.
-    pub async fn decoded_entry(&self, index: u64) -> Result<Entry, ServiceError> {
-        Ok(self.entry(index).await?.1)
     }
 }
 

@@ -39,11 +39,7 @@ fn rehashed_forged_entry_is_caught_by_the_checkpoints() {
     // A forger who also updates the leaf hash still cannot match the signed roots.
     let a = attested();
     a.env.sql("UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'Per Persson', 'Pär Persson') AS BLOB) WHERE idx = 1");
-    let forged: Vec<u8> = {
-        let out = a.env.command(&["log", "entry", "1"]).output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        text.lines().nth(1).unwrap().as_bytes().to_vec()
-    };
+    let forged = a.env.entry_bytes(1);
     let leaf = hex::encode(attestera::tlog::record_hash(&forged));
     a.env.sql(&format!(
         "UPDATE log_entries SET leaf_hash = X'{leaf}' WHERE idx = 1"

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use attestera::service::{DataDir, Service, ServiceError};
 use attestera::tlog::{Checkpoint, NoteVerifier};
 
-use crate::common::{DOC, Env};
+use crate::common::{DOC, Env, runtime};
 
 fn block(rows: &[&str]) -> String {
     format!(
@@ -19,11 +19,7 @@ fn block(rows: &[&str]) -> String {
 #[test]
 fn concurrent_groups_commit_or_roll_back_alone() {
     let env = Env::new();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    runtime().block_on(async {
         let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
         let mut tasks = Vec::new();
         for i in 0..20 {
@@ -100,11 +96,7 @@ fn concurrent_groups_commit_or_roll_back_alone() {
 #[test]
 fn every_acknowledgement_carries_a_checkpoint_that_covers_it() {
     let env = Env::new();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    runtime().block_on(async {
         let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
         let tasks: Vec<_> = (0..50)
             .map(|i| {

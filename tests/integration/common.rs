@@ -33,12 +33,21 @@ impl Run {
     }
 }
 
-fn finish(out: Output) -> Run {
+/// The result of a finished `attestera` process.
+pub fn finish(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// A multi-threaded tokio runtime for tests that drive the library or a server.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 impl Env {
@@ -150,6 +159,18 @@ impl Env {
         self.json(&["log", "checkpoint"]).json()["tree_size"]
             .as_u64()
             .expect("tree_size")
+    }
+
+    /// The exact bytes of log entry `index`, as `attestera log entry` prints them
+    /// (its second line; entries are one line of JSON).
+    pub fn entry_bytes(&self, index: u64) -> Vec<u8> {
+        let r = self.ok(&["log", "entry", &index.to_string()]);
+        r.stdout
+            .lines()
+            .nth(1)
+            .expect("entry line")
+            .as_bytes()
+            .to_vec()
     }
 
     /// Runs SQL against the data directory's database behind the service's back.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use attestera::pki::{self, SigningKey};
 use attestera::statement::Statement;
 
-use crate::common::{DOC, Env, SEED};
+use crate::common::{DOC, Env, SEED, runtime};
 
 /// A running `attestera serve` and tokens for every role.
 pub struct Server {
@@ -87,13 +87,6 @@ impl Drop for Server {
     }
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 async fn problem(resp: reqwest::Response) -> (StatusCode, String) {
     let status = resp.status();
     let ct = resp
@@ -143,7 +136,7 @@ fn signed_approval(key: &SigningKey, cert: &str, doc_id: &str, name: &str, role:
 #[test]
 fn register_approve_block_verify_over_http() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let r = c
             .post(s.url("/api/v1/documents"))
@@ -359,7 +352,7 @@ fn register_approve_block_verify_over_http() {
 #[test]
 fn log_endpoints_serve_verifiable_data() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         for i in 0..5 {
             let r = c
@@ -509,7 +502,7 @@ fn log_endpoints_serve_verifiable_data() {
 #[test]
 fn every_documented_operation_is_routed() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let id = "0".repeat(64);
         for route in attestera::http::openapi::ROUTES {
@@ -545,7 +538,7 @@ fn every_documented_operation_is_routed() {
 #[test]
 fn roles_are_enforced() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let post = |path: &str, token: Option<&str>| {
             let r = c.post(s.url(path)).body(DOC.to_string());
@@ -646,7 +639,7 @@ fn roles_are_enforced() {
 #[test]
 fn closed_reads_need_a_token() {
     let s = Server::start(Env::new(), &["--closed-reads"]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let r = c.get(s.url("/api/v1/log/checkpoint")).send().await.unwrap();
         assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED);
@@ -663,7 +656,7 @@ fn closed_reads_need_a_token() {
 #[test]
 fn errors_are_problems_with_stable_codes() {
     let s = Server::start(Env::new(), &["--body-limit-mib", "1"]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let reg = |body: Vec<u8>| {
             c.post(s.url("/api/v1/documents"))
@@ -773,7 +766,7 @@ async fn register_many(c: &reqwest::Client, s: &Server, n: usize, tag: &str) -> 
 #[test]
 fn two_hundred_concurrent_approvals_all_land() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         let ids = register_many(&c, &s, 200, "Ärende").await;
         let (key, cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
@@ -836,7 +829,7 @@ fn two_hundred_concurrent_approvals_all_land() {
 #[test]
 fn sigterm_under_load_loses_no_acknowledged_approval() {
     let mut s = Server::start(Env::new(), &[]);
-    let acknowledged = rt().block_on(async {
+    let acknowledged = runtime().block_on(async {
         let c = reqwest::Client::new();
         let ids = register_many(&c, &s, 120, "Last").await;
         let (key, cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
@@ -917,7 +910,7 @@ fn request_logs_hold_no_tokens_or_document_text() {
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     let base = line.trim().rsplit(' ').next().unwrap().to_string();
-    rt().block_on(async {
+    runtime().block_on(async {
         let r = reqwest::Client::new()
             .post(format!("{base}/api/v1/documents"))
             .bearer_auth(&token)
@@ -963,7 +956,7 @@ fn raw_request(base: &str, request: &str) -> (String, String) {
 #[test]
 fn the_remaining_role_and_input_rules() {
     let s = Server::start(Env::new(), &[]);
-    rt().block_on(async {
+    runtime().block_on(async {
         let c = reqwest::Client::new();
         // Revoking a certificate is the admin's.
         for t in [&s.registrar, &s.approver, &s.auditor] {

@@ -7,14 +7,7 @@ use std::time::Instant;
 
 use attestera::service::{DataDir, Service};
 
-use crate::common::{DOC, Env};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::common::{DOC, Env, runtime};
 
 #[test]
 #[ignore = "load run; prints figures for docs/performance.md"]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{DOC, Env, Run};
+use crate::common::{DOC, Env, Run, finish};
 use crate::http::Server;
 
 /// Runs the CLI in server mode with its own state directory.
@@ -20,10 +20,17 @@ fn client(s: &Server, state: &Path, token: &str, args: &[&str]) -> Run {
         .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
         .output()
         .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    finish(out)
+}
+
+/// Registers `n` distinct documents through the server with the client.
+fn register_through(s: &Server, state: &Path, n: usize, tag: &str) {
+    for i in 0..n {
+        let f = s
+            .env
+            .write(&format!("{tag}{i}.txt"), format!("{DOC}\n{tag} {i}\n"));
+        let r = client(s, state, &s.registrar, &["register", &f.to_string_lossy()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
     }
 }
 
@@ -104,33 +111,9 @@ fn two_logs() -> (Server, Server) {
 fn a_forked_log_is_caught() {
     let (a, b) = two_logs();
     let state = a.env.path("state");
-    for i in 0..3 {
-        let f = a.env.write(&format!("a{i}.txt"), format!("{DOC}\nA {i}\n"));
-        assert_eq!(
-            client(
-                &a,
-                &state,
-                &a.registrar,
-                &["register", &f.to_string_lossy()]
-            )
-            .code,
-            0
-        );
-    }
+    register_through(&a, &state, 3, "A");
     // B has a different history, longer than what the client saw of A.
-    for i in 0..5 {
-        let f = b.env.write(&format!("b{i}.txt"), format!("{DOC}\nB {i}\n"));
-        assert_eq!(
-            client(
-                &b,
-                &b.env.path("state-b"),
-                &b.registrar,
-                &["register", &f.to_string_lossy()]
-            )
-            .code,
-            0
-        );
-    }
+    register_through(&b, &b.env.path("state-b"), 5, "B");
     let r = client(&b, &state, "", &["log", "checkpoint"]);
     assert_eq!(
         (r.code, r.error_code().as_str()),
@@ -151,19 +134,7 @@ fn a_forked_log_is_caught() {
 fn a_rolled_back_log_is_caught() {
     let (a, b) = two_logs();
     let state = a.env.path("state");
-    for i in 0..3 {
-        let f = a.env.write(&format!("a{i}.txt"), format!("{DOC}\nA {i}\n"));
-        assert_eq!(
-            client(
-                &a,
-                &state,
-                &a.registrar,
-                &["register", &f.to_string_lossy()]
-            )
-            .code,
-            0
-        );
-    }
+    register_through(&a, &state, 3, "A");
     // B (same key) is at size 1: shorter than what the client already verified.
     let r = client(&b, &state, "", &["log", "checkpoint"]);
     assert_eq!(
