@@ -358,6 +358,56 @@ impl Remote {
         Ok((data, entry))
     }
 
+    /// The server's inclusion proof of entry `index` in the tree of size
+    /// `size` ≤ `cp.size`, checked against that tree's root before it is
+    /// returned: `cp.root`, or for an older size the root recomputed from the
+    /// entries verified against `cp`.
+    pub async fn proven_inclusion(
+        &self,
+        cp: &Checkpoint,
+        index: u64,
+        size: u64,
+    ) -> Result<Value, ClientError> {
+        let proof = self
+            .get_json(&format!("/api/v1/log/proof/{index}?tree_size={size}"))
+            .await?;
+        let leaf_hash = proof["leaf_hash"]
+            .as_str()
+            .and_then(|s| tlog::from_base64(s).ok())
+            .ok_or_else(|| ClientError::Protocol("beviset saknar leaf_hash".into()))?;
+        let hashes = hashes_of(&proof["hashes"])?;
+        let root = if size == cp.size {
+            cp.root
+        } else {
+            self.roots_at(cp, &[size]).await?[0]
+        };
+        tlog::verify_inclusion(&leaf_hash, index, size, &hashes, &root)
+            .map_err(|_| ClientError::ProofInvalid(index))?;
+        Ok(serde_json::json!({
+            "leaf_index": index,
+            "tree_size": size,
+            "leaf_hash": tlog::to_base64(&leaf_hash),
+            "hashes": hashes.iter().map(tlog::to_base64).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// The roots of the trees of the given sizes (each ≤ `cp.size`),
+    /// recomputed from all entries of `cp`, which are checked against its root.
+    pub async fn roots_at(
+        &self,
+        cp: &Checkpoint,
+        sizes: &[u64],
+    ) -> Result<Vec<tlog::Hash>, ClientError> {
+        let mut tree = tlog::MemoryHashes::new();
+        for e in self.all_entries(cp).await? {
+            tree.append(&e);
+        }
+        sizes
+            .iter()
+            .map(|&n| tlog::tree_hash(n, &tree).map_err(|_| ClientError::ProofInvalid(n)))
+            .collect()
+    }
+
     /// The server's consistency proof between two sizes (unchecked; see `log consistency`).
     pub async fn consistency(&self, old_size: u64, new_size: u64) -> Result<Value, ClientError> {
         self.get_json(&format!(
@@ -513,7 +563,8 @@ pub enum Body {
     Json(Value),
 }
 
-fn hashes_of(v: &Value) -> Result<Vec<tlog::Hash>, ClientError> {
+/// Base64 hashes of a proof, decoded.
+pub fn hashes_of(v: &Value) -> Result<Vec<tlog::Hash>, ClientError> {
     v.as_array()
         .ok_or_else(|| ClientError::Protocol("bevis saknar hashes".into()))?
         .iter()

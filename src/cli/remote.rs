@@ -162,17 +162,14 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                         println!("{}", String::from_utf8_lossy(&bytes));
                     }
                 }
-                LogCommand::Proof { index, .. } => {
+                LogCommand::Proof { index, tree_size } => {
                     let (cp, _) = remote.checkpoint().await?;
-                    let (bytes, _) = remote.proven_entry(&cp, *index).await?;
-                    print_json(
-                        &json!({ "leaf_index": index, "tree_size": cp.size, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "verified": true }),
-                    );
+                    let size = checked_size(tree_size.unwrap_or(cp.size), &cp)?;
+                    print_json(&remote.proven_inclusion(&cp, *index, size).await?);
                 }
                 LogCommand::Consistency { old_size, new_size } => {
                     // The server's proof is checked against roots computed from the verified entries.
                     let (cp, _) = remote.checkpoint().await?;
-                    let entries = remote.all_entries(&cp).await?;
                     if *old_size == 0 || old_size > new_size || *new_size > cp.size {
                         return Err(Failure::new(
                             "invalid_range",
@@ -180,32 +177,14 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                             2,
                         ));
                     }
-                    let mut tree = tlog::MemoryHashes::new();
-                    for e in &entries {
-                        tree.append(e);
-                    }
+                    let roots = remote.roots_at(&cp, &[*old_size, *new_size]).await?;
                     let served = remote.consistency(*old_size, *new_size).await?;
-                    let root =
-                        |n| tlog::tree_hash(n, &tree).map_err(|_| ClientError::ProofInvalid(n));
-                    let hashes = served["hashes"]
-                        .as_array()
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|h| h.as_str().and_then(|s| tlog::from_base64(s).ok()))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| ClientError::Protocol("ogiltig hash".into()))?;
-                    tlog::verify_consistency(
-                        *old_size,
-                        *new_size,
-                        &hashes,
-                        &root(*old_size)?,
-                        &root(*new_size)?,
-                    )
-                    .map_err(|_| ClientError::Forked {
-                        served: *new_size,
-                        remembered: *old_size,
-                    })?;
+                    let hashes = crate::client::hashes_of(&served["hashes"])?;
+                    tlog::verify_consistency(*old_size, *new_size, &hashes, &roots[0], &roots[1])
+                        .map_err(|_| ClientError::Forked {
+                            served: *new_size,
+                            remembered: *old_size,
+                        })?;
                     print_json(&served);
                 }
             }
@@ -217,6 +196,18 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             2,
         )),
     }
+}
+
+/// A tree size the client can check: one of the trees up to the verified checkpoint.
+fn checked_size(size: u64, cp: &tlog::Checkpoint) -> Result<u64, Failure> {
+    if size == 0 || size > cp.size {
+        return Err(crate::service::ServiceError::Range(format!(
+            "trädstorleken {size} finns inte (senaste kontrollpunkt: {})",
+            cp.size
+        ))
+        .into());
+    }
+    Ok(size)
 }
 
 /// A failed verdict whose one finding says why the server's log cannot be trusted.

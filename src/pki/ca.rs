@@ -177,6 +177,23 @@ mod tests {
     }
 
     #[test]
+    fn a_key_matches_only_its_own_certificate() {
+        let (ca_pem, cert_pem, ca_key, key_pem) = issue(1);
+        let ca = parse_certificate_pem(&ca_pem).unwrap();
+        let cert = parse_certificate_pem(&cert_pem).unwrap();
+        crate::pki::cert::check_key_matches(&ca, &ca_key).unwrap();
+        crate::pki::cert::check_key_matches(&cert, &key_pem).unwrap();
+        assert_eq!(
+            crate::pki::cert::check_key_matches(&ca, &key_pem),
+            Err(PkiError::KeyCertificateMismatch)
+        );
+        assert_eq!(
+            crate::pki::cert::check_key_matches(&cert, &ca_key),
+            Err(PkiError::KeyCertificateMismatch)
+        );
+    }
+
+    #[test]
     fn serials_differ_between_issuances() {
         let (_, a, _, _) = issue(1);
         let (_, b, _, _) = issue(1);

@@ -54,6 +54,20 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
     Ok(cert)
 }
 
+/// Checks that a private key (PKCS#8 PEM, any algorithm rcgen reads) is the
+/// one whose public key the certificate carries, so that a CA adopted with
+/// the wrong key file is refused at `init` rather than at the first issuance.
+pub fn check_key_matches(cert_der: &[u8], key_pem: &str) -> Result<(), PkiError> {
+    let key_spki = super::ca::public_key_der_of(key_pem)?;
+    let (_, key_spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&key_spki)
+        .map_err(|e| PkiError::KeyInvalid(e.to_string()))?;
+    let cert = parse(cert_der)?;
+    if cert.public_key().subject_public_key.data != key_spki.subject_public_key.data {
+        return Err(PkiError::KeyCertificateMismatch);
+    }
+    Ok(())
+}
+
 fn attribute(name: &X509Name<'_>, oid: &x509_parser::der_parser::Oid<'_>) -> Option<String> {
     name.iter_by_oid(oid)
         .next()

@@ -250,9 +250,7 @@ impl DataDir {
         let ca_der = pki::parse_certificate_pem(&ca_pem)?;
         pki::cert::check_ca(&ca_der, now)?;
         let ca_info = pki::CertInfo::from_der(&ca_der)?;
-        if pki::ca::public_key_der_of(&ca_key_pem).map(|_| ()).is_err() {
-            return Err(pki::PkiError::KeyInvalid("CA-nyckeln".into()).into());
-        }
+        pki::cert::check_key_matches(&ca_der, &ca_key_pem)?;
         let log_pkcs8 = match &keys.log_key {
             Some(p) => Zeroizing::new(pki::pem_block(&self.read_string(p)?, "PRIVATE KEY")?),
             None => Zeroizing::new(crate::tlog::generate_pkcs8()?),

@@ -490,3 +490,23 @@ fn imported_approval_dated_after_attestera_started_is_refused() {
         "import_after_start",
     );
 }
+
+#[test]
+fn init_refuses_a_ca_key_that_is_not_the_certificates() {
+    let env = Env::empty();
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+    let r = env.json(&[
+        "init",
+        "--ca-cert",
+        &format!("{keys}/test-ca.cert.pem"),
+        "--ca-key",
+        &format!("{keys}/test-log.key.pem"),
+    ]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "key_certificate_mismatch"),
+        "{}",
+        r.stdout
+    );
+    assert!(!env.data_dir().exists(), "nothing written");
+}
