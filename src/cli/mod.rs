@@ -302,9 +302,12 @@ fn operator(cli: &Cli) -> String {
 
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
+    // `canonical` reads only the file: it needs neither a server nor a data directory.
     let result = match &cli.server {
-        Some(server) => remote::run(&cli, server).await,
-        None => execute(&cli).await.map_err(Failure::from),
+        Some(server) if !matches!(cli.command, Command::Canonical { .. }) => {
+            remote::run(&cli, server).await
+        }
+        _ => execute(&cli).await.map_err(Failure::from),
     };
     match result {
         Ok(code) => code,

@@ -135,6 +135,13 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         }
         Command::Log(cmd) => {
             match cmd {
+                LogCommand::PublicKey if cli.json => {
+                    print_json(&json!({
+                        "public_key": remote.log_key(),
+                        // A C2SP verifier key is `name+keyid+key`; the name is the log's origin.
+                        "origin": remote.log_key().split('+').next(),
+                    }))
+                }
                 LogCommand::PublicKey => println!("{}", remote.log_key()),
                 LogCommand::Checkpoint => {
                     let (cp, note) = remote.checkpoint().await?;

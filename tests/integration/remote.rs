@@ -283,6 +283,13 @@ fn log_reads_through_the_server_are_checked() {
         let local = s.env.json(args);
         assert_eq!(remote.json(), local.json(), "the same proof as the local command");
     }
+    let r = client(&s, &state, "", &["log", "public-key"]);
+    assert_eq!(r.json(), s.env.json(&["log", "public-key"]).json());
+    let doc = s.env.write("canon.txt", DOC);
+    let r = client(&s, &state, "", &["canonical", &doc.to_string_lossy()]);
+    assert_eq!(r.code, 0, "canonical needs no server: {}", r.stderr);
+    let local = s.env.json(&["canonical", &doc.to_string_lossy()]);
+    assert_eq!(r.json(), local.json());
     let r = client(&s, &state, "", &["log", "proof", "2", "--tree-size", "9"]);
     assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_range"));
     let r = client(&s, &state, "", &["log", "consistency", "4", "9"]);
