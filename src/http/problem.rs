@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::service::ServiceError;
+use crate::projection::Refusal;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -69,6 +70,10 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::UnknownLeaf
         | ServiceError::NoSuchEntry { .. }
         | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
+        // Unreadable input is 400 whether the sequencer's rules or the use case found it.
+        ServiceError::Refused(Refusal::Pki(p)) if p.is_unreadable_input() => {
+            StatusCode::BAD_REQUEST
+        }
         ServiceError::Refused(r) => match r.code() {
             "document_not_registered" => StatusCode::NOT_FOUND,
             "document_already_registered"
@@ -84,7 +89,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         }
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
-        ServiceError::SequencerStopped => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -1110,3 +1110,264 @@ fn the_remaining_role_and_input_rules() {
         assert!(csv.contains(";'=Cecilia;"), "{csv}");
     });
 }
+
+/// A statement signed at `at` (the rules bound how far from the log's time it may be).
+fn approval_signed_at(
+    key: &SigningKey,
+    cert: &str,
+    doc_id: &str,
+    name: &str,
+    role: &str,
+    at: jiff::Timestamp,
+) -> Value {
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(doc_id, &mut digest).unwrap();
+    let statement = Statement::new(digest, name, role, at).unwrap().encode();
+    let signature = STANDARD.encode(key.sign(statement.as_bytes()).unwrap());
+    json!({ "statement": statement, "algorithm": key.alg(), "signature": signature, "certificate": cert })
+}
+
+/// A key and a certificate from the given CA files that were never logged.
+fn unlogged_certificate(
+    ca_pem: &str,
+    ca_key: &str,
+    name: &str,
+    issued_at: jiff::Timestamp,
+    days: i64,
+) -> (SigningKey, String) {
+    let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+    let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap();
+    let subject = pki::Subject {
+        name: name.into(),
+        role: "Chef".into(),
+        org: crate::common::ORG.into(),
+    };
+    let cert = pki::issue_certificate(ca_pem, ca_key, &subject, &spki, issued_at, days).unwrap();
+    (SigningKey::from_pkcs8_der(&pkcs8).unwrap(), cert)
+}
+
+#[test]
+fn every_refusal_is_a_problem_with_its_code_and_writes_nothing() {
+    let s = Server::start(Env::new(), &[]);
+    let data = s.env.data_dir();
+    let ca_pem = std::fs::read_to_string(data.join("ca.cert.pem")).unwrap();
+    let ca_key = std::fs::read_to_string(data.join("ca.key.pem")).unwrap();
+    runtime().block_on(async {
+        let c = reqwest::Client::new();
+        let id = register_many(&c, &s, 1, "refusals").await.remove(0);
+        let size = || async {
+            let cp = c
+                .get(s.url("/api/v1/log/checkpoint"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            cp.lines().nth(1).unwrap().to_string()
+        };
+        let now = jiff::Timestamp::now();
+        let (anna_key, anna_cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let (bo_key, bo_cert) = approver(&c, &s, "Bo Ek", "Chef").await;
+        let (dora_key, dora_cert) = approver(&c, &s, "Dora Lind", "Chef").await;
+        let bo_fp = pki::fingerprint(&pki::parse_certificate_pem(&bo_cert).unwrap());
+        let r = c
+            .post(s.url(&format!("/api/v1/certificates/{bo_fp}/revoke")))
+            .bearer_auth(&s.admin)
+            .json(&json!({ "reason": "Nyckeln borttappad" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let anna_ok = signed_approval(&anna_key, &anna_cert, &id, "Anna Berg", "Avdelningschef");
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&anna_ok)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+
+        let foreign_ca = pki::create_ca("Någon annan förvaltning", now, 1).unwrap();
+        let (foreign_key, foreign_cert) =
+            unlogged_certificate(&foreign_ca.0, &foreign_ca.1, "Cilla", now, 1);
+        let (unlogged_key, unlogged_cert) =
+            unlogged_certificate(&ca_pem, &ca_key, "Cilla", now, 1);
+        let past = now - jiff::SignedDuration::from_hours(24 * 10);
+        let (old_key, old_cert) = unlogged_certificate(&ca_pem, &ca_key, "Cilla", past, 1);
+        let mut malformed = anna_ok.clone();
+        malformed["statement"] = json!("inte ett godkännande");
+        let mut not_pem = anna_ok.clone();
+        not_pem["certificate"] = json!("inte PEM");
+        let approvals: Vec<(&str, Value, StatusCode, &str)> = vec![
+            (
+                "the same approver again",
+                signed_approval(&anna_key, &anna_cert, &id, "Anna Berg", "Avdelningschef"),
+                StatusCode::CONFLICT,
+                "approval_duplicate",
+            ),
+            (
+                "a statement that is not one",
+                malformed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "statement_malformed",
+            ),
+            (
+                "a certificate that is not PEM",
+                not_pem,
+                StatusCode::BAD_REQUEST,
+                "pem_invalid",
+            ),
+            (
+                "a name other than the certificate's",
+                signed_approval(&anna_key, &anna_cert, &id, "Anna Bergh", "Avdelningschef"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "statement_certificate_mismatch",
+            ),
+            (
+                "signed two days ago",
+                approval_signed_at(
+                    &dora_key,
+                    &dora_cert,
+                    &id,
+                    "Dora Lind",
+                    "Chef",
+                    now - jiff::SignedDuration::from_hours(48),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "signing_time_out_of_range",
+            ),
+            (
+                "a revoked certificate",
+                signed_approval(&bo_key, &bo_cert, &id, "Bo Ek", "Chef"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "certificate_revoked",
+            ),
+            (
+                "another organisation's CA",
+                signed_approval(&foreign_key, &foreign_cert, &id, "Cilla", "Chef"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "certificate_foreign",
+            ),
+            (
+                "a certificate the log never issued",
+                signed_approval(&unlogged_key, &unlogged_cert, &id, "Cilla", "Chef"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "certificate_unknown",
+            ),
+            (
+                "an expired certificate",
+                signed_approval(&old_key, &old_cert, &id, "Cilla", "Chef"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "certificate_expired",
+            ),
+        ];
+        let before = size().await;
+        for (what, body, status, code) in approvals {
+            let r = c
+                .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+                .bearer_auth(&s.approver)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(problem(r).await, (status, code.into()), "{what}");
+        }
+
+        let certify = |body: Value| {
+            c.post(s.url("/api/v1/certificates"))
+                .bearer_auth(&s.admin)
+                .json(&body)
+                .send()
+        };
+        let garbage_key = pki::to_pem("PUBLIC KEY", b"garbage");
+        let good_key = {
+            let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+            pki::to_pem(
+                "PUBLIC KEY",
+                &pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap(),
+            )
+        };
+        let cases: Vec<(&str, Value, StatusCode, &str)> = vec![
+            (
+                "a public key that is not PEM",
+                json!({ "name": "Cilla", "role": "Chef", "public_key": "nyckel" }),
+                StatusCode::BAD_REQUEST,
+                "pem_invalid",
+            ),
+            (
+                "a PEM public key that is not a key",
+                json!({ "name": "Cilla", "role": "Chef", "public_key": garbage_key }),
+                StatusCode::BAD_REQUEST,
+                "key_invalid",
+            ),
+            (
+                "a name with a control character",
+                json!({ "name": "Cilla\u{7}", "role": "Chef", "public_key": good_key }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "subject_invalid",
+            ),
+        ];
+        for (what, body, status, code) in cases {
+            assert_eq!(
+                problem(certify(body).await.unwrap()).await,
+                (status, code.into()),
+                "{what}"
+            );
+        }
+        let r = c
+            .post(s.url(&format!("/api/v1/certificates/{}/revoke", "ab".repeat(32))))
+            .bearer_auth(&s.admin)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::UNPROCESSABLE_ENTITY, "certificate_unknown".into()),
+            "revoking a certificate the log never issued"
+        );
+
+        let import = |body: Vec<u8>| {
+            c.post(s.url("/api/v1/imports"))
+                .bearer_auth(&s.registrar)
+                .body(body)
+                .send()
+        };
+        let today = now.in_tz("Europe/Stockholm").unwrap().date();
+        let imports: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+            (
+                "Latin-1 text",
+                b"Tj\xe4nsteutl\xe5tande\n".to_vec(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "text_not_utf8",
+            ),
+            (
+                "a row dated after attestera started",
+                format!("{DOC}\nAttesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nAnna Berg, Chef\t{today}\n").into_bytes(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import_after_start",
+            ),
+        ];
+        for (what, body, status, code) in imports {
+            assert_eq!(
+                problem(import(body).await.unwrap()).await,
+                (status, code.into()),
+                "{what}"
+            );
+        }
+        assert_eq!(size().await, before, "no refusal wrote anything");
+
+        let unapproved = register_many(&c, &s, 1, "unapproved").await.remove(0);
+        let r = c
+            .get(s.url(&format!("/api/v1/documents/{unapproved}/block")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            problem(r).await,
+            (StatusCode::CONFLICT, "no_approvals".into())
+        );
+    });
+}
