@@ -189,9 +189,9 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     let hashes = crate::client::hashes_of(&served["hashes"])?;
                     tlog::verify_consistency(*old_size, *new_size, &hashes, &roots[0], &roots[1])
                         .map_err(|_| ClientError::Forked {
-                            served: *new_size,
-                            remembered: *old_size,
-                        })?;
+                        served: *new_size,
+                        remembered: *old_size,
+                    })?;
                     print_json(&served);
                 }
             }

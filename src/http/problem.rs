@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::service::ServiceError;
 use crate::projection::Refusal;
+use crate::service::ServiceError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {

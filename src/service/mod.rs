@@ -70,8 +70,6 @@ pub enum ServiceError {
     AppendFailed(String),
     #[error("loggens skrivare har stannat")]
     SequencerStopped,
-    #[error("godkännandet måste bekräftas: kör i en terminal och svara j, eller ange --yes")]
-    ConfirmationRequired,
     #[error("dokumentet har inga godkännanden ännu; det finns inget block att skriva ut")]
     NoApprovals,
     #[error("det finns ingen aktiv token med id {0}")]
@@ -103,7 +101,6 @@ impl ServiceError {
             ServiceError::Range(_) => "invalid_range",
             ServiceError::OutputExists(_) => "output_exists",
             ServiceError::AppendFailed(_) | ServiceError::SequencerStopped => "append_failed",
-            ServiceError::ConfirmationRequired => "confirmation_required",
             ServiceError::NoApprovals => "no_approvals",
             ServiceError::NoSuchToken(_) => "token_not_found",
             ServiceError::Cancelled => "approval_cancelled",

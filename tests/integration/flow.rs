@@ -166,3 +166,65 @@ fn revocation_keeps_earlier_approvals_valid() {
     );
     let _ = &a.maria;
 }
+
+#[test]
+fn approve_asks_only_on_a_terminal() {
+    let a = attested();
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let approve = |doc: &std::path::Path, who: &(String, String)| {
+        [
+            env!("CARGO_BIN_EXE_attestera"),
+            "approve",
+            &doc.to_string_lossy(),
+            "--key",
+            &who.0,
+            "--cert",
+            &who.1,
+        ]
+        .map(quote)
+        .join(" ")
+    };
+    // In a script (stdin is not a terminal) nobody is asked; the summary still goes to stderr.
+    let doc3 = a.env.write("doc3.txt", format!("{DOC}\nTredje.\n"));
+    a.env.ok(&["register", &doc3.to_string_lossy()]);
+    let r = a.env.run(&[
+        "approve",
+        &doc3.to_string_lossy(),
+        "--key",
+        &a.anna.0,
+        "--cert",
+        &a.anna.1,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Du godkänner:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("Godkänn?"), "{}", r.stderr);
+
+    // On a terminal (script(1) gives it a pseudo-terminal) it asks: "n" cancels, "j" approves.
+    let size = a.env.log_size();
+    for (answer, code) in [("n", 1), ("j", 0)] {
+        let mut child = std::process::Command::new("script");
+        child
+            .args(["-qec", &approve(&doc3, &a.maria), "/dev/null"])
+            .env("ATTESTERA_DATA_DIR", a.env.data_dir())
+            .current_dir(a.env.tmp.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = child.spawn().expect("script(1) from util-linux");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Godkänn? [j/N]"), "asked: {text}");
+        assert_eq!(out.status.code(), Some(code), "answer {answer}: {text}");
+    }
+    assert_eq!(
+        a.env.log_size(),
+        size + 1,
+        "only the confirmed approval was written"
+    );
+}

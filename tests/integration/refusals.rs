@@ -380,27 +380,6 @@ fn private_keys_are_written_owner_only() {
 }
 
 #[test]
-fn approve_without_terminal_or_yes_is_refused() {
-    let a = attested();
-    let doc3 = a.env.write("doc3.txt", format!("{DOC}\nTredje.\n"));
-    a.env.ok(&["register", &doc3.to_string_lossy()]);
-    // stdin is /dev/null here: nobody can answer j/N.
-    refused(
-        &a.env,
-        &[
-            "approve",
-            &doc3.to_string_lossy(),
-            "--key",
-            &a.anna.0,
-            "--cert",
-            &a.anna.1,
-        ],
-        2,
-        "confirmation_required",
-    );
-}
-
-#[test]
 fn block_of_a_document_without_approvals_is_refused() {
     let env = Env::new();
     let doc = env.write("doc.txt", DOC);

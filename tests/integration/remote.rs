@@ -277,11 +277,18 @@ fn log_reads_through_the_server_are_checked() {
     assert_eq!(r.json()["old_size"], 2);
     let r = client(&s, &state, "", &["log", "entry", "3"]);
     assert_eq!(r.json()["entry"]["kind"], "registration");
-    for args in [&["log", "proof", "4"][..], &["log", "proof", "2", "--tree-size", "4"]] {
+    for args in [
+        &["log", "proof", "4"][..],
+        &["log", "proof", "2", "--tree-size", "4"],
+    ] {
         let remote = client(&s, &state, "", args);
         assert_eq!(remote.code, 0, "{}", remote.stderr);
         let local = s.env.json(args);
-        assert_eq!(remote.json(), local.json(), "the same proof as the local command");
+        assert_eq!(
+            remote.json(),
+            local.json(),
+            "the same proof as the local command"
+        );
     }
     let r = client(&s, &state, "", &["log", "public-key"]);
     assert_eq!(r.json(), s.env.json(&["log", "public-key"]).json());
