@@ -181,6 +181,25 @@ pub fn check_approval_entry(
     }
 }
 
+/// Findings that say a check could not be made, rather than that it failed.
+const CANNOT_CHECK: [&str; 2] = ["checkpoint_invalid", "block_not_checked"];
+
+/// The indication of ETSI EN 319 102-1 for one approval: TOTAL-FAILED when a
+/// check failed, INDETERMINATE when one could not be made, else TOTAL-PASSED.
+fn indication_of(findings: &[Finding]) -> Indication {
+    let cannot_check = |f: &&Finding| CANNOT_CHECK.contains(&f.code);
+    if findings
+        .iter()
+        .any(|f| f.severity == Severity::Error && !cannot_check(&f))
+    {
+        Indication::TotalFailed
+    } else if findings.iter().any(|f| cannot_check(&f)) {
+        Indication::Indeterminate
+    } else {
+        Indication::TotalPassed
+    }
+}
+
 fn same_skeleton(a: &str, b: &str) -> bool {
     skeleton(a).eq(skeleton(b))
 }
@@ -423,11 +442,14 @@ fn match_rows(
                 ),
             ));
         }
-        let indication = if f.iter().any(|x| x.severity == Severity::Error) {
-            Indication::TotalFailed
-        } else {
-            Indication::TotalPassed
-        };
+        if !matches!(e.block, Some(Ok(_))) {
+            f.push(Finding::new(
+                "block_not_checked",
+                Severity::Warning,
+                "Dokumentet har inget läsbart block, så det går inte att avgöra om det bär detta godkännande.",
+            ));
+        }
+        let indication = indication_of(&f);
         reports.push(ApprovalReport {
             name: a.row.name.clone(),
             role: a.row.role.clone(),
@@ -503,6 +525,43 @@ mod tests {
             .chain(v.approvals.iter().flat_map(|a| &a.findings))
             .map(|f| f.code)
             .collect()
+    }
+
+    fn indications(v: &Verdict) -> Vec<Indication> {
+        v.approvals.iter().map(|a| a.indication).collect()
+    }
+
+    #[test]
+    fn approvals_of_a_copy_without_a_readable_block_are_indeterminate() {
+        for block in [None, Some(Err(BlockError::Missing))] {
+            let mut e = evidence(Vec::new(), two());
+            e.block = block;
+            let v = evaluate(&e);
+            assert_eq!(v.status, Status::Failed);
+            assert_eq!(indications(&v), [Indication::Indeterminate; 2]);
+            assert!(codes(&v).contains(&"block_not_checked"));
+        }
+    }
+
+    #[test]
+    fn an_unverifiable_checkpoint_makes_an_approval_indeterminate_unless_it_failed() {
+        let mut approvals = two();
+        for a in &mut approvals {
+            a.problems
+                .push(("checkpoint_invalid", "kan inte verifieras".into()));
+        }
+        approvals[1]
+            .problems
+            .push(("signature_invalid", "signaturen är ogiltig".into()));
+        let rows = vec![
+            row("Anna Berg", "Chef", "2026-11-25"),
+            row("Per Persson", "Direktör", "2026-11-26"),
+        ];
+        let v = evaluate(&evidence(rows, approvals));
+        assert_eq!(
+            indications(&v),
+            [Indication::Indeterminate, Indication::TotalFailed]
+        );
     }
 
     fn two() -> Vec<ApprovalEvidence> {
