@@ -150,13 +150,24 @@ mod tests {
     }
 
     #[test]
-    fn encoding_is_pinned() {
-        let fp = "ab".repeat(32);
-        assert_eq!(
-            String::from_utf8(revoked().encode()).unwrap(),
-            format!(
-                r#"{{"v":1,"logged_at":"2026-11-25T10:00:00Z","kind":"certificate_revoked","fingerprint":"{fp}","reason":"Nyckeln borttappad","operator":"admin"}}"#
-            )
+    fn every_kind_matches_its_vector_in_the_format_document() {
+        let doc = include_str!("../docs/formats.md");
+        let mut missing = Vec::new();
+        for e in vectors() {
+            let bytes = e.encode();
+            assert_eq!(Entry::decode(&bytes).unwrap(), e);
+            let line = String::from_utf8(bytes.clone()).unwrap();
+            let leaf = crate::tlog::to_base64(&crate::tlog::record_hash(&bytes));
+            for pinned in [line, format!("leaf hash {leaf}")] {
+                if !doc.contains(&pinned) {
+                    missing.push(pinned);
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "docs/formats.md §4 lacks:\n{}",
+            missing.join("\n")
         );
     }
 
