@@ -121,12 +121,24 @@ pub struct Evidence {
     pub document: Option<DocumentRow>,
     /// Whether the copy starts with the exact registered bytes.
     pub file_match: bool,
-    /// Registered documents with the same dnr or title (when `document` is None).
+    /// Registered documents with the same dnr or title (when `document` is
+    /// None), oldest first, at most [`MAX_SIMILAR`]: see [`is_similar`].
     pub similar: Vec<DocumentRow>,
+    /// The dnr the copy itself states, to name a changed dnr.
+    pub copy_dnr: Option<String>,
     pub approvals: Vec<ApprovalEvidence>,
     /// Problems proving the registration entry (inclusion, table ≠ log), as (code, message).
     pub document_problems: Vec<(&'static str, String)>,
     pub checkpoint_size: Option<u64>,
+}
+
+/// How many similar documents a verdict names.
+pub const MAX_SIMILAR: usize = 5;
+
+/// Whether a registered document is a candidate for "this copy is that
+/// document, changed": it shares the copy's dnr or its title.
+pub fn is_similar(d: &DocumentRow, dnr: Option<&str>, title: Option<&str>) -> bool {
+    (dnr.is_some() && d.dnr.as_deref() == dnr) || (title.is_some() && d.title.as_deref() == title)
 }
 
 /// Whether `bytes` start with exactly the registered bytes of `d` (match level `file`).
@@ -227,15 +239,26 @@ pub fn evaluate(e: &Evidence) -> Verdict {
 
     match &e.document {
         None => match e.similar.first() {
-            Some(d) => findings.push(Finding::new(
-                "content_changed",
-                Severity::Error,
-                format!(
-                    "Innehållet skiljer sig från det registrerade dokumentet {}{}: texten har ändrats.",
-                    d.dnr.as_deref().map(|x| format!("dnr {x} ")).unwrap_or_default(),
-                    d.title.as_deref().map(|t| format!("”{t}”")).unwrap_or_default()
-                ),
-            )),
+            Some(d) => {
+                findings.push(Finding::new(
+                    "content_changed",
+                    Severity::Error,
+                    format!(
+                        "Innehållet skiljer sig från det registrerade dokumentet {}{}: texten har ändrats.",
+                        d.dnr.as_deref().map(|x| format!("dnr {x} ")).unwrap_or_default(),
+                        d.title.as_deref().map(|t| format!("”{t}”")).unwrap_or_default()
+                    ),
+                ));
+                if let (Some(copy), Some(registered)) = (&e.copy_dnr, &d.dnr)
+                    && copy != registered
+                {
+                    findings.push(Finding::new(
+                        "dnr_changed",
+                        Severity::Error,
+                        format!("Diarienumret är ändrat: kopian anger {copy}, det registrerade dokumentet {registered}."),
+                    ));
+                }
+            }
             None => findings.push(Finding::new(
                 "document_not_registered",
                 Severity::Error,
@@ -243,7 +266,11 @@ pub fn evaluate(e: &Evidence) -> Verdict {
             )),
         },
         Some(_) => findings.push(Finding::new(
-            if e.file_match { "match_file" } else { "match_text" },
+            if e.file_match {
+                "match_file"
+            } else {
+                "match_text"
+            },
             Severity::Notice,
             if e.file_match {
                 "Filen innehåller exakt de registrerade byten."
@@ -513,6 +540,7 @@ mod tests {
             }),
             file_match: false,
             similar: Vec::new(),
+            copy_dnr: None,
             approvals,
             document_problems: Vec::new(),
             checkpoint_size: Some(10),
@@ -653,5 +681,32 @@ mod tests {
         let v = evaluate(&e);
         assert_eq!(v.status, Status::Failed);
         assert!(codes(&v).contains(&"content_changed"));
+        assert!(!codes(&v).contains(&"dnr_changed"), "no dnr on either side");
+    }
+
+    #[test]
+    fn a_copy_stating_another_dnr_than_its_similar_document_names_it() {
+        let mut e = evidence(vec![], vec![]);
+        let mut doc = e.document.take().unwrap();
+        doc.dnr = Some("2019/1939".into());
+        e.similar = vec![doc];
+        e.copy_dnr = Some("2019/1939".into());
+        assert!(!codes(&evaluate(&e)).contains(&"dnr_changed"));
+        e.copy_dnr = Some("2019/1940".into());
+        assert!(codes(&evaluate(&e)).contains(&"dnr_changed"));
+    }
+
+    #[test]
+    fn similar_means_the_same_dnr_or_title_never_two_missing_ones() {
+        let mut d = evidence(vec![], vec![]).document.unwrap();
+        assert!(
+            !is_similar(&d, None, None),
+            "two missing dnrs are not equal"
+        );
+        d.dnr = Some("1".into());
+        d.title = Some("T".into());
+        assert!(is_similar(&d, Some("1"), None));
+        assert!(is_similar(&d, Some("2"), Some("T")));
+        assert!(!is_similar(&d, Some("2"), Some("U")));
     }
 }

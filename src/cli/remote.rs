@@ -258,15 +258,21 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         }
         document = Some(d);
     }
-    let similar = match (&document, &doc.metadata.dnr) {
-        (None, Some(dnr)) => replay
-            .state
-            .documents
-            .values()
-            .filter(|d| d.dnr.as_deref() == Some(dnr))
-            .cloned()
-            .collect(),
-        _ => Vec::new(),
+    let (dnr, title) = (doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref());
+    let similar = match &document {
+        None => {
+            let mut found: Vec<_> = replay
+                .state
+                .documents
+                .values()
+                .filter(|d| verdict::is_similar(d, dnr, title))
+                .cloned()
+                .collect();
+            found.sort_by_key(|d| d.log_index);
+            found.truncate(verdict::MAX_SIMILAR);
+            found
+        }
+        Some(_) => Vec::new(),
     };
     let file_match = document
         .as_ref()
@@ -278,6 +284,7 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         document,
         file_match,
         similar,
+        copy_dnr: doc.metadata.dnr.clone(),
         approvals,
         document_problems: Vec::new(),
         checkpoint_size: Some(cp.size),

@@ -102,6 +102,7 @@ impl Service {
             document,
             file_match,
             similar,
+            copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
             approvals,
             document_problems,
             checkpoint_size: checkpoint.as_ref().map(|c| c.size),

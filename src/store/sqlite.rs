@@ -284,17 +284,19 @@ impl Store {
     }
 
     /// Registered documents that share a dnr or title with a copy whose
-    /// content did not match: candidates for "this content was changed".
+    /// content did not match: candidates for "this content was changed"
+    /// (`verdict::is_similar` in SQL; a NULL never equals).
     pub async fn similar_documents(
         &self,
         dnr: Option<&str>,
         title: Option<&str>,
     ) -> Result<Vec<DocumentRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM documents WHERE dnr = ? OR title = ? ORDER BY log_index LIMIT 5",
+            "SELECT * FROM documents WHERE dnr = ? OR title = ? ORDER BY log_index LIMIT ?",
         )
         .bind(dnr)
         .bind(title)
+        .bind(crate::verdict::MAX_SIMILAR as i64)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(document_row).collect()

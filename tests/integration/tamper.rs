@@ -59,13 +59,14 @@ fn changed_digit_is_content_changed() {
 }
 
 #[test]
-fn changed_dnr_is_content_changed() {
+fn changed_dnr_is_named() {
     let a = attested();
-    assert_fails_with(
+    let v = assert_fails_with(
         &a,
         &a.attested.replace("dnr 2026/1234", "dnr 2026/1235"),
-        "content_changed",
+        "dnr_changed",
     );
+    assert_eq!(v["findings"][0]["code"], "content_changed");
 }
 
 #[test]
