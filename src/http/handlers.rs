@@ -14,7 +14,7 @@ use crate::pki::KeyAlg;
 use crate::service::access::Role;
 use crate::service::{Approved, InclusionProof};
 use crate::statement::Statement;
-use crate::store::{DocumentFilter, SignatureFilter};
+use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -392,28 +392,13 @@ pub async fn signatures(
             ));
         }
     }
-    // Excel opens UTF-8 with a BOM and, in Swedish settings, semicolons as separators.
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let header = [
-        "loggpost", "namn", "roll", "datum", "typ", "titel", "dnr", "dokument",
-    ];
-    let _ = w.write_record(header);
-    for r in &rows {
-        let cells = [
-            r.log_index.to_string(),
-            r.name.clone(),
-            r.role.clone(),
-            r.date.clone(),
-            r.kind.clone(),
-            r.title.clone().unwrap_or_default(),
-            r.dnr.clone().unwrap_or_default(),
-            r.document.clone(),
-        ];
-        let _ = w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()));
-    }
-    let body = w.into_inner().unwrap_or_default();
+    let body = signatures_csv(&rows).map_err(|e| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export_failed",
+            format!("CSV-filen kunde inte skapas: {e}"),
+        )
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -425,6 +410,31 @@ pub async fn signatures(
         body,
     )
         .into_response())
+}
+
+/// The signature log as CSV that Excel opens as it is: UTF-8 with a BOM and,
+/// as Swedish settings expect, semicolons between cells.
+fn signatures_csv(rows: &[SignatureRow]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record([
+        "loggpost", "namn", "roll", "datum", "typ", "titel", "dnr", "dokument",
+    ])?;
+    for r in rows {
+        let cells = [
+            r.log_index.to_string(),
+            r.name.clone(),
+            r.role.clone(),
+            r.date.clone(),
+            r.kind.clone(),
+            r.title.clone().unwrap_or_default(),
+            r.dnr.clone().unwrap_or_default(),
+            r.document.clone(),
+        ];
+        w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Keeps a spreadsheet from reading a cell as a formula (CSV injection).

@@ -641,11 +641,34 @@ fn closed_reads_need_a_token() {
     let s = Server::start(Env::new(), &["--closed-reads"]);
     runtime().block_on(async {
         let c = reqwest::Client::new();
-        let r = c.get(s.url("/api/v1/log/checkpoint")).send().await.unwrap();
-        assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED);
+        let id = "ab".repeat(32);
+        for path in [
+            "/api/v1/log/checkpoint".to_string(),
+            "/api/v1/log/public-key".into(),
+            "/api/v1/log/entries".into(),
+            "/api/v1/log/entries/0".into(),
+            "/api/v1/log/proof/0".into(),
+            "/api/v1/log/consistency?old=1&new=1".into(),
+            "/api/v1/documents".into(),
+            format!("/api/v1/documents/{id}"),
+            format!("/api/v1/documents/{id}/block"),
+            format!("/api/v1/verify/{id}"),
+            "/api/v1/certificates".into(),
+        ] {
+            let r = c.get(s.url(&path)).send().await.unwrap();
+            assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED, "{path}");
+        }
+        let r = c
+            .post(s.url("/api/v1/verify"))
+            .body(DOC)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED, "POST /verify");
+        // Any role may read; the scheme name is case-insensitive.
         let r = c
             .get(s.url("/api/v1/log/checkpoint"))
-            .bearer_auth(&s.auditor)
+            .header("authorization", format!("bearer {}", s.auditor))
             .send()
             .await
             .unwrap();

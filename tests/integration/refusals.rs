@@ -264,6 +264,34 @@ fn malformed_keys_and_certificates_are_refused() {
         2,
         "pem_invalid",
     );
+    // A PRIVATE KEY block whose DER is not a key.
+    let garbage_key = a.env.write(
+        "garbage.key.pem",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    refused(
+        &a.env,
+        &[
+            "approve",
+            &doc,
+            "--key",
+            &garbage_key.to_string_lossy(),
+            "--cert",
+            &a.anna.1,
+            "--yes",
+        ],
+        2,
+        "key_invalid",
+    );
+    // A certificate from the organisation CA that the log never issued cannot be revoked.
+    let other = Env::new();
+    let stranger = other.user("x", "Cilla", "Chef");
+    refused(
+        &a.env,
+        &["user", "revoke", "--cert", &stranger.1],
+        1,
+        "certificate_unknown",
+    );
     // The CA's own certificate cannot approve.
     let ca = a.env.data_dir().join("ca.cert.pem");
     refused(
@@ -383,6 +411,12 @@ fn private_keys_are_written_owner_only() {
 fn block_of_a_document_without_approvals_is_refused() {
     let env = Env::new();
     let doc = env.write("doc.txt", DOC);
+    let r = env.json(&["block", &doc.to_string_lossy()]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "document_not_registered"),
+        "before it is registered"
+    );
     env.ok(&["register", &doc.to_string_lossy()]);
     let r = env.json(&["block", &doc.to_string_lossy()]);
     assert_eq!((r.code, r.error_code().as_str()), (1, "no_approvals"));
