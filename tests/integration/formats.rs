@@ -69,8 +69,50 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 )
 
+// usage: check tree VKEY NOTEFILE ENTRYDIR OLDSIZE PROOF...
+// Recomputes every root from the entries (files ENTRYDIR/0, 1, ...) with Go's
+// own StoredHashes and TreeHash, checks the note's root, then the consistency
+// proof from OLDSIZE to the note's size.
+func checkTree(args []string) {
+	v, err := note.NewVerifier(args[0])
+	if err != nil { fmt.Println("verifier:", err); os.Exit(1) }
+	msg, _ := os.ReadFile(args[1])
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil { fmt.Println("open:", err); os.Exit(1) }
+	var origin, root64 string
+	var size int64
+	if _, err := fmt.Sscanf(n.Text, "%s\n%d\n%s\n", &origin, &size, &root64); err != nil { fmt.Println("parse:", err); os.Exit(1) }
+	var hashes []tlog.Hash
+	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx { out[i] = hashes[x] }
+		return out, nil
+	})
+	for i := int64(0); i < size; i++ {
+		data, err := os.ReadFile(fmt.Sprintf("%s/%d", args[2], i))
+		if err != nil { fmt.Println("entry:", err); os.Exit(1) }
+		h, err := tlog.StoredHashes(i, data, reader)
+		if err != nil { fmt.Println("stored:", err); os.Exit(1) }
+		hashes = append(hashes, h...)
+	}
+	root, _ := tlog.TreeHash(size, reader)
+	if base64.StdEncoding.EncodeToString(root[:]) != root64 { fmt.Println("root differs"); os.Exit(1) }
+	old, _ := strconv.ParseInt(args[3], 10, 64)
+	oldRoot, _ := tlog.TreeHash(old, reader)
+	var proof tlog.TreeProof
+	for _, p := range args[4:] {
+		b, _ := base64.StdEncoding.DecodeString(p)
+		var h tlog.Hash
+		copy(h[:], b)
+		proof = append(proof, h)
+	}
+	if err := tlog.CheckTree(proof, size, root, old, oldRoot); err != nil { fmt.Println("tree:", err); os.Exit(1) }
+	fmt.Println("ok", origin, old, size)
+}
+
 // usage: check VKEY NOTEFILE ENTRYFILE INDEX PROOF...
 func main() {
+	if os.Args[1] == "tree" { checkTree(os.Args[2:]); return }
 	v, err := note.NewVerifier(os.Args[1])
 	if err != nil { fmt.Println("verifier:", err); os.Exit(1) }
 	msg, _ := os.ReadFile(os.Args[2])
@@ -97,11 +139,11 @@ func main() {
 }
 "#;
 
-/// Go's sumdb/note and sumdb/tlog accept our checkpoint and inclusion proofs.
+/// Go's sumdb/note and sumdb/tlog accept our checkpoint, inclusion and consistency proofs.
 /// Needs Debian's golang-1.19-go and golang-golang-x-mod-dev (installed by .ci/run).
 #[test]
 #[ignore = "needs Go with golang.org/x/mod; run by .ci/run with --ignored"]
-fn go_sumdb_verifies_checkpoint_and_inclusion() {
+fn go_sumdb_verifies_checkpoint_inclusion_and_consistency() {
     let a = attested();
     let env = &a.env;
     let go = ["/usr/lib/go-1.19/bin/go", "/usr/bin/go"]
@@ -153,6 +195,51 @@ fn go_sumdb_verifies_checkpoint_and_inclusion() {
             "Go refused entry {index}: {}",
             String::from_utf8_lossy(&check.stdout)
         );
+    }
+    // Consistency proofs from every older size, against roots Go computes itself.
+    let dir = env.path("entries");
+    std::fs::create_dir_all(&dir).unwrap();
+    for index in 0..size {
+        std::fs::write(dir.join(index.to_string()), env.entry_bytes(index)).unwrap();
+    }
+    let tree_check = |old: u64, hashes: Vec<String>| {
+        let mut args = vec![
+            "tree".to_string(),
+            vkey.clone(),
+            note.to_string_lossy().into(),
+            dir.to_string_lossy().into(),
+            old.to_string(),
+        ];
+        args.extend(hashes);
+        std::process::Command::new(&bin)
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    for old in 1..size {
+        let proof = env
+            .json(&["log", "consistency", &old.to_string(), &size.to_string()])
+            .json();
+        let hashes: Vec<String> = proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect();
+        let check = tree_check(old, hashes.clone());
+        assert!(
+            check.status.success(),
+            "Go refused the consistency proof {old} → {size}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        if let Some(first) = hashes.first() {
+            let mut wrong = hashes.clone();
+            wrong[0] = first.replacen(&first[..1], if &first[..1] == "A" { "B" } else { "A" }, 1);
+            assert!(
+                !tree_check(old, wrong).status.success(),
+                "Go accepted a changed consistency proof {old} → {size}"
+            );
+        }
     }
     // A changed byte in the note must make Go refuse it.
     let tampered = std::fs::read_to_string(&note)
