@@ -24,7 +24,7 @@ use crate::stockholm;
 pub const SIGNING_SKEW_AHEAD: SignedDuration = SignedDuration::from_mins(10);
 pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DocumentRow {
     /// Hex SHA-256 of canonical text v1; also the document's id.
     pub text_sha256: String,
@@ -40,7 +40,7 @@ pub struct DocumentRow {
     pub operator: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalKind {
     Signed,
@@ -56,7 +56,7 @@ impl ApprovalKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApprovalRow {
     pub log_index: u64,
     pub document: String,
@@ -72,7 +72,7 @@ pub struct ApprovalRow {
     pub operator: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CertificateRow {
     pub fingerprint: String,
     pub serial: String,

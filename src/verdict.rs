@@ -10,7 +10,7 @@ use unicode_security::confusable_detection::skeleton;
 use crate::document::block::{BlockError, BlockRow};
 use crate::projection::{ApprovalKind, ApprovalRow, DocumentRow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -19,7 +19,7 @@ pub enum Severity {
 }
 
 /// One thing found: a stable code for machines, a Swedish sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
@@ -36,7 +36,7 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Verified,
@@ -56,7 +56,7 @@ impl Status {
 }
 
 /// ETSI EN 319 102-1 main indications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Indication {
     #[serde(rename = "TOTAL-PASSED")]
     TotalPassed,
@@ -66,7 +66,7 @@ pub enum Indication {
     Indeterminate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DocumentReport {
     pub text_sha256: String,
     pub file_sha256: String,
@@ -78,7 +78,7 @@ pub struct DocumentReport {
     pub log_index: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApprovalReport {
     pub name: String,
     pub role: String,
@@ -89,7 +89,7 @@ pub struct ApprovalReport {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Verdict {
     pub status: Status,
     pub document: DocumentReport,

@@ -15,7 +15,7 @@ const MAX_VALUE: usize = 300;
 
 /// What the text says about itself; every field is absent when the text
 /// does not follow the usual layout.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metadata {
     /// The statement's title (the first line after its date).
     pub title: Option<String>,

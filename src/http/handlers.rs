@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Caller;
+use super::openapi::Problems;
 use super::problem::Problem;
 use crate::pki::KeyAlg;
+use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
 use crate::service::access::Role;
+use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
 use crate::service::{Approved, InclusionProof};
+use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
 use crate::statement::Statement;
 use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
+use crate::verdict::Verdict;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -56,10 +61,15 @@ fn check_id(id: &str) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "drift",
+    responses((status = 200, description = "Processen lever", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "drift",
+    responses((status = 200, description = "Databasen svarar och nycklarna är laddade", body = String, content_type = "text/plain"),
+        (status = 503, description = "Inte redo (`not_ready`)", body = Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(s): State<AppState>) -> ApiResult<&'static str> {
     s.service.store().ping().await.map_err(|e| {
         Problem::new(
@@ -72,6 +82,8 @@ pub async fn readyz(State(s): State<AppState>) -> ApiResult<&'static str> {
     Ok("ready\n")
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "drift",
+    responses((status = 200, description = "Mätvärden i Prometheus/OpenMetrics-format", body = String, content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
     (
         [(
@@ -83,6 +95,11 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
         .into_response()
 }
 
+#[utoipa::path(post, path = "/documents", tag = "documents",
+    description = "Registrerar ett färdigställt dokument. Roll: registrar.",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Dokumentets råa byte (text, UTF-8)"),
+    responses((status = 201, description = "Registrerat och loggat", body = Registered), Problems),
+    security(("bearer" = [])))]
 pub async fn register(
     State(s): State<AppState>,
     caller: Caller,
@@ -93,12 +110,22 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
+#[utoipa::path(post, path = "/imports", tag = "documents",
+    description = "Tar över ett historiskt dokument med dess block: registrering och ett överfört godkännande per rad. Roll: registrar.",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Dokumentet med sitt block"),
+    responses((status = 201, description = "Registrerat med överförda godkännanden", body = Imported), Problems),
+    security(("bearer" = [])))]
 pub async fn import(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
     let p = caller.require(Role::Registrar)?;
     let r = s.service.import(&body, &operator(p)).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
+#[utoipa::path(get, path = "/documents", tag = "documents",
+    description = "Söker registrerade dokument. Offentlig (om inte läsning är stängd).",
+    params(DocumentFilter),
+    responses((status = 200, description = "Träffar, äldst först", body = Vec<DocumentRow>), Problems),
+    security((), ("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
     caller: Caller,
@@ -109,6 +136,11 @@ pub async fn search(
     Ok(Json(s.service.search(&f).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/documents/{id}", tag = "documents",
+    description = "Ett dokument med dess godkännanden. Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    responses((status = 200, description = "Dokumentet", body = DocumentInfo), Problems),
+    security((), ("bearer" = [])))]
 pub async fn document(
     State(s): State<AppState>,
     caller: Caller,
@@ -119,6 +151,11 @@ pub async fn document(
     Ok(Json(s.service.document_info(&id).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/documents/{id}/block", tag = "documents",
+    description = "Attesteringsblocket för dokumentets godkännanden, som text. Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    responses((status = 200, description = "Blocket", body = String, content_type = "text/plain"), Problems),
+    security((), ("bearer" = [])))]
 pub async fn block(
     State(s): State<AppState>,
     caller: Caller,
@@ -129,6 +166,11 @@ pub async fn block(
     Ok(text(s.service.block_of(&id).await?))
 }
 
+#[utoipa::path(get, path = "/documents/{id}/approvals", tag = "approvals",
+    description = "Dokumentets godkännanden, äldst först. Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    responses((status = 200, description = "Godkännandena", body = Vec<ApprovalRow>), Problems),
+    security((), ("bearer" = [])))]
 pub async fn approvals(
     State(s): State<AppState>,
     caller: Caller,
@@ -140,7 +182,7 @@ pub async fn approvals(
 }
 
 /// A signed approval as an approver's client submits it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ApprovalRequest {
     pub statement: String,
     pub algorithm: KeyAlg,
@@ -149,13 +191,19 @@ pub struct ApprovalRequest {
 }
 
 /// The acknowledgement: the entry, its inclusion proof and the checkpoint that covers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApprovalReceipt {
     pub approval: Approved,
     pub inclusion_proof: InclusionProof,
     pub checkpoint: String,
 }
 
+#[utoipa::path(post, path = "/documents/{id}/approvals", tag = "approvals",
+    description = "Lämnar ett godkännande: uttalandet signerat med godkännarens egen nyckel, med certifikatet från organisationens CA. Roll: approver. Svaret kommer först när posten är skriven, med inklusionsbevis och kontrollpunkt.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    request_body(content = ApprovalRequest, content_type = "application/json"),
+    responses((status = 201, description = "Godkännandet är loggat", body = ApprovalReceipt), Problems),
+    security(("bearer" = [])))]
 pub async fn approve(
     State(s): State<AppState>,
     caller: Caller,
@@ -199,11 +247,21 @@ pub async fn approve(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/verify", tag = "verify",
+    description = "Verifierar en kopia av ett dokument med block. Offentlig.",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Kopian"),
+    responses((status = 200, description = "Utlåtandet (status, dokument, godkännanden, fynd)", body = Verdict), Problems),
+    security((), ("bearer" = [])))]
 pub async fn verify(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
     caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.verify(&body).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/verify/{id}", tag = "verify",
+    description = "Kontrollerar ett registrerat dokuments godkännanden utan kopia (inget block att jämföra med). Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    responses((status = 200, description = "Utlåtandet", body = Verdict), Problems),
+    security((), ("bearer" = [])))]
 pub async fn verify_digest(
     State(s): State<AppState>,
     caller: Caller,
@@ -214,7 +272,7 @@ pub async fn verify_digest(
     Ok(Json(s.service.verify_digest(&id).await?).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CertifyRequest {
     pub name: String,
     pub role: String,
@@ -223,6 +281,11 @@ pub struct CertifyRequest {
     pub days: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/certificates", tag = "certificates",
+    description = "Utfärdar ett godkännarcertifikat från organisationens CA för en publik nyckel. Roll: admin.",
+    request_body(content = CertifyRequest, content_type = "application/json"),
+    responses((status = 201, description = "Certifikatet, loggat", body = Certified), Problems),
+    security(("bearer" = [])))]
 pub async fn certify(
     State(s): State<AppState>,
     caller: Caller,
@@ -243,17 +306,27 @@ pub async fn certify(
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
+#[utoipa::path(get, path = "/certificates", tag = "certificates",
+    description = "Alla utfärdade certifikat med återkallelser. Offentlig.",
+    responses((status = 200, description = "Certifikaten", body = Vec<CertificateRow>), Problems),
+    security((), ("bearer" = [])))]
 pub async fn certificates(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.certificates().await?).into_response())
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct RevokeRequest {
     #[serde(default)]
     pub reason: String,
 }
 
+#[utoipa::path(post, path = "/certificates/{fingerprint}/revoke", tag = "certificates",
+    description = "Återkallar ett certifikat: godkännanden före återkallelsen står sig, senare vägras. Roll: admin.",
+    params(("fingerprint" = String, Path, description = "SHA-256 av certifikatets DER, hex")),
+    request_body(content = Option<RevokeRequest>, content_type = "application/json"),
+    responses((status = 200, description = "Återkallelsen, loggad", body = Revoked), Problems),
+    security(("bearer" = [])))]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
@@ -270,23 +343,37 @@ pub async fn revoke(
     .into_response())
 }
 
+#[utoipa::path(get, path = "/log/checkpoint", tag = "log",
+    description = "Senaste kontrollpunkten: en C2SP signed note (tlog-checkpoint), ordagrant. Offentlig.",
+    responses((status = 200, description = "Den signerade kontrollpunkten", body = String, content_type = "text/plain"), Problems),
+    security((), ("bearer" = [])))]
 pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller.require_read(s.config.public_reads)?;
     Ok(text(s.service.checkpoint().await?.1))
 }
 
+#[utoipa::path(get, path = "/log/public-key", tag = "log",
+    description = "Loggens verifieringsnyckel (C2SP `namn+nyckel-id+base64`). Offentlig.",
+    responses((status = 200, description = "Nyckeln", body = String, content_type = "text/plain"), Problems),
+    security((), ("bearer" = [])))]
 pub async fn public_key(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
     caller.require_read(s.config.public_reads)?;
     Ok(text(s.service.public_key() + "\n"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     #[serde(default)]
     pub start: u64,
     pub limit: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/log/entries", tag = "log",
+    description = "Loggposter från `start`, högst `limit` (standard 100, högst 1000). Offentlig.",
+    params(Page),
+    responses((status = 200, description = "Posterna, ordagranna", body = Vec<ServedEntry>), Problems),
+    security((), ("bearer" = [])))]
 pub async fn entries(
     State(s): State<AppState>,
     caller: Caller,
@@ -296,6 +383,11 @@ pub async fn entries(
     Ok(Json(s.service.entries(p.start, p.limit.unwrap_or(100)).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/log/entries/{index}", tag = "log",
+    description = "En loggpost. Offentlig.",
+    params(("index" = u64, Path, description = "Postens index, från 0")),
+    responses((status = 200, description = "Posten, ordagrann", body = ServedEntry), Problems),
+    security((), ("bearer" = [])))]
 pub async fn entry(
     State(s): State<AppState>,
     caller: Caller,
@@ -312,12 +404,18 @@ pub async fn entry(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProofQuery {
     pub tree_size: Option<u64>,
     pub leaf_hash: Option<String>,
 }
 
+#[utoipa::path(get, path = "/log/proof/{index}", tag = "log",
+    description = "Inklusionsbevis (RFC 9162) för post `index` i trädet av storlek `tree_size` (standard: senaste kontrollpunkten). Offentlig.",
+    params(("index" = u64, Path, description = "Postens index"), ProofQuery),
+    responses((status = 200, description = "Beviset, hashar i base64", body = InclusionProof), Problems),
+    security((), ("bearer" = [])))]
 pub async fn proof(
     State(s): State<AppState>,
     caller: Caller,
@@ -328,6 +426,11 @@ pub async fn proof(
     Ok(Json(s.service.inclusion_proof(index, q.tree_size).await?).into_response())
 }
 
+#[utoipa::path(get, path = "/log/proof", tag = "log",
+    description = "Inklusionsbevis för posten med lövhashen `leaf_hash` (base64). Offentlig.",
+    params(ProofQuery),
+    responses((status = 200, description = "Beviset", body = InclusionProof), Problems),
+    security((), ("bearer" = [])))]
 pub async fn proof_by_hash(
     State(s): State<AppState>,
     caller: Caller,
@@ -349,12 +452,18 @@ pub async fn proof_by_hash(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     pub old: u64,
     pub new: u64,
 }
 
+#[utoipa::path(get, path = "/log/consistency", tag = "log",
+    description = "Konsistensbevis (RFC 9162) mellan trädstorlekarna `old` och `new`. Offentlig.",
+    params(ConsistencyQuery),
+    responses((status = 200, description = "Beviset, hashar i base64", body = ConsistencyProof), Problems),
+    security((), ("bearer" = [])))]
 pub async fn consistency(
     State(s): State<AppState>,
     caller: Caller,
@@ -373,6 +482,11 @@ pub struct SignatureQuery {
     pub format: Option<String>,
 }
 
+#[utoipa::path(get, path = "/signatures", tag = "audit",
+    description = "Signaturloggen för revisorer: varje godkännande med namn, roll, datum, titel, dnr och loggpost. CSV öppnas i Excel (UTF-8 med BOM, semikolon). Roll: auditor.",
+    params(SignatureFilter, ("format" = Option<String>, Query, description = "`json` (standard) eller `csv`")),
+    responses((status = 200, description = "Raderna", body = Vec<SignatureRow>), Problems),
+    security(("bearer" = [])))]
 pub async fn signatures(
     State(s): State<AppState>,
     caller: Caller,

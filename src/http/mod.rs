@@ -15,11 +15,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::service::Service;
 use problem::Problem;
@@ -106,57 +109,70 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
-/// The whole API.
-pub fn router(state: AppState) -> Router {
+/// Every documented route, with its OpenAPI description (see `openapi`).
+pub(crate) fn api_routes(timeout: Duration) -> OpenApiRouter<AppState> {
     use handlers::*;
-    let limit = state.config.body_limit;
-    let timeout = state.config.request_timeout;
     // Appends are not cut off by the request timeout: once submitted, an append
     // commits, and the client must learn that it did.
-    let writes = Router::new()
-        .route("/documents", post(register))
-        .route("/documents/{id}/approvals", post(approve))
-        .route("/imports", post(import))
-        .route("/certificates", post(certify))
-        .route("/certificates/{fingerprint}/revoke", post(revoke));
-    let reads = Router::new()
-        .route("/documents", get(search))
-        .route("/documents/{id}", get(document))
-        .route("/documents/{id}/block", get(block))
-        .route("/documents/{id}/approvals", get(approvals))
-        .route("/verify", post(verify))
-        .route("/verify/{id}", get(verify_digest))
-        .route("/certificates", get(certificates))
-        .route("/log/checkpoint", get(checkpoint))
-        .route("/log/public-key", get(public_key))
-        .route("/log/entries", get(entries))
-        .route("/log/entries/{index}", get(entry))
-        .route("/log/proof", get(proof_by_hash))
-        .route("/log/proof/{index}", get(proof))
-        .route("/log/consistency", get(consistency))
-        .route("/signatures", get(signatures))
+    let writes = OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(approve))
+        .routes(routes!(import))
+        .routes(routes!(certify))
+        .routes(routes!(revoke));
+    let reads = OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(document))
+        .routes(routes!(block))
+        .routes(routes!(approvals))
+        .routes(routes!(verify))
+        .routes(routes!(verify_digest))
+        .routes(routes!(certificates))
+        .routes(routes!(checkpoint))
+        .routes(routes!(public_key))
+        .routes(routes!(entries))
+        .routes(routes!(entry))
+        .routes(routes!(proof_by_hash))
+        .routes(routes!(proof))
+        .routes(routes!(consistency))
+        .routes(routes!(signatures))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ));
-    Router::new()
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", writes.merge(reads))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi::serve))
-        .fallback(not_found)
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
-        // Outside the limit and timeout layers, so their bare answers become problems too.
-        .layer(axum::middleware::map_response(problem_for_bare_errors))
-        // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    let (api, description) = api_routes(state.config.request_timeout).split_for_parts();
+    let description = axum::body::Bytes::from(description.to_json().unwrap_or_default());
+    api.route(
+        "/openapi.json",
+        get(move || async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                description,
+            )
+        }),
+    )
+    .fallback(not_found)
+    .with_state(state)
+    .layer(DefaultBodyLimit::max(limit))
+    .layer(RequestBodyLimitLayer::new(limit))
+    // Outside the limit and timeout layers, so their bare answers become problems too.
+    .layer(axum::middleware::map_response(problem_for_bare_errors))
+    // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
+    .layer(
+        TraceLayer::new_for_http()
+            .make_span_with(request_span)
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
 }
 
 async fn not_found() -> Problem {

@@ -8,7 +8,8 @@ use serde::Serialize;
 use crate::projection::Refusal;
 use crate::service::ServiceError;
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

@@ -7,7 +7,9 @@ use zeroize::Zeroizing;
 use super::{PkiError, pem_block};
 
 /// The signature algorithms attestera accepts for approvals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlg {
     Ed25519,

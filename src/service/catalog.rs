@@ -12,7 +12,7 @@ use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
 use crate::tlog;
 
 /// A certificate issued through the API.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Certified {
     pub certificate: String,
     pub fingerprint: String,
@@ -21,14 +21,14 @@ pub struct Certified {
 }
 
 /// A document with its approvals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentInfo {
     pub document: DocumentRow,
     pub approvals: Vec<ApprovalRow>,
 }
 
 /// One log entry as served: its index, leaf hash and exact bytes (as JSON text).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServedEntry {
     pub index: u64,
     pub leaf_hash: String,

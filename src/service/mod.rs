@@ -182,7 +182,7 @@ fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registered {
     pub text_sha256: String,
     pub file_sha256: String,
@@ -192,7 +192,7 @@ pub struct Registered {
     pub checkpoint_size: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Approved {
     pub document: String,
     pub name: String,
@@ -203,7 +203,7 @@ pub struct Approved {
     pub checkpoint_size: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub registered: Registered,
     pub approvals: Vec<ApprovalRow>,
@@ -221,7 +221,7 @@ pub struct UserIssued {
     pub cert_path: PathBuf,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Revoked {
     pub fingerprint: String,
     pub log_index: u64,
@@ -237,7 +237,7 @@ pub struct ApprovalDraft {
     pub certificate_pem: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InclusionProof {
     pub leaf_index: u64,
     pub tree_size: u64,
@@ -245,7 +245,7 @@ pub struct InclusionProof {
     pub hashes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsistencyProof {
     pub old_size: u64,
     pub new_size: u64,

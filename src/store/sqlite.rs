@@ -585,30 +585,45 @@ pub struct TokenRow {
 }
 
 /// Filters for listing documents; `None` means no filter.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DocumentFilter {
+    /// Diarienummer, exactly.
     pub dnr: Option<String>,
+    /// Part of the nämnd's name.
     pub namnd: Option<String>,
+    /// Part of the title.
     pub title: Option<String>,
+    /// The document's date, from (YYYY-MM-DD, inclusive).
     pub from: Option<String>,
+    /// The document's date, to (YYYY-MM-DD, inclusive).
     pub to: Option<String>,
+    /// Part of an approver's name.
     pub approver: Option<String>,
+    /// At most this many (default 100, at most 1000).
     pub limit: Option<u32>,
+    /// Skip this many.
     pub offset: Option<u32>,
 }
 
 /// Filters for the auditors' signature log.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignatureFilter {
+    /// Part of the approver's name.
     pub person: Option<String>,
+    /// Part of the role.
     pub role: Option<String>,
+    /// The approval's date, from (YYYY-MM-DD, inclusive).
     pub from: Option<String>,
+    /// The approval's date, to (YYYY-MM-DD, inclusive).
     pub to: Option<String>,
+    /// The document's diarienummer, exactly.
     pub dnr: Option<String>,
 }
 
 /// One row of the signature log: who approved what, when, in which role.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SignatureRow {
     pub log_index: u64,
     pub name: String,

@@ -342,3 +342,26 @@ fn ecdsa_p256_key_from_openssl_can_approve() {
     let attested = env.write("attested.txt", format!("{}\n{block}", crate::common::DOC));
     assert_eq!(env.json(&["verify", &attested.to_string_lossy()]).code, 0);
 }
+
+/// An independent OpenAPI validator (Python's openapi-spec-validator) accepts
+/// the description the server serves.
+#[test]
+#[ignore = "needs openapi-spec-validator from PyPI; run by .ci/run with --ignored"]
+fn openapi_validator_accepts_the_description() {
+    let env = crate::common::Env::empty();
+    let doc = attestera::http::openapi::document().to_json().unwrap();
+    let path = env.write("openapi.json", doc);
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))",
+            &path.to_string_lossy(),
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
