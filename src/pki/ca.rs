@@ -3,7 +3,7 @@
 use jiff::{SignedDuration, Timestamp};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_ED25519, SerialNumber, SubjectPublicKeyInfo,
+    KeyUsagePurpose, SerialNumber, SubjectPublicKeyInfo,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
@@ -61,10 +61,24 @@ fn random_serial() -> Result<SerialNumber, PkiError> {
     Ok(SerialNumber::from_slice(&bytes))
 }
 
-/// Generates a fresh Ed25519 key as PKCS#8 v2 DER (loadable by ring and OpenSSL).
+/// The DER of a PKCS#8 v1 Ed25519 private key (RFC 8410 §7) up to its seed.
+const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// Generates a fresh Ed25519 key as PKCS#8 v1 DER (RFC 8410: the seed only).
+/// ring's own generator writes v2 (with the public key), which OpenSSL 3.0
+/// cannot read; v1 is read by ring, rcgen and OpenSSL alike, so an approver
+/// can also sign with standard tools (docs/examples/curl-approve.sh).
 pub fn generate_ed25519_pkcs8() -> Result<Vec<u8>, PkiError> {
-    let kp = KeyPair::generate_for(&PKCS_ED25519).map_err(gen_err)?;
-    Ok(kp.serialize_der())
+    let mut seed = Zeroizing::new([0u8; 32]);
+    SystemRandom::new()
+        .fill(&mut seed[..])
+        .map_err(|_| gen_err("ingen slumpkälla"))?;
+    let mut der = Vec::with_capacity(48);
+    der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
+    der.extend_from_slice(&seed[..]);
+    Ok(der)
 }
 
 /// Creates a self-signed organisation CA valid from `now` for `years`;
@@ -74,7 +88,8 @@ pub fn create_ca(
     now: Timestamp,
     years: i64,
 ) -> Result<(String, Zeroizing<String>), PkiError> {
-    let key = KeyPair::generate_for(&PKCS_ED25519).map_err(gen_err)?;
+    let key_pem = private_key_pem(&Zeroizing::new(generate_ed25519_pkcs8()?));
+    let key = KeyPair::from_pem(&key_pem).map_err(gen_err)?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, format!("{org} attestera-CA"));
@@ -86,7 +101,7 @@ pub fn create_ca(
     params.not_after = to_offset(now + SignedDuration::from_hours(24 * 366 * years))?;
     params.serial_number = Some(random_serial()?);
     let cert = params.self_signed(&key).map_err(gen_err)?;
-    Ok((cert.pem(), Zeroizing::new(key.serialize_pem())))
+    Ok((cert.pem(), key_pem))
 }
 
 /// Issues an approver certificate for `public_key_der` (SubjectPublicKeyInfo

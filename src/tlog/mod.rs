@@ -12,7 +12,7 @@ pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use hash::{Hash, HashError, empty_tree_hash, from_base64, node_hash, record_hash, to_base64};
-pub use note::{NoteError, NoteSigner, NoteVerifier, generate_pkcs8};
+pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
 pub use tree::{
     HashReader, MAX_TREE_SIZE, MemoryHashes, MissingHash, ReadError, TreeError, append_hashes,

@@ -7,7 +7,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ring::rand::SystemRandom;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use sha2::{Digest, Sha256};
 
@@ -32,9 +31,6 @@ pub enum NoteError {
     /// The private key is not an Ed25519 PKCS#8 document.
     #[error("invalid Ed25519 PKCS#8 private key: {0}")]
     InvalidPrivateKey(String),
-    /// The system random number generator failed.
-    #[error("generating an Ed25519 key failed")]
-    KeyGeneration,
     /// The verifier key is not `name+<8 hex digits>+<base64>`.
     #[error("malformed verifier key: {0}")]
     MalformedVerifierKey(&'static str),
@@ -84,14 +80,6 @@ pub fn key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
     h.update(public_key);
     let digest = h.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
-}
-
-/// generate_pkcs8 returns a new Ed25519 private key as a PKCS#8 document, from the system's
-/// random number generator.
-pub fn generate_pkcs8() -> Result<Vec<u8>, NoteError> {
-    let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-        .map_err(|_| NoteError::KeyGeneration)?;
-    Ok(doc.as_ref().to_vec())
 }
 
 /// NoteSigner signs notes with an Ed25519 key under a key name.
@@ -336,7 +324,7 @@ mod tests {
         "attestera.example/log+e98431ae+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
 
     fn signer(name: &str) -> NoteSigner {
-        NoteSigner::from_pkcs8(name, &generate_pkcs8().unwrap()).unwrap()
+        NoteSigner::from_pkcs8(name, &crate::pki::generate_ed25519_pkcs8().unwrap()).unwrap()
     }
 
     #[test]
@@ -443,7 +431,7 @@ mod tests {
 
     #[test]
     fn names_and_keys_are_checked() {
-        let pkcs8 = generate_pkcs8().unwrap();
+        let pkcs8 = crate::pki::generate_ed25519_pkcs8().unwrap();
         for name in ["", "a b", "a+b", "a\nb", "a\u{a0}b", "a\u{7f}"] {
             assert_eq!(
                 NoteSigner::from_pkcs8(name, &pkcs8).unwrap_err(),

@@ -287,6 +287,23 @@ fn openssl_verifies_issued_certificates() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // The keys attestera generates are PKCS#8 that OpenSSL reads too.
+    let data = env.data_dir();
+    for key in [
+        env.s("u/key.pem"),
+        data.join("ca.key.pem").to_string_lossy().into_owned(),
+        data.join("log.key.pem").to_string_lossy().into_owned(),
+    ] {
+        let out = std::process::Command::new("openssl")
+            .args(["pkey", "-in", &key, "-noout"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "OpenSSL cannot read {key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let subject = std::process::Command::new("openssl")
         .args([
             "x509",

@@ -1423,3 +1423,39 @@ fn every_refusal_is_a_problem_with_its_code_and_writes_nothing() {
         );
     });
 }
+
+/// docs/examples/curl-approve.sh approves with nothing but openssl and curl,
+/// with the key `user add` wrote; the server accepts it like the client's.
+#[test]
+fn an_approval_made_with_openssl_and_curl_is_accepted() {
+    let s = Server::start(Env::new(), &[]);
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let (key, cert) = s
+        .env
+        .user("maria", "Maria Mathiasson Laxvik", "Stadsdelsdirektör");
+    let out = std::process::Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/examples/curl-approve.sh"
+        ))
+        .args([doc.to_string_lossy().as_ref(), &key, &cert])
+        .env("ATTESTERA_SERVER", &s.base)
+        .env("ATTESTERA_TOKEN", &s.approver)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let receipt: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(receipt["approval"]["name"], "Maria Mathiasson Laxvik");
+    assert_eq!(receipt["approval"]["role"], "Stadsdelsdirektör");
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    assert!(
+        block.contains("Maria Mathiasson Laxvik, Stadsdelsdirektör\t"),
+        "{block}"
+    );
+}
