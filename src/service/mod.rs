@@ -78,6 +78,17 @@ pub enum ServiceError {
     Cancelled,
     #[error("ingen loggpost har den lövhashen")]
     UnknownLeaf,
+    #[error(
+        "certifikatet är utfärdat och loggat (loggpost {log_index}), men filerna kunde inte läggas på plats: {reason}. \
+         Nyckeln och certifikatet finns kvar under tillfälliga namn (.key.pem.*.tmp, .cert.pem.*.tmp) i {}; \
+         byt namn på dem eller återkalla certifikatet",
+        kept.display()
+    )]
+    IssuedButNotPlaced {
+        log_index: u64,
+        kept: PathBuf,
+        reason: String,
+    },
 }
 
 impl ServiceError {
@@ -105,6 +116,7 @@ impl ServiceError {
             ServiceError::NoSuchToken(_) => "token_not_found",
             ServiceError::Cancelled => "approval_cancelled",
             ServiceError::UnknownLeaf => "entry_not_found",
+            ServiceError::IssuedButNotPlaced { .. } => "files_not_placed",
         }
     }
 
@@ -408,24 +420,34 @@ impl Service {
             }
             Err(e) => Err(e),
         };
-        let placed = appended.and_then(|a| {
-            if existing_key.is_none() {
-                std::fs::hard_link(&tmp_key, &key_path).map_err(io_err("skapa", &key_path))?;
-            }
-            std::fs::hard_link(&tmp_cert, &cert_path).map_err(io_err("skapa", &cert_path))?;
-            Ok(a)
-        });
-        let _ = std::fs::remove_file(&tmp_key);
-        let _ = std::fs::remove_file(&tmp_cert);
-        let appended = match placed {
+        let appended = match appended {
             Ok(a) => a,
             Err(e) => {
+                let _ = std::fs::remove_file(&tmp_key);
+                let _ = std::fs::remove_file(&tmp_cert);
                 if created_dir {
                     let _ = std::fs::remove_dir(out);
                 }
                 return Err(e);
             }
         };
+        let log_index = appended.entries.first().map(|e| e.0).unwrap_or_default();
+        // The certificate is in the log now: a failure from here on must not lose the key.
+        let placed = (|| {
+            if existing_key.is_none() {
+                std::fs::hard_link(&tmp_key, &key_path).map_err(io_err("skapa", &key_path))?;
+            }
+            std::fs::hard_link(&tmp_cert, &cert_path).map_err(io_err("skapa", &cert_path))
+        })();
+        if let Err(e) = placed {
+            return Err(ServiceError::IssuedButNotPlaced {
+                log_index,
+                kept: out.to_path_buf(),
+                reason: e.to_string(),
+            });
+        }
+        let _ = std::fs::remove_file(&tmp_key);
+        let _ = std::fs::remove_file(&tmp_cert);
         let info = pki::CertInfo::from_der(&pki::parse_certificate_pem(&cert_pem)?)?;
         Ok(UserIssued {
             name: name.into(),
@@ -433,7 +455,7 @@ impl Service {
             fingerprint: info.fingerprint,
             serial: info.serial,
             not_after: info.not_after,
-            log_index: appended.entries.first().map(|e| e.0).unwrap_or_default(),
+            log_index,
             key_path: existing_key.is_none().then_some(key_path),
             cert_path,
         })
