@@ -451,11 +451,46 @@ impl Remote {
         })
     }
 
-    /// All entries of the checkpoint's tree, checked against its root.
+    /// All entries of the checkpoint's tree, checked against its root. The
+    /// entries verified last time are kept in the state directory, so only
+    /// the new ones are downloaded; a kept prefix that no longer leads to the
+    /// served root is dropped and the whole log fetched again before the
+    /// server is blamed.
     pub async fn all_entries(&self, cp: &Checkpoint) -> Result<Vec<Vec<u8>>, ClientError> {
+        let mut kept = self.kept_entries();
+        kept.truncate(usize::try_from(cp.size).unwrap_or(usize::MAX));
+        let from_cache = kept.len();
+        let forked = ClientError::Forked {
+            served: cp.size,
+            remembered: cp.size,
+        };
+        let (entries, fetched_again) = match self.entries_after(kept, cp).await? {
+            Some(all) => (all, false),
+            None if from_cache > 0 => (
+                self.entries_after(Vec::new(), cp).await?.ok_or(forked)?,
+                true,
+            ),
+            None => return Err(forked),
+        };
+        if fetched_again || entries.len() > from_cache {
+            self.keep_entries(&entries)?;
+        }
+        Ok(entries)
+    }
+
+    /// Downloads the entries after `known` up to the checkpoint's size, and
+    /// returns all of them if they hash to its root (None if they do not).
+    async fn entries_after(
+        &self,
+        known: Vec<Vec<u8>>,
+        cp: &Checkpoint,
+    ) -> Result<Option<Vec<Vec<u8>>>, ClientError> {
         // No capacity from the server's numbers: a lying size must not allocate.
-        let mut out = Vec::new();
+        let mut out = known;
         let mut tree = tlog::MemoryHashes::new();
+        for e in &out {
+            tree.append(e);
+        }
         while (out.len() as u64) < cp.size {
             let page = self
                 .get_json(&format!(
@@ -482,13 +517,41 @@ impl Remote {
                 out.push(data);
             }
         }
-        match tlog::tree_hash(cp.size, &tree) {
-            Ok(root) if root == cp.root => Ok(out),
-            _ => Err(ClientError::Forked {
-                served: cp.size,
-                remembered: cp.size,
-            }),
+        Ok(match tlog::tree_hash(cp.size, &tree) {
+            Ok(root) if root == cp.root => Some(out),
+            _ => None,
+        })
+    }
+
+    fn entries_path(&self) -> PathBuf {
+        self.state_path.with_extension("entries")
+    }
+
+    /// The entries kept from the last verified replay, one per line (entries
+    /// are compact JSON, so they hold no line breaks); nothing if unreadable.
+    fn kept_entries(&self) -> Vec<Vec<u8>> {
+        std::fs::read(self.entries_path())
+            .map(|all| {
+                all.split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(<[u8]>::to_vec)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn keep_entries(&self, entries: &[Vec<u8>]) -> Result<(), ClientError> {
+        let path = self.entries_path();
+        let err = |e: std::io::Error| ClientError::State(path.clone(), e.to_string());
+        if entries.iter().any(|e| e.contains(&b'\n')) {
+            return Ok(()); // not an entry attestera writes; keep nothing rather than a wrong split
         }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let tmp = path.with_extension("entries.tmp");
+        std::fs::write(&tmp, entries.join(&b'\n')).map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)
     }
 }
 

@@ -302,3 +302,44 @@ fn log_reads_through_the_server_are_checked() {
     let r = client(&s, &state, "", &["log", "consistency", "4", "9"]);
     assert_eq!((r.code, r.error_code().as_str()), (2, "invalid_range"));
 }
+
+/// The entries a client verified are kept, so later commands fetch only new
+/// ones; a spoiled copy is fetched again, not blamed on the server.
+#[test]
+fn verified_entries_are_kept_and_a_spoiled_copy_is_fetched_again() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    let kept = || {
+        let file = std::fs::read_dir(&state)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "entries"))
+            .expect("an entries file in the state directory");
+        (file.clone(), std::fs::read(file).unwrap())
+    };
+    let lines = |bytes: &[u8]| bytes.split(|b| *b == b'\n').count() as u64;
+    register_through(&s, &state, 3, "a");
+    let r = client(&s, &state, "", &["audit"]);
+    assert_eq!((r.code, &r.json()["ok"]), (0, &true.into()), "{}", r.stdout);
+    assert_eq!(lines(&kept().1), s.env.log_size());
+
+    register_through(&s, &state, 2, "b");
+    let r = client(&s, &state, "", &["audit"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let (file, bytes) = kept();
+    assert_eq!(
+        lines(&bytes),
+        s.env.log_size(),
+        "the new entries were added"
+    );
+    let first_line_end = bytes.iter().position(|b| *b == b'\n').unwrap();
+    assert!(&bytes[..first_line_end] == s.env.entry_bytes(0).as_slice());
+
+    // A spoiled first entry: the prefix no longer leads to the signed root.
+    let mut spoiled = b"{\"v\":1}".to_vec();
+    spoiled.extend_from_slice(&bytes[first_line_end..]);
+    std::fs::write(&file, spoiled).unwrap();
+    let r = client(&s, &state, "", &["audit"]);
+    assert_eq!(r.code, 0, "not blamed on the server: {}", r.stdout);
+    assert!(kept().1 == bytes, "the copy was fetched again");
+}
