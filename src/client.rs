@@ -420,7 +420,8 @@ impl Remote {
     /// root, and replayed through the same rules as the local audit. What
     /// the client then knows of documents, approvals and revocations comes
     /// from entries it verified, so a server cannot hide an approval or a
-    /// revocation by leaving it out of an answer. Costs O(n) per call.
+    /// revocation by leaving it out of an answer. Downloads only entries not
+    /// verified before; the replay itself is O(n).
     pub async fn replay(&self, cp: &Checkpoint) -> Result<Replay, ClientError> {
         let data = self.all_entries(cp).await?;
         let mut entries = Vec::with_capacity(data.len());
