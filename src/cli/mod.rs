@@ -10,7 +10,38 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+/// Like `print!`, but a reader that went away (`attestera verify f | head -1`)
+/// ends the process as it ends the Unix tools, instead of with a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// Like `println!`; see `out!`.
+macro_rules! outln {
+    () => {
+        out!("\n")
+    };
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
+}
+
 mod remote;
+
+/// Writes to standard output. A closed pipe ends the process with status
+/// 141 (128 + SIGPIPE, what a shell shows for a tool killed by SIGPIPE);
+/// any other failure is reported, with exit code 2.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("attestera: kunde inte skriva utdata: {e} [io_error]");
+            std::process::exit(2);
+        }
+        std::process::exit(141);
+    }
+}
 use serde::Serialize;
 
 use crate::document::canonical;
@@ -287,7 +318,7 @@ fn read_text_file(path: &Path) -> Result<String, ServiceError> {
 }
 
 fn print_json<T: Serialize>(value: &T) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
     );
@@ -342,10 +373,10 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!("Skapade {} för {}.", r.data_dir.display(), r.org);
-                println!("Loggens ursprung: {}", r.origin);
-                println!("Loggens publika nyckel: {}", r.log_public_key);
-                println!(
+                outln!("Skapade {} för {}.", r.data_dir.display(), r.org);
+                outln!("Loggens ursprung: {}", r.origin);
+                outln!("Loggens publika nyckel: {}", r.log_public_key);
+                outln!(
                     "CA-certifikatets fingeravtryck (SHA-256): {}",
                     r.ca_fingerprint
                 );
@@ -417,13 +448,13 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&t);
             } else {
-                println!(
+                outln!(
                     "Token {} för {} ({}) – visas bara nu, spara den säkert:",
                     t.id,
                     t.name,
                     t.role.as_str()
                 );
-                println!("{}", t.token);
+                outln!("{}", t.token);
             }
         }
         Command::Token(TokenCommand::List) => {
@@ -436,9 +467,12 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                         .revoked_at
                         .map(|r| format!("återkallad {r}"))
                         .unwrap_or_else(|| "aktiv".into());
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}\t{state}",
-                        t.id, t.role, t.name, t.created_at
+                        t.id,
+                        t.role,
+                        t.name,
+                        t.created_at
                     );
                 }
             }
@@ -448,14 +482,14 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&serde_json::json!({ "revoked": id }));
             } else {
-                println!("Token {id} är återkallad.");
+                outln!("Token {id} är återkallad.");
             }
         }
         Command::Ca => {
             if cli.json {
                 print_json(&serde_json::json!({ "certificate": s.ca_pem() }));
             } else {
-                print!("{}", s.ca_pem());
+                out!("{}", s.ca_pem());
             }
         }
         Command::User(UserCommand::Add {
@@ -476,20 +510,22 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Utfärdade certifikat för {}, {} (loggpost {}).",
-                    r.name, r.role, r.log_index
+                    r.name,
+                    r.role,
+                    r.log_index
                 );
                 if let Some(k) = &r.key_path {
-                    println!(
+                    outln!(
                         "Privat nyckel: {} (endast för {}, behörighet 0600)",
                         k.display(),
                         r.name
                     );
                 }
-                println!("Certifikat: {}", r.cert_path.display());
-                println!("Giltigt till: {}", crate::stockholm::date_of(r.not_after));
-                println!("Fingeravtryck (SHA-256): {}", r.fingerprint);
+                outln!("Certifikat: {}", r.cert_path.display());
+                outln!("Giltigt till: {}", crate::stockholm::date_of(r.not_after));
+                outln!("Fingeravtryck (SHA-256): {}", r.fingerprint);
             }
         }
         Command::User(UserCommand::Revoke { cert, reason }) => {
@@ -497,9 +533,11 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Certifikatet {} är återkallat från och med {} (loggpost {}).",
-                    r.fingerprint, r.revoked_at, r.log_index
+                    r.fingerprint,
+                    r.revoked_at,
+                    r.log_index
                 );
             }
         }
@@ -508,10 +546,10 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!("Registrerade dokumentet (loggpost {}).", r.log_index);
+                outln!("Registrerade dokumentet (loggpost {}).", r.log_index);
                 print_metadata(&r.metadata);
-                println!("Id (kanonisk text, SHA-256): {}", r.text_sha256);
-                println!("Filens SHA-256:              {}", r.file_sha256);
+                outln!("Id (kanonisk text, SHA-256): {}", r.text_sha256);
+                outln!("Filens SHA-256:              {}", r.file_sha256);
             }
         }
         Command::Approve {
@@ -529,9 +567,12 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Godkänt av {}, {} den {} (loggpost {}).",
-                    r.name, r.role, r.date, r.log_index
+                    r.name,
+                    r.role,
+                    r.date,
+                    r.log_index
                 );
             }
         }
@@ -540,7 +581,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&serde_json::json!({ "block": block }));
             } else {
-                print!("{block}");
+                out!("{block}");
             }
         }
         Command::Import { file } => {
@@ -548,18 +589,21 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Importerade dokumentet (loggpost {}).",
                     r.registered.log_index
                 );
                 print_metadata(&r.registered.metadata);
                 for a in &r.approvals {
-                    println!(
+                    outln!(
                         "  Överfört godkännande: {}, {} {} (loggpost {})",
-                        a.name, a.role, a.date, a.log_index
+                        a.name,
+                        a.role,
+                        a.date,
+                        a.log_index
                     );
                 }
-                println!(
+                outln!(
                     "Godkännandena är överförda från arkivet av {op}; de är inte signerade av godkännarna."
                 );
             }
@@ -578,16 +622,20 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Granskade {} loggposter, {} kontrollpunkter, {} dokument, {} godkännanden, {} certifikat.",
-                    r.entries, r.checkpoints, r.documents, r.approvals, r.certificates
+                    r.entries,
+                    r.checkpoints,
+                    r.documents,
+                    r.approvals,
+                    r.certificates
                 );
                 if r.ok {
-                    println!("Allt stämmer: loggen är obruten och tabellerna följer av den.");
+                    outln!("Allt stämmer: loggen är obruten och tabellerna följer av den.");
                 } else {
-                    println!("{} fel hittades:", r.problems.len());
+                    outln!("{} fel hittades:", r.problems.len());
                     for p in &r.problems {
-                        println!("  [{}] {}", p.code, p.message);
+                        outln!("  [{}] {}", p.code, p.message);
                     }
                 }
             }
@@ -609,7 +657,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
             if cli.json {
                 print_json(&serde_json::json!({ "tree_size": size, "note": note }));
             } else {
-                print!("{note}");
+                out!("{note}");
             }
         }
         LogCommand::PublicKey => {
@@ -618,7 +666,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
                     &serde_json::json!({ "public_key": s.public_key(), "origin": s.config.origin }),
                 );
             } else {
-                println!("{}", s.public_key());
+                outln!("{}", s.public_key());
             }
         }
         LogCommand::Entry { index } => {
@@ -629,12 +677,12 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
                     &serde_json::json!({ "index": index, "leaf_hash": crate::tlog::to_base64(&crate::tlog::record_hash(&bytes)), "entry": value }),
                 );
             } else {
-                println!(
+                outln!(
                     "Loggpost {index} ({}, {}):",
                     entry.body.kind(),
                     entry.logged_at
                 );
-                println!("{}", String::from_utf8_lossy(&bytes));
+                outln!("{}", String::from_utf8_lossy(&bytes));
             }
         }
         LogCommand::Proof { index, tree_size } => {
@@ -649,19 +697,19 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
 
 fn print_metadata(m: &crate::document::metadata::Metadata) {
     if let Some(t) = &m.title {
-        println!("Titel: {t}");
+        outln!("Titel: {t}");
     }
     if let Some(d) = &m.dnr {
-        println!("Dnr: {d}");
+        outln!("Dnr: {d}");
     }
     if let Some(n) = &m.namnd {
-        println!("Nämnd: {n}");
+        outln!("Nämnd: {n}");
     }
     if let Some(d) = &m.date {
-        println!("Datum: {d}");
+        outln!("Datum: {d}");
     }
     if let Some(h) = &m.handlaggare {
-        println!("Handläggare: {h}");
+        outln!("Handläggare: {h}");
     }
 }
 
@@ -679,9 +727,9 @@ fn print_verdict(v: &Verdict) {
         Status::Failed => "EJ VERIFIERAT: dokumentet eller blocket stämmer inte med loggen.",
         Status::Indeterminate => "KAN INTE KONTROLLERAS: dokumentet kunde inte läsas som text.",
     };
-    println!("{headline}");
+    outln!("{headline}");
     if let Some(t) = &v.document.title {
-        println!(
+        outln!(
             "Dokument: {t}{}",
             v.document
                 .dnr
@@ -691,10 +739,10 @@ fn print_verdict(v: &Verdict) {
         );
     }
     if !v.document.text_sha256.is_empty() {
-        println!("Kanonisk text SHA-256: {}", v.document.text_sha256);
+        outln!("Kanonisk text SHA-256: {}", v.document.text_sha256);
     }
     for f in &v.findings {
-        println!("  [{}] {} ({})", severity_sv(f.severity), f.message, f.code);
+        outln!("  [{}] {} ({})", severity_sv(f.severity), f.message, f.code);
     }
     for a in &v.approvals {
         let ok = match a.indication {
@@ -702,12 +750,15 @@ fn print_verdict(v: &Verdict) {
             crate::verdict::Indication::TotalFailed => "underkänt",
             crate::verdict::Indication::Indeterminate => "obestämt",
         };
-        println!(
+        outln!(
             "{}, {} {} – {ok} (loggpost {})",
-            a.name, a.role, a.date, a.log_index
+            a.name,
+            a.role,
+            a.date,
+            a.log_index
         );
         for f in &a.findings {
-            println!(
+            outln!(
                 "    [{}] {} ({})",
                 severity_sv(f.severity),
                 f.message,

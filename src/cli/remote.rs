@@ -57,18 +57,18 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             if cli.json {
                 print_json(&report);
             } else if ok {
-                println!(
+                outln!(
                     "Granskade {} loggposter från {server}: allt stämmer.",
                     report["entries"]
                 );
             } else {
-                println!("Loggen på {server} stämmer inte:");
+                outln!("Loggen på {server} stämmer inte:");
                 for p in report["problems"]
                     .as_array()
                     .map(Vec::as_slice)
                     .unwrap_or_default()
                 {
-                    println!(
+                    outln!(
                         "  [{}] {}",
                         p["code"].as_str().unwrap_or(""),
                         p["message"].as_str().unwrap_or("")
@@ -93,11 +93,11 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             if cli.json {
                 print_json(&r);
             } else {
-                println!(
+                outln!(
                     "Registrerade dokumentet (loggpost {index}, kontrollerad mot kontrollpunkt {}).",
                     cp.size
                 );
-                println!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
+                outln!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
             }
             Ok(0)
         }
@@ -129,7 +129,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             if cli.json {
                 print_json(&json!({ "block": text }));
             } else {
-                print!("{text}");
+                out!("{text}");
             }
             Ok(0)
         }
@@ -142,13 +142,13 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                         "origin": remote.log_key().split('+').next(),
                     }))
                 }
-                LogCommand::PublicKey => println!("{}", remote.log_key()),
+                LogCommand::PublicKey => outln!("{}", remote.log_key()),
                 LogCommand::Checkpoint => {
                     let (cp, note) = remote.checkpoint().await?;
                     if cli.json {
                         print_json(&json!({ "tree_size": cp.size, "note": note }));
                     } else {
-                        print!("{note}");
+                        out!("{note}");
                     }
                 }
                 LogCommand::Entry { index } => {
@@ -160,13 +160,13 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                             &json!({ "index": index, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "entry": value }),
                         );
                     } else {
-                        println!(
+                        outln!(
                             "Loggpost {index} ({}, {}), bevisad i kontrollpunkt {}:",
                             entry.body.kind(),
                             entry.logged_at,
                             cp.size
                         );
-                        println!("{}", String::from_utf8_lossy(&bytes));
+                        outln!("{}", String::from_utf8_lossy(&bytes));
                     }
                 }
                 LogCommand::Proof { index, tree_size } => {
@@ -372,7 +372,7 @@ async fn approve(
     if cli.json {
         print_json(&receipt["approval"]);
     } else {
-        println!(
+        outln!(
             "Godkänt av {}, {} den {} (loggpost {index}, bevisad i kontrollpunkt {}).",
             receipt["approval"]["name"].as_str().unwrap_or(""),
             receipt["approval"]["role"].as_str().unwrap_or(""),

@@ -228,3 +228,27 @@ fn approve_asks_only_on_a_terminal() {
         "only the confirmed approval was written"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_without_a_panic() {
+    let a = attested();
+    let copy = a.env.write("copy.txt", &a.attested);
+    for args in [
+        vec!["verify", copy.to_str().unwrap()],
+        vec!["--json", "verify", copy.to_str().unwrap()],
+        vec!["log", "entry", "0"],
+    ] {
+        let mut child = a
+            .env
+            .command(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // like `| head -0`: nobody reads
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    }
+}
