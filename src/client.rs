@@ -28,7 +28,12 @@ pub enum ClientError {
     },
     #[error("servern svarade med något oväntat: {0}")]
     Protocol(String),
-    #[error("loggens nyckel {served} är inte den betrodda {pinned}")]
+    #[error(
+        "loggens nyckel {served} är inte den betrodda {pinned}. Om servern verkligen har \
+         installerats om med en ny logg: kontrollera den nya nyckeln med organisationen och ange \
+         den med --log-key, eller ta bort klientens minne (~/.local/state/attestera eller \
+         $ATTESTERA_STATE_DIR)"
+    )]
     LogKeyMismatch { served: String, pinned: String },
     #[error("kontrollpunkten är inte signerad med loggens betrodda nyckel: {0}")]
     CheckpointInvalid(String),
@@ -569,20 +574,37 @@ async fn send(
     let resp = req
         .send()
         .await
-        .map_err(|e| ClientError::Unreachable(base.to_string(), e.to_string()))?;
+        .map_err(|e| ClientError::Unreachable(base.to_string(), why_unreachable(&e)))?;
     if resp.status().is_success() {
         return Ok(resp);
     }
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.unwrap_or_default();
+    let mut detail = body["detail"]
+        .as_str()
+        .unwrap_or("servern svarade med ett fel")
+        .to_string();
+    if status == 401 {
+        detail.push_str(" Ange en token med --token eller ATTESTERA_TOKEN.");
+    }
     Err(ClientError::Problem {
         status,
         code: body["code"].as_str().unwrap_or("server_error").to_string(),
-        detail: body["detail"]
-            .as_str()
-            .unwrap_or("servern svarade med ett fel")
-            .to_string(),
+        detail,
     })
+}
+
+/// Why a request did not reach the server, in Swedish for the common cases.
+fn why_unreachable(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "tidsgränsen gick ut".into()
+    } else if e.is_connect() {
+        "det gick inte att ansluta (är tjänsten igång, och är adressen rätt?)".into()
+    } else if e.is_builder() {
+        format!("adressen kan inte användas: {e}")
+    } else {
+        format!("förbindelsen bröts: {e}")
+    }
 }
 
 /// The log as the client replayed it.

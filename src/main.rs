@@ -17,7 +17,9 @@ fn main() {
         EnvFilter::try_from_env("ATTESTERA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if std::env::var("ATTESTERA_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
