@@ -67,8 +67,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
         .map_err(io_err("skriva", path))
 }
 
-/// A log origin derived from the organisation name: lowercase ASCII letters, digits and dashes.
-pub fn default_origin(org: &str) -> String {
+/// A log origin derived from the organisation name (lowercase ASCII letters,
+/// digits and dashes) and `unique`, so that a reinstalled log, or a second
+/// one of the same organisation, is not named like the first: clients and
+/// witnesses tell logs apart by origin.
+pub fn default_origin(org: &str, unique: [u8; 4]) -> String {
     let mut slug = String::new();
     for c in org.to_lowercase().chars() {
         let c = match c {
@@ -85,8 +88,9 @@ pub fn default_origin(org: &str) -> String {
     }
     let slug = slug.trim_end_matches('-');
     format!(
-        "attestera.local/{}",
-        if slug.is_empty() { "log" } else { slug }
+        "attestera.local/{}-{}",
+        if slug.is_empty() { "log" } else { slug },
+        hex::encode(unique)
     )
 }
 
@@ -193,9 +197,15 @@ impl DataDir {
                 "organisationens namn är tomt eller innehåller styrtecken".into(),
             ));
         }
-        let origin = origin
-            .map(str::to_string)
-            .unwrap_or_else(|| default_origin(org));
+        let origin = origin.map(str::to_string).map_or_else(
+            || {
+                let mut unique = [0u8; 4];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut unique)
+                    .map(|_| default_origin(org, unique))
+                    .map_err(|_| ServiceError::Config("ingen slumpkälla".into()))
+            },
+            Ok,
+        )?;
         if origin.is_empty()
             || origin
                 .chars()
@@ -322,4 +332,21 @@ fn tempfile_dir(parent: &Path) -> Result<PathBuf, ServiceError> {
     Err(ServiceError::Config(
         "kunde inte skapa en tillfällig katalog".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_origin;
+
+    #[test]
+    fn default_origin_is_the_organisation_in_ascii_and_a_unique_part() {
+        assert_eq!(
+            default_origin("Skarpnäcks stadsdelsförvaltning", [0xab, 0xcd, 0, 1]),
+            "attestera.local/skarpnacks-stadsdelsforvaltning-abcd0001"
+        );
+        assert_eq!(
+            default_origin("  ??  ", [0; 4]),
+            "attestera.local/log-00000000"
+        );
+    }
 }
