@@ -1,10 +1,9 @@
 //! The `attestera` binary: a thin shell over the library.
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = attestera::cli::Cli::parse();
+    let cli = attestera::cli::Cli::parse_swedish();
     // Diagnostics go to stderr. `serve` logs requests at info by default;
     // other commands only warnings. ATTESTERA_LOG overrides (env-filter
     // syntax), ATTESTERA_LOG_FORMAT=json gives one JSON object per line.

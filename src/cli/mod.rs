@@ -53,10 +53,19 @@ use crate::verdict::{Severity, Status, Verdict};
 #[command(
     name = "attestera",
     version,
-    about = "Digital attestering av tjänsteutlåtanden med en verifierbar logg"
+    about = "Digital attestering av tjänsteutlåtanden med en verifierbar logg",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
-    /// Data directory (database, CA, log key).
+    /// Visa hjälp (för ett kommando: attestera KOMMANDO --help).
+    #[arg(short, long, global = true, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// Visa versionen.
+    #[arg(short = 'V', long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
+    /// Datakatalogen (databas, CA, loggens nyckel).
     #[arg(
         long,
         global = true,
@@ -64,138 +73,173 @@ pub struct Cli {
         default_value = "./attestera-data"
     )]
     pub data_dir: PathBuf,
-    /// Machine-readable JSON on stdout.
+    /// Maskinläsbar JSON på stdout.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Work against a remote attestera service instead of the data directory.
+    /// Arbeta mot en attestera-tjänst på denna adress i stället för datakatalogen.
     #[arg(long, global = true, env = "ATTESTERA_SERVER")]
     pub server: Option<String>,
-    /// Bearer token for --server.
+    /// Token för --server.
     #[arg(long, global = true, env = "ATTESTERA_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// The log's verifier key to pin with --server (else kept from first use).
+    /// Loggens verifieringsnyckel att lita på med --server (annars den från första kontakten).
     #[arg(long, global = true, env = "ATTESTERA_LOG_KEY")]
     pub log_key: Option<String>,
-    /// Who performs registrations, imports and certificate changes (recorded in the log).
+    /// Vem som registrerar, tar över och ändrar certifikat (skrivs i loggen; standard $USER).
     #[arg(long, global = true, env = "ATTESTERA_OPERATOR")]
     pub operator: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the command line, with clap's headings and help in Swedish
+    /// (clap's own error messages stay English).
+    pub fn parse_swedish() -> Cli {
+        fn swedish(cmd: clap::Command) -> clap::Command {
+            cmd.help_template("{about}\n\nAnvändning: {usage}\n\n{all-args}")
+                .subcommand_help_heading("Kommandon")
+                .subcommand_value_name("KOMMANDO")
+                .mut_args(|a| {
+                    if !a.is_positional() {
+                        a.help_heading("Flaggor")
+                    } else if a.get_id() == "file" {
+                        a.help_heading("Argument")
+                            .value_name("FIL")
+                            .help("Dokumentet, som text (UTF-8)")
+                    } else {
+                        a.help_heading("Argument")
+                    }
+                })
+                .mut_subcommands(swedish)
+        }
+        let matches = swedish(<Cli as clap::CommandFactory>::command()).get_matches();
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create the data directory: database, organisation CA and log key.
+    /// Skapa datakatalogen: databas, organisationens CA och loggens nyckel.
     Init(InitArgs),
-    /// Print the organisation CA certificate (PEM).
+    /// Skriv ut organisationens CA-certifikat (PEM).
     Ca,
-    /// Issue or revoke approver certificates.
+    /// Utfärda eller återkalla godkännares certifikat.
     #[command(subcommand)]
     User(UserCommand),
-    /// Register a finalized document before approval.
+    /// Registrera ett färdigställt dokument före godkännandet.
     Register { file: PathBuf },
-    /// Approve a registered document with your key and certificate.
+    /// Godkänn ett registrerat dokument med din nyckel och ditt certifikat.
     Approve {
         file: PathBuf,
+        /// Din privata nyckel (PKCS#8 PEM).
         #[arg(long)]
         key: PathBuf,
+        /// Ditt certifikat från organisationens CA (PEM).
         #[arg(long)]
         cert: PathBuf,
-        /// Do not ask for confirmation (required when stdin is not a terminal).
+        /// Fråga inte om bekräftelse (frågan ställs bara i en terminal).
         #[arg(long)]
         yes: bool,
     },
-    /// Print the attestation block for a document's approvals.
+    /// Skriv ut attesteringsblocket för dokumentets godkännanden.
     Block { file: PathBuf },
-    /// Take over a historical document that already carries a block.
+    /// Ta över ett historiskt dokument som redan har ett block.
     Import { file: PathBuf },
-    /// Verify a document and its block against the log.
+    /// Verifiera ett dokument och dess block mot loggen (slutkod 0 verifierat, 1 inte, 2 kunde inte kontrolleras).
     Verify { file: PathBuf },
-    /// Replay and check the whole log.
+    /// Spela upp och kontrollera hela loggen.
     Audit,
-    /// Print canonical text v1 (pipe to sha256sum to reproduce the digest).
+    /// Skriv ut kanonisk text v1 (genom sha256sum ger den dokumentets id).
     Canonical { file: PathBuf },
-    /// Read the log: checkpoint, public key, entries, proofs.
+    /// Läs loggen: kontrollpunkt, publik nyckel, poster, bevis.
     #[command(subcommand)]
     Log(LogCommand),
-    /// Run the HTTP service on this data directory.
+    /// Kör HTTP-tjänsten på datakatalogen.
     Serve(ServeArgs),
-    /// Create, list and revoke API tokens.
+    /// Skapa, lista och återkalla tokens för API:t.
     #[command(subcommand)]
     Token(TokenCommand),
 }
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Adress att lyssna på.
     #[arg(long, default_value = "127.0.0.1:8080", env = "ATTESTERA_LISTEN")]
     pub listen: std::net::SocketAddr,
-    /// Largest request body in MiB.
+    /// Största begäran i MiB.
     #[arg(long, default_value_t = 20)]
     pub body_limit_mib: usize,
-    /// Require a token also for reading the log, blocks and verify.
+    /// Kräv token även för att läsa loggen, block och verifiera.
     #[arg(long)]
     pub closed_reads: bool,
-    /// Request timeout in seconds.
+    /// Tidsgräns för läsande begäranden, sekunder.
     #[arg(long, default_value_t = 30)]
     pub timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
-    /// Create a token; it is printed once and only its hash is kept.
+    /// Skapa en token; den visas en gång och bara dess hash sparas.
     Create {
+        /// Vad token får göra.
         #[arg(long, value_enum)]
         role: crate::service::access::Role,
+        /// Vem eller vilket system token är till för.
         #[arg(long)]
         name: String,
     },
-    /// List tokens (never their secrets).
+    /// Lista tokens (aldrig själva hemligheterna).
     List,
-    /// Revoke a token by id.
+    /// Återkalla en token (id från token list).
     Revoke { id: i64 },
 }
 
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The organisation's name (O in every certificate); default: the adopted CA's O, or "Attestera".
+    /// Organisationens namn (O i varje certifikat); standard: den övertagna CA:ns O, annars "Attestera".
     #[arg(long)]
     pub org: Option<String>,
-    /// The log origin (first line of checkpoints, name of the log key).
+    /// Loggens ursprung (första raden i kontrollpunkter, loggnyckelns namn).
     #[arg(long)]
     pub origin: Option<String>,
-    /// Adopt an existing CA certificate (with --ca-key) instead of creating one.
+    /// Ta över ett befintligt CA-certifikat (med --ca-key) i stället för att skapa ett.
     #[arg(long, requires = "ca_key")]
     pub ca_cert: Option<PathBuf>,
+    /// CA-certifikatets privata nyckel (PKCS#8 PEM).
     #[arg(long, requires = "ca_cert")]
     pub ca_key: Option<PathBuf>,
-    /// Adopt an existing Ed25519 PKCS#8 log signing key.
+    /// Ta över en befintlig loggnyckel (Ed25519, PKCS#8).
     #[arg(long)]
     pub log_signing_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Issue a key pair and certificate for an approver.
+    /// Skapa nyckelpar och certifikat åt en godkännare.
     Add {
+        /// Godkännarens namn, som i blocket (CN).
         #[arg(long)]
         name: String,
+        /// Godkännarens roll, som i blocket (title).
         #[arg(long)]
         role: String,
-        /// Directory for key.pem and cert.pem.
+        /// Katalog för key.pem och cert.pem.
         #[arg(long)]
         out: PathBuf,
-        /// Certify this existing PKCS#8 key (Ed25519 or ECDSA P-256) instead of making one.
+        /// Certifiera denna befintliga PKCS#8-nyckel (Ed25519 eller ECDSA P-256) i stället för att skapa en.
         #[arg(long)]
         key: Option<PathBuf>,
-        /// Validity in days.
+        /// Giltighet i dagar.
         #[arg(long, default_value_t = 730)]
         days: i64,
     },
-    /// Revoke a certificate: later approvals with it are refused.
+    /// Återkalla ett certifikat: senare godkännanden med det vägras.
     Revoke {
+        /// Certifikatet som ska återkallas (PEM).
         #[arg(long)]
         cert: PathBuf,
+        /// Varför (skrivs i loggen).
         #[arg(long, default_value = "")]
         reason: String,
     },
@@ -203,19 +247,21 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum LogCommand {
-    /// The latest signed checkpoint note, verbatim.
+    /// Senaste signerade kontrollpunkten, ordagrant.
     Checkpoint,
-    /// The log's C2SP verifier key.
+    /// Loggens verifieringsnyckel (C2SP).
     PublicKey,
-    /// One entry (its JSON bytes).
+    /// En loggpost (dess JSON-byte).
     Entry { index: u64 },
-    /// Inclusion proof of entry INDEX.
+    /// Inklusionsbevis för loggpost INDEX.
     Proof {
+        /// Loggpostens index, från 0.
         index: u64,
+        /// Trädets storlek (standard: senaste kontrollpunkten).
         #[arg(long)]
         tree_size: Option<u64>,
     },
-    /// Consistency proof between two tree sizes.
+    /// Konsistensbevis mellan två trädstorlekar.
     Consistency { old_size: u64, new_size: u64 },
 }
 
