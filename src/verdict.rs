@@ -273,7 +273,7 @@ pub fn evaluate(e: &Evidence) -> Verdict {
             },
             Severity::Notice,
             if e.file_match {
-                "Filen innehåller exakt de registrerade byten."
+                "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av blocket."
             } else {
                 "Texten stämmer med den registrerade texten (kanonisk text v1)."
             },
