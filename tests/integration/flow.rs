@@ -257,10 +257,18 @@ fn a_reader_that_goes_away_ends_the_output_without_a_panic() {
 fn help_is_in_swedish() {
     let env = Env::empty();
     let top = env.ok(&["--help"]).stdout;
-    for word in ["Användning:", "Kommandon:", "Flaggor:", "Verifiera ett dokument"] {
+    for word in [
+        "Användning:",
+        "Kommandon:",
+        "Flaggor:",
+        "Verifiera ett dokument",
+    ] {
         assert!(top.contains(word), "{word} in {top}");
     }
     let verify = env.ok(&["verify", "--help"]).stdout;
-    assert!(verify.contains("Argument:") && verify.contains("<FIL>"), "{verify}");
+    assert!(
+        verify.contains("Argument:") && verify.contains("<FIL>"),
+        "{verify}"
+    );
     assert!(!verify.contains("Usage:"), "{verify}");
 }
