@@ -31,10 +31,15 @@ pub enum ClientError {
     #[error(
         "loggens nyckel {served} är inte den betrodda {pinned}. Om servern verkligen har \
          installerats om med en ny logg: kontrollera den nya nyckeln med organisationen och ange \
-         den med --log-key, eller ta bort klientens minne (~/.local/state/attestera eller \
-         $ATTESTERA_STATE_DIR)"
+         den med --log-key, eller ta bort klientens minne av den gamla ({})",
+        state.display()
     )]
-    LogKeyMismatch { served: String, pinned: String },
+    LogKeyMismatch {
+        served: String,
+        pinned: String,
+        /// The file that holds the trusted key.
+        state: PathBuf,
+    },
     #[error("kontrollpunkten är inte signerad med loggens betrodda nyckel: {0}")]
     CheckpointInvalid(String),
     #[error(
@@ -146,6 +151,7 @@ impl Remote {
                 return Err(ClientError::LogKeyMismatch {
                     served,
                     pinned: pinned.trim().into(),
+                    state: state_dir.to_path_buf(),
                 });
             }
             Some(pinned) => pinned.trim().to_string(),
@@ -166,6 +172,7 @@ impl Remote {
                 return Err(ClientError::LogKeyMismatch {
                     served: key,
                     pinned: known.log_key,
+                    state: server_path,
                 });
             }
         }
@@ -213,6 +220,11 @@ impl Remote {
             }
         }
         Ok(remote)
+    }
+
+    /// The log's origin: the name of its verifier key.
+    pub fn origin(&self) -> &str {
+        self.verifier.name()
     }
 
     /// The pinned verifier key.
@@ -546,18 +558,35 @@ impl Remote {
             .unwrap_or_default()
     }
 
+    /// Keeps the entries, readable by the user only (a closed log's entries
+    /// are not for others), written under a name of this process and renamed
+    /// into place, so that concurrent clients never see half a file.
     fn keep_entries(&self, entries: &[Vec<u8>]) -> Result<(), ClientError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
         let path = self.entries_path();
         let err = |e: std::io::Error| ClientError::State(path.clone(), e.to_string());
         if entries.iter().any(|e| e.contains(&b'\n')) {
-            return Ok(()); // not an entry attestera writes; keep nothing rather than a wrong split
+            // Not an entry attestera writes: keep nothing rather than a wrong split.
+            let _ = std::fs::remove_file(&path);
+            return Ok(());
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
-        let tmp = path.with_extension("entries.tmp");
-        std::fs::write(&tmp, entries.join(&b'\n')).map_err(err)?;
-        std::fs::rename(&tmp, &path).map_err(err)
+        let tmp = path.with_extension(format!("entries.{}.tmp", std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&entries.join(&b'\n')))
+            .and_then(|_| std::fs::rename(&tmp, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(err)
     }
 }
 
@@ -580,18 +609,32 @@ async fn send(
     }
     let status = resp.status().as_u16();
     let body: Value = resp.json().await.unwrap_or_default();
-    let mut detail = body["detail"]
-        .as_str()
-        .unwrap_or("servern svarade med ett fel")
-        .to_string();
-    if status == 401 {
+    let mut detail = printable(
+        body["detail"]
+            .as_str()
+            .unwrap_or("servern svarade med ett fel"),
+    );
+    if status == 401 && token.is_none() {
         detail.push_str(" Ange en token med --token eller ATTESTERA_TOKEN.");
     }
+    let code = body["code"]
+        .as_str()
+        .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .unwrap_or("server_error");
     Err(ClientError::Problem {
         status,
-        code: body["code"].as_str().unwrap_or("server_error").to_string(),
+        code: code.to_string(),
         detail,
     })
+}
+
+/// Text from the server as it may be shown: no control characters (no
+/// terminal escapes), at most 500 characters.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(500)
+        .collect()
 }
 
 /// Why a request did not reach the server, in Swedish for the common cases.

@@ -122,7 +122,8 @@ pub struct Evidence {
     /// Whether the copy starts with the exact registered bytes.
     pub file_match: bool,
     /// Registered documents with the same dnr or title (when `document` is
-    /// None), oldest first, at most [`MAX_SIMILAR`]: see [`is_similar`].
+    /// None), those with the copy's dnr first, then oldest first, at most
+    /// [`MAX_SIMILAR`]: see [`is_similar`].
     pub similar: Vec<DocumentRow>,
     /// The dnr the copy itself states, to name a changed dnr.
     pub copy_dnr: Option<String>,
@@ -249,8 +250,9 @@ pub fn evaluate(e: &Evidence) -> Verdict {
                         d.title.as_deref().map(|t| format!("”{t}”")).unwrap_or_default()
                     ),
                 ));
+                let dnr_kept = e.similar.iter().any(|s| s.dnr == e.copy_dnr);
                 if let (Some(copy), Some(registered)) = (&e.copy_dnr, &d.dnr)
-                    && copy != registered
+                    && !dnr_kept
                 {
                     findings.push(Finding::new(
                         "dnr_changed",
@@ -694,6 +696,11 @@ mod tests {
         assert!(!codes(&evaluate(&e)).contains(&"dnr_changed"));
         e.copy_dnr = Some("2019/1940".into());
         assert!(codes(&evaluate(&e)).contains(&"dnr_changed"));
+        // Another similar document that has the copy's dnr: the dnr was kept.
+        let mut other = e.similar[0].clone();
+        other.dnr = Some("2019/1940".into());
+        e.similar.push(other);
+        assert!(!codes(&evaluate(&e)).contains(&"dnr_changed"));
     }
 
     #[test]

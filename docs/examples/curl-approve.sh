@@ -11,7 +11,7 @@ file=$1 key=$2 cert=$3
 server=${ATTESTERA_SERVER:-http://127.0.0.1:8080}
 
 # 1. The document's id: SHA-256 of its canonical text, as the server computes it.
-id=$(curl -sSf --data-binary @"$file" "$server/api/v1/verify" |
+id=$(curl -sSf -H "Authorization: Bearer $ATTESTERA_TOKEN" --data-binary @"$file" "$server/api/v1/verify" |
   grep -o '"text_sha256":"[0-9a-f]\{64\}"' | head -n 1 | cut -d'"' -f4)
 
 # 2. Name and role exactly as the certificate states them (CN and title).
@@ -27,8 +27,9 @@ trap 'rm -f "$tmp"' EXIT
 printf '%s\n' "$statement" >"$tmp"
 signature=$(openssl pkeyutl -sign -rawin -inkey "$key" -in "$tmp" | base64 -w0)
 
-# 4. Submit it with the certificate; JSON strings carry the line breaks as \n.
-json_lines() { awk '{ printf "%s\\n", $0 }' "$@"; }
+# 4. Submit it with the certificate; in JSON strings \ and " are escaped and
+#    line breaks written as \n.
+json_lines() { awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "%s\\n", $0 }' "$@"; }
 curl -sSf -X POST "$server/api/v1/documents/$id/approvals" \
   -H "Authorization: Bearer $ATTESTERA_TOKEN" -H 'Content-Type: application/json' \
   --data-binary @- <<JSON

@@ -135,13 +135,10 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         }
         Command::Log(cmd) => {
             match cmd {
-                LogCommand::PublicKey if cli.json => {
-                    print_json(&json!({
-                        "public_key": remote.log_key(),
-                        // A C2SP verifier key is `name+keyid+key`; the name is the log's origin.
-                        "origin": remote.log_key().split('+').next(),
-                    }))
-                }
+                LogCommand::PublicKey if cli.json => print_json(&json!({
+                    "public_key": remote.log_key(),
+                    "origin": remote.origin(),
+                })),
                 LogCommand::PublicKey => outln!("{}", remote.log_key()),
                 LogCommand::Checkpoint => {
                     let (cp, note) = remote.checkpoint().await?;
@@ -172,17 +169,26 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                 LogCommand::Proof { index, tree_size } => {
                     let (cp, _) = remote.checkpoint().await?;
                     let size = checked_size(tree_size.unwrap_or(cp.size), &cp)?;
+                    if *index >= size {
+                        return Err(crate::service::ServiceError::NoSuchEntry {
+                            index: *index,
+                            size,
+                        }
+                        .into());
+                    }
                     print_json(&remote.proven_inclusion(&cp, *index, size).await?);
                 }
                 LogCommand::Consistency { old_size, new_size } => {
-                    // The server's proof is checked against roots computed from the verified entries.
+                    // The roots come from entries verified against the checkpoint, so
+                    // checking the server's proof against them shows that the proof is
+                    // right (what the command prints), not what the roots are.
                     let (cp, _) = remote.checkpoint().await?;
-                    if *old_size == 0 || old_size > new_size || *new_size > cp.size {
-                        return Err(Failure::new(
-                            "invalid_range",
-                            format!("behöver 1 ≤ {old_size} ≤ {new_size} ≤ {}", cp.size),
-                            2,
-                        ));
+                    checked_size(*new_size, &cp)?;
+                    if *old_size == 0 || old_size > new_size {
+                        return Err(crate::service::ServiceError::Range(format!(
+                            "behöver 1 ≤ {old_size} ≤ {new_size}"
+                        ))
+                        .into());
                     }
                     let roots = remote.roots_at(&cp, &[*old_size, *new_size]).await?;
                     let served = remote.consistency(*old_size, *new_size).await?;
@@ -268,7 +274,8 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
                 .filter(|d| verdict::is_similar(d, dnr, title))
                 .cloned()
                 .collect();
-            found.sort_by_key(|d| d.log_index);
+            // Those with the copy's dnr first, as the local store orders them.
+            found.sort_by_key(|d| (dnr.is_none() || d.dnr.as_deref() != dnr, d.log_index));
             found.truncate(verdict::MAX_SIMILAR);
             found
         }
@@ -365,18 +372,29 @@ async fn approve(
         .as_u64()
         .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
     let (cp, _) = remote.checkpoint().await?;
-    match remote.proven_entry(&cp, index).await?.1.body {
-        EntryBody::Approval { statement, .. } if statement == text => {}
+    let entry = remote.proven_entry(&cp, index).await?.1;
+    match &entry.body {
+        EntryBody::Approval { statement, .. } if *statement == text => {}
         _ => return Err(ClientError::EntryMismatch(index).into()),
     }
+    // Reported from what was signed and proved, not from the server's words.
+    let approved = crate::service::Approved {
+        document: doc.text_sha256.clone(),
+        name: statement.name.clone(),
+        role: statement.role.clone(),
+        date: crate::stockholm::date_of(entry.logged_at),
+        log_index: index,
+        logged_at: entry.logged_at,
+        checkpoint_size: cp.size,
+    };
     if cli.json {
-        print_json(&receipt["approval"]);
+        print_json(&approved);
     } else {
         outln!(
             "Godkänt av {}, {} den {} (loggpost {index}, bevisad i kontrollpunkt {}).",
-            receipt["approval"]["name"].as_str().unwrap_or(""),
-            receipt["approval"]["role"].as_str().unwrap_or(""),
-            receipt["approval"]["date"].as_str().unwrap_or(""),
+            approved.name,
+            approved.role,
+            approved.date,
             cp.size
         );
     }

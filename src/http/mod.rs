@@ -7,6 +7,7 @@ pub mod handlers;
 pub mod openapi;
 pub mod problem;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -192,9 +193,11 @@ pub async fn serve(
         service,
         config: Arc::new(config),
     };
-    println!("attestera lyssnar på http://{addr}");
-    println!(
-        "Skapa en token för API:t: attestera token create --role registrar --name \"Ditt namn\""
+    // A closed stdout must neither panic nor stop the service.
+    let _ = writeln!(
+        std::io::stdout(),
+        "attestera lyssnar på http://{addr}\n\
+         Skapa en token för API:t: attestera token create --role registrar --name \"Ditt namn\""
     );
     tracing::info!(%addr, "listening");
     axum::serve(listener, router(state))

@@ -70,12 +70,12 @@ const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
 /// ring's own generator writes v2 (with the public key), which OpenSSL 3.0
 /// cannot read; v1 is read by ring, rcgen and OpenSSL alike, so an approver
 /// can also sign with standard tools (docs/examples/curl-approve.sh).
-pub fn generate_ed25519_pkcs8() -> Result<Vec<u8>, PkiError> {
+pub fn generate_ed25519_pkcs8() -> Result<Zeroizing<Vec<u8>>, PkiError> {
     let mut seed = Zeroizing::new([0u8; 32]);
     SystemRandom::new()
         .fill(&mut seed[..])
         .map_err(|_| gen_err("ingen slumpkälla"))?;
-    let mut der = Vec::with_capacity(48);
+    let mut der = Zeroizing::new(Vec::with_capacity(48));
     der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
     der.extend_from_slice(&seed[..]);
     Ok(der)
@@ -88,7 +88,7 @@ pub fn create_ca(
     now: Timestamp,
     years: i64,
 ) -> Result<(String, Zeroizing<String>), PkiError> {
-    let key_pem = private_key_pem(&Zeroizing::new(generate_ed25519_pkcs8()?));
+    let key_pem = private_key_pem(&generate_ed25519_pkcs8()?);
     let key = KeyPair::from_pem(&key_pem).map_err(gen_err)?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();

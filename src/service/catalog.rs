@@ -158,6 +158,7 @@ impl Service {
         let (size, _) = self.checkpoint().await?;
         let end = start.saturating_add(limit.clamp(1, MAX_PAGE)).min(size);
         let rows = self.store.entries(start.min(end), end).await?;
+        self.metrics.entries_served.inc_by(rows.len() as u64);
         Ok(rows
             .into_iter()
             .map(|(index, data, leaf)| ServedEntry {

@@ -263,7 +263,7 @@ impl DataDir {
         pki::cert::check_key_matches(&ca_der, &ca_key_pem)?;
         let log_pkcs8 = match &keys.log_key {
             Some(p) => Zeroizing::new(pki::pem_block(&self.read_string(p)?, "PRIVATE KEY")?),
-            None => Zeroizing::new(pki::generate_ed25519_pkcs8()?),
+            None => pki::generate_ed25519_pkcs8()?,
         };
         let signer = NoteSigner::from_pkcs8(origin, &log_pkcs8)?;
         let config = Config {

@@ -1,5 +1,5 @@
 //! Operational metrics in Prometheus text format: appends, batch sizes,
-//! append latency, verify outcomes. No document text, names or keys.
+//! append latency, verify outcomes, entries served. No document text, names or keys.
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -15,6 +15,7 @@ pub struct Metrics {
     pub batch_size: Histogram,
     pub append_seconds: Histogram,
     pub verify_outcomes: Family<Vec<(String, String)>, Counter>,
+    pub entries_served: Counter,
 }
 
 impl Default for Metrics {
@@ -25,6 +26,7 @@ impl Default for Metrics {
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let append_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let verify_outcomes = Family::<Vec<(String, String)>, Counter>::default();
+        let entries_served = Counter::default();
         registry.register("appends", "Entries appended to the log", appends.clone());
         registry.register(
             "refused_appends",
@@ -46,6 +48,11 @@ impl Default for Metrics {
             "Verification verdicts by status",
             verify_outcomes.clone(),
         );
+        registry.register(
+            "entries_served",
+            "Log entries served to readers (clients replaying the log)",
+            entries_served.clone(),
+        );
         Metrics {
             registry,
             appends,
@@ -53,6 +60,7 @@ impl Default for Metrics {
             batch_size,
             append_seconds,
             verify_outcomes,
+            entries_served,
         }
     }
 }

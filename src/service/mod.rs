@@ -80,7 +80,7 @@ pub enum ServiceError {
     UnknownLeaf,
     #[error(
         "certifikatet är utfärdat och loggat (loggpost {log_index}), men filerna kunde inte läggas på plats: {reason}. \
-         Nyckeln och certifikatet finns kvar under tillfälliga namn (.key.pem.*.tmp, .cert.pem.*.tmp) i {}; \
+         De finns kvar under tillfälliga namn i {} (.cert.pem.*.tmp och, om nyckeln skapades här, .key.pem.*.tmp); \
          byt namn på dem eller återkalla certifikatet",
         kept.display()
     )]
@@ -123,6 +123,8 @@ impl ServiceError {
     /// 1 when the request was understood and refused, 2 when it could not be carried out.
     pub fn exit_code(&self) -> i32 {
         match self {
+            // Unreadable input is 2 whether the use case or the log's rules found it.
+            ServiceError::Refused(Refusal::Pki(e)) if e.is_unreadable_input() => 2,
             ServiceError::Refused(_)
             | ServiceError::UnknownDocument(_)
             | ServiceError::AlreadyInitialized(_)

@@ -285,14 +285,16 @@ impl Store {
 
     /// Registered documents that share a dnr or title with a copy whose
     /// content did not match: candidates for "this content was changed"
-    /// (`verdict::is_similar` in SQL; a NULL never equals).
+    /// (`verdict::is_similar` in SQL; a NULL never equals), those with the
+    /// copy's dnr first.
     pub async fn similar_documents(
         &self,
         dnr: Option<&str>,
         title: Option<&str>,
     ) -> Result<Vec<DocumentRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM documents WHERE dnr = ? OR title = ? ORDER BY log_index LIMIT ?",
+            "SELECT * FROM documents WHERE dnr = ?1 OR title = ?2 \
+             ORDER BY (dnr = ?1) DESC, log_index LIMIT ?3",
         )
         .bind(dnr)
         .bind(title)

@@ -681,6 +681,8 @@ fn closed_reads_need_a_token() {
             "/api/v1/documents".into(),
             format!("/api/v1/documents/{id}"),
             format!("/api/v1/documents/{id}/block"),
+            format!("/api/v1/documents/{id}/approvals"),
+            "/api/v1/log/proof?leaf_hash=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
             format!("/api/v1/verify/{id}"),
             "/api/v1/certificates".into(),
         ] {

@@ -324,8 +324,14 @@ fn verified_entries_are_kept_and_a_spoiled_copy_is_fetched_again() {
     assert_eq!(lines(&kept().1), s.env.log_size());
 
     register_through(&s, &state, 2, "b");
+    let served_before = entries_served(&s);
     let r = client(&s, &state, "", &["audit"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        entries_served(&s) - served_before,
+        2,
+        "only the two new entries were downloaded"
+    );
     let (file, bytes) = kept();
     assert_eq!(
         lines(&bytes),
@@ -342,4 +348,22 @@ fn verified_entries_are_kept_and_a_spoiled_copy_is_fetched_again() {
     let r = client(&s, &state, "", &["audit"]);
     assert_eq!(r.code, 0, "not blamed on the server: {}", r.stdout);
     assert!(kept().1 == bytes, "the copy was fetched again");
+}
+
+/// The server's count of log entries served, from /metrics.
+fn entries_served(s: &Server) -> u64 {
+    crate::common::runtime().block_on(async {
+        let text = reqwest::get(s.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("attestera_entries_served_total "))
+            .expect("attestera_entries_served_total")
+            .trim()
+            .parse()
+            .unwrap()
+    })
 }
