@@ -113,9 +113,58 @@ impl Cli {
                 })
                 .mut_subcommands(swedish)
         }
-        let matches = swedish(<Cli as clap::CommandFactory>::command()).get_matches();
-        <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        swedish(<Cli as clap::CommandFactory>::command())
+            .try_get_matches()
+            .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+            .unwrap_or_else(|e| usage_error(e))
     }
+}
+
+/// A command line clap could not read, said in Swedish (help and version
+/// requests pass through): exit code 2, code `usage_error`.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let what = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+        ErrorKind::InvalidSubcommand => {
+            format!("okänt kommando {}", context(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::UnknownArgument => format!("okänd flagga {}", context(ContextKind::InvalidArg)),
+        ErrorKind::MissingRequiredArgument => {
+            format!("saknar {}", context(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand => "saknar kommando".to_string(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!(
+            "ogiltigt värde {} för {}",
+            context(ContextKind::InvalidValue),
+            context(ContextKind::InvalidArg)
+        ),
+        ErrorKind::ArgumentConflict => format!(
+            "{} kan inte anges tillsammans med {}",
+            context(ContextKind::InvalidArg),
+            context(ContextKind::PriorArg)
+        ),
+        _ => format!("felaktig kommandorad: {}", e.kind()),
+    };
+    let message = format!("{what} (se attestera --help)");
+    if std::env::args().any(|a| a == "--json") {
+        print_json(&ErrorBody {
+            error: ErrorDetail {
+                code: "usage_error",
+                message: message.clone(),
+            },
+        });
+    }
+    eprintln!("attestera: {message} [usage_error]");
+    std::process::exit(2);
 }
 
 #[derive(Subcommand, Debug)]

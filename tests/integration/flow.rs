@@ -271,4 +271,21 @@ fn help_is_in_swedish() {
         "{verify}"
     );
     assert!(!verify.contains("Usage:"), "{verify}");
+
+    // A command line that cannot be read: Swedish, code usage_error, exit 2.
+    for (args, says) in [
+        (&["bogus"][..], "okänt kommando bogus"),
+        (&["verify"], "saknar <FIL>"),
+        (
+            &["token", "create", "--role", "boss", "--name", "x"],
+            "ogiltigt värde boss",
+        ),
+    ] {
+        let r = env.run(args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("[usage_error]"), "{}", r.stderr);
+    }
+    let r = env.json(&["bogus"]);
+    assert_eq!((r.code, r.error_code().as_str()), (2, "usage_error"));
 }
