@@ -194,8 +194,10 @@ pub struct ApprovalRequest {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApprovalReceipt {
     pub approval: Approved,
-    pub inclusion_proof: InclusionProof,
-    pub checkpoint: String,
+    /// Null only if reading it failed after the commit: ask `GET /log/proof/{index}`.
+    pub inclusion_proof: Option<InclusionProof>,
+    /// The signed checkpoint note that covers the entry (null as above).
+    pub checkpoint: Option<String>,
 }
 
 #[utoipa::path(post, path = "/documents/{id}/approvals", tag = "approvals",
@@ -231,11 +233,20 @@ pub async fn approve(
             &req.certificate,
         )
         .await?;
-    let inclusion_proof = s
+    // The approval is committed: from here a failure must not answer as if it were not.
+    let proof = s
         .service
         .inclusion_proof(approval.log_index, Some(approval.checkpoint_size))
-        .await?;
-    let checkpoint = s.service.checkpoint_at(approval.checkpoint_size).await?;
+        .await;
+    let note = s.service.checkpoint_at(approval.checkpoint_size).await;
+    let (inclusion_proof, checkpoint) = match (proof, note) {
+        (Ok(p), Ok(n)) => (Some(p), Some(n)),
+        (p, n) => {
+            let e = p.err().or(n.err()).map(|e| e.to_string()).unwrap_or_default();
+            tracing::error!(index = approval.log_index, error = %e, "receipt without proof");
+            (None, None)
+        }
+    };
     Ok((
         StatusCode::CREATED,
         Json(ApprovalReceipt {
