@@ -124,13 +124,7 @@ async fn approver(c: &reqwest::Client, s: &Server, name: &str, role: &str) -> (S
 }
 
 fn signed_approval(key: &SigningKey, cert: &str, doc_id: &str, name: &str, role: &str) -> Value {
-    let mut digest = [0u8; 32];
-    hex::decode_to_slice(doc_id, &mut digest).unwrap();
-    let statement = Statement::new(digest, name, role, jiff::Timestamp::now())
-        .unwrap()
-        .encode();
-    let signature = STANDARD.encode(key.sign(statement.as_bytes()).unwrap());
-    json!({ "statement": statement, "algorithm": key.alg(), "signature": signature, "certificate": cert })
+    approval_signed_at(key, cert, doc_id, name, role, jiff::Timestamp::now())
 }
 
 #[test]
