@@ -242,7 +242,11 @@ pub async fn approve(
     let (inclusion_proof, checkpoint) = match (proof, note) {
         (Ok(p), Ok(n)) => (Some(p), Some(n)),
         (p, n) => {
-            let e = p.err().or(n.err()).map(|e| e.to_string()).unwrap_or_default();
+            let e = p
+                .err()
+                .or(n.err())
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             tracing::error!(index = approval.log_index, error = %e, "receipt without proof");
             (None, None)
         }
