@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::entry::{Entry, EntryBody};
 use crate::pki;
 use crate::projection::{self, ApprovalRow, DocumentRow, Projection};
+use crate::service::InclusionProof;
 use crate::tlog::{self, Checkpoint, NoteVerifier};
 
 /// Why a remote answer cannot be accepted.
@@ -365,12 +366,10 @@ impl Remote {
             .ok_or(ClientError::EntryMismatch(index))?
             .as_bytes()
             .to_vec();
-        let proof = self
-            .get_json(&format!("/api/v1/log/proof/{index}?tree_size={}", cp.size))
-            .await?;
-        let hashes = hashes_of(&proof["hashes"])?;
-        tlog::verify_inclusion(&tlog::record_hash(&data), index, cp.size, &hashes, &cp.root)
-            .map_err(|_| ClientError::ProofInvalid(index))?;
+        let proof = self.proven_inclusion(cp, index, cp.size).await?;
+        if proof.leaf_hash != tlog::to_base64(&tlog::record_hash(&data)) {
+            return Err(ClientError::EntryMismatch(index));
+        }
         let entry = Entry::decode(&data).map_err(|_| ClientError::EntryMismatch(index))?;
         Ok((data, entry))
     }
@@ -384,7 +383,7 @@ impl Remote {
         cp: &Checkpoint,
         index: u64,
         size: u64,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<InclusionProof, ClientError> {
         let proof = self
             .get_json(&format!("/api/v1/log/proof/{index}?tree_size={size}"))
             .await?;
@@ -400,12 +399,12 @@ impl Remote {
         };
         tlog::verify_inclusion(&leaf_hash, index, size, &hashes, &root)
             .map_err(|_| ClientError::ProofInvalid(index))?;
-        Ok(serde_json::json!({
-            "leaf_index": index,
-            "tree_size": size,
-            "leaf_hash": tlog::to_base64(&leaf_hash),
-            "hashes": hashes.iter().map(tlog::to_base64).collect::<Vec<_>>(),
-        }))
+        Ok(InclusionProof {
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: tlog::to_base64(&leaf_hash),
+            hashes: hashes.iter().map(tlog::to_base64).collect(),
+        })
     }
 
     /// The roots of the trees of the given sizes (each ≤ `cp.size`),

@@ -200,13 +200,13 @@ const CANNOT_CHECK: [&str; 2] = ["checkpoint_invalid", "block_not_checked"];
 /// The indication of ETSI EN 319 102-1 for one approval: TOTAL-FAILED when a
 /// check failed, INDETERMINATE when one could not be made, else TOTAL-PASSED.
 fn indication_of(findings: &[Finding]) -> Indication {
-    let cannot_check = |f: &&Finding| CANNOT_CHECK.contains(&f.code);
+    let cannot_check = |f: &Finding| CANNOT_CHECK.contains(&f.code);
     if findings
         .iter()
-        .any(|f| f.severity == Severity::Error && !cannot_check(&f))
+        .any(|f| f.severity == Severity::Error && !cannot_check(f))
     {
         Indication::TotalFailed
-    } else if findings.iter().any(|f| cannot_check(&f)) {
+    } else if findings.iter().any(cannot_check) {
         Indication::Indeterminate
     } else {
         Indication::TotalPassed

@@ -5,7 +5,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::projection::Refusal;
 use crate::service::ServiceError;
 
 /// An RFC 9457 problem document.
@@ -71,10 +70,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::UnknownLeaf
         | ServiceError::NoSuchEntry { .. }
         | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
-        // Unreadable input is 400 whether the sequencer's rules or the use case found it.
-        ServiceError::Refused(Refusal::Pki(p)) if p.is_unreadable_input() => {
-            StatusCode::BAD_REQUEST
-        }
+        e if e.is_unreadable_pki() => StatusCode::BAD_REQUEST,
         ServiceError::Refused(r) => match r.code() {
             "document_not_registered" => StatusCode::NOT_FOUND,
             "document_already_registered"
@@ -83,7 +79,6 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
             | "certificate_already_revoked" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         },
-        ServiceError::Pki(p) if p.is_unreadable_input() => StatusCode::BAD_REQUEST,
         ServiceError::Pki(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Text(_) | ServiceError::Block(_) | ServiceError::Entry(_) => {
             StatusCode::UNPROCESSABLE_ENTITY

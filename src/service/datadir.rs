@@ -197,15 +197,15 @@ impl DataDir {
                 "organisationens namn är tomt eller innehåller styrtecken".into(),
             ));
         }
-        let origin = origin.map(str::to_string).map_or_else(
-            || {
+        let origin = match origin {
+            Some(o) => o.to_string(),
+            None => {
                 let mut unique = [0u8; 4];
                 ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut unique)
-                    .map(|_| default_origin(org, unique))
-                    .map_err(|_| ServiceError::Config("ingen slumpkälla".into()))
-            },
-            Ok,
-        )?;
+                    .map_err(|_| ServiceError::Config("ingen slumpkälla".into()))?;
+                default_origin(org, unique)
+            }
+        };
         if origin.is_empty()
             || origin
                 .chars()

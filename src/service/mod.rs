@@ -121,18 +121,28 @@ impl ServiceError {
     }
 
     /// 1 when the request was understood and refused, 2 when it could not be carried out.
+    /// Whether a key or certificate given could not be read at all, whether
+    /// the use case or the log's rules found it (exit 2, HTTP 400).
+    pub fn is_unreadable_pki(&self) -> bool {
+        match self {
+            ServiceError::Pki(e) | ServiceError::Refused(Refusal::Pki(e)) => {
+                e.is_unreadable_input()
+            }
+            _ => false,
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
-            // Unreadable input is 2 whether the use case or the log's rules found it.
-            ServiceError::Refused(Refusal::Pki(e)) if e.is_unreadable_input() => 2,
-            ServiceError::Refused(_)
+            e if e.is_unreadable_pki() => 2,
+            ServiceError::Pki(_)
+            | ServiceError::Refused(_)
             | ServiceError::UnknownDocument(_)
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
             | ServiceError::NoApprovals
             | ServiceError::NoSuchToken(_)
             | ServiceError::Cancelled => 1,
-            ServiceError::Pki(e) if !e.is_unreadable_input() => 1,
             _ => 2,
         }
     }
