@@ -91,6 +91,29 @@ fn compare<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// The rows of a projection table, or none and a problem when a stored
+/// value cannot be read at all.
+fn readable<T>(
+    table: &'static str,
+    rows: Result<Vec<T>, crate::store::StoreError>,
+    problems: &mut Vec<AuditProblem>,
+) -> Result<Vec<T>, ServiceError> {
+    match rows {
+        Ok(rows) => Ok(rows),
+        Err(crate::store::StoreError::Corrupt { detail, .. }) => {
+            problems.push(AuditProblem {
+                table: Some(table),
+                ..problem(
+                    "projection_row_unreadable",
+                    format!("{table}: en rad har ett värde som inte kan läsas ({detail})"),
+                )
+            });
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Records entries absent from the table, keeping their places in the replayed tree.
 fn mark_missing(
     range: std::ops::Range<u64>,
@@ -113,6 +136,9 @@ impl Service {
         let mut tree = MemoryHashes::new();
         let mut state = Projection::default();
         let mut last_time = None;
+        // Sizes at which a batch visibly ended: every entry of a batch
+        // carries the batch's time, and every batch signs a checkpoint.
+        let mut batch_ends = Vec::new();
         let mut start = 0;
         while start < size {
             let end = (start + PAGE).min(size);
@@ -145,6 +171,9 @@ impl Service {
                         format!("loggpost {index}: tiden går bakåt"),
                     ));
                 }
+                if last_time.is_some_and(|t| entry.logged_at > t) {
+                    batch_ends.push(index);
+                }
                 last_time = Some(entry.logged_at);
                 let facts = state.facts(&projection::fact_keys(&entry.body));
                 match projection::check(index, &entry, self.ca_der(), &facts) {
@@ -160,16 +189,25 @@ impl Service {
         }
 
         // Stored hashes, from which every proof is built.
+        // Each must sit at its own index: proofs read hashes by index.
         let stored = self.store.read_all_hashes().await?;
-        if stored.len() != tree.0.len() || stored.iter().zip(&tree.0).any(|(a, b)| a != b) {
+        let differs = |(i, ((idx, a), b)): (usize, (&(u64, tlog::Hash), &tlog::Hash))| {
+            *idx != i as u64 || a != b
+        };
+        if stored.len() != tree.0.len() || stored.iter().zip(&tree.0).enumerate().any(differs) {
             let first = stored
                 .iter()
                 .zip(&tree.0)
-                .position(|(a, b)| a != b)
+                .enumerate()
+                .position(differs)
                 .unwrap_or(stored.len().min(tree.0.len()));
-            problems.push(problem("stored_hash_mismatch", format!(
-                "lagrade merklehashar stämmer inte med loggposterna (första skillnad vid hash {first})"
-            )));
+            problems.push(AuditProblem {
+                table: Some("log_hashes"),
+                key: Some(first.to_string()),
+                ..problem("stored_hash_mismatch", format!(
+                    "lagrade merklehashar stämmer inte med loggposterna (första skillnad vid hash {first})"
+                ))
+            });
         }
 
         // Checkpoints: signature, origin, root, and consistency with the previous one.
@@ -228,17 +266,40 @@ impl Service {
             }
             previous = Some(c);
         }
+        let stored_sizes: std::collections::BTreeSet<u64> =
+            checkpoints.iter().map(|(s, _)| *s).collect();
+        for end in batch_ends.into_iter().filter(|s| !stored_sizes.contains(s)) {
+            problems.push(AuditProblem {
+                checkpoint: Some(end),
+                ..problem(
+                    "checkpoint_missing",
+                    format!(
+                        "kontrollpunkten för storlek {end} saknas: loggposterna {} och {end} skrevs i olika omgångar, och varje omgång signerar en kontrollpunkt",
+                        end - 1
+                    ),
+                )
+            });
+        }
         if previous.as_ref().map(|c| c.size) != Some(size) {
-            problems.push(problem(
-                "checkpoint_behind",
-                format!("ingen giltig kontrollpunkt täcker hela loggen ({size} poster)"),
-            ));
+            problems.push(AuditProblem {
+                checkpoint: Some(size),
+                ..problem(
+                    "checkpoint_behind",
+                    format!("ingen giltig kontrollpunkt täcker hela loggen ({size} poster)"),
+                )
+            });
         }
 
         // Projections against the replay.
-        let documents = self.store.documents().await?;
-        let approvals = self.store.approvals().await?;
-        let certificates = self.store.certificates().await?;
+        // A row the store cannot even read is a problem of its table, not a
+        // reason to stop the audit.
+        let documents = readable("documents", self.store.documents().await, &mut problems)?;
+        let approvals = readable("approvals", self.store.approvals().await, &mut problems)?;
+        let certificates = readable(
+            "certificates",
+            self.store.certificates().await,
+            &mut problems,
+        )?;
         let counts = (documents.len(), approvals.len(), certificates.len());
         compare(
             "documents",
@@ -272,6 +333,23 @@ impl Service {
             &state.certificates,
             &mut problems,
         );
+
+        // Token rows are not in the log: each carries its own check.
+        for row in self.store.tokens().await? {
+            if !super::access::token_row_intact(&self.token_key, &row) {
+                problems.push(AuditProblem {
+                    table: Some("tokens"),
+                    key: Some(row.id.to_string()),
+                    ..problem(
+                        "token_row_forged",
+                        format!(
+                            "tokens: raden {} har ändrats utanför attestera (kontrollsumman stämmer inte)",
+                            row.id
+                        ),
+                    )
+                });
+            }
+        }
 
         Ok(AuditReport {
             ok: problems.is_empty(),

@@ -108,7 +108,11 @@ impl Service {
     }
 
     pub async fn certificates(&self) -> Result<Vec<CertificateRow>, ServiceError> {
-        Ok(self.store.certificates().await?)
+        let mut out = Vec::new();
+        for row in self.store.certificates().await? {
+            out.push(self.checked_certificate(row).await?);
+        }
+        Ok(out)
     }
 
     pub async fn document_info(&self, text_sha256: &str) -> Result<DocumentInfo, ServiceError> {
@@ -117,7 +121,10 @@ impl Service {
             .document(text_sha256)
             .await?
             .ok_or_else(|| ServiceError::UnknownDocument(text_sha256.into()))?;
-        let approvals = self.store.approvals_of(text_sha256).await?;
+        let document = self.checked_document(document).await?;
+        let approvals = self
+            .checked_approvals(self.store.approvals_of(text_sha256).await?)
+            .await?;
         Ok(DocumentInfo {
             document,
             approvals,
@@ -143,14 +150,16 @@ impl Service {
     }
 
     pub async fn search(&self, filter: &DocumentFilter) -> Result<Vec<DocumentRow>, ServiceError> {
-        Ok(self.store.search_documents(filter).await?)
+        self.checked_documents(self.store.search_documents(filter).await?)
+            .await
     }
 
     pub async fn signature_log(
         &self,
         filter: &SignatureFilter,
     ) -> Result<Vec<SignatureRow>, ServiceError> {
-        Ok(self.store.signatures(filter).await?)
+        self.checked_signatures(self.store.signatures(filter).await?)
+            .await
     }
 
     /// Entries `[start, start+limit)` within the latest checkpoint.

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod catalog;
+mod checked;
 pub mod datadir;
 pub mod metrics;
 pub mod sequencer;
@@ -79,6 +80,11 @@ pub enum ServiceError {
     #[error("ingen loggpost har den lövhashen")]
     UnknownLeaf,
     #[error(
+        "tabellen {table} stämmer inte med loggpost {index}: databasen har ändrats utanför \
+         attestera, så raden visas inte. Kör attestera audit"
+    )]
+    TableMismatch { table: &'static str, index: u64 },
+    #[error(
         "certifikatet är utfärdat och loggat (loggpost {log_index}), men filerna kunde inte läggas på plats: {reason}. \
          De finns kvar under tillfälliga namn i {} (.cert.pem.*.tmp och, om nyckeln skapades här, .key.pem.*.tmp); \
          byt namn på dem eller återkalla certifikatet",
@@ -116,6 +122,7 @@ impl ServiceError {
             ServiceError::NoSuchToken(_) => "token_not_found",
             ServiceError::Cancelled => "approval_cancelled",
             ServiceError::UnknownLeaf => "entry_not_found",
+            ServiceError::TableMismatch { .. } => "projection_mismatch",
             ServiceError::IssuedButNotPlaced { .. } => "files_not_placed",
         }
     }
@@ -286,6 +293,8 @@ pub struct Service {
     verifier: NoteVerifier,
     verifier_key: String,
     sequencer: Sequencer,
+    /// Checks token rows (see `access`).
+    token_key: ring::hmac::Key,
     pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
@@ -308,6 +317,7 @@ impl Service {
         let ca_der = pki::parse_certificate_pem(&ca_pem)?;
         let log_key = dir.read_private_key(&dir.log_key())?;
         let signer = NoteSigner::from_pkcs8(&config.origin, &log_key)?;
+        let token_key = access::token_mac_key(&log_key);
         // Checkpoints are verified with the published key (log.vkey), which must match the signing key.
         let verifier_key = dir.read_string(&dir.log_vkey())?.trim().to_string();
         let verifier = NoteVerifier::parse(&verifier_key)?;
@@ -335,6 +345,7 @@ impl Service {
             verifier,
             verifier_key,
             sequencer,
+            token_key,
             metrics,
         })
     }
@@ -567,7 +578,9 @@ impl Service {
         }
         let appended = self.sequencer.append(group).await?;
         let registered = Self::registered(&doc, &appended)?;
-        let approvals = self.store.approvals_of(&doc.text_sha256).await?;
+        let approvals = self
+            .checked_approvals(self.store.approvals_of(&doc.text_sha256).await?)
+            .await?;
         Ok(Imported {
             registered,
             approvals,
@@ -590,11 +603,13 @@ impl Service {
         if info.public_key != key.public_key() {
             return Err(PkiError::KeyCertificateMismatch.into());
         }
-        let document = self
+        let stored = self
             .store
             .document(&doc.text_sha256)
             .await?
             .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
+        // The approver is shown what the log says, not what a table says.
+        let document = self.checked_document(stored).await?;
         let mut digest = [0u8; 32];
         hex::decode_to_slice(&doc.text_sha256, &mut digest)
             .map_err(|e| ServiceError::Config(e.to_string()))?;

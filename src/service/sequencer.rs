@@ -137,9 +137,10 @@ async fn append_batch(
     let mut tx = log.store.begin_append().await?;
     let start = tx.log_size().await?;
     let mut size = start;
-    // The log's clock never runs backwards, even if the machine's does.
+    // The log's clock never runs backwards, even if the machine's does; the
+    // last time is read from the head entry proved against the signed head.
     let now = super::now();
-    let now = match tx.last_logged_at().await? {
+    let now = match verified_head_time(log, &mut tx, start).await? {
         Some(last) if last > now => last,
         _ => now,
     };
@@ -170,13 +171,72 @@ async fn append_batch(
         }
         .body();
         let note = log.signer.sign(&body)?;
-        tx.insert_checkpoint(size, &note, now).await?;
+        tx.insert_checkpoint(size, &note).await?;
         note
     } else {
         tx.latest_checkpoint_note().await?.unwrap_or_default()
     };
     tx.commit().await?;
     Ok((results, size, note))
+}
+
+/// The time of the log's last entry, taken from its bytes after proving
+/// them in the latest checkpoint that this log signed, so that no edit of
+/// the database can move the log's clock or make the sequencer build on a
+/// head other than the one it signed. `None` for an empty log.
+async fn verified_head_time(
+    log: &Log,
+    tx: &mut AppendTx,
+    size: u64,
+) -> Result<Option<Timestamp>, ServiceError> {
+    let Some(last) = size.checked_sub(1) else {
+        return Ok(None);
+    };
+    let corrupt = |table: &'static str, detail: String| StoreError::Corrupt { table, detail };
+    let note = tx.latest_checkpoint_note().await?.ok_or_else(|| {
+        corrupt(
+            "checkpoints",
+            format!("ingen kontrollpunkt täcker loggens {size} poster"),
+        )
+    })?;
+    let checkpoint = log
+        .signer
+        .verifier()
+        .open(&note)
+        .ok()
+        .and_then(|body| Checkpoint::parse(body).ok())
+        .filter(|c| c.size == size && c.origin == log.origin)
+        .ok_or_else(|| {
+            corrupt(
+                "checkpoints",
+                format!(
+                    "den senaste kontrollpunkten är inte loggens signerade huvud för {size} poster"
+                ),
+            )
+        })?;
+    let data = tx.entry(last).await?.unwrap_or_default();
+    let proof = tlog::inclusion_proof_from(
+        size,
+        last,
+        &tx.read_hashes(&tlog::inclusion_proof_indexes(size, last)?)
+            .await?,
+    )?;
+    tlog::verify_inclusion(
+        &tlog::record_hash(&data),
+        last,
+        size,
+        &proof,
+        &checkpoint.root,
+    )
+    .map_err(|_| {
+        corrupt(
+            "log_entries",
+            format!("loggpost {last} ingår inte i den signerade kontrollpunkten"),
+        )
+    })?;
+    let entry = Entry::decode(&data)
+        .map_err(|e| corrupt("log_entries", format!("loggpost {last}: {e}")))?;
+    Ok(Some(entry.logged_at))
 }
 
 /// Appends one group; on a refusal returns it with how many entries it had written.
@@ -207,7 +267,6 @@ async fn append_group(
             *size,
             &data,
             &leaf,
-            now,
             tlog::stored_hash_index(0, *size),
             &hashes,
         )

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -208,12 +207,20 @@ impl Store {
         log_size_on(&mut *self.pool.acquire().await?).await
     }
 
-    /// All stored Merkle hashes in index order (for the audit).
-    pub async fn read_all_hashes(&self) -> Result<Vec<Hash>, StoreError> {
-        let rows: Vec<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM log_hashes ORDER BY idx")
+    /// All stored Merkle hashes with their indexes, in index order (for the audit).
+    pub async fn read_all_hashes(&self) -> Result<Vec<(u64, Hash)>, StoreError> {
+        let rows = sqlx::query("SELECT idx, hash FROM log_hashes ORDER BY idx")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|b| hash_of(b, "log_hashes")).collect()
+        rows.iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.try_get("hash")?;
+                Ok((
+                    u64_of(r, "log_hashes", "idx")?,
+                    hash_of(&hash, "log_hashes")?,
+                ))
+            })
+            .collect()
     }
 
     pub async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
@@ -421,19 +428,15 @@ impl AppendTx {
         index: u64,
         data: &[u8],
         leaf_hash: &Hash,
-        logged_at: Timestamp,
         first_hash_index: u64,
         hashes: &[Hash],
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO log_entries (idx, data, leaf_hash, logged_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(to_i64(index))
-        .bind(data)
-        .bind(leaf_hash.as_slice())
-        .bind(logged_at.to_string())
-        .execute(&mut *self.tx)
-        .await?;
+        sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (?, ?, ?)")
+            .bind(to_i64(index))
+            .bind(data)
+            .bind(leaf_hash.as_slice())
+            .execute(&mut *self.tx)
+            .await?;
         for (offset, h) in (first_hash_index..).zip(hashes) {
             sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
                 .bind(to_i64(offset))
@@ -499,32 +502,23 @@ impl AppendTx {
         Ok(())
     }
 
-    pub async fn insert_checkpoint(
-        &mut self,
-        size: u64,
-        note: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO checkpoints (tree_size, note, created_at) VALUES (?, ?, ?)")
+    pub async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO checkpoints (tree_size, note) VALUES (?, ?)")
             .bind(to_i64(size))
             .bind(note)
-            .bind(now.to_string())
             .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
 
-    /// The log time of the last entry, so the log's clock never runs backwards.
-    pub async fn last_logged_at(&mut self) -> Result<Option<Timestamp>, StoreError> {
-        let s: Option<String> =
-            sqlx::query_scalar("SELECT logged_at FROM log_entries ORDER BY idx DESC LIMIT 1")
+    /// The bytes of entry `index` as this transaction sees them.
+    pub async fn entry(&mut self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT data FROM log_entries WHERE idx = ?")
+                .bind(to_i64(index))
                 .fetch_optional(&mut *self.tx)
-                .await?;
-        s.map(|s| {
-            s.parse()
-                .map_err(|_| corrupt("log_entries", format!("logged_at = {s:?}")))
-        })
-        .transpose()
+                .await?,
+        )
     }
 
     pub async fn latest_checkpoint_size(&mut self) -> Result<Option<u64>, StoreError> {
@@ -584,6 +578,9 @@ pub struct TokenRow {
     pub token_hash: Vec<u8>,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// HMAC of the other columns (see `service::access::token_mac`).
+    #[serde(skip)]
+    pub mac: Option<Vec<u8>>,
 }
 
 /// Filters for listing documents; `None` means no filter.
@@ -625,7 +622,7 @@ pub struct SignatureFilter {
 }
 
 /// One row of the signature log: who approved what, when, in which role.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SignatureRow {
     pub log_index: u64,
     pub name: String,
@@ -649,26 +646,45 @@ fn like(s: &Option<String>) -> Option<String> {
 }
 
 impl Store {
+    /// Inserts a token row; `mac` computes the row's check from its id.
     pub async fn insert_token(
         &self,
         name: &str,
         role: &str,
         token_hash: &[u8],
-        now: Timestamp,
+        created_at: &str,
+        mac: impl FnOnce(i64) -> Vec<u8>,
     ) -> Result<i64, StoreError> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(name)
-            .bind(role)
-            .bind(token_hash)
-            .bind(now.to_string())
-            .fetch_one(&self.pool)
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(token_hash)
+        .bind(created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE tokens SET mac = ? WHERE id = ?")
+            .bind(mac(id))
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
     pub async fn token_by_hash(&self, token_hash: &[u8]) -> Result<Option<TokenRow>, StoreError> {
         let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = ? AND revoked_at IS NULL")
             .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token_row).transpose()
+    }
+
+    pub async fn token(&self, id: i64) -> Result<Option<TokenRow>, StoreError> {
+        let row = sqlx::query("SELECT * FROM tokens WHERE id = ?")
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(token_row).transpose()
@@ -681,13 +697,21 @@ impl Store {
         rows.iter().map(token_row).collect()
     }
 
-    /// Revokes a token; false if there was no such active token.
-    pub async fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(now.to_string())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Marks an active token revoked with its new check; false if it was not active.
+    pub async fn revoke_token(
+        &self,
+        id: i64,
+        revoked_at: &str,
+        mac: &[u8],
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE tokens SET revoked_at = ?, mac = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(revoked_at)
+        .bind(mac)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -782,5 +806,6 @@ fn token_row(r: &SqliteRow) -> Result<TokenRow, StoreError> {
         token_hash: r.try_get("token_hash")?,
         created_at: r.try_get("created_at")?,
         revoked_at: r.try_get("revoked_at")?,
+        mac: r.try_get("mac")?,
     })
 }

@@ -1,0 +1,465 @@
+//! An insider with write access to the database (but not to the data
+//! directory's keys): every column of every table is changed, one at a time,
+//! in a copy of the database, and rows are deleted, swapped and duplicated;
+//! the audit must report each, naming the row or entry, and report nothing
+//! on the clean copy. Reads that serve table rows must refuse a changed row.
+
+use std::path::Path;
+
+use serde_json::Value;
+use sqlx::{Connection, Row, SqliteConnection};
+
+use crate::common::{Env, SEED, attested, runtime};
+
+/// Runs several statements on one connection to `db`, with foreign keys
+/// off (an insider is not bound by them). Returns the database's error text
+/// when it refuses the change (a constraint).
+fn sql_on(db: &Path, statements: &str) -> Result<(), String> {
+    runtime().block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = SqliteConnection::connect(&url).await.expect("connect");
+        let all = format!("PRAGMA foreign_keys = OFF; {statements}");
+        let r = sqlx::raw_sql(sqlx::AssertSqlSafe(all))
+            .execute(&mut conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        conn.close().await.expect("close");
+        r
+    })
+}
+
+/// Rows of a query as strings (NULL as None), for choosing what to change.
+fn query_strings(db: &Path, q: &str) -> Vec<Vec<Option<String>>> {
+    runtime().block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = SqliteConnection::connect(&url).await.expect("connect");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(q.to_string()))
+            .fetch_all(&mut conn)
+            .await
+            .expect("query");
+        let out = rows
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .ok()
+                            .flatten()
+                            .or_else(|| {
+                                r.try_get::<Option<i64>, _>(i)
+                                    .ok()
+                                    .flatten()
+                                    .map(|n| n.to_string())
+                            })
+                    })
+                    .collect()
+            })
+            .collect();
+        conn.close().await.expect("close");
+        out
+    })
+}
+
+/// A log with every kind of entry and row: registrations, signed and
+/// imported approvals, an issued and a revoked certificate, an active and a
+/// revoked token.
+fn rich_log() -> Env {
+    let a = attested();
+    let env = a.env;
+    let seed = env.write("seed.txt", SEED);
+    env.ok(&["import", &seed.to_string_lossy()]);
+    env.user("gone", "Per Persson", "Handläggare");
+    env.ok(&[
+        "user",
+        "revoke",
+        "--cert",
+        &env.s("gone/cert.pem"),
+        "--reason",
+        "Nyckeln borttappad",
+    ]);
+    env.ok(&[
+        "token",
+        "create",
+        "--role",
+        "auditor",
+        "--name",
+        "Revisionen",
+    ]);
+    let t = env
+        .json(&["token", "create", "--role", "registrar", "--name", "Gammal"])
+        .json();
+    env.ok(&["token", "revoke", &t["id"].to_string()]);
+    env
+}
+
+/// A copy of `env`'s data directory in a fresh environment.
+fn copy_of(env: &Env) -> Env {
+    let copy = Env::empty();
+    std::fs::create_dir(copy.data_dir()).unwrap();
+    for f in std::fs::read_dir(env.data_dir()).unwrap() {
+        let f = f.unwrap();
+        if f.file_type().unwrap().is_file() {
+            std::fs::copy(f.path(), copy.data_dir().join(f.file_name())).unwrap();
+        }
+    }
+    copy
+}
+
+fn db(env: &Env) -> std::path::PathBuf {
+    env.data_dir().join("attestera.db")
+}
+
+/// What the audit said about a changed copy.
+enum Outcome {
+    /// Exit 1 with problems, at least one naming a row, entry or checkpoint.
+    Reported,
+    /// The service refused to open the database (a changed migration record).
+    RefusedToOpen,
+    /// Anything else: a miss.
+    Missed(String),
+}
+
+fn audit(env: &Env) -> Outcome {
+    let r = env.json(&["audit"]);
+    let v: Value = match serde_json::from_str(&r.stdout) {
+        Ok(v) => v,
+        Err(_) => return Outcome::Missed(format!("exit {}: {}", r.code, r.stderr)),
+    };
+    if r.code == 2 && v["error"]["code"] == "storage_error" {
+        return Outcome::RefusedToOpen;
+    }
+    let named = v["problems"].as_array().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            p["entry"].is_u64()
+                || p["checkpoint"].is_u64()
+                || (p["table"].is_string() && p["key"].is_string())
+                || (p["table"].is_string() && p["code"] == "projection_row_unreadable")
+        })
+    });
+    if r.code == 1 && named {
+        Outcome::Reported
+    } else {
+        Outcome::Missed(format!("exit {}: {v}", r.code))
+    }
+}
+
+/// A different value of the same kind: the last digit (else the last
+/// letter) moved on within its class, so hex stays hex and times stay times.
+fn changed_text(s: &str) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    let at = chars
+        .iter()
+        .rposition(|c| c.is_ascii_digit())
+        .or_else(|| chars.iter().rposition(|c| c.is_ascii_alphanumeric()));
+    if let Some(c) = at.and_then(|i| chars.get_mut(i)) {
+        *c = match *c {
+            '9' => '8',
+            'f' => 'a',
+            'F' => 'A',
+            'z' => 'a',
+            'Z' => 'A',
+            d => char::from(d as u8 + 1),
+        };
+        chars.into_iter().collect()
+    } else {
+        format!("{s}x")
+    }
+}
+
+struct Column {
+    table: String,
+    name: String,
+    kind: String,
+    pk: bool,
+}
+
+/// Every table the service keeps, with its columns.
+fn columns(db: &Path) -> Vec<Column> {
+    let tables = query_strings(
+        db,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    );
+    let mut out = Vec::new();
+    for t in tables.into_iter().filter_map(|r| r[0].clone()) {
+        for c in query_strings(
+            db,
+            &format!("SELECT name, type, pk FROM pragma_table_info('{t}')"),
+        ) {
+            out.push(Column {
+                table: t.clone(),
+                name: c[0].clone().unwrap(),
+                kind: c[1].clone().unwrap_or_default().to_uppercase(),
+                pk: c[2].as_deref() != Some("0"),
+            });
+        }
+    }
+    out
+}
+
+/// SQL that changes column `c` of the row with `rowid`, whose value is `value`.
+fn change_sql(c: &Column, rowid: &str, value: Option<&str>, other: Option<&str>) -> String {
+    let (t, n) = (&c.table, &c.name);
+    let set = match (value, c.kind.as_str()) {
+        (Some(_), "BOOLEAN") => format!("1 - {n}"),
+        (Some(_), "INTEGER") => {
+            format!("CASE WHEN {n} IN (0, 1) AND '{n}' = 'is_ca' THEN 1 - {n} ELSE {n} + 1 END")
+        }
+        (Some(_), "BLOB") => format!(
+            "CAST((CASE WHEN substr({n}, 1, 1) = X'00' THEN X'01' ELSE X'00' END) || substr({n}, 2) AS BLOB)"
+        ),
+        (Some(v), _) => format!("'{}'", changed_text(v).replace('\'', "''")),
+        (None, "INTEGER") => other.unwrap_or("1").to_string(),
+        (None, "BLOB") => "X'00'".to_string(),
+        (None, _) => format!("'{}'", other.unwrap_or("x").replace('\'', "''")),
+    };
+    format!("UPDATE {t} SET {n} = {set} WHERE rowid = {rowid};")
+}
+
+/// Columns nothing reads: sqlx keeps them for people, and a change of them
+/// changes no behaviour (version, checksum and success it does check).
+fn unread(c: &Column) -> bool {
+    c.table == "_sqlx_migrations"
+        && ["description", "installed_on", "execution_time"].contains(&c.name.as_str())
+}
+
+#[test]
+fn the_audit_reports_every_changed_column_deleted_swapped_or_duplicated_row() {
+    let clean = rich_log();
+    let r = clean.json(&["audit"]);
+    assert_eq!(
+        (r.code, r.json()["problems"].as_array().unwrap().len()),
+        (0, 0),
+        "clean copy: {}",
+        r.stdout
+    );
+
+    let mut cases = Vec::new();
+    for c in columns(&db(&clean)).iter().filter(|c| !unread(c)) {
+        let rows = query_strings(
+            &db(&clean),
+            &format!(
+                "SELECT rowid, CASE WHEN {n} IS NULL THEN NULL WHEN typeof({n}) = 'blob' THEN hex({n}) ELSE CAST({n} AS TEXT) END FROM {t} ORDER BY rowid",
+                n = c.name,
+                t = c.table
+            ),
+        );
+        let non_null: Vec<_> = rows.iter().filter(|r| r[1].is_some()).collect();
+        let other = non_null.first().and_then(|r| r[1].clone());
+        // The first and the last row that hold a value, and one that holds NULL.
+        let mut picks: Vec<&Vec<Option<String>>> = non_null.first().into_iter().copied().collect();
+        if let Some(last) = non_null
+            .last()
+            .filter(|l| non_null.len() > 1 && l[0] != non_null[0][0])
+        {
+            picks.push(last);
+        }
+        if let Some(null) = rows.iter().find(|r| r[1].is_none()) {
+            picks.push(null);
+        }
+        for row in picks {
+            let rowid = row[0].clone().unwrap();
+            let sql = change_sql(c, &rowid, row[1].as_deref(), other.as_deref());
+            cases.push((
+                format!(
+                    "{}.{} row {rowid} ({})",
+                    c.table,
+                    c.name,
+                    if row[1].is_some() {
+                        "changed"
+                    } else {
+                        "filled"
+                    }
+                ),
+                sql,
+            ));
+        }
+        // A value of no kind at all (what a careless edit leaves).
+        if let Some(first) = non_null.first().filter(|_| c.kind == "TEXT" && !c.pk) {
+            cases.push((
+                format!(
+                    "{}.{} row {} (garbage)",
+                    c.table,
+                    c.name,
+                    first[0].as_deref().unwrap()
+                ),
+                format!(
+                    "UPDATE {} SET {} = 'ogiltigt värde' WHERE rowid = {};",
+                    c.table,
+                    c.name,
+                    first[0].as_deref().unwrap()
+                ),
+            ));
+        }
+    }
+    let tables: Vec<String> = query_strings(
+        &db(&clean),
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .into_iter()
+    .filter_map(|r| r[0].clone())
+    .collect();
+    for t in &tables {
+        let ids: Vec<String> = query_strings(
+            &db(&clean),
+            &format!("SELECT rowid FROM {t} ORDER BY rowid"),
+        )
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            continue;
+        };
+        let mid = &ids[ids.len() / 2];
+        // Token rows are not in the log: deleting one only takes rights
+        // away, and nothing but the row itself says it existed (see
+        // docs/threat-model.md). Every other deletion must be seen.
+        if t != "tokens" {
+            let picks = if t == "checkpoints" {
+                visible_checkpoints(&db(&clean))
+            } else {
+                vec![first.clone(), mid.clone(), last.clone()]
+            };
+            for id in &picks {
+                cases.push((
+                    format!("{t} row {id} deleted"),
+                    format!("DELETE FROM {t} WHERE rowid = {id};"),
+                ));
+            }
+        }
+        let all = columns(&db(&clean));
+        let keys: Vec<&str> = all
+            .iter()
+            .filter(|c| &c.table == t && c.pk)
+            .map(|c| c.name.as_str())
+            .collect();
+        let others: Vec<&str> = all
+            .iter()
+            .filter(|c| &c.table == t && !c.pk)
+            .map(|c| c.name.as_str())
+            .collect();
+        if ids.len() > 1 && !others.is_empty() {
+            // Swap the contents of two rows; each keeps its key.
+            let cols_in = |x: &str, y: &str| {
+                keys.iter()
+                    .map(|k| format!("{x}.{k}"))
+                    .chain(others.iter().map(|o| format!("{y}.{o}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let names = keys
+                .iter()
+                .chain(others.iter())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            cases.push((
+                format!("{t} rows {first} and {mid} swapped"),
+                format!(
+                    "CREATE TEMP TABLE a AS SELECT * FROM {t} WHERE rowid = {first}; \
+                     CREATE TEMP TABLE b AS SELECT * FROM {t} WHERE rowid = {mid}; \
+                     DELETE FROM {t} WHERE rowid IN ({first}, {mid}); \
+                     INSERT INTO {t} ({names}) SELECT {} FROM a, b; \
+                     INSERT INTO {t} ({names}) SELECT {} FROM b, a;",
+                    cols_in("a", "b"),
+                    cols_in("b", "a"),
+                ),
+            ));
+        }
+        // A duplicate of the middle row under a new key.
+        cases.push((
+            format!("{t} row {mid} duplicated"),
+            format!(
+                "CREATE TEMP TABLE d AS SELECT * FROM {t} WHERE rowid = {mid}; {}; INSERT INTO {t} SELECT * FROM d;",
+                new_keys(&db(&clean), t)
+            ),
+        ));
+    }
+
+    let mut missed = Vec::new();
+    let (mut reported, mut refused_to_open, mut refused_by_schema) = (0, 0, 0);
+    for (what, sql) in &cases {
+        let copy = copy_of(&clean);
+        match sql_on(&db(&copy), sql) {
+            Err(e) if e.contains("constraint") => {
+                refused_by_schema += 1;
+                continue;
+            }
+            Err(e) => panic!("{what}: {sql}: {e}"),
+            Ok(()) => {}
+        }
+        match audit(&copy) {
+            Outcome::Reported => reported += 1,
+            Outcome::RefusedToOpen => refused_to_open += 1,
+            Outcome::Missed(why) => missed.push(format!("{what}: {why}")),
+        }
+    }
+    eprintln!(
+        "tamper cases: {} ({reported} reported by the audit, {refused_to_open} refused at open, {refused_by_schema} refused by the schema)",
+        cases.len()
+    );
+    assert!(
+        missed.is_empty(),
+        "the audit missed:\n{}",
+        missed.join("\n")
+    );
+    assert!(
+        reported > 100,
+        "too few cases reached the audit: {reported}"
+    );
+}
+
+/// Rowids of the checkpoints whose absence the audit can see: the latest,
+/// and those at a batch boundary that the entry times show (an older
+/// checkpoint inside one second's batches leaves no trace in the entries;
+/// a client or witness that kept it sees it missing).
+fn visible_checkpoints(db: &Path) -> Vec<String> {
+    let times: Vec<String> = query_strings(
+        db,
+        "SELECT CAST(data AS TEXT) FROM log_entries ORDER BY idx",
+    )
+    .into_iter()
+    .map(|r| {
+        let v: Value = serde_json::from_str(r[0].as_deref().unwrap()).unwrap();
+        v["logged_at"].as_str().unwrap().to_string()
+    })
+    .collect();
+    let rows = query_strings(
+        db,
+        "SELECT rowid, tree_size FROM checkpoints ORDER BY tree_size",
+    );
+    let last = rows.last().and_then(|r| r[0].clone());
+    let mut out: Vec<String> = rows
+        .iter()
+        .filter(|r| {
+            let s: usize = r[1].as_deref().unwrap().parse().unwrap();
+            s > 0 && s < times.len() && times[s - 1] != times[s]
+        })
+        .filter_map(|r| r[0].clone())
+        .collect();
+    out.extend(last);
+    out.dedup();
+    out
+}
+
+/// Statements that give the temp copy `d` new values for `t`'s unique keys.
+fn new_keys(db: &Path, t: &str) -> String {
+    let pks = query_strings(
+        db,
+        &format!("SELECT name, type FROM pragma_table_info('{t}') WHERE pk > 0"),
+    );
+    pks.iter()
+        .map(|r| {
+            let (n, ty) = (
+                r[0].clone().unwrap(),
+                r[1].clone().unwrap_or_default().to_uppercase(),
+            );
+            if ty == "INTEGER" {
+                format!("UPDATE d SET {n} = (SELECT MAX({n}) + 1 FROM {t})")
+            } else {
+                format!("UPDATE d SET {n} = {n} || '0'")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
