@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::{Connection, Row, SqliteConnection};
 
 use crate::common::{Env, SEED, attested, runtime};
+use crate::http::Server;
 
 /// Runs several statements on one connection to `db`, with foreign keys
 /// off (an insider is not bound by them). Returns the database's error text
@@ -462,4 +463,176 @@ fn new_keys(db: &Path, t: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Entry `index`'s bytes replaced by `data`, with its stored leaf hashes
+/// updated to match (a careful forger).
+fn forge_entry(env: &Env, index: u64, data: &[u8]) {
+    let leaf = hex::encode(attestera::tlog::record_hash(data));
+    let at = attestera::tlog::stored_hash_index(0, index);
+    env.sql(&format!(
+        "UPDATE log_entries SET data = X'{}', leaf_hash = X'{leaf}' WHERE idx = {index}",
+        hex::encode(data)
+    ));
+    env.sql(&format!(
+        "UPDATE log_hashes SET hash = X'{leaf}' WHERE idx = {at}"
+    ));
+}
+
+#[test]
+fn a_forged_head_time_does_not_move_the_log_clock() {
+    let a = attested();
+    let size = a.env.log_size();
+    let last = size - 1;
+    let original = a.env.entry_bytes(last);
+    let text = String::from_utf8(original.clone()).unwrap();
+    let at = text.find("\"logged_at\":\"").unwrap() + "\"logged_at\":\"".len();
+    let forged = format!("{}2099-01-01T00:00:00Z{}", &text[..at], &text[at + 20..]);
+    assert_ne!(forged, text);
+    forge_entry(&a.env, last, forged.as_bytes());
+
+    // The sequencer will not build on a head it did not sign.
+    let other = a
+        .env
+        .write("annat.txt", "Till nämnden\n\nEtt annat ärende.\n");
+    let r = a.env.json(&["register", &other.to_string_lossy()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.error_code(), "append_failed", "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("loggpost {last}")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(a.env.log_size(), size, "nothing was appended");
+    let audit = a.env.json(&["audit"]);
+    assert_eq!(audit.code, 1);
+
+    // Put back, the log appends again, at today's time.
+    forge_entry(&a.env, last, &original);
+    let r = a.env.json(&["register", &other.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let entry = String::from_utf8(a.env.entry_bytes(size)).unwrap();
+    let year = jiff::Timestamp::now().strftime("%Y").to_string();
+    assert!(
+        entry.contains(&format!("\"logged_at\":\"{year}-")),
+        "{entry}"
+    );
+    assert_eq!(a.env.json(&["audit"]).code, 0);
+}
+
+#[test]
+fn served_rows_are_checked_against_the_log() {
+    let a = attested();
+    // Entry 1 is the document's registration (0 is the CA).
+    let doc_id = a.env.json(&["log", "entry", "1"]).json()["entry"]["document"]["text_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The name in the projection table, not in the log.
+    a.env
+        .sql("UPDATE approvals SET name = 'Anna Bergström' WHERE name = 'Anna Berg'");
+    let block = a.env.json(&["block", &a.doc.to_string_lossy()]);
+    assert_eq!(block.code, 2, "{}", block.stdout);
+    assert_eq!(block.error_code(), "projection_mismatch");
+
+    let s = Server::start(a.env, &[]);
+    let c = reqwest::Client::new();
+    runtime().block_on(async {
+        for (path, token) in [
+            ("/api/v1/signatures".to_string(), &s.auditor),
+            (format!("/api/v1/documents/{doc_id}"), &s.registrar),
+            (
+                format!("/api/v1/documents/{doc_id}/approvals"),
+                &s.registrar,
+            ),
+            (format!("/api/v1/documents/{doc_id}/block"), &s.registrar),
+        ] {
+            let resp = c.get(s.url(&path)).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status().as_u16(), 500, "{path}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["code"], "projection_mismatch", "{path}: {body}");
+            assert!(!body.to_string().contains("Bergström"), "{path}: {body}");
+        }
+    });
+    // A changed dnr is refused in the export and in the search too.
+    s.env
+        .sql("UPDATE approvals SET name = 'Anna Berg' WHERE name = 'Anna Bergström'");
+    s.env.sql("UPDATE documents SET dnr = '2026/9999'");
+    runtime().block_on(async {
+        for path in ["/api/v1/signatures", "/api/v1/documents?dnr=2026/9999"] {
+            let resp = c
+                .get(s.url(path))
+                .bearer_auth(&s.auditor)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (500, Some("projection_mismatch")),
+                "{path}: {body}"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_forged_token_row_opens_nothing() {
+    let env = Env::new();
+    let t = env
+        .json(&[
+            "token",
+            "create",
+            "--role",
+            "auditor",
+            "--name",
+            "Revisionen",
+        ])
+        .json();
+    let old = env
+        .json(&["token", "create", "--role", "registrar", "--name", "Gammal"])
+        .json();
+    env.ok(&["token", "revoke", &old["id"].to_string()]);
+    // Raise the auditor to admin, bring the revoked token back.
+    env.sql(&format!(
+        "UPDATE tokens SET role = 'admin' WHERE id = {}",
+        t["id"]
+    ));
+    env.sql(&format!(
+        "UPDATE tokens SET revoked_at = NULL WHERE id = {}",
+        old["id"]
+    ));
+    let audit = env.json(&["audit"]);
+    assert_eq!(audit.code, 1);
+    let forged: Vec<String> = audit.json()["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["code"] == "token_row_forged")
+        .map(|p| p["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(forged, vec![t["id"].to_string(), old["id"].to_string()]);
+
+    let s = Server::start(env, &[]);
+    let c = reqwest::Client::new();
+    runtime().block_on(async {
+        for token in [t["token"].as_str().unwrap(), old["token"].as_str().unwrap()] {
+            let resp = c
+                .get(s.url("/api/v1/signatures"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 401);
+        }
+        // Untouched tokens still work.
+        let resp = c
+            .get(s.url("/api/v1/signatures"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+    });
 }
