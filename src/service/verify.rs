@@ -60,7 +60,7 @@ impl Service {
         block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
     ) -> Result<Verdict, ServiceError> {
         let document = self.store.document(text_sha256).await?;
-        let similar = match (&document, copy) {
+        let candidates = match (&document, copy) {
             (None, Some((_, doc))) => {
                 self.store
                     .similar_documents(doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref())
@@ -68,6 +68,15 @@ impl Service {
             }
             _ => Vec::new(),
         };
+        // A hint names only documents whose rows agree with the log.
+        let mut similar = Vec::with_capacity(candidates.len());
+        for row in candidates {
+            match self.checked_document(row).await {
+                Ok(d) => similar.push(d),
+                Err(ServiceError::TableMismatch { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
 
         // Every approval is checked against the latest signed checkpoint.
         let (size, note) = self.checkpoint().await?;

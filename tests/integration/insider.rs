@@ -636,3 +636,34 @@ fn a_forged_token_row_opens_nothing() {
         assert_eq!(resp.status().as_u16(), 200);
     });
 }
+
+#[test]
+fn an_edited_table_row_is_no_hint_for_verify() {
+    let a = attested();
+    let other = "Till\nSkarpnäcks stadsdelsnämnd\n2026-12-10\n\nEtt helt annat ärende\n\nSvar på remiss, dnr 2026/5555\n\nText.\n";
+    let f = a.env.write("annat.txt", other);
+    let codes = |env: &Env| -> Vec<String> {
+        let v = env.json(&["verify", &f.to_string_lossy()]).json();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(codes(&a.env).contains(&"document_not_registered".to_string()));
+    // The registered document's dnr edited to the other's: verify must not
+    // call the other document a changed copy of it.
+    a.env.sql("UPDATE documents SET dnr = '2026/5555'");
+    let after = codes(&a.env);
+    assert!(
+        after.contains(&"document_not_registered".to_string()),
+        "{after:?}"
+    );
+    assert!(
+        !after
+            .iter()
+            .any(|c| c == "content_changed" || c == "dnr_changed"),
+        "{after:?}"
+    );
+}
