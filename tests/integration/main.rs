@@ -8,6 +8,7 @@ mod flow;
 mod formats;
 mod http;
 mod load;
+mod outage;
 mod refusals;
 mod remote;
 mod tamper;
