@@ -182,8 +182,23 @@ async fn read_hashes_on(
 }
 
 impl Store {
-    /// Opens (and with `create`, creates) the database at `path` and runs migrations.
+    /// Opens (and with `create`, creates) the database at `path` and runs
+    /// migrations. A database that cannot be written (full disk, write
+    /// protection) is named as such, in Swedish.
     pub async fn open(path: &Path, create: bool) -> Result<Store, StoreError> {
+        match Store::open_pools(path, create).await {
+            Err(e @ (StoreError::Database(_) | StoreError::Migrate(_))) if path.exists() => {
+                let probed = super::health::probe(path);
+                Err(match probed {
+                    Err(io) => StoreError::NotWritable(super::health::io_reason(&io)),
+                    Ok(()) => e,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn open_pools(path: &Path, create: bool) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(create)
@@ -228,17 +243,32 @@ impl Store {
         Ok(tx)
     }
 
-    /// Runs one autocommit write on the writer connection, closing it if the write fails.
+    /// Runs one write in its own transaction on the writer connection,
+    /// closing the connection if it fails. The explicit COMMIT matters: in
+    /// autocommit, `INSERT … RETURNING` hands back its row before SQLite
+    /// commits, and a commit that then fails (a full disk) is never reported.
     async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
     where
         F: AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
     {
         let mut conn = self.writer.acquire().await?;
-        let result = write(&mut conn).await;
-        if result.is_err() {
-            conn.close_on_drop();
+        let written = async {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            let v = write(&mut conn).await?;
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok::<T, sqlx::Error>(v)
+        };
+        match written.await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                conn.close_on_drop();
+                let e = StoreError::Database(e);
+                match self.probe().await {
+                    Err(io) => Err(StoreError::NotWritable(super::health::io_reason(&io))),
+                    Ok(()) => Err(e),
+                }
+            }
         }
-        Ok(result?)
     }
 
     pub async fn log_size(&self) -> Result<u64, StoreError> {

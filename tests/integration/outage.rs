@@ -62,7 +62,13 @@ impl SmallDisk {
     }
 
     /// Fills the filesystem to the last byte; returns the filler's path.
+    /// The WAL is emptied first: SQLite reuses a WAL's pages after a
+    /// checkpoint, so a write that fits in them needs no new space.
     fn fill(&self) -> PathBuf {
+        sqlite(
+            &self.dir.join("attestera.db"),
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        );
         let path = self.dir.join("filler");
         let mut f = std::fs::File::create(&path).unwrap();
         for chunk in [1 << 16, 1 << 12, 1] {
@@ -72,6 +78,27 @@ impl SmallDisk {
         let _ = f.sync_all();
         path
     }
+}
+
+/// Runs one statement on the database from a connection of the test's own.
+fn sqlite(db: &Path, statement: &str) {
+    let (db, statement) = (db.to_path_buf(), statement.to_string());
+    std::thread::spawn(move || sqlite_here(&db, &statement))
+        .join()
+        .unwrap();
+}
+
+fn sqlite_here(db: &Path, statement: &str) {
+    runtime().block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
 }
 
 impl Drop for SmallDisk {
@@ -224,4 +251,97 @@ fn a_read_only_database_fails_appends_cleanly_and_they_resume_once_writable() {
     });
     stop(&mut s);
     audit_passes(&s.env);
+}
+
+/// Asserts a command that could not write: exit 2, the code, a Swedish reason.
+fn assert_cannot_write(r: &crate::common::Run, code: &str, reason: &str) {
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.error_code(), code, "{}", r.stdout);
+    let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains(reason), "{message}");
+}
+
+/// The other write paths (token create and revoke, a local append) fail in
+/// Swedish on a full disk, write nothing, and work again once there is
+/// space. A running server keeps the WAL open, so the commands get as far
+/// as their write; without it they stop at opening the database, which is
+/// named the same way.
+#[test]
+fn every_write_path_of_the_command_line_fails_cleanly_on_a_full_disk_and_resumes() {
+    let env = Env::new();
+    let disk = SmallDisk::under(&env, 8);
+    let created = env.json(&["token", "create", "--role", "auditor", "--name", "före"]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let id = created.json()["id"].as_i64().unwrap().to_string();
+    let mut s = Server::start(env, &[]);
+    let env = &s.env;
+    let size = env.log_size();
+    let tokens = env
+        .json(&["token", "list"])
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    let doc = env.write("doc.txt", DOC);
+
+    let filler = disk.fill();
+    let full = "disken är full";
+    let r = env.json(&["token", "create", "--role", "auditor", "--name", "full"]);
+    assert_cannot_write(&r, "storage_not_writable", full);
+    let r = env.json(&["token", "revoke", &id]);
+    assert_cannot_write(&r, "storage_not_writable", full);
+    let r = env.json(&["register", &doc.to_string_lossy()]);
+    assert_cannot_write(&r, "append_failed", full);
+
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(env.log_size(), size, "nothing half-written");
+    let listed = env.json(&["token", "list"]).json();
+    assert_eq!(listed.as_array().unwrap().len(), tokens, "{listed}");
+    assert!(listed[0]["revoked_at"].is_null(), "{listed}");
+    assert_eq!(env.json(&["token", "revoke", &id]).code, 0);
+    assert_eq!(env.json(&["register", &doc.to_string_lossy()]).code, 0);
+    assert_eq!(env.log_size(), size + 1);
+    stop(&mut s);
+    audit_passes(&s.env);
+    drop(disk);
+}
+
+/// Without a process holding the WAL open, a full disk stops a command at
+/// opening the database: exit 2, named in Swedish, nothing written.
+#[test]
+fn opening_the_database_on_a_full_disk_is_named() {
+    let env = Env::new();
+    let disk = SmallDisk::under(&env, 8);
+    let size = env.log_size();
+    let doc = env.write("doc.txt", DOC);
+    let filler = disk.fill();
+    let r = env.json(&["register", &doc.to_string_lossy()]);
+    assert_cannot_write(&r, "storage_not_writable", "disken är full");
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(env.log_size(), size);
+    assert_eq!(env.json(&["register", &doc.to_string_lossy()]).code, 0);
+    audit_passes(&env);
+    drop(disk);
+}
+
+/// A data directory that cannot be written at all: the service does not
+/// start half-way, and says why.
+#[test]
+fn a_write_protected_data_directory_is_named_at_start() {
+    let env = Env::new();
+    let dir = env.data_dir();
+    let db = dir.join("attestera.db");
+    let locked = Immutable::set(&[&db, &dir]);
+    let r = env.json(&["log", "checkpoint"]);
+    assert_cannot_write(&r, "storage_not_writable", "skrivskydd");
+    let out = env
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skrivskydd"), "{stderr}");
+    drop(locked);
+    assert_eq!(env.json(&["log", "checkpoint"]).code, 0);
+    audit_passes(&env);
 }
