@@ -345,3 +345,385 @@ fn a_write_protected_data_directory_is_named_at_start() {
     assert_eq!(env.json(&["log", "checkpoint"]).code, 0);
     audit_passes(&env);
 }
+
+// ---- A lying server that picks extreme times -------------------------------
+
+mod extreme_times {
+    use std::path::Path;
+
+    use attestera::entry::{ENTRY_VERSION, Entry, EntryBody};
+    use attestera::pki::{self, SigningKey};
+    use attestera::projection::{self, Facts};
+    use attestera::statement::Statement;
+    use attestera::store::Store;
+    use attestera::tlog::{self, Checkpoint, NoteSigner};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+        KeyUsagePurpose,
+    };
+
+    use crate::common::{DOC, Env, runtime};
+    use crate::http::Server;
+
+    const ORIGIN: &str = "test.attestera.local/log";
+    const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+
+    /// RFC 5280 §4.1.2.5: "no well-defined expiration date".
+    fn no_expiry() -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(253_402_300_799).unwrap()
+    }
+
+    /// The last instant jiff can represent that a certificate can also carry.
+    fn last_representable() -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(253_402_203_600).unwrap()
+    }
+
+    /// An organisation CA and an approver ("Anna Berg, Chef"), both valid until `until`.
+    struct FarPki {
+        ca_pem: String,
+        ca_key_pem: String,
+        cert_pem: String,
+        key: SigningKey,
+    }
+
+    fn far_pki(until: time::OffsetDateTime) -> FarPki {
+        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let mut ca = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "Org attestera-CA");
+        dn.push(DnType::OrganizationName, "Org");
+        ca.distinguished_name = dn;
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.not_before = time::OffsetDateTime::from_unix_timestamp(1_577_836_800).unwrap();
+        ca.not_after = until;
+        let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+        let ca_key_pem = ca_key.serialize_pem();
+
+        let user_pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+        let user_pem = pki::ca::private_key_pem(&user_pkcs8);
+        let user_key = KeyPair::from_pem(&user_pem).unwrap();
+        let mut p = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "Anna Berg");
+        dn.push(DnType::CustomDnType(vec![2, 5, 4, 12]), "Chef");
+        dn.push(DnType::OrganizationName, "Org");
+        p.distinguished_name = dn;
+        p.is_ca = IsCa::ExplicitNoCa;
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p.not_before = time::OffsetDateTime::from_unix_timestamp(1_577_836_800).unwrap();
+        p.not_after = until;
+        let issuer =
+            Issuer::from_ca_cert_pem(&ca_pem, KeyPair::from_pem(&ca_key_pem).unwrap()).unwrap();
+        let cert_pem = p.signed_by(&user_key, &issuer).unwrap().pem();
+        FarPki {
+            ca_pem,
+            ca_key_pem,
+            cert_pem,
+            key: SigningKey::from_pkcs8_pem(&user_pem).unwrap(),
+        }
+    }
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    /// The last whole second jiff represents.
+    fn end_of_time() -> Timestamp {
+        Timestamp::from_second(Timestamp::MAX.as_second()).unwrap()
+    }
+
+    fn approval(
+        p: &FarPki,
+        document: [u8; 32],
+        signed_at: Timestamp,
+        logged_at: Timestamp,
+    ) -> Entry {
+        let statement = Statement::new(document, "Anna Berg", "Chef", signed_at)
+            .unwrap()
+            .encode();
+        let signature = STANDARD.encode(p.key.sign(statement.as_bytes()).unwrap());
+        Entry {
+            v: ENTRY_VERSION,
+            logged_at,
+            body: EntryBody::Approval {
+                statement,
+                algorithm: p.key.alg(),
+                signature,
+                certificate: p.cert_pem.clone(),
+            },
+        }
+    }
+
+    fn facts_for(p: &FarPki) -> Facts {
+        let issued = Entry {
+            v: ENTRY_VERSION,
+            logged_at: t("2026-01-02T00:00:00Z"),
+            body: EntryBody::CertificateIssued {
+                certificate: p.cert_pem.clone(),
+                operator: "a".into(),
+            },
+        };
+        let Ok(projection::Change::Certificate(cert)) = projection::change_of(1, &issued) else {
+            panic!("a certificate entry");
+        };
+        Facts {
+            ca_present: true,
+            ca_since: None,
+            document_registered: true,
+            certificate: Some(cert),
+            approval_exists: false,
+        }
+    }
+
+    #[test]
+    fn the_rfc_5280_no_expiry_date_reads_as_never_not_as_year_minus_9999() {
+        let p = far_pki(no_expiry());
+        for pem in [&p.ca_pem, &p.cert_pem] {
+            let info = pki::CertInfo::from_der(&pki::parse_certificate_pem(pem).unwrap()).unwrap();
+            assert_eq!(info.not_after, Timestamp::MAX, "{pem}");
+        }
+        let ca = pki::parse_certificate_pem(&p.ca_pem).unwrap();
+        let cert = pki::parse_certificate_pem(&p.cert_pem).unwrap();
+        for at in [
+            t("2026-12-01T00:00:00Z"),
+            t("9999-06-01T00:00:00Z"),
+            end_of_time(),
+        ] {
+            pki::check_issued_by(&cert, &ca, at).unwrap_or_else(|e| panic!("{at}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_rules_do_not_overflow_at_the_ends_of_time() {
+        for until in [no_expiry(), last_representable()] {
+            let p = far_pki(until);
+            let ca = pki::parse_certificate_pem(&p.ca_pem).unwrap();
+            let facts = facts_for(&p);
+            let end = end_of_time();
+            let start = Timestamp::from_second(Timestamp::MIN.as_second() + 1).unwrap();
+            for (signed, logged) in [(end, end), (start, end), (end, start), (start, start)] {
+                let e = approval(&p, [7; 32], signed, logged);
+                // Refused or accepted, but answered: the overflow was a panic.
+                let answer = projection::check(9, &e, &ca, &facts);
+                let code = answer.as_ref().err().map(|r| r.code());
+                let expected = match (logged == end, until == no_expiry()) {
+                    // Valid certificates at the end of time: only the signing time decides.
+                    (true, true) if signed == logged => None,
+                    (true, true) => Some("signing_time_out_of_range"),
+                    // The CA is expired (at the end) or not yet valid (at the start).
+                    _ => Some("ca_invalid"),
+                };
+                assert_eq!(code, expected, "{until} {signed} {logged}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_validity_out_of_range_is_refused_not_overflowed() {
+        let (ca_pem, ca_key) = pki::create_ca("Org", attestera::service::now(), 10).unwrap();
+        let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(
+            &pki::generate_ed25519_pkcs8().unwrap(),
+        ))
+        .unwrap();
+        let subject = pki::Subject {
+            name: "Anna Berg".into(),
+            role: "Chef".into(),
+            org: "Org".into(),
+        };
+        for days in [i64::MIN, -1, 0, 36_526, i64::MAX / 24, i64::MAX] {
+            let e = pki::issue_certificate(
+                &ca_pem,
+                &ca_key,
+                &subject,
+                &spki,
+                attestera::service::now(),
+                days,
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "validity_invalid", "{days}: {e}");
+        }
+        for years in [0, -1, i64::MAX] {
+            let e = pki::create_ca("Org", attestera::service::now(), years).unwrap_err();
+            assert_eq!(e.code(), "validity_invalid", "{years}: {e}");
+        }
+        // A CA at the end of time cannot extend its validity past it.
+        let e = pki::create_ca("Org", end_of_time(), 1).unwrap_err();
+        assert_eq!(e.code(), "validity_invalid");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever time and bytes a server sends, decoding and the rules answer; none panics.
+        #[test]
+        fn random_entries_never_panic_the_rules(
+            logged in Timestamp::MIN.as_second()..=Timestamp::MAX.as_second(),
+            signed in Timestamp::MIN.as_second()..=Timestamp::MAX.as_second(),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let p = fixture();
+            let facts = facts_for(p);
+            let ca = pki::parse_certificate_pem(&p.ca_pem).unwrap();
+            let e = approval(
+                p,
+                [7; 32],
+                Timestamp::from_second(signed).unwrap(),
+                Timestamp::from_second(logged).unwrap(),
+            );
+            let _ = projection::check(3, &e, &ca, &facts);
+            let mut bytes = e.encode();
+            for (i, b) in &flips {
+                let i = i.index(bytes.len());
+                bytes[i] = *b;
+            }
+            if let Ok(decoded) = Entry::decode(&bytes) {
+                let _ = projection::check(3, &decoded, &ca, &facts);
+                let _ = attestera::verdict::check_approval_entry(3, &decoded, &ca, None);
+                let _ = attestera::logtime::check([decoded.logged_at], attestera::service::now());
+            }
+        }
+    }
+
+    /// One far-future PKI for all proptest cases (key generation is slow).
+    fn fixture() -> &'static FarPki {
+        static F: std::sync::OnceLock<FarPki> = std::sync::OnceLock::new();
+        F.get_or_init(|| far_pki(no_expiry()))
+    }
+
+    /// Appends `entries` (with their own times) behind the service's back, the
+    /// way its sequencer does, and signs a checkpoint over them with the log key.
+    fn forge(db: &Path, entries: Vec<Entry>) {
+        let db = db.to_path_buf();
+        std::thread::spawn(move || {
+            runtime().block_on(async {
+                let key = std::fs::read_to_string(format!("{KEYS}/test-log.key.pem")).unwrap();
+                let der = pki::pem_block(&key, "PRIVATE KEY").unwrap();
+                let signer = NoteSigner::from_pkcs8(ORIGIN, &der).unwrap();
+                let store = Store::open(&db, false).await.unwrap();
+                let mut tx = store.begin_append().await.unwrap();
+                let mut size = tx.log_size().await.unwrap();
+                let mut last = None;
+                for entry in entries {
+                    let data = entry.encode();
+                    let leaf = tlog::record_hash(&data);
+                    let siblings = tx.read_hashes(&tlog::append_indexes(size)).await.unwrap();
+                    let hashes = tlog::append_hashes(size, leaf, &siblings).unwrap();
+                    let first = tlog::stored_hash_index(0, size);
+                    tx.insert_entry(size, &data, &leaf, entry.logged_at, first, &hashes)
+                        .await
+                        .unwrap();
+                    size += 1;
+                    last = Some(entry.logged_at);
+                }
+                let indexes = tlog::tree_hash_indexes(size).unwrap();
+                let root =
+                    tlog::tree_hash_from(size, &tx.read_hashes(&indexes).await.unwrap()).unwrap();
+                let body = Checkpoint {
+                    origin: ORIGIN.into(),
+                    size,
+                    root,
+                }
+                .body();
+                let note = signer.sign(&body).unwrap();
+                tx.insert_checkpoint(size, &note, last.unwrap())
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                store.close().await;
+            })
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// A data directory on the given PKI and the committed test log key.
+    fn env_on(p: &FarPki) -> Env {
+        let env = Env::empty();
+        let ca = env.write("ca.cert.pem", &p.ca_pem);
+        let key = env.write("ca.key.pem", &p.ca_key_pem);
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        env.ok(&[
+            "init",
+            "--origin",
+            ORIGIN,
+            "--ca-cert",
+            &ca.to_string_lossy(),
+            "--ca-key",
+            &key.to_string_lossy(),
+            "--log-signing-key",
+            &format!("{KEYS}/test-log.key.pem"),
+        ]);
+        env
+    }
+
+    /// A server whose log holds an approval logged at the end of time, under
+    /// a valid checkpoint: the client reports a forged log (exit 1, Swedish),
+    /// it does not crash (exit 101); so does the local audit of that log.
+    #[test]
+    fn a_lying_server_with_an_entry_at_the_end_of_time_is_reported_not_crashed_on() {
+        for until in [last_representable(), no_expiry()] {
+            let p = far_pki(until);
+            let s = Server::start(env_on(&p), &[]);
+            let doc = s.env.write("doc.txt", DOC);
+            s.env.ok(&["register", &doc.to_string_lossy()]);
+            let id = attestera::service::read_document(DOC.as_bytes())
+                .unwrap()
+                .text_sha256;
+            let document: [u8; 32] = hex::decode(id).unwrap().try_into().unwrap();
+            let end = end_of_time();
+            let issued = Entry {
+                v: ENTRY_VERSION,
+                logged_at: end,
+                body: EntryBody::CertificateIssued {
+                    certificate: p.cert_pem.clone(),
+                    operator: "lögnare".into(),
+                },
+            };
+            forge(
+                &s.env.data_dir().join("attestera.db"),
+                vec![issued, approval(&p, document, end, end)],
+            );
+
+            let state = s.env.path("state");
+            for args in [
+                vec!["verify", "doc.txt"],
+                vec!["audit"],
+                vec!["log", "checkpoint"],
+            ] {
+                let mut all = vec!["--json"];
+                all.extend_from_slice(&args);
+                let out = s
+                    .env
+                    .command(&all)
+                    .env("ATTESTERA_SERVER", &s.base)
+                    .env("ATTESTERA_STATE_DIR", &state)
+                    .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+                    .output()
+                    .unwrap();
+                let r = crate::common::finish(out);
+                if args[0] == "log" {
+                    // The checkpoint alone is genuine: it is signed and consistent.
+                    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+                    continue;
+                }
+                assert_eq!(r.code, 1, "{args:?} ({until}): {}{}", r.stdout, r.stderr);
+                let all = r.stdout.clone();
+                assert!(all.contains("logged_in_future"), "{all}");
+                assert!(all.contains("loggen är förfalskad"), "{all}");
+            }
+            let local = s.env.json(&["audit"]);
+            assert_eq!(local.code, 1, "{}{}", local.stdout, local.stderr);
+            assert!(
+                local.stdout.contains("logged_in_future"),
+                "{}",
+                local.stdout
+            );
+        }
+    }
+}
