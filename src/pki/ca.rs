@@ -53,8 +53,8 @@ fn to_offset(t: Timestamp) -> Result<time::OffsetDateTime, PkiError> {
     time::OffsetDateTime::from_unix_timestamp(t.as_second()).map_err(gen_err)
 }
 
-/// Longest validity issued: a hundred years (the CA's and an approver's).
-pub const MAX_VALIDITY_DAYS: i64 = 36_525;
+/// Longest validity issued, the CA's and an approver's: ten years (as `user add --days`).
+pub const MAX_VALIDITY_DAYS: i64 = 3660;
 
 /// The validity window from `now` for `days` (bounded, so that a number
 /// given on the command line or over HTTP cannot overflow the arithmetic).
