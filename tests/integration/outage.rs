@@ -525,6 +525,15 @@ mod extreme_times {
     }
 
     #[test]
+    fn stockholm_dates_exist_at_both_ends_of_time() {
+        assert_eq!(
+            attestera::stockholm::date_of(Timestamp::MAX).to_string(),
+            "9999-12-30"
+        );
+        assert!(attestera::stockholm::date_of(Timestamp::MIN).year() == -9999);
+    }
+
+    #[test]
     fn a_validity_out_of_range_is_refused_not_overflowed() {
         let (ca_pem, ca_key) = pki::create_ca("Org", attestera::service::now(), 10).unwrap();
         let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(
