@@ -800,3 +800,27 @@ fn a_validity_out_of_range_is_refused_on_the_command_line_and_over_http() {
         assert_eq!(log_size(&c, &s).await, size);
     });
 }
+
+/// An append dropped mid-transaction (an error on any statement returns
+/// early) leaves nothing and does not hold up the next one: its connection
+/// is closed, not handed back to the pool inside a transaction.
+#[test]
+fn an_append_dropped_mid_transaction_leaves_nothing_and_the_next_begins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("attestera.db");
+    runtime().block_on(async {
+        let store = attestera::store::Store::open(&db, true).await.unwrap();
+        for round in 0..3u8 {
+            let mut tx = store.begin_append().await.unwrap();
+            assert_eq!(tx.log_size().await.unwrap(), 0, "round {round}");
+            let leaf = attestera::tlog::record_hash(b"x");
+            tx.insert_entry(0, b"x", &leaf, attestera::service::now(), 0, &[leaf])
+                .await
+                .unwrap();
+            tx.savepoint().await.unwrap();
+            drop(tx);
+        }
+        assert_eq!(store.log_size().await.unwrap(), 0);
+        store.close().await;
+    });
+}
