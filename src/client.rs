@@ -55,6 +55,8 @@ pub enum ClientError {
     ProofInvalid(u64),
     #[error("loggpost {0} är inte vad servern påstår")]
     EntryMismatch(u64),
+    #[error("loggen är förfalskad: {0}")]
+    LogTime(#[from] crate::logtime::TimeError),
     #[error("kunde inte spara klientens tillstånd i {0}: {1}")]
     State(PathBuf, String),
 }
@@ -70,6 +72,7 @@ impl ClientError {
             ClientError::Forked { .. } => "log_forked",
             ClientError::ProofInvalid(_) => "inclusion_proof_failed",
             ClientError::EntryMismatch(_) => "entry_mismatch",
+            ClientError::LogTime(e) => e.code(),
             _ => return None,
         })
     }
@@ -444,6 +447,8 @@ impl Remote {
         for (index, bytes) in (0u64..).zip(&data) {
             entries.push(Entry::decode(bytes).map_err(|_| ClientError::EntryMismatch(index))?);
         }
+        // Times first: the rules below do arithmetic on them.
+        crate::logtime::check(entries.iter().map(|e| e.logged_at), crate::service::now())?;
         let ca = match entries.first().map(|e| &e.body) {
             Some(EntryBody::CertificateIssued { certificate, .. }) => {
                 pki::parse_certificate_pem(certificate)

@@ -4,6 +4,7 @@ pub mod client;
 pub mod document;
 pub mod entry;
 pub mod http;
+pub mod logtime;
 pub mod pki;
 pub mod projection;
 pub mod service;

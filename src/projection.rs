@@ -387,6 +387,15 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
     })
 }
 
+/// Whether a signing time lies within the window around the log time `at`.
+/// Checked arithmetic: `at` comes from the log, which a lying server writes,
+/// and a window end past the timestamp range is that end of the range.
+fn signing_time_fits(signed_at: Timestamp, at: Timestamp) -> bool {
+    let latest = at.checked_add(SIGNING_SKEW_AHEAD).unwrap_or(Timestamp::MAX);
+    let earliest = at.checked_sub(SIGNING_MAX_AGE).unwrap_or(Timestamp::MIN);
+    (earliest..=latest).contains(&signed_at)
+}
+
 /// Decides whether `entry`, appended at `index`, is allowed given `facts`
 /// and the organisation CA `ca_der`, and returns the change it makes.
 pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
@@ -486,7 +495,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         } => {
             let (s, _) =
                 check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
-            if s.signed_at > at + SIGNING_SKEW_AHEAD || s.signed_at < at - SIGNING_MAX_AGE {
+            if !signing_time_fits(s.signed_at, at) {
                 return Err(Refusal::SigningTime {
                     signed_at: s.signed_at,
                     logged_at: at,

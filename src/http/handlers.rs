@@ -68,16 +68,21 @@ pub async fn healthz() -> &'static str {
 }
 
 #[utoipa::path(get, path = "/readyz", tag = "drift",
-    responses((status = 200, description = "Databasen svarar och nycklarna är laddade", body = String, content_type = "text/plain"),
-        (status = 503, description = "Inte redo (`not_ready`)", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Databasen svarar, kan skrivas och nycklarna är laddade", body = String, content_type = "text/plain"),
+        (status = 503, description = "Inte redo (`not_ready`): databasen svarar inte, eller kan inte skrivas (full disk, skrivskydd)", body = Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(s): State<AppState>) -> ApiResult<&'static str> {
-    s.service.store().ping().await.map_err(|e| {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            format!("Databasen svarar inte: {e}"),
-        )
-    })?;
+    let not_ready =
+        |detail: String| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
+    s.service
+        .store()
+        .ping()
+        .await
+        .map_err(|e| not_ready(format!("Databasen svarar inte: {e}")))?;
+    s.service
+        .store()
+        .check_writable()
+        .await
+        .map_err(|e| not_ready(format!("Inte redo: {e}.")))?;
     s.service.checkpoint().await.map_err(Problem::from)?;
     Ok("ready\n")
 }

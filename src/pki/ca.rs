@@ -53,6 +53,32 @@ fn to_offset(t: Timestamp) -> Result<time::OffsetDateTime, PkiError> {
     time::OffsetDateTime::from_unix_timestamp(t.as_second()).map_err(gen_err)
 }
 
+/// Longest validity issued, the CA's and an approver's: ten years (as `user add --days`).
+pub const MAX_VALIDITY_DAYS: i64 = 3660;
+
+/// The validity window from `now` for `days` (bounded, so that a number
+/// given on the command line or over HTTP cannot overflow the arithmetic).
+fn validity(
+    now: Timestamp,
+    days: i64,
+) -> Result<(time::OffsetDateTime, time::OffsetDateTime), PkiError> {
+    let invalid = || PkiError::ValidityInvalid {
+        given: days,
+        max: MAX_VALIDITY_DAYS,
+        unit: "dagar",
+    };
+    if !(1..=MAX_VALIDITY_DAYS).contains(&days) {
+        return Err(invalid());
+    }
+    let from = now
+        .checked_sub(SignedDuration::from_secs(60))
+        .map_err(|_| invalid())?;
+    let to = now
+        .checked_add(SignedDuration::from_hours(24 * days))
+        .map_err(|_| invalid())?;
+    Ok((to_offset(from)?, to_offset(to)?))
+}
+
 fn random_serial() -> Result<SerialNumber, PkiError> {
     let mut bytes = [0u8; 16];
     SystemRandom::new().fill(&mut bytes).map_err(gen_err)?;
@@ -97,8 +123,12 @@ pub fn create_ca(
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.not_before = to_offset(now - SignedDuration::from_secs(60))?;
-    params.not_after = to_offset(now + SignedDuration::from_hours(24 * 366 * years))?;
+    let days = years.checked_mul(366).ok_or(PkiError::ValidityInvalid {
+        given: years,
+        max: MAX_VALIDITY_DAYS / 366,
+        unit: "år",
+    })?;
+    (params.not_before, params.not_after) = validity(now, days)?;
     params.serial_number = Some(random_serial()?);
     let cert = params.self_signed(&key).map_err(gen_err)?;
     Ok((cert.pem(), key_pem))
@@ -133,8 +163,7 @@ pub fn issue_certificate(
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.use_authority_key_identifier_extension = true;
-    params.not_before = to_offset(now - SignedDuration::from_secs(60))?;
-    params.not_after = to_offset(now + SignedDuration::from_hours(24 * days))?;
+    (params.not_before, params.not_after) = validity(now, days)?;
     params.serial_number = Some(random_serial()?);
     let cert = params.signed_by(&public_key, &issuer).map_err(gen_err)?;
     Ok(cert.pem())

@@ -75,8 +75,16 @@ fn attribute(name: &X509Name<'_>, oid: &x509_parser::der_parser::Oid<'_>) -> Opt
         .map(str::to_string)
 }
 
+/// A certificate time as a timestamp. Times past jiff's range clamp to its
+/// ends: RFC 5280's "no well-defined expiration date", 99991231235959Z, lies
+/// a day after `Timestamp::MAX` and means "never expires", not year -9999.
 fn timestamp(t: x509_parser::time::ASN1Time) -> Timestamp {
-    Timestamp::from_second(t.timestamp()).unwrap_or(Timestamp::MIN)
+    let seconds = t.timestamp();
+    Timestamp::from_second(seconds).unwrap_or(if seconds > 0 {
+        Timestamp::MAX
+    } else {
+        Timestamp::MIN
+    })
 }
 
 impl CertInfo {

@@ -54,6 +54,12 @@ pub enum PkiError {
     SubjectInvalid(String),
     #[error("certifikatet kunde inte skapas: {0}")]
     Generate(String),
+    #[error("giltighetstiden ska vara 1–{max} {unit}, inte {given}")]
+    ValidityInvalid {
+        given: i64,
+        max: i64,
+        unit: &'static str,
+    },
 }
 
 impl PkiError {
@@ -88,6 +94,7 @@ impl PkiError {
             PkiError::SignatureInvalid => "signature_invalid",
             PkiError::SubjectInvalid(_) => "subject_invalid",
             PkiError::Generate(_) => "certificate_generation_failed",
+            PkiError::ValidityInvalid { .. } => "validity_invalid",
         }
     }
 }

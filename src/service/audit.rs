@@ -174,6 +174,12 @@ impl Service {
                 if last_time.is_some_and(|t| entry.logged_at > t) {
                     batch_ends.push(index);
                 }
+                if crate::logtime::is_future(entry.logged_at, super::now()) {
+                    problems.push(at(
+                        "logged_in_future",
+                        format!("loggpost {index}: stämplad {}, efter nu", entry.logged_at),
+                    ));
+                }
                 last_time = Some(entry.logged_at);
                 let facts = state.facts(&projection::fact_keys(&entry.body));
                 match projection::check(index, &entry, self.ca_der(), &facts) {

@@ -12,6 +12,7 @@ pub struct Metrics {
     registry: Registry,
     pub appends: Counter,
     pub refused: Counter,
+    pub append_failures: Counter,
     pub batch_size: Histogram,
     pub append_seconds: Histogram,
     pub verify_outcomes: Family<Vec<(String, String)>, Counter>,
@@ -23,6 +24,7 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("attestera");
         let appends = Counter::default();
         let refused = Counter::default();
+        let append_failures = Counter::default();
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
         let append_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let verify_outcomes = Family::<Vec<(String, String)>, Counter>::default();
@@ -32,6 +34,11 @@ impl Default for Metrics {
             "refused_appends",
             "Append requests refused by a rule",
             refused.clone(),
+        );
+        registry.register(
+            "append_failures",
+            "Sequencer batches that could not be written (rolled back)",
+            append_failures.clone(),
         );
         registry.register(
             "batch_size",
@@ -57,6 +64,7 @@ impl Default for Metrics {
             registry,
             appends,
             refused,
+            append_failures,
             batch_size,
             append_seconds,
             verify_outcomes,

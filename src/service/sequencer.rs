@@ -117,7 +117,8 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
             }
             Err(e) => {
                 tracing::error!(error = %e, "append batch failed");
-                let message = e.to_string();
+                log.metrics.append_failures.inc();
+                let message = failure_message(&log.store, &e).await;
                 for req in batch {
                     let _ = req
                         .reply
@@ -126,6 +127,16 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
             }
         }
     }
+}
+
+/// What the callers of a failed batch are told: why, in Swedish, and that
+/// nothing of it was written (the transaction was rolled back).
+async fn failure_message(store: &Store, e: &ServiceError) -> String {
+    let reason = match e {
+        ServiceError::Store(e) => store.write_failure_reason(e).await,
+        e => e.to_string(),
+    };
+    format!("{reason}. Inget av begäran har skrivits; försök igen när felet är åtgärdat")
 }
 
 type GroupResult = Result<Vec<(u64, Entry)>, Refusal>;

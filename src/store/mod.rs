@@ -5,6 +5,7 @@
 //! methods, since the two serialize appends differently (SQLite's single
 //! writer against a lock on the log head row).
 
+pub mod health;
 pub mod sqlite;
 
 pub use sqlite::{AppendTx, DocumentFilter, SignatureFilter, SignatureRow, Store, TokenRow};
@@ -17,6 +18,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("databasen innehåller ett ogiltigt värde i {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },
+    #[error("databasen kan inte skrivas: {0}")]
+    NotWritable(String),
 }
 
 impl StoreError {
@@ -24,6 +27,7 @@ impl StoreError {
         match self {
             StoreError::Database(_) | StoreError::Migrate(_) => "storage_error",
             StoreError::Corrupt { .. } => "storage_corrupt",
+            StoreError::NotWritable(_) => "storage_not_writable",
         }
     }
 }

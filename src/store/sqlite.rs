@@ -3,16 +3,18 @@
 //! take the write lock up front (`BEGIN IMMEDIATE`), so concurrent processes
 //! serialize on it and each reads the log head it extends.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::Date;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection};
 
 use super::StoreError;
 use crate::projection::{
@@ -20,10 +22,15 @@ use crate::projection::{
 };
 use crate::tlog::Hash;
 
-/// A handle to the database; cheap to clone.
+/// A handle to the database; cheap to clone. Reads share a pool; every
+/// write goes through a one-connection writer pool, whose connection is
+/// closed (never reused) after a failed write, so that no failure leaves a
+/// connection mid-transaction or opened read-only behind it.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
+    path: Arc<PathBuf>,
 }
 
 fn corrupt(table: &'static str, detail: impl ToString) -> StoreError {
@@ -174,8 +181,23 @@ async fn read_hashes_on(
 }
 
 impl Store {
-    /// Opens (and with `create`, creates) the database at `path` and runs migrations.
+    /// Opens (and with `create`, creates) the database at `path` and runs
+    /// migrations. A database that cannot be written (full disk, write
+    /// protection) is named as such, in Swedish.
     pub async fn open(path: &Path, create: bool) -> Result<Store, StoreError> {
+        match Store::open_pools(path, create).await {
+            Err(e @ (StoreError::Database(_) | StoreError::Migrate(_))) if path.exists() => {
+                let probed = super::health::probe(path);
+                Err(match probed {
+                    Err(io) => StoreError::NotWritable(super::health::io_reason(&io)),
+                    Ok(()) => e,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn open_pools(path: &Path, create: bool) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(create)
@@ -183,24 +205,69 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writer,
+            path: Arc::new(path.to_path_buf()),
+        })
     }
 
     /// Closes all connections (checkpointing the WAL).
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Begins an append: takes SQLite's write lock for the whole batch.
     pub async fn begin_append(&self) -> Result<AppendTx, StoreError> {
-        Ok(AppendTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-        })
+        let mut tx = AppendTx {
+            tx: self.writer.acquire().await?,
+            committed: false,
+        };
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *tx.tx).await?;
+        Ok(tx)
+    }
+
+    /// Runs one write in its own transaction on the writer connection,
+    /// closing the connection if it fails. The explicit COMMIT matters: in
+    /// autocommit, `INSERT … RETURNING` hands back its row before SQLite
+    /// commits, and a commit that then fails (a full disk) is never reported.
+    async fn write<T, F>(&self, write: F) -> Result<T, StoreError>
+    where
+        F: AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
+    {
+        let mut conn = self.writer.acquire().await?;
+        let written = async {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            let v = write(&mut conn).await?;
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+            Ok::<T, sqlx::Error>(v)
+        };
+        match written.await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                conn.close_on_drop();
+                let e = StoreError::Database(e);
+                match self.probe().await {
+                    Err(io) => Err(StoreError::NotWritable(super::health::io_reason(&io))),
+                    Ok(()) => Err(e),
+                }
+            }
+        }
     }
 
     pub async fn log_size(&self) -> Result<u64, StoreError> {
@@ -357,7 +424,19 @@ impl Store {
 
 /// One append transaction: the sequencer's batch.
 pub struct AppendTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: PoolConnection<Sqlite>,
+    committed: bool,
+}
+
+/// An append that did not commit (an error, or a cancelled caller) closes its
+/// connection: SQLite rolls the transaction back, and the pool opens a fresh
+/// connection for the next append instead of reusing one in an unknown state.
+impl Drop for AppendTx {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.tx.close_on_drop();
+        }
+    }
 }
 
 impl AppendTx {
@@ -562,8 +641,10 @@ impl AppendTx {
     }
 
     /// Commits durably: returns only after SQLite has synced the WAL.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
+    /// A failed commit leaves `committed` false, so the drop rolls back.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        sqlx::query("COMMIT").execute(&mut *self.tx).await?;
+        self.committed = true;
         Ok(())
     }
 }
@@ -655,23 +736,24 @@ impl Store {
         created_at: &str,
         mac: impl FnOnce(i64) -> Vec<u8>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(token_hash)
-        .bind(created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE tokens SET mac = ? WHERE id = ?")
-            .bind(mac(id))
-            .bind(id)
-            .execute(&mut *tx)
+        self.write(async |conn| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .bind(name)
+            .bind(role)
+            .bind(token_hash)
+            .bind(created_at)
+            .fetch_one(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(id)
+            sqlx::query("UPDATE tokens SET mac = ? WHERE id = ?")
+                .bind(mac(id))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(id)
+        })
+        .await
     }
 
     pub async fn token_by_hash(&self, token_hash: &[u8]) -> Result<Option<TokenRow>, StoreError> {
@@ -704,14 +786,18 @@ impl Store {
         revoked_at: &str,
         mac: &[u8],
     ) -> Result<bool, StoreError> {
-        let r = sqlx::query(
-            "UPDATE tokens SET revoked_at = ?, mac = ? WHERE id = ? AND revoked_at IS NULL",
-        )
-        .bind(revoked_at)
-        .bind(mac)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        let r = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE tokens SET revoked_at = ?, mac = ? WHERE id = ? AND revoked_at IS NULL",
+                )
+                .bind(revoked_at)
+                .bind(mac)
+                .bind(id)
+                .execute(conn)
+                .await
+            })
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -795,6 +881,26 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Whether the database can be written now (for readiness): the files
+    /// open for writing and a probe of free space succeeds.
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        self.probe()
+            .await
+            .map_err(|e| StoreError::NotWritable(super::health::io_reason(&e)))
+    }
+
+    async fn probe(&self) -> std::io::Result<()> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || super::health::probe(&path))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    /// Why a write failed with `e`, in Swedish (see [`super::health`]).
+    pub async fn write_failure_reason(&self, e: &StoreError) -> String {
+        super::health::write_failure_reason(self.probe().await, e)
     }
 }
 

@@ -9,6 +9,7 @@ mod formats;
 mod http;
 mod insider;
 mod load;
+mod outage;
 mod refusals;
 mod remote;
 mod tamper;

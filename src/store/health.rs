@@ -1,0 +1,89 @@
+//! Whether the database can be written, and why not, in Swedish: the
+//! readiness check asks the filesystem, and a failed append is explained by
+//! the same probe, because SQLite reports a full disk or a write-protected
+//! file only as a generic I/O error once the write has failed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::StoreError;
+
+/// Free space the probe asks for: room for a batch of entries and its checkpoint.
+pub const PROBE_BYTES: usize = 64 * 1024;
+
+/// The files SQLite writes beside the database: the WAL, if there is one.
+fn wal_of(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Checks that the database and its WAL can be opened for writing and that
+/// `PROBE_BYTES` can be written and synced in its directory (the probe file
+/// is removed again). Changes nothing SQLite reads.
+pub fn probe(db: &Path) -> std::io::Result<()> {
+    for file in [db.to_path_buf(), wal_of(db)] {
+        if file.exists() {
+            std::fs::OpenOptions::new().write(true).open(&file)?;
+        }
+    }
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = db.parent().unwrap_or(Path::new("."));
+    let name = format!(
+        ".skrivprov.{}.{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let path = dir.join(name);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| {
+            f.write_all(&[0u8; PROBE_BYTES])?;
+            f.sync_all()
+        });
+    let _ = std::fs::remove_file(&path);
+    written
+}
+
+/// A Swedish reason for a filesystem that refuses writes.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        StorageFull => "disken är full".into(),
+        QuotaExceeded => "diskkvoten är slut".into(),
+        ReadOnlyFilesystem => "filsystemet är skrivskyddat".into(),
+        PermissionDenied => {
+            "databasen är skrivskyddad (filen eller katalogen får inte skrivas)".into()
+        }
+        _ => format!("filen kan inte skrivas ({e})"),
+    }
+}
+
+/// A Swedish reason for an SQLite error code, if it is one a write failure gives.
+fn sqlite_reason(e: &StoreError) -> Option<&'static str> {
+    let StoreError::Database(sqlx::Error::Database(db)) = e else {
+        return None;
+    };
+    let primary = db.code()?.parse::<i32>().ok()? & 0xff;
+    Some(match primary {
+        5 | 6 => "databasen är låst av en annan skrivare",
+        8 => "databasen är skrivskyddad",
+        10 => "in- eller utmatningsfel när databasen skrevs",
+        11 | 26 => "databasfilen är skadad",
+        13 => "disken är full",
+        14 => "databasfilen kan inte öppnas",
+        _ => return None,
+    })
+}
+
+/// Why a write failed with `e`, given the probe run after it: the
+/// filesystem's own reason when the probe finds one, else SQLite's, else `e`.
+pub fn write_failure_reason(probed: std::io::Result<()>, e: &StoreError) -> String {
+    match probed {
+        Err(io) => io_reason(&io),
+        Ok(()) => sqlite_reason(e).map_or_else(|| e.to_string(), str::to_string),
+    }
+}
