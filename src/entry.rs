@@ -55,8 +55,14 @@ pub enum EntryBody {
     },
     /// A certificate was issued (the first entry of a log is the CA's own).
     CertificateIssued {
+        /// The certificate in canonical PEM (`-----BEGIN CERTIFICATE-----`, base64 of the DER in 64-character lines, LF).
         certificate: String,
         operator: String,
+        /// Existing holders' names that this certificate's name looks like
+        /// (same UTS #39 skeleton), which the administrator confirmed are
+        /// other people. Absent when there are none (entries before it stay byte-identical).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lookalike_of: Vec<String>,
     },
     /// A certificate was revoked: approvals logged after this entry are refused.
     CertificateRevoked {
@@ -165,6 +171,7 @@ mod tests {
                 body: EntryBody::CertificateIssued {
                     certificate: cert.into(),
                     operator: "init".into(),
+                    lookalike_of: Vec::new(),
                 },
             },
             Entry {

@@ -7,7 +7,7 @@
 //! in-memory [`Projection`], and compares that with the stored tables. One
 //! rule book, two users, so they cannot drift apart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -16,6 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::entry::{Entry, EntryBody};
+use crate::pki::name::{self, NameError};
 use crate::pki::{self, CertInfo, KeyAlg, PkiError};
 use crate::statement::{self, Statement, StatementError};
 use crate::stockholm;
@@ -149,6 +150,37 @@ pub enum Refusal {
         "ett överfört godkännande ska vara från före attestera ({start}); {date} ska signeras, inte importeras"
     )]
     ImportAfterStart { date: Date, start: Date },
+    #[error("ogiltiga uppgifter för certifikatet: {0}")]
+    Name(#[from] NameError),
+    #[error(
+        "den publika nyckeln är redan certifierad (certifikat {fingerprint}); en nyckel hör till en enda identitet för alltid och certifieras aldrig igen, inte heller efter en återkallelse. Skapa en ny nyckel"
+    )]
+    KeyAlreadyCertified { fingerprint: String },
+    #[error(
+        "namnet ”{name}” kan förväxlas med {} som redan har certifikat (samma tecken till utseendet). Är det en annan person: bekräfta med --confirm-lookalike (HTTP: \"confirm_lookalike\": true); bekräftelsen skrivs i loggen",
+        quoted(others)
+    )]
+    LookalikeUnconfirmed { name: String, others: Vec<String> },
+    #[error(
+        "bekräftelsen av förväxlingsbara namn ({}) stämmer inte med innehavarna som namnet liknar ({})",
+        quoted(confirmed),
+        quoted(expected)
+    )]
+    LookalikeConfirmationMismatch {
+        confirmed: Vec<String>,
+        expected: Vec<String>,
+    },
+}
+
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "inga".into();
+    }
+    names
+        .iter()
+        .map(|n| format!("”{n}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Refusal {
@@ -172,6 +204,10 @@ impl Refusal {
             Refusal::DuplicateApproval { .. } => "approval_duplicate",
             Refusal::Invalid(_) => "entry_field_invalid",
             Refusal::ImportAfterStart { .. } => "import_after_start",
+            Refusal::Name(_) => "subject_invalid",
+            Refusal::KeyAlreadyCertified { .. } => "key_already_certified",
+            Refusal::LookalikeUnconfirmed { .. } => "name_lookalike_unconfirmed",
+            Refusal::LookalikeConfirmationMismatch { .. } => "lookalike_confirmation_invalid",
         }
     }
 }
@@ -183,6 +219,10 @@ pub struct FactKeys {
     pub certificate: Option<String>,
     /// (document, name, role) of an approval.
     pub approver: Option<(String, String, String)>,
+    /// The public key (raw subjectPublicKey) of a certificate being issued.
+    pub public_key: Option<Vec<u8>>,
+    /// The holder's name of an approver certificate being issued.
+    pub holder_name: Option<String>,
 }
 
 /// What the store knows, at the moment of appending, that the rules need.
@@ -195,6 +235,11 @@ pub struct Facts {
     pub document_registered: bool,
     pub certificate: Option<CertificateRow>,
     pub approval_exists: bool,
+    /// The fingerprint of a certificate that already carries the public key asked about.
+    pub key_certified_as: Option<String>,
+    /// Holders' names that look like the name asked about but are not it
+    /// ([`name::lookalikes`]): sorted, without repeats.
+    pub lookalikes: Vec<String>,
 }
 
 fn pem_fingerprint(pem: &str) -> Option<String> {
@@ -222,6 +267,7 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
                 document: doc.clone(),
                 certificate: pem_fingerprint(certificate),
                 approver: s.zip(doc).map(|(s, d)| (d, s.name, s.role)),
+                ..Default::default()
             }
         }
         EntryBody::ImportedApproval {
@@ -234,10 +280,20 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             approver: Some((document.clone(), name.clone(), role.clone())),
             ..Default::default()
         },
-        EntryBody::CertificateIssued { certificate, .. } => FactKeys {
-            certificate: pem_fingerprint(certificate),
-            ..Default::default()
-        },
+        EntryBody::CertificateIssued { certificate, .. } => {
+            let info = pki::pem_block(certificate, "CERTIFICATE")
+                .ok()
+                .and_then(|der| CertInfo::from_der(&der).ok());
+            FactKeys {
+                certificate: pem_fingerprint(certificate),
+                holder_name: info
+                    .as_ref()
+                    .filter(|i| !i.is_ca)
+                    .and_then(|i| i.name.clone()),
+                public_key: info.map(|i| i.public_key),
+                ..Default::default()
+            }
+        }
         EntryBody::CertificateRevoked { fingerprint, .. } => FactKeys {
             certificate: Some(fingerprint.clone()),
             ..Default::default()
@@ -395,34 +451,43 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         EntryBody::CertificateIssued {
             certificate,
             operator,
+            lookalike_of,
         } => {
             statement::check_field("operatör", operator)?;
             let der = pki::parse_certificate_pem(certificate)?;
+            if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
+                return Err(PkiError::PemNotCanonical.into());
+            }
             if der == ca_der {
                 if facts.ca_present {
                     return Err(Refusal::CertificateAlreadyIssued);
                 }
                 pki::cert::check_ca(&der, at)?;
+                check_lookalikes("", lookalike_of, &[])?;
             } else {
                 if !facts.ca_present {
                     return Err(Refusal::CaMissing);
                 }
                 let info = pki::check_issued_by(&der, ca_der, at)?;
-                for (what, value) in [("namn", &info.name), ("roll", &info.role)] {
-                    statement::check_field(what, value.as_deref().unwrap_or_default())?;
-                }
+                let holder = info.name.as_deref().unwrap_or_default();
+                name::check_name(holder)?;
+                name::check_role(info.role.as_deref().unwrap_or_default())?;
+                check_lookalikes(holder, lookalike_of, &facts.lookalikes)?;
             }
             if facts.certificate.is_some() {
                 return Err(Refusal::CertificateAlreadyIssued);
+            }
+            if let Some(fingerprint) = &facts.key_certified_as {
+                return Err(Refusal::KeyAlreadyCertified {
+                    fingerprint: fingerprint.clone(),
+                });
             }
         }
         EntryBody::CertificateRevoked {
             reason, operator, ..
         } => {
             statement::check_field("operatör", operator)?;
-            if reason.chars().any(char::is_control) {
-                return Err(Refusal::Invalid("orsaken innehåller styrtecken".into()));
-            }
+            statement::check_reason(reason)?;
             let cert = facts
                 .certificate
                 .as_ref()
@@ -452,8 +517,8 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             operator,
             ..
         } => {
-            statement::check_field("namn", name)?;
-            statement::check_field("roll", role)?;
+            name::check_name(name)?;
+            name::check_role(role)?;
             statement::check_field("operatör", operator)?;
             if *date > stockholm::date_of(at) {
                 return Err(Refusal::Invalid(format!(
@@ -486,6 +551,12 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         } => {
             let (s, _) =
                 check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
+            if !pki::cert::is_canonical_certificate_pem(
+                certificate,
+                &pki::parse_certificate_pem(certificate)?,
+            ) {
+                return Err(PkiError::PemNotCanonical.into());
+            }
             if s.signed_at > at + SIGNING_SKEW_AHEAD || s.signed_at < at - SIGNING_MAX_AGE {
                 return Err(Refusal::SigningTime {
                     signed_at: s.signed_at,
@@ -513,12 +584,39 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
     change_of(index, entry)
 }
 
+/// A certificate's confirmation of look-alike names must name exactly the
+/// holders it looks like: none unconfirmed, none invented.
+fn check_lookalikes(
+    holder: &str,
+    confirmed: &[String],
+    expected: &[String],
+) -> Result<(), Refusal> {
+    if confirmed == expected {
+        return Ok(());
+    }
+    if confirmed.is_empty() {
+        return Err(Refusal::LookalikeUnconfirmed {
+            name: holder.into(),
+            others: expected.to_vec(),
+        });
+    }
+    Err(Refusal::LookalikeConfirmationMismatch {
+        confirmed: confirmed.to_vec(),
+        expected: expected.to_vec(),
+    })
+}
+
 /// The tables as the log implies them, kept in memory (for the audit's replay).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
     pub documents: BTreeMap<String, DocumentRow>,
     pub approvals: BTreeMap<u64, ApprovalRow>,
     pub certificates: BTreeMap<String, CertificateRow>,
+    /// Index, not a table: every public key ever certified, to the
+    /// fingerprint of the certificate that carries it.
+    pub keys: BTreeMap<Vec<u8>, String>,
+    /// Index, not a table: approver certificate holders' names by UTS #39 skeleton.
+    pub holders: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Projection {
@@ -544,6 +642,18 @@ impl Projection {
                     .values()
                     .any(|a| &a.document == d && &a.name == n && &a.role == r)
             }),
+            key_certified_as: keys
+                .public_key
+                .as_ref()
+                .and_then(|k| self.keys.get(k).cloned()),
+            lookalikes: keys
+                .holder_name
+                .as_deref()
+                .map(|n| {
+                    let same = self.holders.get(&name::skeleton_of(n));
+                    name::lookalikes(n, same.into_iter().flatten().map(String::as_str))
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -557,6 +667,17 @@ impl Projection {
                 self.approvals.insert(a.log_index, a);
             }
             Change::Certificate(c) => {
+                if let Ok(info) =
+                    pki::parse_certificate_pem(&c.pem).and_then(|d| CertInfo::from_der(&d))
+                {
+                    self.keys.insert(info.public_key, c.fingerprint.clone());
+                }
+                if let (false, Some(n)) = (c.is_ca, &c.name) {
+                    self.holders
+                        .entry(name::skeleton_of(n))
+                        .or_default()
+                        .insert(n.clone());
+                }
                 self.certificates.insert(c.fingerprint.clone(), c);
             }
             Change::Revocation {
@@ -642,6 +763,7 @@ mod tests {
                 body: EntryBody::CertificateIssued {
                     certificate: f.cert_pem.clone(),
                     operator: "a".into(),
+                    lookalike_of: Vec::new(),
                 },
             },
         ) {
@@ -654,6 +776,7 @@ mod tests {
             document_registered: true,
             certificate: Some(cert),
             approval_exists: false,
+            ..Default::default()
         }
     }
 
@@ -750,6 +873,7 @@ mod tests {
             body: EntryBody::CertificateIssued {
                 certificate: f.cert_pem.clone(),
                 operator: "a".into(),
+                lookalike_of: Vec::new(),
             },
         };
         assert_eq!(
