@@ -487,7 +487,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             reason, operator, ..
         } => {
             statement::check_field("operatör", operator)?;
-            statement::check_reason(reason)?;
+            statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.to_string()))?;
             let cert = facts
                 .certificate
                 .as_ref()
@@ -881,6 +881,206 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "ca_missing"
+        );
+    }
+    /// A replayed log with the CA and a way to issue entries for it.
+    struct Log {
+        ca_pem: String,
+        ca_key: zeroize::Zeroizing<String>,
+        ca_der: Vec<u8>,
+        state: Projection,
+        next: u64,
+    }
+
+    impl Log {
+        fn new() -> Log {
+            let (ca_pem, ca_key) = pki::create_ca("Org", t("2026-01-01T00:00:00Z"), 10).unwrap();
+            let ca_der = pki::parse_certificate_pem(&ca_pem).unwrap();
+            let mut log = Log {
+                ca_pem: ca_pem.clone(),
+                ca_key,
+                ca_der,
+                state: Projection::default(),
+                next: 0,
+            };
+            log.append(issued(&ca_pem, &[])).unwrap();
+            log
+        }
+
+        fn cert(&self, name: &str, key_pem: &str) -> String {
+            let subject = Subject {
+                name: name.into(),
+                role: "Chef".into(),
+                org: "Org".into(),
+            };
+            let spki = pki::ca::public_key_der_of(key_pem).unwrap();
+            pki::issue_certificate(
+                &self.ca_pem,
+                &self.ca_key,
+                &subject,
+                &spki,
+                t("2026-01-02T00:00:00Z"),
+                365,
+            )
+            .unwrap()
+        }
+
+        fn append(&mut self, body: EntryBody) -> Result<(), Refusal> {
+            let entry = Entry {
+                v: ENTRY_VERSION,
+                logged_at: t("2026-01-03T00:00:00Z"),
+                body,
+            };
+            let facts = self.state.facts(&fact_keys(&entry.body));
+            let change = check(self.next, &entry, &self.ca_der, &facts)?;
+            self.state.apply(change);
+            self.next += 1;
+            Ok(())
+        }
+    }
+
+    fn issued(pem: &str, lookalike_of: &[&str]) -> EntryBody {
+        EntryBody::CertificateIssued {
+            certificate: pem.into(),
+            operator: "admin".into(),
+            lookalike_of: lookalike_of.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn new_key() -> String {
+        pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap()).to_string()
+    }
+
+    #[test]
+    fn the_rule_book_refuses_a_key_certified_before_even_after_revocation() {
+        let mut log = Log::new();
+        let key = new_key();
+        let first = log.cert("Anna Berg", &key);
+        log.append(issued(&first, &[])).unwrap();
+        let again = |log: &mut Log, name: &str| {
+            let pem = log.cert(name, &key);
+            log.append(issued(&pem, &[])).map_err(|r| r.code())
+        };
+        assert_eq!(again(&mut log, "Anna Berg"), Err("key_already_certified"));
+        let fingerprint = pki::fingerprint(&pki::parse_certificate_pem(&first).unwrap());
+        log.append(EntryBody::CertificateRevoked {
+            fingerprint,
+            reason: "Nyckeln borttappad".into(),
+            operator: "admin".into(),
+        })
+        .unwrap();
+        assert_eq!(again(&mut log, "Anna Berg"), Err("key_already_certified"));
+        assert_eq!(again(&mut log, "Bo Ek"), Err("key_already_certified"));
+        let ca_key = log.ca_key.to_string();
+        let pem = log.cert("Bo Ek", &ca_key);
+        assert_eq!(
+            log.append(issued(&pem, &[])).map_err(|r| r.code()),
+            Err("key_already_certified")
+        );
+    }
+
+    #[test]
+    fn the_rule_book_wants_exactly_the_confirmed_lookalikes() {
+        let mut log = Log::new();
+        let genuine = log.cert("Anna Kopec", &new_key());
+        log.append(issued(&genuine, &[])).unwrap();
+        let twin = log.cert("Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}", &new_key());
+        let code = |log: &mut Log, confirmed: &[&str]| {
+            log.append(issued(&twin, confirmed)).map_err(|r| r.code())
+        };
+        assert_eq!(code(&mut log, &[]), Err("name_lookalike_unconfirmed"));
+        assert_eq!(
+            code(&mut log, &["Anna Kopek"]),
+            Err("lookalike_confirmation_invalid")
+        );
+        assert_eq!(
+            code(&mut log, &["Anna Kopec", "Anna Kopec"]),
+            Err("lookalike_confirmation_invalid")
+        );
+        assert_eq!(code(&mut log, &["Anna Kopec"]), Ok(()));
+        let other = log.cert("Bo Ek", &new_key());
+        assert_eq!(
+            log.append(issued(&other, &["Anna Kopec"]))
+                .map_err(|r| r.code()),
+            Err("lookalike_confirmation_invalid"),
+            "a confirmation where nothing looks alike is refused"
+        );
+    }
+
+    #[test]
+    fn the_rule_book_refuses_names_and_certificates_not_in_canonical_form() {
+        let mut log = Log::new();
+        let forged = log.cert("Anna Berg", &new_key());
+        for (pem, code) in [
+            (forged.replace('\n', "\r\n"), "certificate_not_canonical"),
+            (
+                format!("{forged}Personnummer 19121212-1212\n"),
+                "certificate_not_canonical",
+            ),
+        ] {
+            assert_eq!(
+                log.append(issued(&pem, &[])).map_err(|r| r.code()),
+                Err(code)
+            );
+        }
+        // A certificate whose CN the issuing code would refuse, signed by the CA all the same.
+        let subject = Subject {
+            name: "Anna\u{3164}Berg".into(),
+            role: "Chef".into(),
+            org: "Org".into(),
+        };
+        let spki = pki::ca::public_key_der_of(&new_key()).unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, subject.name.as_str());
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 12]), "Chef");
+        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        params.not_before =
+            time::OffsetDateTime::from_unix_timestamp(t("2026-01-02T00:00:00Z").as_second())
+                .unwrap();
+        params.not_after =
+            time::OffsetDateTime::from_unix_timestamp(t("2026-06-02T00:00:00Z").as_second())
+                .unwrap();
+        let issuer = rcgen::Issuer::from_ca_cert_pem(
+            &log.ca_pem,
+            rcgen::KeyPair::from_pem(&log.ca_key).unwrap(),
+        )
+        .unwrap();
+        let pem = params
+            .signed_by(
+                &rcgen::SubjectPublicKeyInfo::from_der(&spki).unwrap(),
+                &issuer,
+            )
+            .unwrap()
+            .pem();
+        assert_eq!(
+            log.append(issued(&pem, &[])).map_err(|r| r.code()),
+            Err("subject_invalid")
+        );
+        let reason = EntryBody::CertificateRevoked {
+            fingerprint: "ab".repeat(32),
+            reason: "x".repeat(crate::statement::MAX_REASON_CHARS + 1),
+            operator: "admin".into(),
+        };
+        assert_eq!(
+            log.append(reason).map_err(|r| r.code()),
+            Err("entry_field_invalid")
+        );
+    }
+
+    #[test]
+    fn an_approval_with_a_non_canonical_certificate_is_refused() {
+        let f = fixture();
+        let mut e = approval(&f, "2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z");
+        if let EntryBody::Approval { certificate, .. } = &mut e.body {
+            certificate.push_str("Personnummer 19121212-1212\n");
+        }
+        assert_eq!(
+            check(5, &e, &f.ca_der, &facts(&f)).unwrap_err().code(),
+            "certificate_not_canonical"
         );
     }
 }
