@@ -181,6 +181,35 @@ fn a_lookalike_of_a_holder_needs_a_logged_confirmation_and_verify_warns() {
         0,
         "the audit accepts a confirmed look-alike"
     );
+    // A client that trusts nothing reads the confirmation from the log itself.
+    let copy = copy.to_string_lossy().into_owned();
+    let s = Server::start(env, &[]);
+    let state = s.env.path("client-state");
+    let out = s
+        .env
+        .command(&["--json", "verify", &copy])
+        .env("ATTESTERA_SERVER", &s.base)
+        .env("ATTESTERA_STATE_DIR", &state)
+        .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+        .output()
+        .unwrap();
+    let remote = finish(out);
+    assert_eq!(remote.code, 0, "{}", remote.stdout);
+    let codes: Vec<Vec<Value>> = remote.json()["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["code"] == "signer_name_lookalike")
+                .map(|f| f["severity"].clone())
+                .collect()
+        })
+        .collect();
+    assert_eq!(codes, vec![vec![], vec![json!("warning")]]);
 }
 
 #[test]
