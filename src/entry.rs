@@ -214,6 +214,15 @@ mod tests {
                     operator: "registrator Rut".into(),
                 },
             },
+            Entry {
+                v: 1,
+                logged_at: at("2026-11-25T09:10:00Z"),
+                body: EntryBody::CertificateIssued {
+                    certificate: cert.into(),
+                    operator: "admin".into(),
+                    lookalike_of: vec!["Anna Kopec".into()],
+                },
+            },
             revoked(),
         ]
     }
@@ -236,6 +245,20 @@ mod tests {
             missing.is_empty(),
             "docs/formats.md §4 lacks:\n{}",
             missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn an_empty_lookalike_list_has_one_encoding_the_old_one() {
+        let old = r#"{"v":1,"logged_at":"2026-11-25T09:00:00Z","kind":"certificate_issued","certificate":"C","operator":"init"}"#;
+        let e = Entry::decode(old.as_bytes()).unwrap();
+        assert!(
+            matches!(&e.body, EntryBody::CertificateIssued { lookalike_of, .. } if lookalike_of.is_empty())
+        );
+        let explicit = old.replace("\"init\"}", "\"init\",\"lookalike_of\":[]}");
+        assert_eq!(
+            Entry::decode(explicit.as_bytes()),
+            Err(EntryError::NotCanonical)
         );
     }
 
