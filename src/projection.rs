@@ -150,7 +150,7 @@ pub enum Refusal {
         "ett överfört godkännande ska vara från före attestera ({start}); {date} ska signeras, inte importeras"
     )]
     ImportAfterStart { date: Date, start: Date },
-    #[error("ogiltiga uppgifter för certifikatet: {0}")]
+    #[error(transparent)]
     Name(#[from] NameError),
     #[error(
         "den publika nyckeln är redan certifierad (certifikat {fingerprint}); en nyckel hör till en enda identitet för alltid och certifieras aldrig igen, inte heller efter en återkallelse. Skapa en ny nyckel"

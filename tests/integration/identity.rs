@@ -474,3 +474,40 @@ fn a_long_reason_or_operator_is_refused_in_the_cli() {
     );
     assert_eq!(env.log_size(), before);
 }
+
+#[test]
+fn init_adopts_only_a_ca_certificate_alone_and_stores_it_canonically() {
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+    let ca = std::fs::read_to_string(format!("{keys}/test-ca.cert.pem")).unwrap();
+    let init = |env: &Env, cert: &str| {
+        let file = env.write("ca.pem", cert);
+        env.json(&[
+            "init",
+            "--ca-cert",
+            &file.to_string_lossy(),
+            "--ca-key",
+            &format!("{keys}/test-ca.key.pem"),
+        ])
+    };
+    let env = Env::empty();
+    let r = init(&env, &format!("{ca}Personnummer 19121212-1212\n"));
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (1, "certificate_extra_data"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !env.data_dir().join("attestera.db").exists(),
+        "a refused init writes no log"
+    );
+    let env = Env::empty();
+    let r = init(&env, &ca.replace('\n', "\r\n"));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let entry: Value = serde_json::from_slice(&env.entry_bytes(0)).unwrap();
+    assert_eq!(
+        entry["certificate"],
+        json!(ca),
+        "entry 0 holds the canonical PEM"
+    );
+}
