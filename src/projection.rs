@@ -458,21 +458,21 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
                 return Err(PkiError::PemNotCanonical.into());
             }
+            let holder;
             if der == ca_der {
                 if facts.ca_present {
                     return Err(Refusal::CertificateAlreadyIssued);
                 }
                 pki::cert::check_ca(&der, at)?;
-                check_lookalikes("", lookalike_of, &[])?;
+                holder = None;
             } else {
                 if !facts.ca_present {
                     return Err(Refusal::CaMissing);
                 }
                 let info = pki::check_issued_by(&der, ca_der, at)?;
-                let holder = info.name.as_deref().unwrap_or_default();
-                name::check_name(holder)?;
+                name::check_name(info.name.as_deref().unwrap_or_default())?;
                 name::check_role(info.role.as_deref().unwrap_or_default())?;
-                check_lookalikes(holder, lookalike_of, &facts.lookalikes)?;
+                holder = info.name;
             }
             if facts.certificate.is_some() {
                 return Err(Refusal::CertificateAlreadyIssued);
@@ -481,6 +481,10 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                 return Err(Refusal::KeyAlreadyCertified {
                     fingerprint: fingerprint.clone(),
                 });
+            }
+            match &holder {
+                Some(h) => check_lookalikes(h, lookalike_of, &facts.lookalikes)?,
+                None => check_lookalikes("", lookalike_of, &[])?,
             }
         }
         EntryBody::CertificateRevoked {
@@ -982,7 +986,8 @@ mod tests {
     #[test]
     fn the_rule_book_wants_exactly_the_confirmed_lookalikes() {
         let mut log = Log::new();
-        let genuine = log.cert("Anna Kopec", &new_key());
+        let genuine_key = new_key();
+        let genuine = log.cert("Anna Kopec", &genuine_key);
         log.append(issued(&genuine, &[])).unwrap();
         let twin = log.cert("Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}", &new_key());
         let code = |log: &mut Log, confirmed: &[&str]| {
@@ -998,6 +1003,12 @@ mod tests {
             Err("lookalike_confirmation_invalid")
         );
         assert_eq!(code(&mut log, &["Anna Kopec"]), Ok(()));
+        let renewed = log.cert("Anna Kopec", &genuine_key);
+        assert_eq!(
+            log.append(issued(&renewed, &[])).map_err(|r| r.code()),
+            Err("key_already_certified"),
+            "a re-used key is named as such before any look-alike"
+        );
         let other = log.cert("Bo Ek", &new_key());
         assert_eq!(
             log.append(issued(&other, &["Anna Kopec"]))
