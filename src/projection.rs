@@ -458,13 +458,13 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
                 return Err(PkiError::PemNotCanonical.into());
             }
-            let holder;
-            if der == ca_der {
+            // The CA has no holder to be taken for; an approver's name may.
+            let holder = if der == ca_der {
                 if facts.ca_present {
                     return Err(Refusal::CertificateAlreadyIssued);
                 }
                 pki::cert::check_ca(&der, at)?;
-                holder = None;
+                None
             } else {
                 if !facts.ca_present {
                     return Err(Refusal::CaMissing);
@@ -472,8 +472,8 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                 let info = pki::check_issued_by(&der, ca_der, at)?;
                 name::check_name(info.name.as_deref().unwrap_or_default())?;
                 name::check_role(info.role.as_deref().unwrap_or_default())?;
-                holder = info.name;
-            }
+                info.name
+            };
             if facts.certificate.is_some() {
                 return Err(Refusal::CertificateAlreadyIssued);
             }
