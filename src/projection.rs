@@ -561,6 +561,9 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             ) {
                 return Err(PkiError::PemNotCanonical.into());
             }
+            // A certificate issued before the allow-list cannot sign under a name outside it.
+            name::check_name(&s.name)?;
+            name::check_role(&s.role)?;
             if s.signed_at > at + SIGNING_SKEW_AHEAD || s.signed_at < at - SIGNING_MAX_AGE {
                 return Err(Refusal::SigningTime {
                     signed_at: s.signed_at,
@@ -929,6 +932,32 @@ mod tests {
             .unwrap()
         }
 
+        /// A certificate for any name, bypassing the issuing code's checks (a forger's).
+        fn raw_cert(&self, name: &str, key_pem: &str) -> String {
+            let spki = pki::ca::public_key_der_of(key_pem).unwrap();
+            let mut params = rcgen::CertificateParams::default();
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, name);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 12]), "Chef");
+            params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+            let when =
+                |s: &str| time::OffsetDateTime::from_unix_timestamp(t(s).as_second()).unwrap();
+            params.not_before = when("2026-01-02T00:00:00Z");
+            params.not_after = when("2026-06-02T00:00:00Z");
+            let ca_key = rcgen::KeyPair::from_pem(&self.ca_key).unwrap();
+            let issuer = rcgen::Issuer::from_ca_cert_pem(&self.ca_pem, ca_key).unwrap();
+            params
+                .signed_by(
+                    &rcgen::SubjectPublicKeyInfo::from_der(&spki).unwrap(),
+                    &issuer,
+                )
+                .unwrap()
+                .pem()
+        }
+
         fn append(&mut self, body: EntryBody) -> Result<(), Refusal> {
             let entry = Entry {
                 v: ENTRY_VERSION,
@@ -1035,38 +1064,7 @@ mod tests {
             );
         }
         // A certificate whose CN the issuing code would refuse, signed by the CA all the same.
-        let subject = Subject {
-            name: "Anna\u{3164}Berg".into(),
-            role: "Chef".into(),
-            org: "Org".into(),
-        };
-        let spki = pki::ca::public_key_der_of(&new_key()).unwrap();
-        let mut params = rcgen::CertificateParams::default();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, subject.name.as_str());
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 12]), "Chef");
-        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
-        params.not_before =
-            time::OffsetDateTime::from_unix_timestamp(t("2026-01-02T00:00:00Z").as_second())
-                .unwrap();
-        params.not_after =
-            time::OffsetDateTime::from_unix_timestamp(t("2026-06-02T00:00:00Z").as_second())
-                .unwrap();
-        let issuer = rcgen::Issuer::from_ca_cert_pem(
-            &log.ca_pem,
-            rcgen::KeyPair::from_pem(&log.ca_key).unwrap(),
-        )
-        .unwrap();
-        let pem = params
-            .signed_by(
-                &rcgen::SubjectPublicKeyInfo::from_der(&spki).unwrap(),
-                &issuer,
-            )
-            .unwrap()
-            .pem();
+        let pem = log.raw_cert("Anna\u{3164}Berg", &new_key());
         assert_eq!(
             log.append(issued(&pem, &[])).map_err(|r| r.code()),
             Err("subject_invalid")
@@ -1092,6 +1090,47 @@ mod tests {
         assert_eq!(
             check(5, &e, &f.ca_der, &facts(&f)).unwrap_err().code(),
             "certificate_not_canonical"
+        );
+    }
+
+    #[test]
+    fn an_approval_under_a_name_outside_the_allow_list_is_refused() {
+        let log = Log::new();
+        let key_pem = new_key();
+        let name = "\u{430}nna Berg";
+        let cert_pem = log.raw_cert(name, &key_pem);
+        let key = SigningKey::from_pkcs8_pem(&key_pem).unwrap();
+        let statement = Statement::new([7; 32], name, "Chef", t("2026-03-01T10:00:00Z"))
+            .unwrap()
+            .encode();
+        let e = Entry {
+            v: ENTRY_VERSION,
+            logged_at: t("2026-03-01T10:00:01Z"),
+            body: EntryBody::Approval {
+                signature: STANDARD.encode(key.sign(statement.as_bytes()).unwrap()),
+                statement,
+                algorithm: key.alg(),
+                certificate: cert_pem.clone(),
+            },
+        };
+        let issuance = Entry {
+            v: 1,
+            logged_at: t("2026-01-03T00:00:00Z"),
+            body: issued(&cert_pem, &[]),
+        };
+        let row = match change_of(1, &issuance) {
+            Ok(Change::Certificate(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        let facts = Facts {
+            ca_present: true,
+            document_registered: true,
+            certificate: Some(row),
+            ..Default::default()
+        };
+        assert_eq!(
+            check(5, &e, &log.ca_der, &facts).unwrap_err().code(),
+            "subject_invalid"
         );
     }
 }
