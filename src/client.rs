@@ -688,6 +688,19 @@ impl Replay {
         let c = self.state.certificates.get(fingerprint)?;
         Some((c.revoked_index?, c.revoked_at?))
     }
+
+    /// The look-alike names confirmed when a certificate was issued (its entry says).
+    pub fn lookalike_of(&self, fingerprint: &str) -> Vec<String> {
+        self.state
+            .certificates
+            .get(fingerprint)
+            .and_then(|c| self.entries.get(usize::try_from(c.issued_index).ok()?))
+            .map(|e| match &e.body {
+                EntryBody::CertificateIssued { lookalike_of, .. } => lookalike_of.clone(),
+                _ => Vec::new(),
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// A request body.

@@ -55,8 +55,14 @@ pub enum EntryBody {
     },
     /// A certificate was issued (the first entry of a log is the CA's own).
     CertificateIssued {
+        /// The certificate in canonical PEM (`-----BEGIN CERTIFICATE-----`, base64 of the DER in 64-character lines, LF).
         certificate: String,
         operator: String,
+        /// Existing holders' names that this certificate's name looks like
+        /// (same UTS #39 skeleton), which the administrator confirmed are
+        /// other people. Absent when there are none (entries before it stay byte-identical).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lookalike_of: Vec<String>,
     },
     /// A certificate was revoked: approvals logged after this entry are refused.
     CertificateRevoked {
@@ -165,6 +171,7 @@ mod tests {
                 body: EntryBody::CertificateIssued {
                     certificate: cert.into(),
                     operator: "init".into(),
+                    lookalike_of: Vec::new(),
                 },
             },
             Entry {
@@ -207,6 +214,15 @@ mod tests {
                     operator: "registrator Rut".into(),
                 },
             },
+            Entry {
+                v: 1,
+                logged_at: at("2026-11-25T09:10:00Z"),
+                body: EntryBody::CertificateIssued {
+                    certificate: cert.into(),
+                    operator: "admin".into(),
+                    lookalike_of: vec!["Anna Kopec".into()],
+                },
+            },
             revoked(),
         ]
     }
@@ -229,6 +245,20 @@ mod tests {
             missing.is_empty(),
             "docs/formats.md §4 lacks:\n{}",
             missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn an_empty_lookalike_list_has_one_encoding_the_old_one() {
+        let old = r#"{"v":1,"logged_at":"2026-11-25T09:00:00Z","kind":"certificate_issued","certificate":"C","operator":"init"}"#;
+        let e = Entry::decode(old.as_bytes()).unwrap();
+        assert!(
+            matches!(&e.body, EntryBody::CertificateIssued { lookalike_of, .. } if lookalike_of.is_empty())
+        );
+        let explicit = old.replace("\"init\"}", "\"init\",\"lookalike_of\":[]}");
+        assert_eq!(
+            Entry::decode(explicit.as_bytes()),
+            Err(EntryError::NotCanonical)
         );
     }
 

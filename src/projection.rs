@@ -7,7 +7,7 @@
 //! in-memory [`Projection`], and compares that with the stored tables. One
 //! rule book, two users, so they cannot drift apart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -16,6 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::entry::{Entry, EntryBody};
+use crate::pki::name::{self, NameError};
 use crate::pki::{self, CertInfo, KeyAlg, PkiError};
 use crate::statement::{self, Statement, StatementError};
 use crate::stockholm;
@@ -149,6 +150,37 @@ pub enum Refusal {
         "ett överfört godkännande ska vara från före attestera ({start}); {date} ska signeras, inte importeras"
     )]
     ImportAfterStart { date: Date, start: Date },
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(
+        "den publika nyckeln är redan certifierad (certifikat {fingerprint}); en nyckel hör till en enda identitet för alltid och certifieras aldrig igen, inte heller efter en återkallelse. Skapa en ny nyckel"
+    )]
+    KeyAlreadyCertified { fingerprint: String },
+    #[error(
+        "namnet ”{name}” kan förväxlas med {} som redan har certifikat (samma tecken till utseendet). Är det en annan person: bekräfta med --confirm-lookalike (HTTP: \"confirm_lookalike\": true); bekräftelsen skrivs i loggen",
+        quoted(others)
+    )]
+    LookalikeUnconfirmed { name: String, others: Vec<String> },
+    #[error(
+        "bekräftelsen av förväxlingsbara namn ({}) stämmer inte med innehavarna som namnet liknar ({})",
+        quoted(confirmed),
+        quoted(expected)
+    )]
+    LookalikeConfirmationMismatch {
+        confirmed: Vec<String>,
+        expected: Vec<String>,
+    },
+}
+
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "inga".into();
+    }
+    names
+        .iter()
+        .map(|n| format!("”{n}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Refusal {
@@ -172,6 +204,10 @@ impl Refusal {
             Refusal::DuplicateApproval { .. } => "approval_duplicate",
             Refusal::Invalid(_) => "entry_field_invalid",
             Refusal::ImportAfterStart { .. } => "import_after_start",
+            Refusal::Name(_) => "subject_invalid",
+            Refusal::KeyAlreadyCertified { .. } => "key_already_certified",
+            Refusal::LookalikeUnconfirmed { .. } => "name_lookalike_unconfirmed",
+            Refusal::LookalikeConfirmationMismatch { .. } => "lookalike_confirmation_invalid",
         }
     }
 }
@@ -183,6 +219,10 @@ pub struct FactKeys {
     pub certificate: Option<String>,
     /// (document, name, role) of an approval.
     pub approver: Option<(String, String, String)>,
+    /// The public key (raw subjectPublicKey) of a certificate being issued.
+    pub public_key: Option<Vec<u8>>,
+    /// The holder's name of an approver certificate being issued.
+    pub holder_name: Option<String>,
 }
 
 /// What the store knows, at the moment of appending, that the rules need.
@@ -195,6 +235,11 @@ pub struct Facts {
     pub document_registered: bool,
     pub certificate: Option<CertificateRow>,
     pub approval_exists: bool,
+    /// The fingerprint of a certificate that already carries the public key asked about.
+    pub key_certified_as: Option<String>,
+    /// Holders' names that look like the name asked about but are not it
+    /// ([`name::lookalikes`]): sorted, without repeats.
+    pub lookalikes: Vec<String>,
 }
 
 fn pem_fingerprint(pem: &str) -> Option<String> {
@@ -222,6 +267,7 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
                 document: doc.clone(),
                 certificate: pem_fingerprint(certificate),
                 approver: s.zip(doc).map(|(s, d)| (d, s.name, s.role)),
+                ..Default::default()
             }
         }
         EntryBody::ImportedApproval {
@@ -234,10 +280,20 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             approver: Some((document.clone(), name.clone(), role.clone())),
             ..Default::default()
         },
-        EntryBody::CertificateIssued { certificate, .. } => FactKeys {
-            certificate: pem_fingerprint(certificate),
-            ..Default::default()
-        },
+        EntryBody::CertificateIssued { certificate, .. } => {
+            let info = pki::pem_block(certificate, "CERTIFICATE")
+                .ok()
+                .and_then(|der| CertInfo::from_der(&der).ok());
+            FactKeys {
+                certificate: pem_fingerprint(certificate),
+                holder_name: info
+                    .as_ref()
+                    .filter(|i| !i.is_ca)
+                    .and_then(|i| i.name.clone()),
+                public_key: info.map(|i| i.public_key),
+                ..Default::default()
+            }
+        }
         EntryBody::CertificateRevoked { fingerprint, .. } => FactKeys {
             certificate: Some(fingerprint.clone()),
             ..Default::default()
@@ -404,34 +460,47 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         EntryBody::CertificateIssued {
             certificate,
             operator,
+            lookalike_of,
         } => {
             statement::check_field("operatör", operator)?;
             let der = pki::parse_certificate_pem(certificate)?;
-            if der == ca_der {
+            if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
+                return Err(PkiError::PemNotCanonical.into());
+            }
+            // The CA has no holder to be taken for; an approver's name may.
+            let holder = if der == ca_der {
                 if facts.ca_present {
                     return Err(Refusal::CertificateAlreadyIssued);
                 }
                 pki::cert::check_ca(&der, at)?;
+                None
             } else {
                 if !facts.ca_present {
                     return Err(Refusal::CaMissing);
                 }
                 let info = pki::check_issued_by(&der, ca_der, at)?;
-                for (what, value) in [("namn", &info.name), ("roll", &info.role)] {
-                    statement::check_field(what, value.as_deref().unwrap_or_default())?;
-                }
-            }
+                name::check_name(info.name.as_deref().unwrap_or_default())?;
+                name::check_role(info.role.as_deref().unwrap_or_default())?;
+                info.name
+            };
             if facts.certificate.is_some() {
                 return Err(Refusal::CertificateAlreadyIssued);
+            }
+            if let Some(fingerprint) = &facts.key_certified_as {
+                return Err(Refusal::KeyAlreadyCertified {
+                    fingerprint: fingerprint.clone(),
+                });
+            }
+            match &holder {
+                Some(h) => check_lookalikes(h, lookalike_of, &facts.lookalikes)?,
+                None => check_lookalikes("", lookalike_of, &[])?,
             }
         }
         EntryBody::CertificateRevoked {
             reason, operator, ..
         } => {
             statement::check_field("operatör", operator)?;
-            if reason.chars().any(char::is_control) {
-                return Err(Refusal::Invalid("orsaken innehåller styrtecken".into()));
-            }
+            statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.to_string()))?;
             let cert = facts
                 .certificate
                 .as_ref()
@@ -461,8 +530,8 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             operator,
             ..
         } => {
-            statement::check_field("namn", name)?;
-            statement::check_field("roll", role)?;
+            name::check_name(name)?;
+            name::check_role(role)?;
             statement::check_field("operatör", operator)?;
             if *date > stockholm::date_of(at) {
                 return Err(Refusal::Invalid(format!(
@@ -495,6 +564,15 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         } => {
             let (s, _) =
                 check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
+            if !pki::cert::is_canonical_certificate_pem(
+                certificate,
+                &pki::parse_certificate_pem(certificate)?,
+            ) {
+                return Err(PkiError::PemNotCanonical.into());
+            }
+            // A certificate issued before the allow-list cannot sign under a name outside it.
+            name::check_name(&s.name)?;
+            name::check_role(&s.role)?;
             if !signing_time_fits(s.signed_at, at) {
                 return Err(Refusal::SigningTime {
                     signed_at: s.signed_at,
@@ -522,12 +600,39 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
     change_of(index, entry)
 }
 
+/// A certificate's confirmation of look-alike names must name exactly the
+/// holders it looks like: none unconfirmed, none invented.
+fn check_lookalikes(
+    holder: &str,
+    confirmed: &[String],
+    expected: &[String],
+) -> Result<(), Refusal> {
+    if confirmed == expected {
+        return Ok(());
+    }
+    if confirmed.is_empty() {
+        return Err(Refusal::LookalikeUnconfirmed {
+            name: holder.into(),
+            others: expected.to_vec(),
+        });
+    }
+    Err(Refusal::LookalikeConfirmationMismatch {
+        confirmed: confirmed.to_vec(),
+        expected: expected.to_vec(),
+    })
+}
+
 /// The tables as the log implies them, kept in memory (for the audit's replay).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
     pub documents: BTreeMap<String, DocumentRow>,
     pub approvals: BTreeMap<u64, ApprovalRow>,
     pub certificates: BTreeMap<String, CertificateRow>,
+    /// Index, not a table: every public key ever certified, to the
+    /// fingerprint of the certificate that carries it.
+    pub keys: BTreeMap<Vec<u8>, String>,
+    /// Index, not a table: approver certificate holders' names by UTS #39 skeleton.
+    pub holders: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Projection {
@@ -553,6 +658,18 @@ impl Projection {
                     .values()
                     .any(|a| &a.document == d && &a.name == n && &a.role == r)
             }),
+            key_certified_as: keys
+                .public_key
+                .as_ref()
+                .and_then(|k| self.keys.get(k).cloned()),
+            lookalikes: keys
+                .holder_name
+                .as_deref()
+                .map(|n| {
+                    let same = self.holders.get(&name::skeleton_of(n));
+                    name::lookalikes(n, same.into_iter().flatten().map(String::as_str))
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -566,6 +683,17 @@ impl Projection {
                 self.approvals.insert(a.log_index, a);
             }
             Change::Certificate(c) => {
+                if let Ok(info) =
+                    pki::parse_certificate_pem(&c.pem).and_then(|d| CertInfo::from_der(&d))
+                {
+                    self.keys.insert(info.public_key, c.fingerprint.clone());
+                }
+                if let (false, Some(n)) = (c.is_ca, &c.name) {
+                    self.holders
+                        .entry(name::skeleton_of(n))
+                        .or_default()
+                        .insert(n.clone());
+                }
                 self.certificates.insert(c.fingerprint.clone(), c);
             }
             Change::Revocation {
@@ -651,6 +779,7 @@ mod tests {
                 body: EntryBody::CertificateIssued {
                     certificate: f.cert_pem.clone(),
                     operator: "a".into(),
+                    lookalike_of: Vec::new(),
                 },
             },
         ) {
@@ -663,6 +792,7 @@ mod tests {
             document_registered: true,
             certificate: Some(cert),
             approval_exists: false,
+            ..Default::default()
         }
     }
 
@@ -759,6 +889,7 @@ mod tests {
             body: EntryBody::CertificateIssued {
                 certificate: f.cert_pem.clone(),
                 operator: "a".into(),
+                lookalike_of: Vec::new(),
             },
         };
         assert_eq!(
@@ -766,6 +897,249 @@ mod tests {
                 .unwrap_err()
                 .code(),
             "ca_missing"
+        );
+    }
+    /// A replayed log with the CA and a way to issue entries for it.
+    struct Log {
+        ca_pem: String,
+        ca_key: zeroize::Zeroizing<String>,
+        ca_der: Vec<u8>,
+        state: Projection,
+        next: u64,
+    }
+
+    impl Log {
+        fn new() -> Log {
+            let (ca_pem, ca_key) = pki::create_ca("Org", t("2026-01-01T00:00:00Z"), 10).unwrap();
+            let ca_der = pki::parse_certificate_pem(&ca_pem).unwrap();
+            let mut log = Log {
+                ca_pem: ca_pem.clone(),
+                ca_key,
+                ca_der,
+                state: Projection::default(),
+                next: 0,
+            };
+            log.append(issued(&ca_pem, &[])).unwrap();
+            log
+        }
+
+        fn cert(&self, name: &str, key_pem: &str) -> String {
+            let subject = Subject {
+                name: name.into(),
+                role: "Chef".into(),
+                org: "Org".into(),
+            };
+            let spki = pki::ca::public_key_der_of(key_pem).unwrap();
+            pki::issue_certificate(
+                &self.ca_pem,
+                &self.ca_key,
+                &subject,
+                &spki,
+                t("2026-01-02T00:00:00Z"),
+                365,
+            )
+            .unwrap()
+        }
+
+        /// A certificate for any name, bypassing the issuing code's checks (a forger's).
+        fn raw_cert(&self, name: &str, key_pem: &str) -> String {
+            let spki = pki::ca::public_key_der_of(key_pem).unwrap();
+            let mut params = rcgen::CertificateParams::default();
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, name);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 12]), "Chef");
+            params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+            let when =
+                |s: &str| time::OffsetDateTime::from_unix_timestamp(t(s).as_second()).unwrap();
+            params.not_before = when("2026-01-02T00:00:00Z");
+            params.not_after = when("2026-06-02T00:00:00Z");
+            let ca_key = rcgen::KeyPair::from_pem(&self.ca_key).unwrap();
+            let issuer = rcgen::Issuer::from_ca_cert_pem(&self.ca_pem, ca_key).unwrap();
+            params
+                .signed_by(
+                    &rcgen::SubjectPublicKeyInfo::from_der(&spki).unwrap(),
+                    &issuer,
+                )
+                .unwrap()
+                .pem()
+        }
+
+        fn append(&mut self, body: EntryBody) -> Result<(), Refusal> {
+            let entry = Entry {
+                v: ENTRY_VERSION,
+                logged_at: t("2026-01-03T00:00:00Z"),
+                body,
+            };
+            let facts = self.state.facts(&fact_keys(&entry.body));
+            let change = check(self.next, &entry, &self.ca_der, &facts)?;
+            self.state.apply(change);
+            self.next += 1;
+            Ok(())
+        }
+    }
+
+    fn issued(pem: &str, lookalike_of: &[&str]) -> EntryBody {
+        EntryBody::CertificateIssued {
+            certificate: pem.into(),
+            operator: "admin".into(),
+            lookalike_of: lookalike_of.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn new_key() -> String {
+        pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap()).to_string()
+    }
+
+    #[test]
+    fn the_rule_book_refuses_a_key_certified_before_even_after_revocation() {
+        let mut log = Log::new();
+        let key = new_key();
+        let first = log.cert("Anna Berg", &key);
+        log.append(issued(&first, &[])).unwrap();
+        let again = |log: &mut Log, name: &str| {
+            let pem = log.cert(name, &key);
+            log.append(issued(&pem, &[])).map_err(|r| r.code())
+        };
+        assert_eq!(again(&mut log, "Anna Berg"), Err("key_already_certified"));
+        let fingerprint = pki::fingerprint(&pki::parse_certificate_pem(&first).unwrap());
+        log.append(EntryBody::CertificateRevoked {
+            fingerprint,
+            reason: "Nyckeln borttappad".into(),
+            operator: "admin".into(),
+        })
+        .unwrap();
+        assert_eq!(again(&mut log, "Anna Berg"), Err("key_already_certified"));
+        assert_eq!(again(&mut log, "Bo Ek"), Err("key_already_certified"));
+        let ca_key = log.ca_key.to_string();
+        let pem = log.cert("Bo Ek", &ca_key);
+        assert_eq!(
+            log.append(issued(&pem, &[])).map_err(|r| r.code()),
+            Err("key_already_certified")
+        );
+    }
+
+    #[test]
+    fn the_rule_book_wants_exactly_the_confirmed_lookalikes() {
+        let mut log = Log::new();
+        let genuine_key = new_key();
+        let genuine = log.cert("Anna Kopec", &genuine_key);
+        log.append(issued(&genuine, &[])).unwrap();
+        let twin = log.cert("Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}", &new_key());
+        let code = |log: &mut Log, confirmed: &[&str]| {
+            log.append(issued(&twin, confirmed)).map_err(|r| r.code())
+        };
+        assert_eq!(code(&mut log, &[]), Err("name_lookalike_unconfirmed"));
+        assert_eq!(
+            code(&mut log, &["Anna Kopek"]),
+            Err("lookalike_confirmation_invalid")
+        );
+        assert_eq!(
+            code(&mut log, &["Anna Kopec", "Anna Kopec"]),
+            Err("lookalike_confirmation_invalid")
+        );
+        assert_eq!(code(&mut log, &["Anna Kopec"]), Ok(()));
+        let renewed = log.cert("Anna Kopec", &genuine_key);
+        assert_eq!(
+            log.append(issued(&renewed, &[])).map_err(|r| r.code()),
+            Err("key_already_certified"),
+            "a re-used key is named as such before any look-alike"
+        );
+        let other = log.cert("Bo Ek", &new_key());
+        assert_eq!(
+            log.append(issued(&other, &["Anna Kopec"]))
+                .map_err(|r| r.code()),
+            Err("lookalike_confirmation_invalid"),
+            "a confirmation where nothing looks alike is refused"
+        );
+    }
+
+    #[test]
+    fn the_rule_book_refuses_names_and_certificates_not_in_canonical_form() {
+        let mut log = Log::new();
+        let forged = log.cert("Anna Berg", &new_key());
+        for (pem, code) in [
+            (forged.replace('\n', "\r\n"), "certificate_not_canonical"),
+            (
+                format!("{forged}Personnummer 19121212-1212\n"),
+                "certificate_not_canonical",
+            ),
+        ] {
+            assert_eq!(
+                log.append(issued(&pem, &[])).map_err(|r| r.code()),
+                Err(code)
+            );
+        }
+        // A certificate whose CN the issuing code would refuse, signed by the CA all the same.
+        let pem = log.raw_cert("Anna\u{3164}Berg", &new_key());
+        assert_eq!(
+            log.append(issued(&pem, &[])).map_err(|r| r.code()),
+            Err("subject_invalid")
+        );
+        let reason = EntryBody::CertificateRevoked {
+            fingerprint: "ab".repeat(32),
+            reason: "x".repeat(crate::statement::MAX_REASON_CHARS + 1),
+            operator: "admin".into(),
+        };
+        assert_eq!(
+            log.append(reason).map_err(|r| r.code()),
+            Err("entry_field_invalid")
+        );
+    }
+
+    #[test]
+    fn an_approval_with_a_non_canonical_certificate_is_refused() {
+        let f = fixture();
+        let mut e = approval(&f, "2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z");
+        if let EntryBody::Approval { certificate, .. } = &mut e.body {
+            certificate.push_str("Personnummer 19121212-1212\n");
+        }
+        assert_eq!(
+            check(5, &e, &f.ca_der, &facts(&f)).unwrap_err().code(),
+            "certificate_not_canonical"
+        );
+    }
+
+    #[test]
+    fn an_approval_under_a_name_outside_the_allow_list_is_refused() {
+        let log = Log::new();
+        let key_pem = new_key();
+        let name = "\u{430}nna Berg";
+        let cert_pem = log.raw_cert(name, &key_pem);
+        let key = SigningKey::from_pkcs8_pem(&key_pem).unwrap();
+        let statement = Statement::new([7; 32], name, "Chef", t("2026-03-01T10:00:00Z"))
+            .unwrap()
+            .encode();
+        let e = Entry {
+            v: ENTRY_VERSION,
+            logged_at: t("2026-03-01T10:00:01Z"),
+            body: EntryBody::Approval {
+                signature: STANDARD.encode(key.sign(statement.as_bytes()).unwrap()),
+                statement,
+                algorithm: key.alg(),
+                certificate: cert_pem.clone(),
+            },
+        };
+        let issuance = Entry {
+            v: 1,
+            logged_at: t("2026-01-03T00:00:00Z"),
+            body: issued(&cert_pem, &[]),
+        };
+        let row = match change_of(1, &issuance) {
+            Ok(Change::Certificate(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        let facts = Facts {
+            ca_present: true,
+            document_registered: true,
+            certificate: Some(row),
+            ..Default::default()
+        };
+        assert_eq!(
+            check(5, &e, &log.ca_der, &facts).unwrap_err().code(),
+            "subject_invalid"
         );
     }
 }

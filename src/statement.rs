@@ -39,9 +39,20 @@ impl StatementError {
     }
 }
 
-/// Checks a name or role for use in a statement: non-empty, trimmed, one
-/// line, no control characters.
+/// Longest one-line field (name, role, operator, organisation), in characters.
+pub const MAX_FIELD_CHARS: usize = 200;
+/// Longest revocation reason, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Checks a name or role for use in a statement, or an operator or
+/// organisation: non-empty, trimmed, one line, bounded, no control or
+/// invisible characters.
 pub fn check_field(what: &str, value: &str) -> Result<(), StatementError> {
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(StatementError::Value(format!(
+            "{what} är för långt (högst {MAX_FIELD_CHARS} tecken)"
+        )));
+    }
     if value.is_empty() || value.trim() != value {
         return Err(StatementError::Value(format!(
             "{what} är tomt eller har mellanslag i kanten"
@@ -65,10 +76,42 @@ pub fn check_field(what: &str, value: &str) -> Result<(), StatementError> {
     Ok(())
 }
 
-/// Characters that change how a name looks or reads without being seen:
-/// bidirectional controls, zero-width characters, soft hyphen, BOM.
+/// Checks a free-text reason (a revocation's): may be empty, one line,
+/// bounded, NFC, no control or invisible characters.
+pub fn check_reason(value: &str) -> Result<(), StatementError> {
+    if value.chars().count() > MAX_REASON_CHARS {
+        return Err(StatementError::Value(format!(
+            "orsaken är för lång (högst {MAX_REASON_CHARS} tecken)"
+        )));
+    }
+    if value.is_empty() {
+        return Ok(());
+    }
+    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(StatementError::Value(
+            "orsaken innehåller styrtecken eller osynliga tecken".into(),
+        ));
+    }
+    if !unicode_normalization::is_nfc(value) {
+        return Err(StatementError::Value(
+            "orsaken är inte i Unicode NFC".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Characters that change how a text looks or reads without being seen:
+/// the Unicode Default_Ignorable_Code_Point set (bidirectional controls,
+/// joiners, variation selectors, Hangul fillers, soft hyphen, BOM, tags),
+/// and private-use code points, which show as anything a font likes.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}'
+        | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
 }
 
 impl Statement {

@@ -108,6 +108,9 @@ pub struct ApprovalEvidence {
     pub problems: Vec<(&'static str, String)>,
     /// Whether the certificate was revoked after this approval (a notice).
     pub revoked_later: Option<jiff::Timestamp>,
+    /// Holders' names the signer's name looks like, as its certificate's
+    /// issuance confirmed them (a warning: the block reads like theirs).
+    pub lookalike_of: Vec<String>,
 }
 
 /// Everything [`evaluate`] needs.
@@ -451,6 +454,21 @@ fn match_rows(
                 }
             }
         }
+        if !a.lookalike_of.is_empty() {
+            f.push(Finding::new(
+                "signer_name_lookalike",
+                Severity::Warning,
+                format!(
+                    "Namnet ”{}” ser ut som {} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
+                    a.row.name,
+                    a.lookalike_of
+                        .iter()
+                        .map(|n| format!("”{n}”"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         if let Some(at) = a.revoked_later {
             f.push(Finding::new(
                 "certificate_revoked_later",
@@ -511,6 +529,7 @@ mod tests {
             },
             problems: Vec::new(),
             revoked_later: None,
+            lookalike_of: Vec::new(),
         }
     }
 

@@ -282,6 +282,9 @@ pub enum UserCommand {
         /// Giltighet i dagar.
         #[arg(long, default_value_t = 730)]
         days: i64,
+        /// Bekräfta att namnet tillhör en annan person än den befintliga innehavare vars namn det liknar (skrivs i loggen).
+        #[arg(long)]
+        confirm_lookalike: bool,
     },
     /// Återkalla ett certifikat: senare godkännanden med det vägras.
     Revoke {
@@ -593,6 +596,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             out,
             key,
             days,
+            confirm_lookalike,
         }) => {
             if *days < 1 || *days > 3660 {
                 return Err(ServiceError::Range(
@@ -600,7 +604,15 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                 ));
             }
             let r = s
-                .add_user(name, role, out, key.as_deref(), *days, &op)
+                .add_user(
+                    name,
+                    role,
+                    out,
+                    key.as_deref(),
+                    *days,
+                    &op,
+                    *confirm_lookalike,
+                )
                 .await?;
             if cli.json {
                 print_json(&r);
@@ -619,6 +631,16 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                     );
                 }
                 outln!("Certifikat: {}", r.cert_path.display());
+                if !r.lookalike_of.is_empty() {
+                    outln!(
+                        "Bekräftat i loggen: namnet liknar {}, men är en annan person.",
+                        r.lookalike_of
+                            .iter()
+                            .map(|n| format!("”{n}”"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
                 outln!("Giltigt till: {}", crate::stockholm::date_of(r.not_after));
                 outln!("Fingeravtryck (SHA-256): {}", r.fingerprint);
             }

@@ -299,6 +299,10 @@ pub struct CertifyRequest {
     /// The approver's public key, PEM (`PUBLIC KEY`, Ed25519 or P-256).
     pub public_key: String,
     pub days: Option<i64>,
+    /// Confirms that a name looking like an existing holder's (UTS #39
+    /// skeleton) is another person; the confirmation is logged.
+    #[serde(default)]
+    pub confirm_lookalike: bool,
 }
 
 #[utoipa::path(post, path = "/certificates", tag = "certificates",
@@ -321,6 +325,7 @@ pub async fn certify(
             &req.public_key,
             req.days.unwrap_or(730),
             &operator(p),
+            req.confirm_lookalike,
         )
         .await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())

@@ -22,25 +22,13 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// Names and roles end up in statements and blocks: no control
-    /// characters, no commas in names (the block's role follows the last comma).
+    /// Names and roles end up in statements and blocks, so they follow the
+    /// allow-list of [`super::name`]; the organisation is one bounded line.
     pub fn validate(&self) -> Result<(), PkiError> {
-        for (what, value) in [
-            ("namn", &self.name),
-            ("roll", &self.role),
-            ("organisation", &self.org),
-        ] {
-            crate::statement::check_field(what, value)
-                .map_err(|e| PkiError::SubjectInvalid(e.to_string()))?;
-            if value.chars().count() > 200 {
-                return Err(PkiError::SubjectInvalid(format!("{what} är för långt")));
-            }
-        }
-        if self.role.contains(',') {
-            return Err(PkiError::SubjectInvalid(
-                "roll får inte innehålla kommatecken".into(),
-            ));
-        }
+        let invalid = |e: &dyn std::fmt::Display| PkiError::SubjectInvalid(e.to_string());
+        super::name::check_name(&self.name).map_err(|e| invalid(&e))?;
+        super::name::check_role(&self.role).map_err(|e| invalid(&e))?;
+        crate::statement::check_field("organisation", &self.org).map_err(|e| invalid(&e))?;
         Ok(())
     }
 }

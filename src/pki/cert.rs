@@ -43,6 +43,44 @@ pub fn parse_certificate_pem(text: &str) -> Result<Vec<u8>, PkiError> {
     Ok(der)
 }
 
+/// Reads a certificate field that must hold exactly one certificate: one
+/// `CERTIFICATE` block with no headers, nothing but white space around it,
+/// DER with nothing after it. Returns its canonical PEM (what the log
+/// stores, see [`is_canonical_certificate_pem`]) and DER, so that no other
+/// text ever rides along into the permanent log.
+pub fn canonical_certificate_pem(text: &str) -> Result<(String, Vec<u8>), PkiError> {
+    let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let blocks = pem::parse_many(trimmed).map_err(|e| PkiError::PemInvalid(e.to_string()))?;
+    let [block] = blocks.as_slice() else {
+        return Err(if blocks.is_empty() {
+            PkiError::PemInvalid("inget PEM-block".into())
+        } else {
+            PkiError::PemExtra
+        });
+    };
+    if block.tag() != "CERTIFICATE" {
+        return Err(PkiError::PemLabel {
+            expected: "CERTIFICATE",
+            found: block.tag().to_string(),
+        });
+    }
+    if !trimmed.starts_with("-----BEGIN CERTIFICATE-----")
+        || !trimmed.ends_with("-----END CERTIFICATE-----")
+        || block.headers().iter().next().is_some()
+    {
+        return Err(PkiError::PemExtra);
+    }
+    let der = block.contents().to_vec();
+    CertInfo::from_der(&der)?;
+    Ok((super::to_pem("CERTIFICATE", &der), der))
+}
+
+/// Whether `text` is exactly the canonical PEM of the certificate it holds
+/// (the encoding [`super::to_pem`] writes): one byte string per certificate.
+pub fn is_canonical_certificate_pem(text: &str, der: &[u8]) -> bool {
+    text == super::to_pem("CERTIFICATE", der)
+}
+
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
     let (rest, cert) =
         X509Certificate::from_der(der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;

@@ -7,9 +7,12 @@
 pub mod ca;
 pub mod cert;
 pub mod key;
+pub mod name;
 
 pub use ca::{Subject, create_ca, generate_ed25519_pkcs8, issue_certificate};
-pub use cert::{CertInfo, check_issued_by, fingerprint, parse_certificate_pem};
+pub use cert::{
+    CertInfo, canonical_certificate_pem, check_issued_by, fingerprint, parse_certificate_pem,
+};
 pub use key::{KeyAlg, SigningKey, verify_signature};
 
 /// Errors of the PKI layer; `code()` is stable for machines, Display is Swedish for people.
@@ -60,6 +63,12 @@ pub enum PkiError {
         max: i64,
         unit: &'static str,
     },
+    #[error(
+        "certifikatfältet ska innehålla exakt ett PEM-certifikat och inget annat (ingen text före eller efter, inga rubriker, inga fler block)"
+    )]
+    PemExtra,
+    #[error("certifikatet är inte på kanonisk PEM-form (DER i base64, 64 tecken per rad, LF)")]
+    PemNotCanonical,
 }
 
 impl PkiError {
@@ -95,6 +104,8 @@ impl PkiError {
             PkiError::SubjectInvalid(_) => "subject_invalid",
             PkiError::Generate(_) => "certificate_generation_failed",
             PkiError::ValidityInvalid { .. } => "validity_invalid",
+            PkiError::PemExtra => "certificate_extra_data",
+            PkiError::PemNotCanonical => "certificate_not_canonical",
         }
     }
 }

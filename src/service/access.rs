@@ -68,6 +68,9 @@ pub struct CreatedToken {
     pub token: String,
 }
 
+/// Longest token name, so that "name (token id)" fits an operator field.
+pub const MAX_TOKEN_NAME_CHARS: usize = 100;
+
 fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -132,6 +135,12 @@ impl Service {
     pub async fn create_token(&self, name: &str, role: Role) -> Result<CreatedToken, ServiceError> {
         crate::statement::check_field("namn", name)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
+        // The name is logged as "name (token id)", an operator field of at most MAX_FIELD_CHARS.
+        if name.chars().count() > MAX_TOKEN_NAME_CHARS {
+            return Err(ServiceError::Config(format!(
+                "namnet är för långt (högst {MAX_TOKEN_NAME_CHARS} tecken)"
+            )));
+        }
         let mut secret = [0u8; 32];
         SystemRandom::new()
             .fill(&mut secret)

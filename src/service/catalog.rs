@@ -18,6 +18,9 @@ pub struct Certified {
     pub fingerprint: String,
     pub log_index: u64,
     pub checkpoint_size: u64,
+    /// Holders' names this name looks like, confirmed as other people (logged).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lookalike_of: Vec<String>,
 }
 
 /// A document with its approvals.
@@ -58,7 +61,8 @@ impl Service {
         )?)
     }
 
-    /// Issues and logs a certificate for an approver's own public key (PEM SubjectPublicKeyInfo).
+    /// Issues and logs a certificate for an approver's own public key (PEM
+    /// SubjectPublicKeyInfo); `confirm_lookalike` as for `add_user`.
     pub async fn certify_public_key(
         &self,
         name: &str,
@@ -66,6 +70,7 @@ impl Service {
         public_key_pem: &str,
         days: i64,
         operator: &str,
+        confirm_lookalike: bool,
     ) -> Result<Certified, ServiceError> {
         if !(1..=3660).contains(&days) {
             return Err(ServiceError::Range(
@@ -79,12 +84,14 @@ impl Service {
         };
         subject.validate()?;
         let spki = pki::pem_block(public_key_pem, "PUBLIC KEY")?;
+        let lookalike_of = self.confirmed_lookalikes(name, confirm_lookalike).await?;
         let certificate = self.issue(&subject, &spki, days)?;
         let appended = self
             .sequencer
             .append(vec![EntryBody::CertificateIssued {
                 certificate: certificate.clone(),
                 operator: operator.into(),
+                lookalike_of: lookalike_of.clone(),
             }])
             .await?;
         let der = pki::parse_certificate_pem(&certificate)?;
@@ -93,6 +100,7 @@ impl Service {
             certificate,
             log_index: first_index(&appended)?,
             checkpoint_size: appended.checkpoint_size,
+            lookalike_of,
         })
     }
 

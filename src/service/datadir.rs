@@ -257,7 +257,8 @@ impl DataDir {
                 ));
             }
         };
-        let ca_der = pki::parse_certificate_pem(&ca_pem)?;
+        // The log keeps the CA certificate alone and in canonical form.
+        let (ca_pem, ca_der) = pki::canonical_certificate_pem(&ca_pem)?;
         pki::cert::check_ca(&ca_der, now)?;
         let ca_info = pki::CertInfo::from_der(&ca_der)?;
         pki::cert::check_key_matches(&ca_der, &ca_key_pem)?;
@@ -296,6 +297,7 @@ impl DataDir {
             .append(vec![EntryBody::CertificateIssued {
                 certificate: ca_pem.clone(),
                 operator: "init".into(),
+                lookalike_of: Vec::new(),
             }])
             .await;
         store.close().await;

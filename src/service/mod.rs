@@ -250,6 +250,9 @@ pub struct UserIssued {
     pub log_index: u64,
     pub key_path: Option<PathBuf>,
     pub cert_path: PathBuf,
+    /// Holders' names this name looks like, confirmed as other people (logged).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lookalike_of: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -376,10 +379,26 @@ impl Service {
         &self.verifier
     }
 
+    /// The look-alike names to log with a new certificate for `name`: those
+    /// it could be taken for when the administrator confirmed them, none
+    /// otherwise (the log's rules then refuse a look-alike, naming them).
+    pub(crate) async fn confirmed_lookalikes(
+        &self,
+        name: &str,
+        confirm: bool,
+    ) -> Result<Vec<String>, ServiceError> {
+        if !confirm {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.lookalike_names(name).await?)
+    }
+
     /// Issues an approver certificate. With `existing_key` the approver
     /// brings a key (only `cert.pem` is written); otherwise a new Ed25519 key
     /// is written to `out/key.pem` (0600). Files appear only after the
-    /// issuance is in the log.
+    /// issuance is in the log. `confirm_lookalike` confirms that a name
+    /// looking like an existing holder's is another person.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_user(
         &self,
         name: &str,
@@ -388,6 +407,7 @@ impl Service {
         existing_key: Option<&Path>,
         days: i64,
         operator: &str,
+        confirm_lookalike: bool,
     ) -> Result<UserIssued, ServiceError> {
         let subject = Subject {
             name: name.into(),
@@ -395,6 +415,7 @@ impl Service {
             org: self.config.org.clone(),
         };
         subject.validate()?;
+        let lookalike_of = self.confirmed_lookalikes(name, confirm_lookalike).await?;
         let key_path = out.join("key.pem");
         let cert_path = out.join("cert.pem");
         let outputs = if existing_key.is_some() {
@@ -438,6 +459,7 @@ impl Service {
                     .append(vec![EntryBody::CertificateIssued {
                         certificate: cert_pem.clone(),
                         operator: operator.into(),
+                        lookalike_of: lookalike_of.clone(),
                     }])
                     .await
             }
@@ -481,6 +503,7 @@ impl Service {
             log_index,
             key_path: existing_key.is_none().then_some(key_path),
             cert_path,
+            lookalike_of,
         })
     }
 
@@ -649,13 +672,15 @@ impl Service {
         signature_b64: &str,
         cert_pem: &str,
     ) -> Result<Approved, ServiceError> {
+        // Exactly one certificate and nothing else goes into the permanent log, canonically.
+        let (cert_pem, _) = pki::canonical_certificate_pem(cert_pem)?;
         let appended = self
             .sequencer
             .append(vec![EntryBody::Approval {
                 statement: statement.into(),
                 algorithm,
                 signature: signature_b64.into(),
-                certificate: cert_pem.into(),
+                certificate: cert_pem,
             }])
             .await?;
         let (log_index, entry) = appended

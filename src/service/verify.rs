@@ -201,6 +201,7 @@ impl Service {
                 row,
                 problems,
                 revoked_later: None,
+                lookalike_of: Vec::new(),
             });
         };
         // The log, not the table, says who approved what.
@@ -217,11 +218,13 @@ impl Service {
                     row,
                     problems,
                     revoked_later: None,
+                    lookalike_of: Vec::new(),
                 });
             }
         };
-        // The revocation, too, is read from the log.
+        // The revocation, too, is read from the log, and so is the issuance.
         let mut revocation = None;
+        let mut lookalike_of = Vec::new();
         if let Some(fp) = row.cert_fingerprint.clone() {
             match self.store.certificate(&fp).await? {
                 None => problems.push((
@@ -229,6 +232,25 @@ impl Service {
                     "Certifikatet finns inte i loggen.".into(),
                 )),
                 Some(cert) => {
+                    match self
+                        .proven_entry(cert.issued_index, checkpoint, &mut problems)
+                        .await?
+                    {
+                        Some(Entry {
+                            body:
+                                EntryBody::CertificateIssued {
+                                    certificate,
+                                    lookalike_of: confirmed,
+                                    ..
+                                },
+                            ..
+                        }) if crate::pki::parse_certificate_pem(&certificate)
+                            .is_ok_and(|der| crate::pki::fingerprint(&der) == fp) =>
+                        {
+                            lookalike_of = confirmed
+                        }
+                        _ => problems.push(log_mismatch(cert.issued_index)),
+                    }
                     if let Some(i) = cert.revoked_index {
                         match self.proven_entry(i, checkpoint, &mut problems).await? {
                             Some(Entry {
@@ -249,6 +271,7 @@ impl Service {
             row,
             problems,
             revoked_later,
+            lookalike_of,
         })
     }
 }

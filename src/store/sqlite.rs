@@ -137,6 +137,40 @@ fn certificate_row(row: &SqliteRow) -> Result<CertificateRow, StoreError> {
     })
 }
 
+/// The certificate holders' names that look like `name` (UTS #39 skeleton)
+/// but are not it; O(distinct names), which issuing a certificate can afford.
+async fn lookalikes_on(conn: &mut SqliteConnection, name: &str) -> Result<Vec<String>, StoreError> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT name FROM certificates WHERE is_ca = 0 AND name IS NOT NULL",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(crate::pki::name::lookalikes(
+        name,
+        names.iter().map(String::as_str),
+    ))
+}
+
+/// The fingerprint of a certificate carrying `public_key`, read from the
+/// stored PEMs; O(certificates), which issuing a certificate can afford.
+async fn key_owner_on(
+    conn: &mut SqliteConnection,
+    public_key: &[u8],
+) -> Result<Option<String>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT fingerprint, pem FROM certificates")
+        .fetch_all(conn)
+        .await?;
+    for (fingerprint, pem) in rows {
+        let info = crate::pki::parse_certificate_pem(&pem)
+            .and_then(|der| crate::pki::CertInfo::from_der(&der))
+            .map_err(|e| corrupt("certificates", format!("pem av {fingerprint}: {e}")))?;
+        if info.public_key == public_key {
+            return Ok(Some(fingerprint));
+        }
+    }
+    Ok(None)
+}
+
 /// The log size: one past the highest index (O(log n) on the rowid).
 async fn log_size_on(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries")
@@ -414,6 +448,11 @@ impl Store {
             .transpose()
     }
 
+    /// Holders' names that `name` could be taken for (see [`crate::pki::name::lookalikes`]).
+    pub async fn lookalike_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        lookalikes_on(&mut *self.pool.acquire().await?, name).await
+    }
+
     pub async fn certificates(&self) -> Result<Vec<CertificateRow>, StoreError> {
         let rows = sqlx::query("SELECT * FROM certificates ORDER BY issued_index")
             .fetch_all(&self.pool)
@@ -492,12 +531,22 @@ impl AppendTx {
             .await?,
             None => false,
         };
+        let key_certified_as = match &keys.public_key {
+            Some(k) => key_owner_on(&mut self.tx, k).await?,
+            None => None,
+        };
+        let lookalikes = match &keys.holder_name {
+            Some(n) => lookalikes_on(&mut self.tx, n).await?,
+            None => Vec::new(),
+        };
         Ok(Facts {
             ca_present,
             ca_since,
             document_registered,
             certificate,
             approval_exists,
+            key_certified_as,
+            lookalikes,
         })
     }
 

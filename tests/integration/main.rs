@@ -7,6 +7,7 @@ mod common;
 mod flow;
 mod formats;
 mod http;
+mod identity;
 mod insider;
 mod load;
 mod outage;

@@ -467,6 +467,7 @@ mod extreme_times {
             body: EntryBody::CertificateIssued {
                 certificate: p.cert_pem.clone(),
                 operator: "a".into(),
+                lookalike_of: Vec::new(),
             },
         };
         let Ok(projection::Change::Certificate(cert)) = projection::change_of(1, &issued) else {
@@ -478,6 +479,7 @@ mod extreme_times {
             document_registered: true,
             certificate: Some(cert),
             approval_exists: false,
+            ..Facts::default()
         }
     }
 
@@ -701,6 +703,7 @@ mod extreme_times {
                 body: EntryBody::CertificateIssued {
                     certificate: p.cert_pem.clone(),
                     operator: "lögnare".into(),
+                    lookalike_of: Vec::new(),
                 },
             };
             forge(
