@@ -294,3 +294,92 @@ fn hostile_metadata_is_bounded_and_printable_in_the_log() {
     let human = env.run(&["verify", &doc.to_string_lossy()]).stdout;
     assert!(!human.contains('\u{1b}'), "{human}");
 }
+
+/// Appends a registration of `text` as the previous version wrote it: no
+/// `canonical` field, the digest under `text-v1`.
+fn register_as_text_v1(env: &Env, text: &str) {
+    use attestera::document::{canonical_text_v1, text_digest};
+    use attestera::entry::{DocumentRecord, EntryBody};
+    use attestera::service::{DataDir, Sequencer, read_document};
+    let dir = DataDir::new(env.data_dir());
+    runtime().block_on(async {
+        let config = dir.config().unwrap();
+        let ca = dir.read_string(&dir.ca_cert()).unwrap();
+        let ca_der = attestera::pki::parse_certificate_pem(&ca).unwrap();
+        let key = dir.read_private_key(&dir.log_key()).unwrap();
+        let signer = attestera::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
+        let store = attestera::store::Store::open(&dir.database(), false)
+            .await
+            .unwrap();
+        let metrics = std::sync::Arc::new(attestera::service::metrics::Metrics::default());
+        let sequencer = Sequencer::start(store.clone(), signer, config.origin, ca_der, metrics);
+        let doc = read_document(text.as_bytes()).unwrap();
+        let document = DocumentRecord {
+            canonical: None,
+            text_sha256: hex::encode(text_digest(&canonical_text_v1(text))),
+            file_sha256: doc.file_sha256,
+            file_size: doc.file_size,
+            metadata: doc.metadata,
+        };
+        sequencer
+            .append(vec![EntryBody::Registration {
+                document,
+                operator: "registrator Rut".into(),
+            }])
+            .await
+            .unwrap();
+        drop(sequencer);
+        store.close().await;
+    });
+}
+
+fn codes_of(r: &Run) -> Vec<String> {
+    finding_codes(&r.json())
+}
+
+#[test]
+fn a_text_v1_registration_still_verifies_and_says_what_it_covers() {
+    let env = Env::new();
+    let text = mid_heading_doc();
+    register_as_text_v1(&env, &text);
+    let doc = env.write("doc.txt", &text);
+    let anna = env.user("anna", "Anna Berg", "Avdelningschef");
+    let r = env.approve(&doc, &anna);
+    assert_eq!(r.code, 0, "approve finds the v1 registration: {}", r.stderr);
+    let block = env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    assert_eq!(
+        env.json(&["audit"]).code,
+        0,
+        "the old entry passes the audit"
+    );
+
+    // The exact registered bytes plus the block: verified, with the tail
+    // after the mid-text heading named as not covered.
+    let genuine = verify(&env, "genuine.txt", &format!("{text}\n{block}"));
+    assert_eq!(genuine.code, 0, "{}", genuine.stdout);
+    let codes = codes_of(&genuine);
+    assert!(codes.contains(&"registered_text_v1".into()), "{codes:?}");
+    assert!(codes.contains(&"text_not_covered".into()), "{codes:?}");
+
+    // What v1 could not tell apart: the shortened copy matches its digest,
+    // and the verdict says which rule applied.
+    let head = text.split("Nämnden beslutar dessutom").next().unwrap();
+    let short = verify(&env, "short.txt", &format!("{head}\n{block}"));
+    assert_eq!(short.json()["document"]["match_level"], "text-v1");
+    assert!(codes_of(&short).contains(&"registered_text_v1".into()));
+}
+
+#[test]
+fn the_text_v1_digest_never_finds_a_text_v2_registration() {
+    let a = attested();
+    // Text added behind a fake heading: v1 would cut it, v2 keeps it.
+    let block = a.attested.strip_prefix(DOC).unwrap();
+    let forged = format!("{DOC}\n{INTRO}\nNämnden beslutar dessutom att riva skolan.\n{block}");
+    let r = verify(&a.env, "forged.txt", &forged);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.json()["document"]["match_level"].is_null(),
+        "{}",
+        r.stdout
+    );
+}
