@@ -75,7 +75,11 @@ pub enum EntryBody {
 /// What a registration records about a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentRecord {
-    /// Hex SHA-256 of canonical text v1: the document's identity.
+    /// The rules `text_sha256` was computed with (`text-v2`); absent in
+    /// registrations made under `text-v1`, whose bytes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+    /// Hex SHA-256 of the canonical text: the document's identity.
     pub text_sha256: String,
     /// Hex SHA-256 of the exact bytes registered.
     pub file_sha256: String,
@@ -179,6 +183,7 @@ mod tests {
                 logged_at: at("2026-11-25T09:30:00Z"),
                 body: EntryBody::Registration {
                     document: DocumentRecord {
+                        canonical: None,
                         text_sha256: "ab".repeat(32),
                         file_sha256: "cd".repeat(32),
                         file_size: 5120,
@@ -188,6 +193,24 @@ mod tests {
                             namnd: Some("Skarpnäcks stadsdelsnämnd".into()),
                             date: Some("2019-11-04".parse().unwrap()),
                             handlaggare: Some("Anna Berg".into()),
+                        },
+                    },
+                    operator: "registrator Rut".into(),
+                },
+            },
+            Entry {
+                v: 1,
+                logged_at: at("2026-12-01T09:30:00Z"),
+                body: EntryBody::Registration {
+                    document: DocumentRecord {
+                        canonical: Some("text-v2".into()),
+                        text_sha256: "ef".repeat(32),
+                        file_sha256: "cd".repeat(32),
+                        file_size: 5120,
+                        metadata: Metadata {
+                            title: Some("Parkeringsplatser i Skarpnäck".into()),
+                            dnr: Some("2019/1939".into()),
+                            ..Metadata::default()
                         },
                     },
                     operator: "registrator Rut".into(),

@@ -519,6 +519,9 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
                     "kontrollsumman är inte 64 små hextecken".into(),
                 ));
             }
+            if crate::document::Version::of_record(document.canonical.as_deref()).is_none() {
+                return Err(Refusal::Invalid("okänd version av kanonisk text".into()));
+            }
             if facts.document_registered {
                 return Err(Refusal::DocumentAlreadyRegistered);
             }

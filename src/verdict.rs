@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use unicode_security::confusable_detection::skeleton;
 
+use crate::document::Version;
 use crate::document::block::{BlockError, BlockRow};
 use crate::projection::{ApprovalKind, ApprovalRow, DocumentRow};
 
@@ -71,7 +72,8 @@ pub struct DocumentReport {
     pub text_sha256: String,
     pub file_sha256: String,
     pub registered: bool,
-    /// `file` (registered bytes, or them as exact prefix), `text-v1`, or none.
+    /// `file` (registered bytes, or them as exact prefix), `text-v2` or
+    /// `text-v1` (canonical text under the rules the registration used), or none.
     pub match_level: Option<&'static str>,
     pub title: Option<String>,
     pub dnr: Option<String>,
@@ -85,7 +87,12 @@ pub struct ApprovalReport {
     pub date: Date,
     pub kind: ApprovalKind,
     pub log_index: u64,
+    /// ETSI EN 319 102-1 indication of the approval itself (signature,
+    /// certificate, revocation, inclusion in the log).
     pub indication: Indication,
+    /// Whether the copy's block shows this approval; none when the copy
+    /// has no readable block.
+    pub in_block: Option<bool>,
     pub findings: Vec<Finding>,
 }
 
@@ -122,6 +129,11 @@ pub struct Evidence {
     pub block: Option<Result<Vec<BlockRow>, BlockError>>,
     /// The registered document with this canonical text, if any.
     pub document: Option<DocumentRow>,
+    /// The canonical text rules the registration recorded.
+    pub version: Version,
+    /// Whether the copy matched only by its `text-v1` digest, which leaves
+    /// out text after a heading in mid-text.
+    pub uncovered: bool,
     /// Whether the copy starts with the exact registered bytes.
     pub file_match: bool,
     /// Registered documents with the same dnr or title (when `document` is
@@ -201,13 +213,14 @@ pub fn check_approval_entry(
 const CANNOT_CHECK: [&str; 2] = ["checkpoint_invalid", "block_not_checked"];
 
 /// The indication of ETSI EN 319 102-1 for one approval: TOTAL-FAILED when a
-/// check failed, INDETERMINATE when one could not be made, else TOTAL-PASSED.
+/// check of the approval failed, INDETERMINATE when one could not be made,
+/// else TOTAL-PASSED. Whether the copy's block shows the approval is not a
+/// check of the approval (see [`ApprovalReport::in_block`]).
 fn indication_of(findings: &[Finding]) -> Indication {
     let cannot_check = |f: &Finding| CANNOT_CHECK.contains(&f.code);
-    if findings
-        .iter()
-        .any(|f| f.severity == Severity::Error && !cannot_check(f))
-    {
+    if findings.iter().any(|f| {
+        f.severity == Severity::Error && !cannot_check(f) && f.code != "approval_missing_from_block"
+    }) {
         Indication::TotalFailed
     } else if findings.iter().any(cannot_check) {
         Indication::Indeterminate
@@ -232,10 +245,13 @@ pub fn evaluate(e: &Evidence) -> Verdict {
         text_sha256: e.text_sha256.clone(),
         file_sha256: e.file_sha256.clone(),
         registered: e.document.is_some(),
-        match_level: e
-            .document
-            .as_ref()
-            .map(|_| if e.file_match { "file" } else { "text-v1" }),
+        match_level: e.document.as_ref().map(|_| {
+            if e.file_match {
+                "file"
+            } else {
+                e.version.as_str()
+            }
+        }),
         title: e.document.as_ref().and_then(|d| d.title.clone()),
         dnr: e.document.as_ref().and_then(|d| d.dnr.clone()),
         log_index: e.document.as_ref().map(|d| d.log_index),
@@ -270,19 +286,10 @@ pub fn evaluate(e: &Evidence) -> Verdict {
                 "Dokumentet med detta innehåll finns inte i loggen.",
             )),
         },
-        Some(_) => findings.push(Finding::new(
-            if e.file_match {
-                "match_file"
-            } else {
-                "match_text"
-            },
-            Severity::Notice,
-            if e.file_match {
-                "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av blocket."
-            } else {
-                "Texten stämmer med den registrerade texten (kanonisk text v1)."
-            },
-        )),
+        Some(d) => {
+            findings.push(match_finding(e, d));
+            findings.extend(version_findings(e));
+        }
     }
 
     for (code, message) in &e.document_problems {
@@ -329,6 +336,53 @@ pub fn evaluate(e: &Evidence) -> Verdict {
         findings,
         checkpoint_size: e.checkpoint_size,
     }
+}
+
+/// What matched: the exact bytes (alone, or followed by a block or white
+/// space), or the canonical text under the registration's rules.
+fn match_finding(e: &Evidence, d: &DocumentRow) -> Finding {
+    if !e.file_match {
+        let version = match e.version {
+            Version::V1 => "kanonisk text v1",
+            Version::V2 => "kanonisk text v2",
+        };
+        return Finding::new(
+            "match_text",
+            Severity::Notice,
+            format!("Texten stämmer med den registrerade texten ({version})."),
+        );
+    }
+    let message = if e.file_sha256 == d.file_sha256 {
+        "Filen är exakt de registrerade byten: det registrerade dokumentet, oförändrat."
+    } else if e.block.is_some() {
+        "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av ett block."
+    } else {
+        "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av enbart blanktecken."
+    };
+    Finding::new("match_file", Severity::Notice, message)
+}
+
+/// What a registration under `text-v1` means for the match.
+fn version_findings(e: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if e.version == Version::V1 {
+        out.push(Finding::new(
+            "registered_text_v1",
+            Severity::Notice,
+            "Dokumentet registrerades enligt den äldre regeln kanonisk text v1, som skar bort allt \
+             efter raden ”Detta dokument har godkänts digitalt av följande personer:” även mitt i texten.",
+        ));
+    }
+    if e.uncovered {
+        out.push(Finding::new(
+            "text_not_covered",
+            Severity::Warning,
+            "Texten efter raden ”Detta dokument har godkänts digitalt av följande personer:” mitt i \
+             dokumentet omfattas inte av registreringen (kanonisk text v1) och har inte kontrollerats; \
+             jämför den delen med originalet.",
+        ));
+    }
+    out
 }
 
 /// Pairs block rows with recorded approvals: exact matches first, then the
@@ -420,12 +474,15 @@ fn match_rows(
     let doc_date = e.document.as_ref().and_then(|d| d.date);
     for (ai, a) in e.approvals.iter().enumerate() {
         let mut f = std::mem::take(&mut mismatch[ai]);
-        if row_of[ai].is_none() && e.block.as_ref().is_some_and(|b| b.is_ok()) {
+        let block_readable = e.block.as_ref().is_some_and(|b| b.is_ok());
+        let in_block = block_readable.then_some(row_of[ai].is_some());
+        if in_block == Some(false) {
             f.push(Finding::new(
                 "approval_missing_from_block",
                 Severity::Error,
                 format!(
-                    "Godkännandet av {} ({}) {} finns i loggen men saknas i blocket.",
+                    "Godkännandet av {} ({}) {} finns i loggen men visas inte i blocket: \
+                     blocket återger inte alla godkännanden.",
                     a.row.name, a.row.role, a.row.date
                 ),
             ));
@@ -504,6 +561,7 @@ fn match_rows(
             kind: a.row.kind,
             log_index: a.row.log_index,
             indication,
+            in_block,
             findings: f,
         });
     }
@@ -559,6 +617,8 @@ mod tests {
                 registered_at: "2026-11-25T09:00:00Z".parse().unwrap(),
                 operator: "r".into(),
             }),
+            version: Version::V2,
+            uncovered: false,
             file_match: false,
             similar: Vec::new(),
             copy_dnr: None,
@@ -675,7 +735,63 @@ mod tests {
             c.contains(&"row_without_approval") && c.contains(&"approval_missing_from_block"),
             "{c:?}"
         );
+        assert_eq!(v.status, Status::Failed);
+        // Per Persson's approval is genuine, only not shown: not failed.
+        assert_eq!(v.approvals[1].indication, Indication::TotalPassed);
+        assert_eq!(v.approvals[1].in_block, Some(false));
+        assert_eq!(v.approvals[0].in_block, Some(true));
+    }
+
+    #[test]
+    fn a_missing_approval_with_a_failed_check_is_still_failed() {
+        let mut approvals = two();
+        approvals[1]
+            .problems
+            .push(("signature_invalid", "x".into()));
+        let v = evaluate(&evidence(
+            vec![row("Anna Berg", "Chef", "2026-11-25")],
+            approvals,
+        ));
         assert_eq!(v.approvals[1].indication, Indication::TotalFailed);
+        assert_eq!(v.approvals[1].in_block, Some(false));
+    }
+
+    fn messages(v: &Verdict) -> Vec<&str> {
+        v.findings.iter().map(|f| f.message.as_str()).collect()
+    }
+
+    #[test]
+    fn the_file_match_says_one_true_thing() {
+        let mut e = evidence(vec![], vec![]);
+        e.file_match = true;
+        // The bare registered bytes (same file digest), no block.
+        e.block = None;
+        let v = evaluate(&e);
+        let m = messages(&v).join(" ");
+        assert!(m.contains("exakt de registrerade byten"), "{m}");
+        assert!(!m.contains("följt av"), "{m}");
+        // The registered bytes followed by a block.
+        e.file_sha256 = "other".into();
+        e.block = Some(Ok(vec![]));
+        let m = messages(&evaluate(&e)).join(" ");
+        assert!(m.contains("följt av ett block"), "{m}");
+        assert_eq!(evaluate(&e).document.match_level, Some("file"));
+    }
+
+    #[test]
+    fn a_v1_registration_is_named_and_an_uncovered_tail_warned() {
+        let mut e = evidence(vec![], vec![]);
+        assert_eq!(evaluate(&e).document.match_level, Some("text-v2"));
+        assert!(!codes(&evaluate(&e)).contains(&"registered_text_v1"));
+        e.version = Version::V1;
+        let v = evaluate(&e);
+        assert_eq!(v.document.match_level, Some("text-v1"));
+        assert!(codes(&v).contains(&"registered_text_v1"));
+        assert!(!codes(&v).contains(&"text_not_covered"));
+        e.uncovered = true;
+        let v = evaluate(&e);
+        let warned = v.findings.iter().find(|f| f.code == "text_not_covered");
+        assert_eq!(warned.map(|f| f.severity), Some(Severity::Warning));
     }
 
     #[test]

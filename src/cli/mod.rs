@@ -492,6 +492,7 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
                 }));
             } else {
                 // Exactly the canonical bytes, no trailing newline: `| sha256sum` gives text_sha256.
+                eprintln!("Kanonisk text {}", canonical::CANONICAL_VERSION);
                 let mut out = std::io::stdout();
                 let _ = out.write_all(canon.as_bytes()).and_then(|_| out.flush());
             }
@@ -862,10 +863,14 @@ fn print_verdict(v: &Verdict) {
         outln!("  [{}] {} ({})", severity_sv(f.severity), f.message, f.code);
     }
     for a in &v.approvals {
-        let ok = match a.indication {
-            crate::verdict::Indication::TotalPassed => "godkänt",
-            crate::verdict::Indication::TotalFailed => "underkänt",
-            crate::verdict::Indication::Indeterminate => "obestämt",
+        // The indication is of the approval itself; whether the block shows it is said apart.
+        let ok = match (a.indication, a.in_block) {
+            (crate::verdict::Indication::TotalPassed, Some(false)) => {
+                "giltigt, men visas inte i blocket"
+            }
+            (crate::verdict::Indication::TotalPassed, _) => "giltigt",
+            (crate::verdict::Indication::TotalFailed, _) => "ogiltigt",
+            (crate::verdict::Indication::Indeterminate, _) => "obestämt",
         };
         outln!(
             "{}, {} {} – {ok} (loggpost {})",

@@ -8,12 +8,14 @@ use serde_json::{Value, json};
 use super::{
     Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file,
 };
-use crate::client::{Body, ClientError, Remote};
+use crate::client::{Body, ClientError, Remote, Replay};
 use crate::document::block;
+use crate::document::{CANONICAL_VERSION, Version};
 use crate::entry::EntryBody;
 use crate::pki::{self, SigningKey};
 use crate::projection;
-use crate::service::read_document;
+use crate::service::lookup;
+use crate::service::{ReadDocument, read_document};
 use crate::statement::Statement;
 use crate::tlog;
 use crate::verdict::{self, ApprovalEvidence, Evidence, Status, Verdict};
@@ -80,6 +82,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         Command::Register { file } => {
             let bytes = read_file(file)?;
             let local = read_document(&bytes)?;
+            crate::service::refuse_block(&local)?;
             let r = remote.post("/api/v1/documents", Body::Bytes(bytes)).await?;
             let index = r["log_index"]
                 .as_u64()
@@ -87,7 +90,8 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             let (cp, _) = remote.checkpoint().await?;
             match remote.proven_entry(&cp, index).await?.1.body {
                 EntryBody::Registration { document, .. }
-                    if document.text_sha256 == local.text_sha256 => {}
+                    if document.text_sha256 == local.text_sha256
+                        && document.canonical.as_deref() == Some(CANONICAL_VERSION) => {}
                 _ => return Err(ClientError::EntryMismatch(index).into()),
             }
             if cli.json {
@@ -111,7 +115,8 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             let doc = read_document(&read_file(file)?)?;
             let (cp, _) = remote.checkpoint().await?;
             let replay = remote.replay(&cp).await?;
-            let Some((_, approvals)) = replay.document(&doc.text_sha256) else {
+            let found = registered(&replay, &doc).map(|f| f.row.text_sha256);
+            let Some((_, approvals)) = found.and_then(|d| replay.document(&d)) else {
                 return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
             };
             if approvals.is_empty() {
@@ -223,6 +228,28 @@ fn checked_size(size: u64, cp: &tlog::Checkpoint) -> Result<u64, Failure> {
     Ok(size)
 }
 
+/// The registration a copy belongs to in the replayed log, under the rules
+/// each registration recorded (see [`lookup::choose`]).
+fn registered(replay: &Replay, doc: &ReadDocument) -> Option<lookup::Found> {
+    let with = |digest: &str| {
+        let (row, _) = replay.document(digest)?;
+        let entry = replay.entries.get(usize::try_from(row.log_index).ok()?)?;
+        let version = match &entry.body {
+            EntryBody::Registration { document, .. } => {
+                Version::of_record(document.canonical.as_deref()).unwrap_or(Version::V2)
+            }
+            _ => Version::V2,
+        };
+        Some((row, version))
+    };
+    let by_v2 = with(&doc.text_sha256);
+    let by_v1 = match (&by_v2, &doc.text_sha256_v1) {
+        (None, Some(v1)) => with(v1),
+        _ => None,
+    };
+    lookup::choose(by_v2, by_v1)
+}
+
 /// A failed verdict whose one finding says why the server's log cannot be trusted.
 fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
     let code = e.untrusted_code().unwrap_or("log_untrusted");
@@ -248,7 +275,12 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     let block = block::split(&doc.text).1.map(block::parse);
     let mut approvals = Vec::new();
     let mut document = None;
-    if let Some((d, rows)) = replay.document(&doc.text_sha256) {
+    let found = registered(&replay, &doc);
+    let (version, uncovered) = found
+        .as_ref()
+        .map_or((Version::V2, false), |f| (f.version, f.uncovered));
+    let digest = found.map_or(doc.text_sha256.clone(), |f| f.row.text_sha256);
+    if let Some((d, rows)) = replay.document(&digest) {
         for (row, entry) in rows {
             let revocation = row
                 .cert_fingerprint
@@ -291,10 +323,12 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
         .as_ref()
         .is_some_and(|d| verdict::file_prefix_matches(d, bytes));
     Ok(verdict::evaluate(&Evidence {
-        text_sha256: doc.text_sha256,
+        text_sha256: digest,
         file_sha256: doc.file_sha256,
         block,
         document,
+        version,
+        uncovered,
         file_match,
         similar,
         copy_dnr: doc.metadata.dnr.clone(),
@@ -348,11 +382,11 @@ async fn approve(
     let replay = remote.replay(&cp).await?;
     pki::check_issued_by(&cert_der, &replay.ca, crate::service::now())
         .map_err(crate::service::ServiceError::from)?;
-    let Some((document, _)) = replay.document(&doc.text_sha256) else {
+    let Some(document) = registered(&replay, &doc).map(|f| f.row) else {
         return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
     };
     let mut digest = [0u8; 32];
-    hex::decode_to_slice(&doc.text_sha256, &mut digest)
+    hex::decode_to_slice(&document.text_sha256, &mut digest)
         .map_err(|e| Failure::new("internal", e.to_string(), 2))?;
     let statement = Statement::new(
         digest,

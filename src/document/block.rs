@@ -139,15 +139,34 @@ pub fn render(rows: &[BlockRow]) -> String {
     out
 }
 
-/// Returns the byte offset in `text` where the block starts: the start of
-/// the last line that reads [`INTRO`], or of the line above it if the
-/// closest non-blank line above reads [`HEADING`].
+/// Returns the byte offset in `text` where the block starts (rule of
+/// `text-v2`): the start of the last line that reads [`INTRO`], or of the
+/// line above it if the closest non-blank line above reads [`HEADING`] —
+/// but only if every non-blank line after [`INTRO`] is one of the block's
+/// own lines: the table header "Namn Datum" or a row (a line ending in a
+/// date-like token, see [`is_row_shaped`]). A heading followed by anything
+/// else is content, so no copy can be shortened behind it.
 ///
 /// Lines are compared in canonical form (NFC, white space collapsed and
 /// trimmed, soft hyphens and zero width spaces removed), so CR LF, spaces
 /// around the text and no-break spaces do not hide the block. Returns
-/// `None` if no line reads [`INTRO`].
+/// `None` if there is no such block.
 pub fn find(text: &str) -> Option<usize> {
+    let at = find_v1(text)?;
+    let tail = text.get(at..)?;
+    let mut after_intro = lines(tail)
+        .map(|(_, line)| normalize(line))
+        .skip_while(|line| line != INTRO)
+        .skip(1);
+    after_intro
+        .all(|line| line.is_empty() || is_table_header(&line) || is_row_shaped(&line))
+        .then_some(at)
+}
+
+/// The block finder of `text-v1`, kept to verify documents registered
+/// under it: the last line that reads [`INTRO`] (or the [`HEADING`] line
+/// above it), whatever follows.
+pub fn find_v1(text: &str) -> Option<usize> {
     let mut found = None;
     // Start of the closest non-blank line seen, and whether it is HEADING.
     let mut previous: Option<(usize, bool)> = None;
@@ -167,11 +186,33 @@ pub fn find(text: &str) -> Option<usize> {
     found
 }
 
+/// Whether a canonical line is the table header "Namn Datum" (any case).
+fn is_table_header(line: &str) -> bool {
+    line.to_lowercase() == "namn datum"
+}
+
+/// Whether a canonical line has the shape of a block row: something, then
+/// a last token that is or looks like a date. Rows with a wrong date or no
+/// role still count, so that [`parse`] can name the mistake.
+fn is_row_shaped(line: &str) -> bool {
+    line.rsplit_once(' ')
+        .is_some_and(|(_, token)| !matches!(parse_date(token), DateToken::NotADate))
+}
+
 /// Splits `text` into the body before the block and the block itself (from
 /// its first line to the end), or the whole text and `None` if it has no
-/// block.
+/// block (rule of `text-v2`, see [`find`]).
 pub fn split(text: &str) -> (&str, Option<&str>) {
-    match find(text) {
+    split_at(text, find(text))
+}
+
+/// [`split`] with the finder of `text-v1` ([`find_v1`]).
+pub fn split_v1(text: &str) -> (&str, Option<&str>) {
+    split_at(text, find_v1(text))
+}
+
+fn split_at(text: &str, at: Option<usize>) -> (&str, Option<&str>) {
+    match at {
         Some(at) => match (text.get(..at), text.get(at..)) {
             (Some(body), Some(block)) => (body, Some(block)),
             _ => (text, None),
@@ -207,7 +248,7 @@ pub fn parse(block: &str) -> Result<Vec<BlockRow>, BlockError> {
         }
         if in_table {
             rows.push(parse_row(number, raw, &line)?);
-        } else if line.to_lowercase() == "namn datum" {
+        } else if is_table_header(&line) {
             in_table = true;
         } else if line != HEADING && line != INTRO {
             return Err(BlockError::UnexpectedLine {

@@ -1,14 +1,17 @@
-//! Canonical text v1: the form of a document's text whose SHA-256 the log
-//! records, so that a copy that went through e-mail, another editor or
-//! other line endings still verifies while any change of a word, number or
-//! punctuation mark does not.
+//! Canonical text v2 (`text-v2`): the form of a document's text whose
+//! SHA-256 the log records, so that a copy that went through e-mail,
+//! another editor or other line endings still verifies while any change of
+//! a word, number or punctuation mark does not.
 //!
 //! The rules, applied in this order:
 //!
-//! 1. Cut off the attestation block, from its heading to the end (see
-//!    [`block::find`]). If nothing would be left of the text before the
-//!    block (it canonicalizes to the empty string), nothing is cut: a text
-//!    that is only a block keeps it as its content. This keeps
+//! 1. Cut off the attestation block, from its heading to the end — but only
+//!    a real block: the last line reading "Detta dokument har godkänts
+//!    digitalt av följande personer:" followed by nothing but the block's
+//!    own lines (see [`block::find`]). A heading followed by anything else
+//!    is content. If nothing would be left of the text before the block
+//!    (it canonicalizes to the empty string), nothing is cut: a text that
+//!    is only a block keeps it as its content. This keeps
 //!    [`canonical_text`] idempotent.
 //! 2. Remove every U+00AD SOFT HYPHEN, U+200B ZERO WIDTH SPACE and U+FEFF
 //!    (a byte order mark, or the zero width no-break space that
@@ -23,6 +26,11 @@
 //! Every other character is kept, so bidirectional overrides, joiners and
 //! look-alike letters change the digest. The digest is SHA-256 of the UTF-8
 //! bytes of the result, with no trailing newline.
+//!
+//! `text-v1` differed only in rule 1: it cut from the last heading to the
+//! end whatever followed, so a heading in mid-text left the rest of the
+//! document out of the digest. It is kept ([`canonical_text_v1`]) to
+//! verify documents registered under it.
 
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
@@ -31,7 +39,39 @@ use super::block;
 
 /// Version tag of these rules, recorded beside every text digest so that a
 /// later version can be introduced without reinterpreting old digests.
-pub const CANONICAL_VERSION: &str = "text-v1";
+pub const CANONICAL_VERSION: &str = "text-v2";
+
+/// Version tag of the first rules, implied by a registration that records
+/// no version.
+pub const CANONICAL_VERSION_V1: &str = "text-v1";
+
+/// The rules a registration's text digest was computed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub enum Version {
+    #[serde(rename = "text-v1")]
+    V1,
+    #[serde(rename = "text-v2")]
+    V2,
+}
+
+impl Version {
+    /// The version a registration records: none means `text-v1`.
+    pub fn of_record(recorded: Option<&str>) -> Option<Version> {
+        match recorded {
+            None => Some(Version::V1),
+            Some(CANONICAL_VERSION) => Some(Version::V2),
+            Some(_) => None,
+        }
+    }
+
+    /// The tag, as in `match_level`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V1 => CANONICAL_VERSION_V1,
+            Version::V2 => CANONICAL_VERSION,
+        }
+    }
+}
 
 /// Why a file cannot be read as a text document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,10 +88,20 @@ pub enum TextError {
         /// Byte offset of the first byte that is not valid UTF-8.
         offset: usize,
     },
-    /// Contains NUL bytes, so it is a binary file (PDF, Word, image) rather
+    /// Contains NUL bytes, so it is a binary file (Word, image) rather
     /// than text.
-    #[error("Filen innehåller binära data (t.ex. PDF eller Word) och kan inte läsas som text.")]
+    #[error("Filen innehåller binära data (t.ex. Word eller en bild) och kan inte läsas som text.")]
     Binary,
+    /// Text saved as UTF-16 (a byte order mark, or NUL bytes in every
+    /// other position).
+    #[error(
+        "Dokumentet är sparat som UTF-16 och kan inte läsas som UTF-8. \
+         Spara det som UTF-8-text och försök igen."
+    )]
+    Utf16,
+    /// A PDF (starts with `%PDF-`).
+    #[error("Filen är en PDF. PDF stöds ännu inte; använd dokumentets text (UTF-8).")]
+    Pdf,
 }
 
 impl TextError {
@@ -61,6 +111,8 @@ impl TextError {
             TextError::Empty => "text_empty",
             TextError::NotUtf8 { .. } => "text_not_utf8",
             TextError::Binary => "text_binary",
+            TextError::Utf16 => "text_utf16",
+            TextError::Pdf => "text_pdf",
         }
     }
 }
@@ -68,12 +120,20 @@ impl TextError {
 /// Decodes a file's bytes as a text document, dropping one leading byte
 /// order mark.
 ///
-/// A NUL byte anywhere makes the file [`TextError::Binary`] even when it is
-/// also not valid UTF-8, because binary formats are the likelier cause and
-/// the better explanation for the person who sent it. A text with nothing
-/// the canonical text would keep (only white space, soft hyphens, zero
-/// width spaces or byte order marks) is [`TextError::Empty`].
+/// What the file is, is told before whether it is UTF-8, so the person who
+/// sent it learns what to do: a file starting with `%PDF-` is
+/// [`TextError::Pdf`]; one starting with a UTF-16 byte order mark, or with
+/// NUL bytes in every other position, is [`TextError::Utf16`]; any other
+/// NUL byte makes it [`TextError::Binary`]. A text with nothing the
+/// canonical text would keep (only white space, soft hyphens, zero width
+/// spaces or byte order marks) is [`TextError::Empty`].
 pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
+    if bytes.starts_with(b"%PDF-") {
+        return Err(TextError::Pdf);
+    }
+    if looks_like_utf16(bytes) {
+        return Err(TextError::Utf16);
+    }
     if bytes.contains(&0) {
         return Err(TextError::Binary);
     }
@@ -87,9 +147,50 @@ pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
     Ok(text.to_owned())
 }
 
-/// Returns the canonical text v1 of `text` (see the module documentation).
+/// How many leading bytes [`looks_like_utf16`] inspects.
+const UTF16_SNIFF: usize = 1024;
+
+/// A UTF-16 byte order mark, or (in the first [`UTF16_SNIFF`] bytes) NUL
+/// bytes in at least half of the code units and all on the same side, as
+/// Latin text saved as UTF-16 has.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = bytes.get(..UTF16_SNIFF).unwrap_or(bytes);
+    let units = head.len() / 2;
+    let (mut low, mut high) = (0usize, 0usize);
+    for unit in head.chunks_exact(2) {
+        match unit {
+            [0, 0] => return false,
+            [0, _] => high += 1,
+            [_, 0] => low += 1,
+            _ => {}
+        }
+    }
+    low + high >= 4 && (low == 0 || high == 0) && (low + high) * 2 >= units
+}
+
+/// Returns the canonical text v2 of `text` (see the module documentation).
 pub fn canonical_text(text: &str) -> String {
-    let (body, block) = block::split(text);
+    cut_and_normalize(text, block::split(text))
+}
+
+/// Returns the canonical text v1 of `text`: as v2, but cut at the last
+/// heading whatever follows it.
+pub fn canonical_text_v1(text: &str) -> String {
+    cut_and_normalize(text, block::split_v1(text))
+}
+
+/// The canonical text `text-v1` gave to the document a copy carries: v1
+/// applied to the copy's text before its real block. `None` when it is
+/// the same as v2 (no heading in mid-text) or empty.
+pub fn v1_of_body(text: &str) -> Option<String> {
+    let v1 = canonical_text_v1(block::split(text).0);
+    (!v1.is_empty() && v1 != canonical_text(text)).then_some(v1)
+}
+
+fn cut_and_normalize(text: &str, (body, block): (&str, Option<&str>)) -> String {
     let canonical = normalize(body);
     if canonical.is_empty() && block.is_some() {
         normalize(text)
@@ -145,7 +246,11 @@ mod tests {
 
     #[test]
     fn version_tag() {
-        assert_eq!(CANONICAL_VERSION, "text-v1");
+        assert_eq!(CANONICAL_VERSION, "text-v2");
+        assert_eq!(Version::of_record(None), Some(Version::V1));
+        assert_eq!(Version::of_record(Some("text-v2")), Some(Version::V2));
+        assert_eq!(Version::of_record(Some("text-v1")), None);
+        assert_eq!(Version::of_record(Some("text-v3")), None);
     }
 
     #[test]
@@ -180,6 +285,33 @@ mod tests {
         for (input, canon, hex) in vectors {
             assert_eq!(canonical_text(input), canon, "{input:?}");
             assert_eq!(hex::encode(text_digest(canon)), hex, "{input:?}");
+        }
+    }
+
+    /// The text-v2 vectors of docs/formats.md §1, computed independently
+    /// with Python (hashlib, unicodedata, re): (input, v2 SHA-256, v1 SHA-256).
+    #[test]
+    fn pinned_v2_vectors() {
+        const FORSLAG: &str = "4b63222d118cafe1c9f02bd5500228d88113366456343fe5d741850d13ad540d";
+        const MID_V2: &str = "e5a54e9f91a2caf142a84878f764d189874438e84324f19a836235d39ffdadf8";
+        let block = "Attesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nMaria Mathiasson Laxvik, Stadsdelsdirektör\t2020-11-09\n";
+        let vectors = [
+            (MID.to_string(), MID_V2, FORSLAG),
+            (format!("{MID}\n{block}"), MID_V2, MID_V2),
+            (
+                format!("Förslag till beslut\n\n{block}Text som lagts till efteråt.\n"),
+                "38b876af2c6fbc7b4cd819873b84fea0ce0db605f059fc21166ecd29649a9998",
+                FORSLAG,
+            ),
+            (format!("Förslag till beslut\n\n{block}"), FORSLAG, FORSLAG),
+        ];
+        for (input, v2, v1) in vectors {
+            assert_eq!(hex_digest(&input), v2, "{input:?}");
+            assert_eq!(
+                hex::encode(text_digest(&canonical_text_v1(&input))),
+                v1,
+                "{input:?}"
+            );
         }
     }
 
@@ -300,10 +432,14 @@ mod tests {
         );
         // "Nämnd" in Windows-1252.
         assert_eq!(decode(b"N\xE4mnd"), Err(TextError::NotUtf8 { offset: 1 }));
-        assert_eq!(decode(b"\xFF\xFEa"), Err(TextError::NotUtf8 { offset: 0 }));
+        assert_eq!(decode(b"\xFF\xFEa"), Err(TextError::Utf16));
         assert_eq!(decode(b"abc\xC3"), Err(TextError::NotUtf8 { offset: 3 }));
         assert_eq!(decode(b"ab\0c"), Err(TextError::Binary));
-        assert_eq!(decode(b"%PDF-1.7\n\xE2\xE3\0"), Err(TextError::Binary));
+        assert_eq!(decode(b"%PDF-1.7\n\xE2\xE3\0"), Err(TextError::Pdf));
+        assert_eq!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Err(TextError::Binary)
+        );
     }
 
     #[test]
@@ -312,6 +448,8 @@ mod tests {
             (TextError::Empty, "text_empty"),
             (TextError::NotUtf8 { offset: 7 }, "text_not_utf8"),
             (TextError::Binary, "text_binary"),
+            (TextError::Utf16, "text_utf16"),
+            (TextError::Pdf, "text_pdf"),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);
@@ -320,7 +458,105 @@ mod tests {
         assert!(TextError::NotUtf8 { offset: 7 }.to_string().contains('7'));
     }
 
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let units = bom.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+        for u in units {
+            out.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_is_told_apart_from_binary() {
+        let text = "Förslag till beslut\r\nSkarpnäcks stadsdelsnämnd, dnr 2019/1939";
+        for big_endian in [false, true] {
+            for bom in [false, true] {
+                let bytes = utf16(text, big_endian, bom);
+                assert_eq!(decode(&bytes), Err(TextError::Utf16), "{big_endian} {bom}");
+            }
+        }
+        let seed = utf16(SEED, false, false);
+        assert_eq!(decode(&seed), Err(TextError::Utf16));
+        assert!(TextError::Utf16.to_string().contains("UTF-16"));
+        assert!(TextError::Utf16.to_string().contains("UTF-8"));
+    }
+
+    #[test]
+    fn pdf_is_a_pdf_even_without_nul_bytes() {
+        assert_eq!(
+            decode(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"),
+            Err(TextError::Pdf)
+        );
+        assert!(TextError::Pdf.to_string().contains("PDF stöds ännu inte"));
+        // Text that merely mentions %PDF- later is text.
+        assert!(decode(b"Bilaga: %PDF-1.4").is_ok());
+    }
+
+    /// Text with the block heading in mid-text, then more content.
+    const MID: &str = "Förslag till beslut\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNämnden beslutar att avslå.\n";
+
+    #[test]
+    fn a_heading_in_mid_text_is_content() {
+        assert_eq!(
+            canonical_text(MID),
+            "Förslag till beslut Detta dokument har godkänts digitalt av följande personer: Nämnden beslutar att avslå."
+        );
+        // text-v1 cut it, which is the hole v2 closes.
+        assert_eq!(canonical_text_v1(MID), "Förslag till beslut");
+        // Removing or replacing the tail changes the v2 text.
+        let cut = "Förslag till beslut\n";
+        let replaced = MID.replace("avslå", "bifalla");
+        assert_ne!(canonical_text(cut), canonical_text(MID));
+        assert_ne!(canonical_text(&replaced), canonical_text(MID));
+        // The document plus its official block has the document's own text.
+        let attested = format!("{MID}\n{}", block::render(&[]));
+        assert_eq!(canonical_text(&attested), canonical_text(MID));
+        assert_eq!(
+            v1_of_body(&attested).as_deref(),
+            Some("Förslag till beslut")
+        );
+        assert_eq!(v1_of_body(SEED), None);
+    }
+
+    #[test]
+    fn only_the_blocks_own_lines_may_follow_the_heading() {
+        let block = "Attesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nMaria Mathiasson Laxvik, Stadsdelsdirektör\t2020-11-09\n";
+        let body = "Förslag till beslut\n\n";
+        assert_eq!(
+            canonical_text(&format!("{body}{block}")),
+            "Förslag till beslut"
+        );
+        // A wrong date or a missing role is still a (broken) row of the block.
+        for row in [
+            "Maria, Chef\t2020-13-01",
+            "Maria Chef\t2020-11-09",
+            "Maria, Chef 9/11/2020",
+        ] {
+            let doc = format!("{body}{block}{row}\n");
+            assert_eq!(canonical_text(&doc), "Förslag till beslut", "{row:?}");
+        }
+        // Anything else after the heading is content.
+        for tail in [
+            "Text som lagts till efteråt.",
+            "Attesterat av",
+            "Maria, Chef",
+        ] {
+            let doc = format!("{body}{block}{tail}\n");
+            assert!(canonical_text(&doc).ends_with(tail), "{tail:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn utf16_of_any_latin_text_is_utf16(s in "[a-zåäöA-ZÅÄÖ0-9 .,\n]{4,200}", be in any::<bool>()) {
+            prop_assert_eq!(decode(&utf16(&s, be, false)), Err(TextError::Utf16));
+        }
+
         #[test]
         fn canonical_text_is_idempotent(s in any::<String>()) {
             let once = canonical_text(&s);
@@ -347,6 +583,10 @@ mod tests {
             let s: String = parts.concat();
             let once = canonical_text(&s);
             prop_assert_eq!(canonical_text(&once), once.clone());
+            let v1 = canonical_text_v1(&s);
+            prop_assert_eq!(canonical_text_v1(&v1), v1.clone());
+            // v2 never cuts more than v1 did.
+            prop_assert!(once.len() >= v1.len());
             prop_assert!(!once.contains("  "));
             prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
             let crlf = s.replace("\r\n", "\n").replace('\n', "\r\n");

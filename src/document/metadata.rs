@@ -10,8 +10,11 @@ use super::canonical::normalize;
 use super::lines::{lines, truncate_chars};
 
 /// Longest value kept, in characters, so that a malformed document cannot
-/// put a whole page into a title field.
+/// put a whole page into a title field (metadata goes into the permanent log).
 const MAX_VALUE: usize = 300;
+
+/// Longest run of digits on either side of a diarienummer's '/'.
+const MAX_DNR_DIGITS: usize = 12;
 
 /// What the text says about itself; every field is absent when the text
 /// does not follow the usual layout.
@@ -40,7 +43,7 @@ pub struct Metadata {
 pub fn extract(text: &str) -> Metadata {
     let (body, _) = block::split(text);
     let lines: Vec<String> = lines(body)
-        .map(|(_, line)| normalize(line))
+        .map(|(_, line)| normalize(&printable(line)))
         .filter(|line| !line.is_empty())
         .collect();
 
@@ -110,7 +113,7 @@ fn dnr(text: &str) -> Option<String> {
             continue;
         };
         let second = digits(after_slash);
-        if first > 0 && second > 0 {
+        if (1..=MAX_DNR_DIGITS).contains(&first) && (1..=MAX_DNR_DIGITS).contains(&second) {
             return rest.get(..first + 1 + second).map(str::to_owned);
         }
     }
@@ -127,6 +130,28 @@ fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// `line` without control characters (C0, DEL, C1: terminal escapes) and
+/// bidirectional controls, which a value shown on a terminal or page must
+/// not carry; tabs and other white space become spaces.
+fn printable(line: &str) -> String {
+    line.chars()
+        .filter_map(|c| {
+            if c.is_whitespace() {
+                Some(' ')
+            } else if c.is_control() || is_bidi_control(c) {
+                None
+            } else {
+                Some(c)
+            }
+        })
+        .collect()
+}
+
+/// Bidirectional formatting characters (they reorder what a reader sees).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A value as kept: at most [`MAX_VALUE`] characters.
@@ -228,10 +253,63 @@ mod tests {
         assert_eq!(serde_json::from_str::<Metadata>(&json).unwrap(), meta);
     }
 
+    fn fields(m: &Metadata) -> Vec<&str> {
+        [&m.title, &m.dnr, &m.namnd, &m.handlaggare]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn control_characters_are_stripped() {
+        let text = "Handläggare\nAnna\u{1b}]0;pwned\u{7} Berg\u{9b}\nTill\nNämnd\u{202E}en\u{0}\n2020-01-02\nTitel\u{1b}[2J med\u{7f} escape\n";
+        let meta = extract(text);
+        assert_eq!(meta.handlaggare.as_deref(), Some("Anna]0;pwned Berg"));
+        assert_eq!(meta.namnd.as_deref(), Some("Nämnden"));
+        assert_eq!(meta.title.as_deref(), Some("Titel[2J med escape"));
+    }
+
+    #[test]
+    fn a_huge_dnr_is_not_a_dnr() {
+        let huge = format!("dnr {}/{}", "1".repeat(100_000), "2".repeat(100_000));
+        assert_eq!(extract(&huge).dnr, None);
+        assert_eq!(dnr(&format!("dnr {}/1", "9".repeat(13))), None);
+        assert_eq!(
+            dnr(&format!("dnr {0}/{0}", "9".repeat(12))).map(|d| d.len()),
+            Some(25)
+        );
+        // A later, normal dnr is still found.
+        assert_eq!(
+            extract(&format!("{huge} dnr 2019/1939")).dnr.as_deref(),
+            Some("2019/1939")
+        );
+    }
+
+    #[test]
+    fn a_hostile_document_puts_little_into_the_log() {
+        let line = "x\u{1b}".repeat(500_000);
+        let text = format!(
+            "Handläggare\n{line}\nTill\n{line}\n2020-01-02\n{line}\ndnr {}/1\n",
+            "1".repeat(1_000_000)
+        );
+        let meta = extract(&text);
+        for value in fields(&meta) {
+            assert!(value.chars().count() <= MAX_VALUE);
+            assert!(!value.chars().any(char::is_control), "{value:?}");
+        }
+        let json = serde_json::to_string(&meta).unwrap();
+        assert!(json.len() < 4 * 4 * MAX_VALUE, "{}", json.len());
+    }
+
     proptest! {
         #[test]
         fn never_panics(s in any::<String>()) {
-            let _ = extract(&s);
+            let m = extract(&s);
+            for value in fields(&m) {
+                prop_assert!(value.chars().count() <= MAX_VALUE);
+                prop_assert!(!value.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            }
         }
 
         #[test]

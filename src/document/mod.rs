@@ -8,5 +8,7 @@ mod lines;
 pub mod metadata;
 
 pub use block::{BlockError, BlockRow, HEADING, INTRO};
-pub use canonical::{CANONICAL_VERSION, TextError, canonical_text, decode, text_digest};
+pub use canonical::{
+    CANONICAL_VERSION, TextError, Version, canonical_text, canonical_text_v1, decode, text_digest,
+};
 pub use metadata::{Metadata, extract};

@@ -85,6 +85,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         }
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
+        ServiceError::DocumentHasBlock => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }

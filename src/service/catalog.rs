@@ -220,7 +220,7 @@ impl Service {
                 date: a.date,
             })
             .collect();
-        self.verify_with_block(text_sha256, None, Some(Ok(rows)))
+        self.verify_with_block(text_sha256, None, Some(Ok(rows)), false)
             .await
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 mod checked;
 pub mod datadir;
+pub mod lookup;
 pub mod metrics;
 pub mod sequencer;
 pub mod verify;
@@ -73,6 +74,12 @@ pub enum ServiceError {
     SequencerStopped,
     #[error("dokumentet har inga godkännanden ännu; det finns inget block att skriva ut")]
     NoApprovals,
+    #[error(
+        "dokumentet slutar redan med ett attesteringsblock (”Detta dokument har godkänts digitalt av \
+         följande personer:” och blockets rader); ett dokument registreras utan block. Ta bort \
+         blocket och registrera igen, eller använd attestera import om godkännandena är historiska"
+    )]
+    DocumentHasBlock,
     #[error("det finns ingen aktiv token med id {0}")]
     NoSuchToken(i64),
     #[error("avbrutet; inget godkännande har lämnats")]
@@ -119,6 +126,7 @@ impl ServiceError {
             ServiceError::OutputExists(_) => "output_exists",
             ServiceError::AppendFailed(_) | ServiceError::SequencerStopped => "append_failed",
             ServiceError::NoApprovals => "no_approvals",
+            ServiceError::DocumentHasBlock => "document_has_block",
             ServiceError::NoSuchToken(_) => "token_not_found",
             ServiceError::Cancelled => "approval_cancelled",
             ServiceError::UnknownLeaf => "entry_not_found",
@@ -148,6 +156,7 @@ impl ServiceError {
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
             | ServiceError::NoApprovals
+            | ServiceError::DocumentHasBlock
             | ServiceError::NoSuchToken(_)
             | ServiceError::Cancelled => 1,
             _ => 2,
@@ -184,7 +193,12 @@ pub(crate) fn io_err(
 /// A document read from bytes: digests, canonical text and metadata.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadDocument {
+    /// Digest of the canonical text under the current rules (`text-v2`).
     pub text_sha256: String,
+    /// Digest `text-v1` gave the document before the copy's block, when it
+    /// differs (a heading in mid-text): how a v1 registration is found.
+    #[serde(skip)]
+    pub text_sha256_v1: Option<String>,
     pub file_sha256: String,
     pub file_size: u64,
     pub metadata: metadata::Metadata,
@@ -201,11 +215,23 @@ pub fn read_document(bytes: &[u8]) -> Result<ReadDocument, ServiceError> {
     }
     Ok(ReadDocument {
         text_sha256: hex::encode(canonical::text_digest(&canon)),
+        text_sha256_v1: canonical::v1_of_body(&text)
+            .map(|v1| hex::encode(canonical::text_digest(&v1))),
         file_sha256: hex::encode(sha2_digest(bytes)),
         file_size: bytes.len() as u64,
         metadata: metadata::extract(&text),
         text,
     })
+}
+
+/// A document to register must not carry a block: its rows would be
+/// unsigned text that no approval in the log stands behind, and the
+/// registered bytes plus the official block could never verify.
+pub fn refuse_block(doc: &ReadDocument) -> Result<(), ServiceError> {
+    match block::find(&doc.text) {
+        Some(_) => Err(ServiceError::DocumentHasBlock),
+        None => Ok(()),
+    }
 }
 
 fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
@@ -550,6 +576,7 @@ impl Service {
     fn registration(doc: &ReadDocument, operator: &str) -> EntryBody {
         EntryBody::Registration {
             document: DocumentRecord {
+                canonical: Some(canonical::CANONICAL_VERSION.into()),
                 text_sha256: doc.text_sha256.clone(),
                 file_sha256: doc.file_sha256.clone(),
                 file_size: doc.file_size,
@@ -577,6 +604,7 @@ impl Service {
     /// Registers a finalized document before approval.
     pub async fn register(&self, bytes: &[u8], operator: &str) -> Result<Registered, ServiceError> {
         let doc = read_document(bytes)?;
+        refuse_block(&doc)?;
         let appended = self
             .sequencer
             .append(vec![Self::registration(&doc, operator)])
@@ -626,15 +654,14 @@ impl Service {
         if info.public_key != key.public_key() {
             return Err(PkiError::KeyCertificateMismatch.into());
         }
-        let stored = self
-            .store
-            .document(&doc.text_sha256)
+        let found = self
+            .find_registered(&doc)
             .await?
             .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
         // The approver is shown what the log says, not what a table says.
-        let document = self.checked_document(stored).await?;
+        let document = self.checked_document(found.row).await?;
         let mut digest = [0u8; 32];
-        hex::decode_to_slice(&doc.text_sha256, &mut digest)
+        hex::decode_to_slice(&document.text_sha256, &mut digest)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
         let statement = Statement::new(
             digest,
@@ -701,7 +728,11 @@ impl Service {
 
     /// The block for a registered document, rows oldest first.
     pub async fn block(&self, bytes: &[u8]) -> Result<String, ServiceError> {
-        self.block_of(&read_document(bytes)?.text_sha256).await
+        let doc = read_document(bytes)?;
+        match self.find_registered(&doc).await? {
+            Some(found) => self.block_of(&found.row.text_sha256).await,
+            None => Err(ServiceError::UnknownDocument(doc.text_sha256)),
+        }
     }
 
     /// The latest signed checkpoint note.

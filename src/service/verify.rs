@@ -4,7 +4,7 @@
 use sha2::Digest;
 
 use super::{ReadDocument, Service, ServiceError, read_document};
-use crate::document::block;
+use crate::document::{Version, block};
 use crate::entry::{Entry, EntryBody};
 use crate::projection;
 use crate::tlog::{self, Checkpoint};
@@ -47,7 +47,11 @@ impl Service {
             Err(e) => return Err(e),
         };
         let block = block::split(&doc.text).1.map(block::parse);
-        self.verify_with_block(&doc.text_sha256, Some((bytes, &doc)), block)
+        let (digest, uncovered) = match self.find_registered(&doc).await? {
+            Some(found) => (found.row.text_sha256, found.uncovered),
+            None => (doc.text_sha256.clone(), false),
+        };
+        self.verify_with_block(&digest, Some((bytes, &doc)), block, uncovered)
             .await
     }
 
@@ -58,8 +62,11 @@ impl Service {
         text_sha256: &str,
         copy: Option<(&[u8], &ReadDocument)>,
         block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
+        uncovered: bool,
     ) -> Result<Verdict, ServiceError> {
-        let document = self.store.document(text_sha256).await?;
+        let found = self.registration_with(text_sha256).await?;
+        let version = found.as_ref().map_or(Version::V2, |(_, v)| *v);
+        let document = found.map(|(row, _)| row);
         let candidates = match (&document, copy) {
             (None, Some((_, doc))) => {
                 self.store
@@ -109,6 +116,8 @@ impl Service {
             file_sha256: copy.map(|(_, d)| d.file_sha256.clone()).unwrap_or_default(),
             block,
             document,
+            version,
+            uncovered,
             file_match,
             similar,
             copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),

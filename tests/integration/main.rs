@@ -5,6 +5,7 @@ mod audit;
 mod batching;
 mod common;
 mod flow;
+mod forgery;
 mod formats;
 mod http;
 mod identity;
