@@ -5,6 +5,7 @@ pub mod document;
 pub mod entry;
 pub mod http;
 pub mod pki;
+pub mod printable;
 pub mod projection;
 pub mod service;
 pub mod statement;

@@ -208,7 +208,9 @@ fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registered {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub text_sha256: String,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub file_sha256: String,
     pub log_index: u64,
     pub logged_at: Timestamp,
@@ -218,6 +220,7 @@ pub struct Registered {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Approved {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub document: String,
     pub name: String,
     pub role: String,

@@ -102,7 +102,12 @@ async fn problem(resp: reqwest::Response) -> (StatusCode, String) {
 }
 
 /// An approver key, certified through the API by the admin.
-async fn approver(c: &reqwest::Client, s: &Server, name: &str, role: &str) -> (SigningKey, String) {
+pub async fn approver(
+    c: &reqwest::Client,
+    s: &Server,
+    name: &str,
+    role: &str,
+) -> (SigningKey, String) {
     let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
     let key_pem = pki::ca::private_key_pem(&pkcs8);
     let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
@@ -123,7 +128,13 @@ async fn approver(c: &reqwest::Client, s: &Server, name: &str, role: &str) -> (S
     (SigningKey::from_pkcs8_der(&pkcs8).unwrap(), cert)
 }
 
-fn signed_approval(key: &SigningKey, cert: &str, doc_id: &str, name: &str, role: &str) -> Value {
+pub fn signed_approval(
+    key: &SigningKey,
+    cert: &str,
+    doc_id: &str,
+    name: &str,
+    role: &str,
+) -> Value {
     approval_signed_at(key, cert, doc_id, name, role, jiff::Timestamp::now())
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod flow;
 mod formats;
 mod http;
+mod http_hardening;
 mod load;
 mod refusals;
 mod remote;
