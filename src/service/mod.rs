@@ -268,6 +268,7 @@ pub struct ApprovalDraft {
 pub struct InclusionProof {
     pub leaf_index: u64,
     pub tree_size: u64,
+    #[schema(pattern = "^[A-Za-z0-9+/]{43}=$")]
     pub leaf_hash: String,
     pub hashes: Vec<String>,
 }

@@ -594,10 +594,13 @@ pub struct TokenRow {
 #[serde(deny_unknown_fields)]
 pub struct DocumentFilter {
     /// Diarienummer, exactly.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub dnr: Option<String>,
     /// Part of the nämnd's name.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub namnd: Option<String>,
     /// Part of the title.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub title: Option<String>,
     /// The document's date, from (YYYY-MM-DD, inclusive).
     #[param(format = Date)]
@@ -606,8 +609,10 @@ pub struct DocumentFilter {
     #[param(format = Date)]
     pub to: Option<String>,
     /// An approver's whole name (not a part of it; case and Unicode form do not matter).
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub approver: Option<String>,
     /// Part of an approver's name.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub approver_contains: Option<String>,
     /// At most this many (default 100, at most 1000).
     pub limit: Option<u32>,
@@ -621,12 +626,16 @@ pub struct DocumentFilter {
 #[serde(deny_unknown_fields)]
 pub struct SignatureFilter {
     /// The approver's whole name (not a part of it; case and Unicode form do not matter).
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub person: Option<String>,
     /// Part of the approver's name.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub person_contains: Option<String>,
     /// The whole role.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub role: Option<String>,
     /// Part of the role.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub role_contains: Option<String>,
     /// The approval's date, from (YYYY-MM-DD, inclusive).
     #[param(format = Date)]
@@ -635,6 +644,7 @@ pub struct SignatureFilter {
     #[param(format = Date)]
     pub to: Option<String>,
     /// The document's diarienummer, exactly.
+    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub dnr: Option<String>,
 }
 

@@ -671,7 +671,32 @@ fn the_openapi_description_says_what_the_server_accepts() {
             .iter()
             .any(|p| p["name"] == "person_contains")
     );
+    // Text filters: not empty, no control characters.
+    let text = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$";
+    for (path, name) in [
+        ("/api/v1/documents", "title"),
+        ("/api/v1/documents", "approver"),
+        ("/api/v1/documents", "dnr"),
+        ("/api/v1/signatures", "person"),
+        ("/api/v1/signatures", "person_contains"),
+        ("/api/v1/signatures", "role"),
+    ] {
+        assert_eq!(param(path, "get", name)["pattern"], text, "{path} {name}");
+    }
     let schemas = &api["components"]["schemas"];
+    let base64 = "^[A-Za-z0-9+/]{43}=$";
+    assert_eq!(
+        schemas["ServedEntry"]["properties"]["leaf_hash"]["pattern"],
+        base64
+    );
+    assert_eq!(
+        schemas["InclusionProof"]["properties"]["leaf_hash"]["pattern"],
+        base64
+    );
+    assert_eq!(
+        schemas["ApprovalRow"]["properties"]["logged_at"]["format"],
+        "date-time"
+    );
     assert_eq!(
         schemas["DocumentRow"]["properties"]["text_sha256"]["pattern"],
         digest
