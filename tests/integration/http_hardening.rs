@@ -356,6 +356,8 @@ fn every_bad_request_is_a_swedish_problem_document() {
         ("missing field", post(&approvals, &s.approver, json, "{}"), 400, "invalid_json"),
         ("unknown field", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"A B\",\"role\":\"C\",\"public_key\":\"x\",\"dayz\":5}"), 400, "invalid_json"),
         ("wrong type", post("/api/v1/certificates", &s.admin, json, "{\"name\":5,\"role\":\"C\",\"public_key\":\"x\"}"), 400, "invalid_json"),
+        ("validity that overflows", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"x\",\"days\":9223372036854775807}"), 400, "invalid_range"),
+        ("validity of no days", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"x\",\"days\":0}"), 400, "invalid_range"),
         ("revoke body without type", post(&revoke, &s.admin, None, "{\"reason\":\"x\"}"), 415, "unsupported_media_type"),
         ("revoke bad JSON", post(&revoke, &s.admin, json, "{"), 400, "invalid_json"),
         ("bad fingerprint", post("/api/v1/certificates/XYZ/revoke", &s.admin, None, ""), 400, "invalid_fingerprint"),
