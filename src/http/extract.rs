@@ -267,3 +267,61 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        old: u64,
+        name: Option<String>,
+    }
+
+    fn problem_for(query: &str) -> Problem {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        if let Err(p) = check_pairs(&pairs) {
+            return p;
+        }
+        let e = serde_urlencoded::from_str::<Q>(query).expect_err("refused");
+        query_problem::<Q>(&e.to_string(), &pairs)
+    }
+
+    #[test]
+    fn query_problems_name_the_parameter_in_swedish() {
+        for (query, named) in [
+            ("old=x", "Parametern old har ett ogiltigt värde \"x\""),
+            ("old=1&nme=a", "Okänd parameter nme."),
+            ("name=a", "Parametern old saknas."),
+            (
+                "old=1&name=a%00",
+                "Parametern name innehåller ett styrtecken",
+            ),
+            ("old=1&name=%FF", "ogiltig UTF-8"),
+            ("old=1&name=", "Parametern name är tom"),
+            ("old=1&old=2", "Parametern old anges flera gånger."),
+        ] {
+            let p = problem_for(query);
+            assert_eq!((p.status, p.code), (400, "invalid_query"), "{query}");
+            assert!(p.detail.contains(named), "{query}: {}", p.detail);
+        }
+    }
+
+    #[test]
+    fn json_field_problems_are_swedish() {
+        let e = serde_json::from_str::<Q>("{}").unwrap_err();
+        assert_eq!(
+            field_problem(&e.to_string()).as_deref(),
+            Some("fältet old saknas")
+        );
+        let e = serde_json::from_str::<Q>("{\"old\":1,\"x\":2}").unwrap_err();
+        assert_eq!(
+            field_problem(&e.to_string()).as_deref(),
+            Some("okänt fält x")
+        );
+    }
+}
