@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Caller, Reader};
+use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reader};
 use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
@@ -145,10 +145,9 @@ pub async fn import(
     security((), ("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiQuery(f): ApiQuery<DocumentFilter>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_dates(&[&f.from, &f.to])?;
     Ok(Json(s.service.search(&f).await?).into_response())
 }
@@ -160,10 +159,9 @@ pub async fn search(
     security((), ("bearer" = [])))]
 pub async fn document(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?).into_response())
 }
@@ -175,10 +173,9 @@ pub async fn document(
     security((), ("bearer" = [])))]
 pub async fn block(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(text(s.service.block_of(&id).await?))
 }
@@ -190,10 +187,9 @@ pub async fn block(
     security((), ("bearer" = [])))]
 pub async fn approvals(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?.approvals).into_response())
 }
@@ -298,10 +294,9 @@ pub async fn verify(
     security((), ("bearer" = [])))]
 pub async fn verify_digest(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.verify_digest(&id).await?).into_response())
 }
@@ -344,8 +339,7 @@ pub async fn certify(
     description = "Alla utfärdade certifikat med återkallelser. Offentlig.",
     responses((status = 200, description = "Certifikaten", body = Vec<CertificateRow>), Problems),
     security((), ("bearer" = [])))]
-pub async fn certificates(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn certificates(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(Json(s.service.certificates().await?).into_response())
 }
 
@@ -382,8 +376,7 @@ pub async fn revoke(
     description = "Senaste kontrollpunkten: en C2SP signed note (tlog-checkpoint), ordagrant. Offentlig.",
     responses((status = 200, description = "Den signerade kontrollpunkten", body = String, content_type = "text/plain"), Problems),
     security((), ("bearer" = [])))]
-pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn checkpoint(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(text(s.service.checkpoint().await?.1))
 }
 
@@ -391,8 +384,7 @@ pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<
     description = "Loggens verifieringsnyckel (C2SP `namn+nyckel-id+base64`). Offentlig.",
     responses((status = 200, description = "Nyckeln", body = String, content_type = "text/plain"), Problems),
     security((), ("bearer" = [])))]
-pub async fn public_key(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn public_key(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(text(s.service.public_key() + "\n"))
 }
 
@@ -412,10 +404,9 @@ pub struct Page {
     security((), ("bearer" = [])))]
 pub async fn entries(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiQuery(p): ApiQuery<Page>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.entries(p.start, p.limit.unwrap_or(100)).await?).into_response())
 }
 
@@ -426,10 +417,9 @@ pub async fn entries(
     security((), ("bearer" = [])))]
 pub async fn entry(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(index): ApiPath<u64>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     let mut page = s.service.entries(index, 1).await?;
     match page.pop() {
         Some(e) if e.index == index => Ok(Json(e).into_response()),
@@ -459,11 +449,10 @@ pub struct ProofQuery {
     security((), ("bearer" = [])))]
 pub async fn proof(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiPath(index): ApiPath<u64>,
     ApiQuery(q): ApiQuery<ProofQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.inclusion_proof(index, q.tree_size).await?).into_response())
 }
 
@@ -474,10 +463,9 @@ pub async fn proof(
     security((), ("bearer" = [])))]
 pub async fn proof_by_hash(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiQuery(q): ApiQuery<ProofQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     let hash = q.leaf_hash.ok_or_else(|| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -508,10 +496,9 @@ pub struct ConsistencyQuery {
     security((), ("bearer" = [])))]
 pub async fn consistency(
     State(s): State<AppState>,
-    caller: Caller,
+    _: Reader,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.consistency_proof(q.old, q.new).await?).into_response())
 }
 

@@ -284,6 +284,12 @@ fn a_write_without_a_token_is_401_before_the_body_is_read() {
         );
         assert_problem(&a, 401, "unauthorized", path);
     }
+    // With closed reads, a read without a token is 401 before its query is judged.
+    let a = raw(
+        &s,
+        b"GET /api/v1/documents?limit=abc&title=%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_problem(&a, 401, "unauthorized", "closed read with a bad query");
     // The wrong role is 403, also before the body.
     let a = raw(
         &s,
