@@ -234,6 +234,9 @@ pub struct ServeArgs {
     /// Flest samtidigt öppna anslutningar; fler besvaras med 503.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub max_connections: u64,
+    /// Längsta tid ett svar får vänta på att klienten tar emot mer av det, sekunder.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -545,6 +548,7 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
             header_timeout: std::time::Duration::from_secs(a.header_timeout_secs),
             body_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
             max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+            write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
         };
         let service = std::sync::Arc::new(service);
         crate::http::serve(service.clone(), a.listen, config)

@@ -3,7 +3,8 @@
 //! with a header read timeout (a client that never finishes its request
 //! head, or sits idle between requests, is disconnected); the number of
 //! open connections is capped (one over the cap is answered 503 and
-//! closed), and shutdown lets requests in flight finish.
+//! closed), a client that stops taking its answer is disconnected after
+//! the write timeout, and shutdown lets requests in flight finish.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +19,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Sleep;
 
 use super::limits;
 
@@ -28,6 +30,8 @@ pub struct ConnLimits {
     pub header_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// Longest time an answer may wait for the client to take more of it.
+    pub write_timeout: Duration,
 }
 
 /// Accepts and serves connections until `shutdown` resolves, then waits for
@@ -57,10 +61,7 @@ pub async fn serve_connections(
             refuse(stream);
             continue;
         };
-        let io = TokioIo::new(Counted {
-            permit: Some(permit),
-            stream,
-        });
+        let io = TokioIo::new(Guarded::new(stream, permit, limits.write_timeout));
         let conn = builder.serve_connection(io, TowerToHyperService::new(app.clone()));
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
@@ -117,19 +118,56 @@ fn too_many_connections() -> Vec<u8> {
 
 /// A connection that holds one of the slots. The slot is given back before
 /// the socket is shut down or closed, so a client that sees the connection
-/// end can count on the slot being free.
-struct Counted {
+/// end can count on the slot being free. A write that makes no progress for
+/// `write_timeout` fails (a client that does not read its answer is let go).
+struct Guarded<S> {
     permit: Option<OwnedSemaphorePermit>,
-    stream: TcpStream,
+    stream: S,
+    write_timeout: Duration,
+    stalled_since: Option<Pin<Box<Sleep>>>,
 }
 
-impl Drop for Counted {
+impl<S> Guarded<S> {
+    fn new(stream: S, permit: OwnedSemaphorePermit, write_timeout: Duration) -> Guarded<S> {
+        Guarded {
+            permit: Some(permit),
+            stream,
+            write_timeout,
+            stalled_since: None,
+        }
+    }
+
+    /// Passes a write's outcome on; a pending one for longer than the write timeout fails.
+    fn watch_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        outcome: Poll<std::io::Result<usize>>,
+    ) -> Poll<std::io::Result<usize>> {
+        if outcome.is_ready() {
+            self.stalled_since = None;
+            return outcome;
+        }
+        let timeout = self.write_timeout;
+        let stall = self
+            .stalled_since
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stall.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client took none of the answer within the write timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S> Drop for Guarded<S> {
     fn drop(&mut self) {
         self.permit.take();
     }
 }
 
-impl AsyncRead for Counted {
+impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -139,13 +177,14 @@ impl AsyncRead for Counted {
     }
 }
 
-impl AsyncWrite for Counted {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let outcome = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.watch_write(cx, outcome)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -162,10 +201,61 @@ impl AsyncWrite for Counted {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let outcome = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.watch_write(cx, outcome)
     }
 
     fn is_write_vectored(&self) -> bool {
         self.stream.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    fn slot() -> (Arc<Semaphore>, OwnedSemaphorePermit) {
+        let slots = Arc::new(Semaphore::new(1));
+        let permit = slots.clone().try_acquire_owned().unwrap();
+        (slots, permit)
+    }
+
+    #[tokio::test]
+    async fn a_client_that_takes_none_of_the_answer_is_let_go() {
+        let (_slots, permit) = slot();
+        // The client's end is never read: the 64-byte pipe fills.
+        let (server, _client) = tokio::io::duplex(64);
+        let mut conn = Guarded::new(server, permit, Duration::from_millis(50));
+        let e = conn.write_all(&[b'x'; 4096]).await.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_reads_is_not_let_go() {
+        let (_slots, permit) = slot();
+        let (server, mut client) = tokio::io::duplex(64);
+        let mut conn = Guarded::new(server, permit, Duration::from_secs(30));
+        let reader = tokio::spawn(async move {
+            let mut all = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut client, &mut all)
+                .await
+                .unwrap();
+            all.len()
+        });
+        conn.write_all(&[b'x'; 4096]).await.unwrap();
+        conn.shutdown().await.unwrap();
+        drop(conn);
+        assert_eq!(reader.await.unwrap(), 4096);
+    }
+
+    #[tokio::test]
+    async fn the_slot_is_free_before_the_connection_is_shut_down() {
+        let (slots, permit) = slot();
+        let (server, _client) = tokio::io::duplex(64);
+        let mut conn = Guarded::new(server, permit, Duration::from_secs(30));
+        assert_eq!(slots.available_permits(), 0);
+        conn.shutdown().await.unwrap();
+        assert_eq!(slots.available_permits(), 1);
     }
 }

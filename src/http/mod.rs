@@ -44,6 +44,8 @@ pub struct HttpConfig {
     pub body_timeout: Duration,
     /// Most connections open at once; one more is answered 503 and closed.
     pub max_connections: usize,
+    /// Longest time an answer may wait for the client to take more of it.
+    pub write_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -55,6 +57,7 @@ impl Default for HttpConfig {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
             max_connections: 512,
+            write_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -193,6 +196,7 @@ pub async fn serve(
     let limits = conn::ConnLimits {
         header_timeout: state.config.header_timeout,
         max_connections: state.config.max_connections,
+        write_timeout: state.config.write_timeout,
     };
     conn::serve_connections(listener, router(state), limits, shutdown_signal()).await;
     tracing::info!("stopped");
