@@ -635,10 +635,7 @@ async fn send(
 /// Text from the server as it may be shown: no control characters (no
 /// terminal escapes), at most 500 characters.
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(500)
-        .collect()
+    crate::printable::line(text).chars().take(500).collect()
 }
 
 /// Why a request did not reach the server, in Swedish for the common cases.

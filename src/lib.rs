@@ -6,6 +6,7 @@ pub mod entry;
 pub mod http;
 pub mod logtime;
 pub mod pki;
+pub mod printable;
 pub mod projection;
 pub mod service;
 pub mod statement;

@@ -28,7 +28,9 @@ pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DocumentRow {
     /// Hex SHA-256 of canonical text v1; also the document's id.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub text_sha256: String,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub file_sha256: String,
     pub file_size: u64,
     pub title: Option<String>,
@@ -60,6 +62,7 @@ impl ApprovalKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApprovalRow {
     pub log_index: u64,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub document: String,
     pub kind: ApprovalKind,
     pub name: String,
@@ -68,6 +71,7 @@ pub struct ApprovalRow {
     pub date: Date,
     pub logged_at: Timestamp,
     pub signed_at: Option<Timestamp>,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub cert_fingerprint: Option<String>,
     /// Who imported it (imported approvals only).
     pub operator: Option<String>,
@@ -75,6 +79,7 @@ pub struct ApprovalRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CertificateRow {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub fingerprint: String,
     pub serial: String,
     pub name: Option<String>,

@@ -163,7 +163,7 @@ fn usage_error(e: clap::Error) -> ! {
             },
         });
     }
-    eprintln!("attestera: {message} [usage_error]");
+    eprintln!("attestera: {} [usage_error]", shown(&message));
     std::process::exit(2);
 }
 
@@ -225,6 +225,18 @@ pub struct ServeArgs {
     /// Tidsgräns för läsande begäranden, sekunder.
     #[arg(long, default_value_t = 30)]
     pub timeout_secs: u64,
+    /// Längsta väntan på en begärans huvud (och på nästa begäran i en öppen anslutning), sekunder.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Längsta tid för att ta emot en begärans innehåll, sekunder.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+    /// Flest samtidigt öppna anslutningar; fler besvaras med 503.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_connections: u64,
+    /// Längsta tid ett svar får vänta på att klienten tar emot mer av det, sekunder.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -375,10 +387,20 @@ pub(crate) fn confirm(
 ) -> Result<(), ServiceError> {
     if !json || !yes {
         eprintln!("Du godkänner:");
-        eprintln!("  Titel:      {}", d.title.as_deref().unwrap_or("(okänd)"));
-        eprintln!("  Dnr:        {}", d.dnr.as_deref().unwrap_or("(okänt)"));
-        eprintln!("  Dokument:   {}", d.text_sha256);
-        eprintln!("  Som:        {}, {}", statement.name, statement.role);
+        eprintln!(
+            "  Titel:      {}",
+            shown(d.title.as_deref().unwrap_or("(okänd)"))
+        );
+        eprintln!(
+            "  Dnr:        {}",
+            shown(d.dnr.as_deref().unwrap_or("(okänt)"))
+        );
+        eprintln!("  Dokument:   {}", shown(&d.text_sha256));
+        eprintln!(
+            "  Som:        {}, {}",
+            shown(&statement.name),
+            shown(&statement.role)
+        );
     }
     // Only a person at a terminal can answer; a script that runs `approve`
     // with the approver's own key has already decided (the summary above
@@ -415,11 +437,17 @@ fn read_text_file(path: &Path) -> Result<String, ServiceError> {
     })
 }
 
+/// JSON on stdout, with the control characters JSON leaves raw escaped.
 fn print_json<T: Serialize>(value: &T) {
     outln!(
         "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
+        crate::printable::json(&serde_json::to_string_pretty(value).unwrap_or_default())
     );
+}
+
+/// Text from a document, the database or a server, as it may be printed for people.
+pub(crate) fn shown(text: &str) -> String {
+    crate::printable::line(text)
 }
 
 fn operator(cli: &Cli) -> String {
@@ -450,7 +478,7 @@ pub async fn run(cli: Cli) -> i32 {
                     },
                 });
             }
-            eprintln!("attestera: {} [{}]", e.message, e.code);
+            eprintln!("attestera: {} [{}]", shown(&e.message), shown(&e.code));
             e.exit
         }
     }
@@ -471,8 +499,12 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&r);
             } else {
-                outln!("Skapade {} för {}.", r.data_dir.display(), r.org);
-                outln!("Loggens ursprung: {}", r.origin);
+                outln!(
+                    "Skapade {} för {}.",
+                    shown(&r.data_dir.display().to_string()),
+                    shown(&r.org)
+                );
+                outln!("Loggens ursprung: {}", shown(&r.origin));
                 outln!("Loggens publika nyckel: {}", r.log_public_key);
                 outln!(
                     "CA-certifikatets fingeravtryck (SHA-256): {}",
@@ -506,8 +538,8 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
         let r = dir.init(None, None, &ExistingKeys::default()).await?;
         eprintln!(
             "Skapade en ny datakatalog {} (organisation {}, loggnyckel {}).",
-            r.data_dir.display(),
-            r.org,
+            shown(&r.data_dir.display().to_string()),
+            shown(&r.org),
             r.log_public_key
         );
     }
@@ -517,6 +549,10 @@ async fn execute(cli: &Cli) -> Result<i32, ServiceError> {
             body_limit: a.body_limit_mib.saturating_mul(1024 * 1024),
             public_reads: !a.closed_reads,
             request_timeout: std::time::Duration::from_secs(a.timeout_secs),
+            header_timeout: std::time::Duration::from_secs(a.header_timeout_secs),
+            body_timeout: std::time::Duration::from_secs(a.body_timeout_secs),
+            max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+            write_timeout: std::time::Duration::from_secs(a.write_timeout_secs),
         };
         let service = std::sync::Arc::new(service);
         crate::http::serve(service.clone(), a.listen, config)
@@ -550,7 +586,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                 outln!(
                     "Token {} för {} ({}) – visas bara nu, spara den säkert:",
                     t.id,
-                    t.name,
+                    shown(&t.name),
                     t.role.as_str()
                 );
                 outln!("{}", t.token);
@@ -564,14 +600,14 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                 for t in tokens {
                     let state = t
                         .revoked_at
-                        .map(|r| format!("återkallad {r}"))
+                        .map(|r| format!("återkallad {}", shown(&r)))
                         .unwrap_or_else(|| "aktiv".into());
                     outln!(
                         "{}\t{}\t{}\t{}\t{state}",
                         t.id,
-                        t.role,
-                        t.name,
-                        t.created_at
+                        shown(&t.role),
+                        shown(&t.name),
+                        shown(&t.created_at)
                     );
                 }
             }
@@ -620,24 +656,24 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             } else {
                 outln!(
                     "Utfärdade certifikat för {}, {} (loggpost {}).",
-                    r.name,
-                    r.role,
+                    shown(&r.name),
+                    shown(&r.role),
                     r.log_index
                 );
                 if let Some(k) = &r.key_path {
                     outln!(
                         "Privat nyckel: {} (endast för {}, behörighet 0600)",
-                        k.display(),
-                        r.name
+                        shown(&k.display().to_string()),
+                        shown(&r.name)
                     );
                 }
-                outln!("Certifikat: {}", r.cert_path.display());
+                outln!("Certifikat: {}", shown(&r.cert_path.display().to_string()));
                 if !r.lookalike_of.is_empty() {
                     outln!(
                         "Bekräftat i loggen: namnet liknar {}, men är en annan person.",
                         r.lookalike_of
                             .iter()
-                            .map(|n| format!("”{n}”"))
+                            .map(|n| format!("”{}”", shown(n)))
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
@@ -687,8 +723,8 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             } else {
                 outln!(
                     "Godkänt av {}, {} den {} (loggpost {}).",
-                    r.name,
-                    r.role,
+                    shown(&r.name),
+                    shown(&r.role),
                     r.date,
                     r.log_index
                 );
@@ -699,7 +735,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&serde_json::json!({ "block": block }));
             } else {
-                out!("{block}");
+                out!("{}", crate::printable::lines(&block));
             }
         }
         Command::Import { file } => {
@@ -715,14 +751,15 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                 for a in &r.approvals {
                     outln!(
                         "  Överfört godkännande: {}, {} {} (loggpost {})",
-                        a.name,
-                        a.role,
+                        shown(&a.name),
+                        shown(&a.role),
                         a.date,
                         a.log_index
                     );
                 }
                 outln!(
-                    "Godkännandena är överförda från arkivet av {op}; de är inte signerade av godkännarna."
+                    "Godkännandena är överförda från arkivet av {}; de är inte signerade av godkännarna.",
+                    shown(&op)
                 );
             }
         }
@@ -753,7 +790,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                 } else {
                     outln!("{} fel hittades:", r.problems.len());
                     for p in &r.problems {
-                        outln!("  [{}] {}", p.code, p.message);
+                        outln!("  [{}] {}", p.code, shown(&p.message));
                     }
                 }
             }
@@ -775,7 +812,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
             if cli.json {
                 print_json(&serde_json::json!({ "tree_size": size, "note": note }));
             } else {
-                out!("{note}");
+                out!("{}", crate::printable::lines(&note));
             }
         }
         LogCommand::PublicKey => {
@@ -800,7 +837,10 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
                     entry.body.kind(),
                     entry.logged_at
                 );
-                outln!("{}", String::from_utf8_lossy(&bytes));
+                outln!(
+                    "{}",
+                    crate::printable::json(&String::from_utf8_lossy(&bytes))
+                );
             }
         }
         LogCommand::Proof { index, tree_size } => {
@@ -815,19 +855,19 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
 
 fn print_metadata(m: &crate::document::metadata::Metadata) {
     if let Some(t) = &m.title {
-        outln!("Titel: {t}");
+        outln!("Titel: {}", shown(t));
     }
     if let Some(d) = &m.dnr {
-        outln!("Dnr: {d}");
+        outln!("Dnr: {}", shown(d));
     }
     if let Some(n) = &m.namnd {
-        outln!("Nämnd: {n}");
+        outln!("Nämnd: {}", shown(n));
     }
     if let Some(d) = &m.date {
         outln!("Datum: {d}");
     }
     if let Some(h) = &m.handlaggare {
-        outln!("Handläggare: {h}");
+        outln!("Handläggare: {}", shown(h));
     }
 }
 
@@ -848,19 +888,25 @@ fn print_verdict(v: &Verdict) {
     outln!("{headline}");
     if let Some(t) = &v.document.title {
         outln!(
-            "Dokument: {t}{}",
+            "Dokument: {}{}",
+            shown(t),
             v.document
                 .dnr
                 .as_deref()
-                .map(|d| format!(" (dnr {d})"))
+                .map(|d| format!(" (dnr {})", shown(d)))
                 .unwrap_or_default()
         );
     }
     if !v.document.text_sha256.is_empty() {
-        outln!("Kanonisk text SHA-256: {}", v.document.text_sha256);
+        outln!("Kanonisk text SHA-256: {}", shown(&v.document.text_sha256));
     }
     for f in &v.findings {
-        outln!("  [{}] {} ({})", severity_sv(f.severity), f.message, f.code);
+        outln!(
+            "  [{}] {} ({})",
+            severity_sv(f.severity),
+            shown(&f.message),
+            f.code
+        );
     }
     for a in &v.approvals {
         // The indication is of the approval itself; whether the block shows it is said apart.
@@ -874,8 +920,8 @@ fn print_verdict(v: &Verdict) {
         };
         outln!(
             "{}, {} {} – {ok} (loggpost {})",
-            a.name,
-            a.role,
+            shown(&a.name),
+            shown(&a.role),
             a.date,
             a.log_index
         );
@@ -883,7 +929,7 @@ fn print_verdict(v: &Verdict) {
             outln!(
                 "    [{}] {} ({})",
                 severity_sv(f.severity),
-                f.message,
+                shown(&f.message),
                 f.code
             );
         }

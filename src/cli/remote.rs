@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::{
-    Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file,
+    Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file, shown,
 };
 use crate::client::{Body, ClientError, Remote, Replay};
 use crate::document::block;
@@ -30,7 +30,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     )
     .await?;
     for n in &remote.notices {
-        eprintln!("{n}");
+        eprintln!("{}", shown(n));
     }
     match &cli.command {
         Command::Verify { file } => {
@@ -60,11 +60,12 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                 print_json(&report);
             } else if ok {
                 outln!(
-                    "Granskade {} loggposter från {server}: allt stämmer.",
-                    report["entries"]
+                    "Granskade {} loggposter från {}: allt stämmer.",
+                    report["entries"],
+                    shown(server)
                 );
             } else {
-                outln!("Loggen på {server} stämmer inte:");
+                outln!("Loggen på {} stämmer inte:", shown(server));
                 for p in report["problems"]
                     .as_array()
                     .map(Vec::as_slice)
@@ -72,8 +73,8 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                 {
                     outln!(
                         "  [{}] {}",
-                        p["code"].as_str().unwrap_or(""),
-                        p["message"].as_str().unwrap_or("")
+                        shown(p["code"].as_str().unwrap_or("")),
+                        shown(p["message"].as_str().unwrap_or(""))
                     );
                 }
             }
@@ -101,7 +102,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     "Registrerade dokumentet (loggpost {index}, kontrollerad mot kontrollpunkt {}).",
                     cp.size
                 );
-                outln!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
+                outln!("Id (kanonisk text, SHA-256): {}", shown(&local.text_sha256));
             }
             Ok(0)
         }
@@ -134,7 +135,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             if cli.json {
                 print_json(&json!({ "block": text }));
             } else {
-                out!("{text}");
+                out!("{}", crate::printable::lines(&text));
             }
             Ok(0)
         }
@@ -150,7 +151,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     if cli.json {
                         print_json(&json!({ "tree_size": cp.size, "note": note }));
                     } else {
-                        out!("{note}");
+                        out!("{}", crate::printable::lines(&note));
                     }
                 }
                 LogCommand::Entry { index } => {
@@ -168,7 +169,10 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                             entry.logged_at,
                             cp.size
                         );
-                        outln!("{}", String::from_utf8_lossy(&bytes));
+                        outln!(
+                            "{}",
+                            crate::printable::json(&String::from_utf8_lossy(&bytes))
+                        );
                     }
                 }
                 LogCommand::Proof { index, tree_size } => {
@@ -432,8 +436,8 @@ async fn approve(
     } else {
         outln!(
             "Godkänt av {}, {} den {} (loggpost {index}, bevisad i kontrollpunkt {}).",
-            approved.name,
-            approved.role,
+            shown(&approved.name),
+            shown(&approved.role),
             approved.date,
             cp.size
         );

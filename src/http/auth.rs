@@ -61,3 +61,59 @@ impl Caller {
         }
     }
 }
+
+/// A role a route needs, as a type (see `Authorized`).
+pub trait Needs {
+    const ROLE: Role;
+}
+
+/// The registrar role (register, import).
+pub struct AsRegistrar;
+/// The approver role (approvals).
+pub struct AsApprover;
+/// The admin role (certificates).
+pub struct AsAdmin;
+/// The auditor role (signature log).
+pub struct AsAuditor;
+
+impl Needs for AsRegistrar {
+    const ROLE: Role = Role::Registrar;
+}
+impl Needs for AsApprover {
+    const ROLE: Role = Role::Approver;
+}
+impl Needs for AsAdmin {
+    const ROLE: Role = Role::Admin;
+}
+impl Needs for AsAuditor {
+    const ROLE: Role = Role::Auditor;
+}
+
+/// A caller whose token has the role `N` needs. Checked from the request
+/// head alone, so that a route with a body answers 401 or 403 before it reads
+/// (or judges) a single byte of the body.
+pub struct Authorized<N>(pub Principal, pub std::marker::PhantomData<N>);
+
+impl<N: Needs> FromRequestParts<AppState> for Authorized<N> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let p = caller.require(N::ROLE)?.clone();
+        Ok(Authorized(p, std::marker::PhantomData))
+    }
+}
+
+/// A caller allowed to read (anyone, unless reads are closed), checked from
+/// the request head before any body is read.
+pub struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_read(state.config.public_reads)?;
+        Ok(Reader)
+    }
+}

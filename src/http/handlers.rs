@@ -1,19 +1,18 @@
 //! Request handlers: check access, call the service, shape the answer.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::auth::Caller;
+use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reader};
+use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
 use crate::pki::KeyAlg;
 use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
-use crate::service::access::Role;
 use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
 use crate::service::{Approved, InclusionProof};
 use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
@@ -45,12 +44,28 @@ fn check_dates(dates: &[&Option<String>]) -> ApiResult<()> {
     Ok(())
 }
 
-fn check_id(id: &str) -> ApiResult<()> {
-    if id.len() == 64
-        && id
-            .bytes()
+/// 64 lowercase hex digits: a SHA-256 as the service writes it.
+fn is_digest(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+}
+
+/// A certificate is named by the SHA-256 of its DER, as the log writes it.
+fn check_fingerprint(fingerprint: &str) -> ApiResult<()> {
+    if is_digest(fingerprint) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_fingerprint",
+            "Certifikatets fingeravtryck är SHA-256 av dess DER: 64 små hextecken.",
+        ))
+    }
+}
+
+fn check_id(id: &str) -> ApiResult<()> {
+    if is_digest(id) {
         Ok(())
     } else {
         Err(Problem::new(
@@ -107,11 +122,10 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
     security(("bearer" = [])))]
 pub async fn register(
     State(s): State<AppState>,
-    caller: Caller,
-    body: Bytes,
+    Authorized(p, _): Authorized<AsRegistrar>,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    let p = caller.require(Role::Registrar)?;
-    let r = s.service.register(&body, &operator(p)).await?;
+    let r = s.service.register(&body, &operator(&p)).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
@@ -120,9 +134,12 @@ pub async fn register(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Dokumentet med sitt block"),
     responses((status = 201, description = "Registrerat med överförda godkännanden", body = Imported), Problems),
     security(("bearer" = [])))]
-pub async fn import(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
-    let p = caller.require(Role::Registrar)?;
-    let r = s.service.import(&body, &operator(p)).await?;
+pub async fn import(
+    State(s): State<AppState>,
+    Authorized(p, _): Authorized<AsRegistrar>,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    let r = s.service.import(&body, &operator(&p)).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
@@ -133,61 +150,58 @@ pub async fn import(State(s): State<AppState>, caller: Caller, body: Bytes) -> A
     security((), ("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
-    caller: Caller,
-    Query(f): Query<DocumentFilter>,
+    _: Reader,
+    ApiQuery(f): ApiQuery<DocumentFilter>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_dates(&[&f.from, &f.to])?;
     Ok(Json(s.service.search(&f).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/documents/{id}", tag = "documents",
     description = "Ett dokument med dess godkännanden. Offentlig.",
-    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "Dokumentet", body = DocumentInfo), Problems),
     security((), ("bearer" = [])))]
 pub async fn document(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/documents/{id}/block", tag = "documents",
     description = "Attesteringsblocket för dokumentets godkännanden, som text. Offentlig.",
-    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "Blocket", body = String, content_type = "text/plain"), Problems),
     security((), ("bearer" = [])))]
 pub async fn block(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(text(s.service.block_of(&id).await?))
 }
 
 #[utoipa::path(get, path = "/documents/{id}/approvals", tag = "approvals",
     description = "Dokumentets godkännanden, äldst först. Offentlig.",
-    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "Godkännandena", body = Vec<ApprovalRow>), Problems),
     security((), ("bearer" = [])))]
 pub async fn approvals(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?.approvals).into_response())
 }
 
 /// A signed approval as an approver's client submits it.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApprovalRequest {
     pub statement: String,
     pub algorithm: KeyAlg,
@@ -207,19 +221,17 @@ pub struct ApprovalReceipt {
 
 #[utoipa::path(post, path = "/documents/{id}/approvals", tag = "approvals",
     description = "Lämnar ett godkännande: uttalandet signerat med godkännarens egen nyckel, med certifikatet från organisationens CA. Roll: approver. Svaret kommer först när posten är skriven, med inklusionsbevis och kontrollpunkt.",
-    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     request_body(content = ApprovalRequest, content_type = "application/json"),
     responses((status = 201, description = "Godkännandet är loggat", body = ApprovalReceipt), Problems),
     security(("bearer" = [])))]
 pub async fn approve(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: Result<Json<ApprovalRequest>, axum::extract::rejection::JsonRejection>,
+    _: Authorized<AsApprover>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ApprovalRequest>,
 ) -> ApiResult<Response> {
-    caller.require(Role::Approver)?;
     check_id(&id)?;
-    let Json(req) = body.map_err(|e| json_problem(&e))?;
     let statement = Statement::parse(&req.statement)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     if hex::encode(statement.document) != id {
@@ -272,27 +284,30 @@ pub async fn approve(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Kopian"),
     responses((status = 200, description = "Utlåtandet (status, dokument, godkännanden, fynd)", body = Verdict), Problems),
     security((), ("bearer" = [])))]
-pub async fn verify(State(s): State<AppState>, caller: Caller, body: Bytes) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn verify(
+    State(s): State<AppState>,
+    _: Reader,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
     Ok(Json(s.service.verify(&body).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/verify/{id}", tag = "verify",
     description = "Kontrollerar ett registrerat dokuments godkännanden utan kopia (inget block att jämföra med). Offentlig.",
-    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken")),
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "Utlåtandet", body = Verdict), Problems),
     security((), ("bearer" = [])))]
 pub async fn verify_digest(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     check_id(&id)?;
     Ok(Json(s.service.verify_digest(&id).await?).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CertifyRequest {
     pub name: String,
     pub role: String,
@@ -312,19 +327,24 @@ pub struct CertifyRequest {
     security(("bearer" = [])))]
 pub async fn certify(
     State(s): State<AppState>,
-    caller: Caller,
-    body: Result<Json<CertifyRequest>, axum::extract::rejection::JsonRejection>,
+    Authorized(p, _): Authorized<AsAdmin>,
+    ApiJson(req): ApiJson<CertifyRequest>,
 ) -> ApiResult<Response> {
-    let p = caller.require(Role::Admin)?;
-    let Json(req) = body.map_err(|e| json_problem(&e))?;
+    let days = req.days.unwrap_or(730);
+    // The CLI's bound (`user add --days`): a validity in days becomes hours in the CA.
+    if !(1..=3660).contains(&days) {
+        return Err(
+            crate::service::ServiceError::Range("days ska vara mellan 1 och 3660".into()).into(),
+        );
+    }
     let r = s
         .service
         .certify_public_key(
             &req.name,
             &req.role,
             &req.public_key,
-            req.days.unwrap_or(730),
-            &operator(p),
+            days,
+            &operator(&p),
             req.confirm_lookalike,
         )
         .await?;
@@ -335,12 +355,12 @@ pub async fn certify(
     description = "Alla utfärdade certifikat med återkallelser. Offentlig.",
     responses((status = 200, description = "Certifikaten", body = Vec<CertificateRow>), Problems),
     security((), ("bearer" = [])))]
-pub async fn certificates(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn certificates(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(Json(s.service.certificates().await?).into_response())
 }
 
 #[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     #[serde(default)]
     pub reason: String,
@@ -348,21 +368,21 @@ pub struct RevokeRequest {
 
 #[utoipa::path(post, path = "/certificates/{fingerprint}/revoke", tag = "certificates",
     description = "Återkallar ett certifikat: godkännanden före återkallelsen står sig, senare vägras. Roll: admin.",
-    params(("fingerprint" = String, Path, description = "SHA-256 av certifikatets DER, hex")),
+    params(("fingerprint" = String, Path, description = "SHA-256 av certifikatets DER, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
     request_body(content = Option<RevokeRequest>, content_type = "application/json"),
     responses((status = 200, description = "Återkallelsen, loggad", body = Revoked), Problems),
     security(("bearer" = [])))]
 pub async fn revoke(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(fingerprint): Path<String>,
-    body: Option<Json<RevokeRequest>>,
+    Authorized(p, _): Authorized<AsAdmin>,
+    ApiPath(fingerprint): ApiPath<String>,
+    OptionalJson(body): OptionalJson<RevokeRequest>,
 ) -> ApiResult<Response> {
-    let p = caller.require(Role::Admin)?;
-    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
+    check_fingerprint(&fingerprint)?;
+    let reason = body.map(|b| b.reason).unwrap_or_default();
     Ok(Json(
         s.service
-            .revoke_fingerprint(&fingerprint, &reason, &operator(p))
+            .revoke_fingerprint(&fingerprint, &reason, &operator(&p))
             .await?,
     )
     .into_response())
@@ -372,8 +392,7 @@ pub async fn revoke(
     description = "Senaste kontrollpunkten: en C2SP signed note (tlog-checkpoint), ordagrant. Offentlig.",
     responses((status = 200, description = "Den signerade kontrollpunkten", body = String, content_type = "text/plain"), Problems),
     security((), ("bearer" = [])))]
-pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn checkpoint(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(text(s.service.checkpoint().await?.1))
 }
 
@@ -381,13 +400,13 @@ pub async fn checkpoint(State(s): State<AppState>, caller: Caller) -> ApiResult<
     description = "Loggens verifieringsnyckel (C2SP `namn+nyckel-id+base64`). Offentlig.",
     responses((status = 200, description = "Nyckeln", body = String, content_type = "text/plain"), Problems),
     security((), ("bearer" = [])))]
-pub async fn public_key(State(s): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
+pub async fn public_key(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(text(s.service.public_key() + "\n"))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct Page {
     #[serde(default)]
     pub start: u64,
@@ -401,24 +420,22 @@ pub struct Page {
     security((), ("bearer" = [])))]
 pub async fn entries(
     State(s): State<AppState>,
-    caller: Caller,
-    Query(p): Query<Page>,
+    _: Reader,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.entries(p.start, p.limit.unwrap_or(100)).await?).into_response())
 }
 
 #[utoipa::path(get, path = "/log/entries/{index}", tag = "log",
     description = "En loggpost. Offentlig.",
-    params(("index" = u64, Path, description = "Postens index, från 0")),
+    params(("index" = u64, Path, description = "Postens index, från 0", minimum = 0)),
     responses((status = 200, description = "Posten, ordagrann", body = ServedEntry), Problems),
     security((), ("bearer" = [])))]
 pub async fn entry(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(index): Path<u64>,
+    _: Reader,
+    ApiPath(index): ApiPath<u64>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     let mut page = s.service.entries(index, 1).await?;
     match page.pop() {
         Some(e) if e.index == index => Ok(Json(e).into_response()),
@@ -431,23 +448,27 @@ pub async fn entry(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ProofQuery {
+    /// The tree's size (default: the latest checkpoint's).
+    #[param(minimum = 1)]
     pub tree_size: Option<u64>,
+    /// The entry's leaf hash, base64 of 32 bytes.
+    #[param(pattern = "^[A-Za-z0-9+/]{43}=$")]
     pub leaf_hash: Option<String>,
 }
 
 #[utoipa::path(get, path = "/log/proof/{index}", tag = "log",
     description = "Inklusionsbevis (RFC 9162) för post `index` i trädet av storlek `tree_size` (standard: senaste kontrollpunkten). Offentlig.",
-    params(("index" = u64, Path, description = "Postens index"), ProofQuery),
+    params(("index" = u64, Path, description = "Postens index, från 0", minimum = 0), ProofQuery),
     responses((status = 200, description = "Beviset, hashar i base64", body = InclusionProof), Problems),
     security((), ("bearer" = [])))]
 pub async fn proof(
     State(s): State<AppState>,
-    caller: Caller,
-    Path(index): Path<u64>,
-    Query(q): Query<ProofQuery>,
+    _: Reader,
+    ApiPath(index): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<ProofQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     Ok(Json(s.service.inclusion_proof(index, q.tree_size).await?).into_response())
 }
 
@@ -458,10 +479,9 @@ pub async fn proof(
     security((), ("bearer" = [])))]
 pub async fn proof_by_hash(
     State(s): State<AppState>,
-    caller: Caller,
-    Query(q): Query<ProofQuery>,
+    _: Reader,
+    ApiQuery(q): ApiQuery<ProofQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
     let hash = q.leaf_hash.ok_or_else(|| {
         Problem::new(
             StatusCode::BAD_REQUEST,
@@ -479,6 +499,7 @@ pub async fn proof_by_hash(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
     pub old: u64,
     pub new: u64,
@@ -491,35 +512,52 @@ pub struct ConsistencyQuery {
     security((), ("bearer" = [])))]
 pub async fn consistency(
     State(s): State<AppState>,
-    caller: Caller,
-    q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+    _: Reader,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> ApiResult<Response> {
-    caller.require_read(s.config.public_reads)?;
-    let Query(q) =
-        q.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_range", e.body_text()))?;
     Ok(Json(s.service.consistency_proof(q.old, q.new).await?).into_response())
 }
 
+/// The signature log's query: its filters and the answer's format.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignatureQuery {
-    #[serde(flatten)]
-    pub filter: SignatureFilter,
+    pub person: Option<String>,
+    pub person_contains: Option<String>,
+    pub role: Option<String>,
+    pub role_contains: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub dnr: Option<String>,
     pub format: Option<String>,
+}
+
+impl SignatureQuery {
+    fn filter(&self) -> SignatureFilter {
+        SignatureFilter {
+            person: self.person.clone(),
+            person_contains: self.person_contains.clone(),
+            role: self.role.clone(),
+            role_contains: self.role_contains.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            dnr: self.dnr.clone(),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/signatures", tag = "audit",
     description = "Signaturloggen för revisorer: varje godkännande med namn, roll, datum, titel, dnr och loggpost. CSV öppnas i Excel (UTF-8 med BOM, semikolon). Roll: auditor.",
-    params(SignatureFilter, ("format" = Option<String>, Query, description = "`json` (standard) eller `csv`")),
+    params(SignatureFilter, ("format" = Option<String>, Query, description = "`json` (standard) eller `csv`", pattern = "^(json|csv)$")),
     responses((status = 200, description = "Raderna", body = Vec<SignatureRow>), Problems),
     security(("bearer" = [])))]
 pub async fn signatures(
     State(s): State<AppState>,
-    caller: Caller,
-    Query(q): Query<SignatureQuery>,
+    _: Authorized<AsAuditor>,
+    ApiQuery(q): ApiQuery<SignatureQuery>,
 ) -> ApiResult<Response> {
-    caller.require(Role::Auditor)?;
-    check_dates(&[&q.filter.from, &q.filter.to])?;
-    let rows = s.service.signature_log(&q.filter).await?;
+    check_dates(&[&q.from, &q.to])?;
+    let rows = s.service.signature_log(&q.filter()).await?;
     match q.format.as_deref() {
         None | Some("json") => return Ok(Json(rows).into_response()),
         Some("csv") => {}
@@ -582,18 +620,5 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
         format!("'{cell}").into()
     } else {
         cell.into()
-    }
-}
-
-/// A JSON body that could not be read: too large (413) or not valid (400).
-fn json_problem(e: &axum::extract::rejection::JsonRejection) -> Problem {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "Begäran är större än tillåtet.",
-        )
-    } else {
-        Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.body_text())
     }
 }

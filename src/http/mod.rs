@@ -3,7 +3,10 @@
 //! metrics, and graceful shutdown. Handlers only translate; the service decides.
 
 pub mod auth;
+pub mod conn;
+pub mod extract;
 pub mod handlers;
+pub mod limits;
 pub mod openapi;
 pub mod problem;
 
@@ -13,11 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -35,7 +36,16 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Whether log reads, blocks and verify are open without a token (offentlighetsprincipen).
     pub public_reads: bool,
+    /// Longest time a read request may take.
     pub request_timeout: Duration,
+    /// Longest wait for a complete request head, and for the next request on an idle connection.
+    pub header_timeout: Duration,
+    /// Longest time to receive a whole request body.
+    pub body_timeout: Duration,
+    /// Most connections open at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Longest time an answer may wait for the client to take more of it.
+    pub write_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -44,7 +54,21 @@ impl Default for HttpConfig {
             body_limit: 20 * 1024 * 1024,
             public_reads: true,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            write_timeout: Duration::from_secs(60),
         }
+    }
+}
+
+/// Text from a request as a problem's `detail` may quote it: one line, no
+/// control characters, at most 64 characters.
+pub(crate) fn printable_name(text: &str) -> String {
+    let line = crate::printable::line(text);
+    match line.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line,
     }
 }
 
@@ -54,54 +78,24 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
 }
 
-/// Turns the bare 413 and 408 of the limit and timeout layers into problem documents.
+/// Turns an answer without a problem document (the router's 405, a timeout
+/// layer's 408, any bare 4xx) into one, with a Swedish detail for its status.
 async fn problem_for_bare_errors(response: Response) -> Response {
     let is_problem = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem {
+    if is_problem || !response.status().is_client_error() {
         return response;
     }
-    match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "Begäran är större än tillåtet.",
-        )
-        .into_response(),
-        StatusCode::REQUEST_TIMEOUT => Problem::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
-            "Begäran tog för lång tid.",
-        )
-        .into_response(),
-        StatusCode::NOT_FOUND => {
-            Problem::new(StatusCode::NOT_FOUND, "not_found", "Sökvägen finns inte.").into_response()
-        }
-        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Metoden stöds inte här.",
-        )
-        .into_response(),
-        // axum's own rejections (a bad path number, query or JSON body) are plain text.
-        status @ (StatusCode::BAD_REQUEST
-        | StatusCode::UNSUPPORTED_MEDIA_TYPE
-        | StatusCode::UNPROCESSABLE_ENTITY) => {
-            let detail = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
-                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(_) => String::new(),
-            };
-            Problem::new(
-                status,
-                "invalid_request",
-                format!("Ogiltig begäran: {detail}"),
-            )
-            .into_response()
-        }
-        _ => response,
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let mut problem = problem::for_status(response.status()).into_response();
+    if let Some(allow) = allow {
+        problem
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow);
     }
+    problem
 }
 
 /// Request spans carry the method and the path only: no query string
@@ -150,7 +144,6 @@ pub(crate) fn api_routes(timeout: Duration) -> OpenApiRouter<AppState> {
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.body_limit;
     let (api, description) = api_routes(state.config.request_timeout).split_for_parts();
     let description = axum::body::Bytes::from(description.to_json().unwrap_or_default());
     api.route(
@@ -164,9 +157,9 @@ pub fn router(state: AppState) -> Router {
     )
     .fallback(not_found)
     .with_state(state)
-    .layer(DefaultBodyLimit::max(limit))
-    .layer(RequestBodyLimitLayer::new(limit))
-    // Outside the limit and timeout layers, so their bare answers become problems too.
+    // Bodies are limited and timed by the extractors (`extract`), after the token is checked.
+    .layer(axum::middleware::from_fn(limits::check_head))
+    // Outside the other layers, so their bare answers become problems too.
     .layer(axum::middleware::map_response(problem_for_bare_errors))
     // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
     .layer(
@@ -200,9 +193,12 @@ pub async fn serve(
          Skapa en token för API:t: attestera token create --role registrar --name \"Ditt namn\""
     );
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = conn::ConnLimits {
+        header_timeout: state.config.header_timeout,
+        max_connections: state.config.max_connections,
+        write_timeout: state.config.write_timeout,
+    };
+    conn::serve_connections(listener, router(state), limits, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

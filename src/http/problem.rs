@@ -63,6 +63,23 @@ impl IntoResponse for Problem {
     }
 }
 
+/// A problem document for a status answered without one (a bare 405 or 408,
+/// or any other 4xx the framework gives).
+pub fn for_status(status: StatusCode) -> Problem {
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Sökvägen finns inte."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Metoden stöds inte här."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "Begäran är större än tillåtet."),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "Begäran tog för lång tid."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Innehållets typ (Content-Type) stöds inte här.",
+        ),
+        _ => ("invalid_request", "Begäran kan inte tas emot."),
+    };
+    Problem::new(status, code, detail)
+}
+
 /// The HTTP status for a service error.
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {

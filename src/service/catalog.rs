@@ -34,6 +34,8 @@ pub struct DocumentInfo {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServedEntry {
     pub index: u64,
+    /// SHA-256(0x00 || data), base64.
+    #[schema(pattern = "^[A-Za-z0-9+/]{43}=$")]
     pub leaf_hash: String,
     /// The entry bytes, verbatim (they are UTF-8 JSON).
     pub data: String,

@@ -241,7 +241,9 @@ fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registered {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub text_sha256: String,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub file_sha256: String,
     pub log_index: u64,
     pub logged_at: Timestamp,
@@ -251,6 +253,7 @@ pub struct Registered {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Approved {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub document: String,
     pub name: String,
     pub role: String,
@@ -301,6 +304,7 @@ pub struct ApprovalDraft {
 pub struct InclusionProof {
     pub leaf_index: u64,
     pub tree_size: u64,
+    #[schema(pattern = "^[A-Za-z0-9+/]{43}=$")]
     pub leaf_hash: String,
     pub hashes: Vec<String>,
 }

@@ -5,6 +5,7 @@
 //! methods, since the two serialize appends differently (SQLite's single
 //! writer against a lock on the log head row).
 
+pub mod fold;
 pub mod health;
 pub mod sqlite;
 

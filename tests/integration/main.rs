@@ -8,6 +8,7 @@ mod flow;
 mod forgery;
 mod formats;
 mod http;
+mod http_hardening;
 mod identity;
 mod insider;
 mod load;

@@ -1,0 +1,59 @@
+//! Limits on the request head, checked by the service so that the answer is
+//! a problem document. hyper is configured with higher limits
+//! (`HYPER_*`); only a head beyond those, or bytes that are not HTTP at all,
+//! get hyper's own bare 431 or 400 (there is no request to answer).
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::problem::Problem;
+
+/// Longest accepted request target (path and query), bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header fields in a request.
+pub const MAX_HEADERS: usize = 100;
+/// Largest total size of the header fields, bytes.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// hyper's own limits, above ours.
+pub const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADERS;
+pub const HYPER_MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Answers 414 or 431 as a problem document for a head over the limits.
+pub async fn check_head(request: Request, next: Next) -> Response {
+    if let Some(p) = head_problem(&request) {
+        return p.into_response();
+    }
+    next.run(request).await
+}
+
+fn head_problem(request: &Request) -> Option<Problem> {
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return Some(Problem::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("Adressen är {uri_len} byte; högst {MAX_URI_BYTES} byte tas emot."),
+        ));
+    }
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return Some(Problem::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "Begärans huvudfält är för stora: {} fält, {bytes} byte (högst {MAX_HEADERS} fält, {MAX_HEADER_BYTES} byte).",
+                headers.len()
+            ),
+        ));
+    }
+    None
+}
