@@ -14,10 +14,10 @@ use super::problem::Problem;
 use crate::pki::KeyAlg;
 use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
 use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
+use crate::service::listing::{DocumentFilter, SignatureFilter, SignatureRow};
 use crate::service::{Approved, InclusionProof};
 use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
 use crate::statement::Statement;
-use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
 use crate::verdict::Verdict;
 
 type ApiResult<T> = Result<T, Problem>;

@@ -8,7 +8,6 @@ use super::{Appended, Service, ServiceError};
 use crate::entry::EntryBody;
 use crate::pki::{self, Subject};
 use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
-use crate::store::{DocumentFilter, SignatureFilter, SignatureRow};
 use crate::tlog;
 
 /// A certificate issued through the API.
@@ -157,19 +156,6 @@ impl Service {
             return Err(ServiceError::NoApprovals);
         }
         Ok(crate::document::block::render(&rows))
-    }
-
-    pub async fn search(&self, filter: &DocumentFilter) -> Result<Vec<DocumentRow>, ServiceError> {
-        self.checked_documents(self.store.search_documents(filter).await?)
-            .await
-    }
-
-    pub async fn signature_log(
-        &self,
-        filter: &SignatureFilter,
-    ) -> Result<Vec<SignatureRow>, ServiceError> {
-        self.checked_signatures(self.store.signatures(filter).await?)
-            .await
     }
 
     /// Entries `[start, start+limit)` within the latest checkpoint.

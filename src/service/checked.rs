@@ -4,12 +4,9 @@
 //! row costs one entry read and one stored leaf hash (the one the signed
 //! checkpoints cover); the full replay is the audit's job.
 
-use std::collections::HashMap;
-
 use super::{Service, ServiceError};
 use crate::entry::Entry;
 use crate::projection::{self, ApprovalRow, CertificateRow, Change, DocumentRow};
-use crate::store::SignatureRow;
 use crate::tlog;
 
 impl Service {
@@ -114,51 +111,6 @@ impl Service {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.checked_approval(row).await?);
-        }
-        Ok(out)
-    }
-
-    /// Signature-log rows: the approval from its entry, title and dnr from
-    /// the document's registration entry (each document checked once).
-    pub(super) async fn checked_signatures(
-        &self,
-        rows: Vec<SignatureRow>,
-    ) -> Result<Vec<SignatureRow>, ServiceError> {
-        let mut documents: HashMap<String, DocumentRow> = HashMap::new();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let index = row.log_index;
-            let mismatch = || ServiceError::TableMismatch {
-                table: "approvals",
-                index,
-            };
-            let a = match self.logged_change("approvals", index).await? {
-                Change::Approval(a) => a,
-                _ => return Err(mismatch()),
-            };
-            if !documents.contains_key(&a.document) {
-                let stored = self
-                    .store
-                    .document(&a.document)
-                    .await?
-                    .ok_or_else(mismatch)?;
-                documents.insert(a.document.clone(), self.checked_document(stored).await?);
-            }
-            let d = documents.get(&a.document).ok_or_else(mismatch)?;
-            let derived = SignatureRow {
-                log_index: index,
-                name: a.name,
-                role: a.role,
-                date: a.date.to_string(),
-                kind: a.kind.as_str().to_string(),
-                title: d.title.clone(),
-                dnr: d.dnr.clone(),
-                document: a.document,
-            };
-            if derived != row {
-                return Err(mismatch());
-            }
-            out.push(row);
         }
         Ok(out)
     }

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod catalog;
 mod checked;
 pub mod datadir;
+mod fold;
+pub mod listing;
 pub mod lookup;
 pub mod metrics;
 pub mod sequencer;

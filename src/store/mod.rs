@@ -5,11 +5,10 @@
 //! methods, since the two serialize appends differently (SQLite's single
 //! writer against a lock on the log head row).
 
-pub mod fold;
 pub mod health;
 pub mod sqlite;
 
-pub use sqlite::{AppendTx, DocumentFilter, SignatureFilter, SignatureRow, Store, TokenRow};
+pub use sqlite::{AppendTx, Store, TokenRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

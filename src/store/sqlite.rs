@@ -17,7 +17,6 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqliteConnection};
 
 use super::StoreError;
-use super::fold;
 use crate::projection::{
     ApprovalKind, ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts,
 };
@@ -714,82 +713,6 @@ pub struct TokenRow {
     pub mac: Option<Vec<u8>>,
 }
 
-/// Filters for listing documents; `None` means no filter. Names and text
-/// match as `fold` compares them: NFC, case-insensitive in every script.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct DocumentFilter {
-    /// Diarienummer, exactly.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub dnr: Option<String>,
-    /// Part of the nämnd's name.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub namnd: Option<String>,
-    /// Part of the title.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub title: Option<String>,
-    /// The document's date, from (YYYY-MM-DD, inclusive).
-    #[param(format = Date)]
-    pub from: Option<String>,
-    /// The document's date, to (YYYY-MM-DD, inclusive).
-    #[param(format = Date)]
-    pub to: Option<String>,
-    /// An approver's whole name (not a part of it; case and Unicode form do not matter).
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub approver: Option<String>,
-    /// Part of an approver's name.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub approver_contains: Option<String>,
-    /// At most this many (default 100, at most 1000).
-    pub limit: Option<u32>,
-    /// Skip this many.
-    pub offset: Option<u32>,
-}
-
-/// Filters for the auditors' signature log (matching as in `DocumentFilter`).
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SignatureFilter {
-    /// The approver's whole name (not a part of it; case and Unicode form do not matter).
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub person: Option<String>,
-    /// Part of the approver's name.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub person_contains: Option<String>,
-    /// The whole role.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub role: Option<String>,
-    /// Part of the role.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub role_contains: Option<String>,
-    /// The approval's date, from (YYYY-MM-DD, inclusive).
-    #[param(format = Date)]
-    pub from: Option<String>,
-    /// The approval's date, to (YYYY-MM-DD, inclusive).
-    #[param(format = Date)]
-    pub to: Option<String>,
-    /// The document's diarienummer, exactly.
-    #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
-    pub dnr: Option<String>,
-}
-
-/// One row of the signature log: who approved what, when, in which role.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct SignatureRow {
-    pub log_index: u64,
-    pub name: String,
-    pub role: String,
-    #[schema(format = Date)]
-    pub date: String,
-    pub kind: String,
-    pub title: Option<String>,
-    pub dnr: Option<String>,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
-    pub document: String,
-}
-
 impl Store {
     /// Inserts a token row; `mac` computes the row's check from its id.
     pub async fn insert_token(
@@ -863,97 +786,6 @@ impl Store {
             })
             .await?;
         Ok(r.rows_affected() == 1)
-    }
-
-    /// Documents matching the filter, oldest first. Dates and dnr are
-    /// compared in SQL; names and text in Rust (`fold`), because SQLite folds
-    /// case only for ASCII.
-    pub async fn search_documents(
-        &self,
-        f: &DocumentFilter,
-    ) -> Result<Vec<DocumentRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM documents d WHERE (?1 IS NULL OR d.dnr = ?1) \
-             AND (?2 IS NULL OR d.date >= ?2) AND (?3 IS NULL OR d.date <= ?3) \
-             ORDER BY d.log_index",
-        )
-        .bind(&f.dnr)
-        .bind(&f.from)
-        .bind(&f.to)
-        .fetch_all(&self.pool)
-        .await?;
-        let approved = self.documents_approved_by(f).await?;
-        let mut found = Vec::new();
-        for row in &rows {
-            let d = document_row(row)?;
-            let by_approver = approved
-                .as_ref()
-                .is_none_or(|set| set.contains(&d.text_sha256));
-            if by_approver
-                && fold::contains_opt(d.namnd.as_deref(), f.namnd.as_deref())
-                && fold::contains_opt(d.title.as_deref(), f.title.as_deref())
-            {
-                found.push(d);
-            }
-        }
-        let offset = usize::try_from(f.offset.unwrap_or(0)).unwrap_or(usize::MAX);
-        let limit = usize::try_from(f.limit.unwrap_or(100).min(1000)).unwrap_or(1000);
-        Ok(found.into_iter().skip(offset).take(limit).collect())
-    }
-
-    /// The documents an approver filter selects (None: no approver filter).
-    async fn documents_approved_by(
-        &self,
-        f: &DocumentFilter,
-    ) -> Result<Option<std::collections::HashSet<String>>, StoreError> {
-        if f.approver.is_none() && f.approver_contains.is_none() {
-            return Ok(None);
-        }
-        let rows = sqlx::query("SELECT document, name FROM approvals")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut set = std::collections::HashSet::new();
-        for r in &rows {
-            let name: String = r.try_get("name")?;
-            if fold::person_matches(&name, f.approver.as_deref(), f.approver_contains.as_deref()) {
-                set.insert(r.try_get::<String, _>("document")?);
-            }
-        }
-        Ok(Some(set))
-    }
-
-    /// The signature log, oldest first; filtered as `search_documents` is.
-    pub async fn signatures(&self, f: &SignatureFilter) -> Result<Vec<SignatureRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.log_index, a.name, a.role, a.date, a.kind, d.title, d.dnr, a.document \
-             FROM approvals a JOIN documents d ON d.text_sha256 = a.document \
-             WHERE (?1 IS NULL OR a.date >= ?1) AND (?2 IS NULL OR a.date <= ?2) AND (?3 IS NULL OR d.dnr = ?3) \
-             ORDER BY a.log_index",
-        )
-        .bind(&f.from)
-        .bind(&f.to)
-        .bind(&f.dnr)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut found = Vec::new();
-        for r in &rows {
-            let row = SignatureRow {
-                log_index: u64_of(r, "approvals", "log_index")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-                date: r.try_get("date")?,
-                kind: r.try_get("kind")?,
-                title: r.try_get("title")?,
-                dnr: r.try_get("dnr")?,
-                document: r.try_get("document")?,
-            };
-            if fold::person_matches(&row.name, f.person.as_deref(), f.person_contains.as_deref())
-                && fold::person_matches(&row.role, f.role.as_deref(), f.role_contains.as_deref())
-            {
-                found.push(row);
-            }
-        }
-        Ok(found)
     }
 
     /// Index of the entry with this leaf hash, if any.

@@ -667,3 +667,47 @@ fn an_edited_table_row_is_no_hint_for_verify() {
         "{after:?}"
     );
 }
+
+#[test]
+fn an_edited_value_cannot_take_a_row_out_of_a_listing() {
+    let a = attested();
+    let s = Server::start(a.env, &[]);
+    let c = reqwest::Client::new();
+    let get = |path: &str| {
+        let url = s.url(path);
+        let token = s.auditor.clone();
+        let c = c.clone();
+        runtime().block_on(async move {
+            let resp = c.get(url).bearer_auth(token).send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        })
+    };
+    let person = "/api/v1/signatures?person=Anna%20Berg";
+    let dated = format!("/api/v1/signatures?from={}", a.date);
+    let approver = "/api/v1/documents?approver=Anna%20Berg";
+    for path in [person, &dated, approver] {
+        let (status, body) = get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(!body.as_array().unwrap().is_empty(), "{path}: {body}");
+    }
+    // Renamed or back-dated in the table, the row would fall out of each
+    // filter; the listing must refuse instead of answering without it.
+    for edit in [
+        "UPDATE approvals SET name = 'Anna Borg' WHERE name = 'Anna Berg'",
+        "UPDATE approvals SET date = '2000-01-01' WHERE name = 'Anna Berg'",
+    ] {
+        s.env.sql(edit);
+        for path in [person, &dated, approver] {
+            let (status, body) = get(path);
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (500, Some("projection_mismatch")),
+                "{edit}: {path}: {body}"
+            );
+        }
+        s.env.sql(&format!(
+            "UPDATE approvals SET name = 'Anna Berg', date = '{}' WHERE name IN ('Anna Berg', 'Anna Borg')",
+            a.date
+        ));
+    }
+}
