@@ -86,19 +86,10 @@ pub async fn healthz() -> &'static str {
     responses((status = 200, description = "Databasen svarar, kan skrivas och nycklarna är laddade", body = String, content_type = "text/plain"),
         (status = 503, description = "Inte redo (`not_ready`): databasen svarar inte, eller kan inte skrivas (full disk, skrivskydd)", body = Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(s): State<AppState>) -> ApiResult<&'static str> {
-    let not_ready =
-        |detail: String| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail);
     s.service
-        .store()
-        .ping()
+        .readiness()
         .await
-        .map_err(|e| not_ready(format!("Databasen svarar inte: {e}")))?;
-    s.service
-        .store()
-        .check_writable()
-        .await
-        .map_err(|e| not_ready(format!("Inte redo: {e}.")))?;
-    s.service.checkpoint().await.map_err(Problem::from)?;
+        .map_err(|detail| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail))?;
     Ok("ready\n")
 }
 

@@ -330,6 +330,8 @@ pub struct Service {
     sequencer: Sequencer,
     /// Checks token rows (see `access`).
     token_key: ring::hmac::Key,
+    /// The last readiness probe and when it ran (see [`Service::readiness`]).
+    readiness: tokio::sync::Mutex<Option<(std::time::Instant, u64)>>,
     pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
@@ -381,8 +383,43 @@ impl Service {
             verifier_key,
             sequencer,
             token_key,
+            readiness: tokio::sync::Mutex::new(None),
             metrics,
         })
+    }
+
+    /// Whether this instance can serve: the database answers and can be
+    /// written, and the log has a checkpoint; otherwise why not, in Swedish.
+    /// A probe writes and syncs a file, so a "ready" is kept for a second
+    /// (unless an append has failed since) and concurrent callers wait for
+    /// one probe: a flood of readiness checks costs one probe a second. A
+    /// "not ready" is probed again at once, so recovery shows at once.
+    pub async fn readiness(&self) -> Result<(), String> {
+        let mut last_ready = self.readiness.lock().await;
+        let failures = self.metrics.append_failures.get();
+        if let Some((at, seen)) = *last_ready
+            && seen == failures
+            && at.elapsed() < std::time::Duration::from_secs(1)
+        {
+            return Ok(());
+        }
+        let answer = self.probe_readiness().await;
+        *last_ready = answer
+            .is_ok()
+            .then(|| (std::time::Instant::now(), failures));
+        answer
+    }
+
+    async fn probe_readiness(&self) -> Result<(), String> {
+        self.store
+            .ping()
+            .await
+            .map_err(|e| format!("Databasen svarar inte: {e}"))?;
+        self.store
+            .check_writable()
+            .await
+            .map_err(|e| format!("Inte redo: {e}."))?;
+        self.checkpoint().await.map(|_| ()).map_err(|e| e.to_string())
     }
 
     /// Closes the database cleanly.
