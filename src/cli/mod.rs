@@ -635,11 +635,6 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             days,
             confirm_lookalike,
         }) => {
-            if *days < 1 || *days > 3660 {
-                return Err(ServiceError::Range(
-                    "--days ska vara mellan 1 och 3660".into(),
-                ));
-            }
             let r = s
                 .add_user(
                     name,

@@ -10,6 +10,18 @@ use crate::pki::{self, Subject};
 use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
 use crate::tlog;
 
+/// Refuses a validity the CA would refuse, before anything is made or written.
+pub(super) fn check_validity_days(days: i64) -> Result<(), ServiceError> {
+    if (1..=pki::ca::MAX_VALIDITY_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(ServiceError::Range(format!(
+            "giltighetstiden ska vara 1–{} dagar, inte {days}",
+            pki::ca::MAX_VALIDITY_DAYS
+        )))
+    }
+}
+
 /// A certificate issued through the API.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Certified {
@@ -73,11 +85,7 @@ impl Service {
         operator: &str,
         confirm_lookalike: bool,
     ) -> Result<Certified, ServiceError> {
-        if !(1..=3660).contains(&days) {
-            return Err(ServiceError::Range(
-                "giltighetstiden ska vara 1–3660 dagar".into(),
-            ));
-        }
+        check_validity_days(days)?;
         let subject = Subject {
             name: name.into(),
             role: role.into(),

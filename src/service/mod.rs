@@ -478,6 +478,7 @@ impl Service {
         operator: &str,
         confirm_lookalike: bool,
     ) -> Result<UserIssued, ServiceError> {
+        catalog::check_validity_days(days)?;
         let subject = Subject {
             name: name.into(),
             role: role.into(),
