@@ -10,8 +10,21 @@ fn is_unsafe(c: char) -> bool {
 }
 
 /// The explicit bidirectional formatting characters (Unicode UAX #9).
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One line as it is kept (document metadata): white space becomes a
+/// space, and unsafe characters are removed rather than replaced, because
+/// the value is stored, not only shown.
+pub fn stripped_line(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            c if c.is_whitespace() => Some(' '),
+            c if is_unsafe(c) => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// One line: tabs and line breaks become spaces, any other control

@@ -43,7 +43,7 @@ pub struct Metadata {
 pub fn extract(text: &str) -> Metadata {
     let (body, _) = block::split(text);
     let lines: Vec<String> = lines(body)
-        .map(|(_, line)| normalize(&printable(line)))
+        .map(|(_, line)| normalize(&crate::printable::stripped_line(line)))
         .filter(|line| !line.is_empty())
         .collect();
 
@@ -130,28 +130,6 @@ fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// `line` without control characters (C0, DEL, C1: terminal escapes) and
-/// bidirectional controls, which a value shown on a terminal or page must
-/// not carry; tabs and other white space become spaces.
-fn printable(line: &str) -> String {
-    line.chars()
-        .filter_map(|c| {
-            if c.is_whitespace() {
-                Some(' ')
-            } else if c.is_control() || is_bidi_control(c) {
-                None
-            } else {
-                Some(c)
-            }
-        })
-        .collect()
-}
-
-/// Bidirectional formatting characters (they reorder what a reader sees).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A value as kept: at most [`MAX_VALUE`] characters.
@@ -308,7 +286,7 @@ mod tests {
             let m = extract(&s);
             for value in fields(&m) {
                 prop_assert!(value.chars().count() <= MAX_VALUE);
-                prop_assert!(!value.chars().any(|c| c.is_control() || is_bidi_control(c)));
+                prop_assert!(!value.chars().any(|c| c.is_control() || crate::printable::is_bidi_control(c)));
             }
         }
 

@@ -419,7 +419,10 @@ impl Service {
             .check_writable()
             .await
             .map_err(|e| format!("Inte redo: {e}."))?;
-        self.checkpoint().await.map(|_| ()).map_err(|e| e.to_string())
+        self.checkpoint()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Closes the database cleanly.
