@@ -132,7 +132,19 @@ fn mark_missing(
 impl Service {
     pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
         let mut problems = Vec::new();
-        let size = self.store.log_size().await?;
+        // The log is as long as its rows say, or as its largest signed
+        // checkpoint says if that is longer: a deleted last entry is missing,
+        // not merely absent.
+        let checkpoints = self.store.checkpoints().await?;
+        let signed_size = checkpoints
+            .iter()
+            .filter_map(|(_, note)| self.verifier().open(note).ok())
+            .filter_map(|body| Checkpoint::parse(body).ok())
+            .filter(|c| c.origin == self.config.origin)
+            .map(|c| c.size)
+            .max()
+            .unwrap_or(0);
+        let size = self.store.log_size().await?.max(signed_size);
         let mut tree = MemoryHashes::new();
         let mut state = Projection::default();
         let mut last_time = None;
@@ -217,7 +229,6 @@ impl Service {
         }
 
         // Checkpoints: signature, origin, root, and consistency with the previous one.
-        let checkpoints = self.store.checkpoints().await?;
         let mut previous: Option<Checkpoint> = None;
         for (stored_size, note) in &checkpoints {
             let at = |code, message| AuditProblem {
