@@ -687,6 +687,17 @@ impl Replay {
     }
 
     /// The look-alike names confirmed when a certificate was issued (its entry says).
+    /// Certificate holders whose other name reads as `name` (for an imported approval).
+    pub fn holder_lookalikes(&self, name: &str) -> Vec<String> {
+        crate::pki::name::lookalikes(
+            name,
+            self.state
+                .certificates
+                .values()
+                .filter_map(|c| c.name.as_deref()),
+        )
+    }
+
     pub fn lookalike_of(&self, fingerprint: &str) -> Vec<String> {
         self.state
             .certificates

@@ -512,19 +512,30 @@ fn match_rows(
             }
         }
         if !a.lookalike_of.is_empty() {
-            f.push(Finding::new(
-                "signer_name_lookalike",
-                Severity::Warning,
-                format!(
-                    "Namnet ”{}” ser ut som {} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
-                    a.row.name,
-                    a.lookalike_of
-                        .iter()
-                        .map(|n| format!("”{n}”"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+            let others = a
+                .lookalike_of
+                .iter()
+                .map(|n| format!("”{n}”"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            f.push(match a.row.kind {
+                ApprovalKind::Signed => Finding::new(
+                    "signer_name_lookalike",
+                    Severity::Warning,
+                    format!(
+                        "Namnet ”{}” ser ut som {others} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
+                        a.row.name
+                    ),
                 ),
-            ));
+                ApprovalKind::Imported => Finding::new(
+                    "imported_name_lookalike",
+                    Severity::Warning,
+                    format!(
+                        "Det överförda namnet ”{}” ser ut som {others}, som har ett certifikat, men är ett annat namn (förväxlingsbara tecken). Ingen har bekräftat att det är en annan person: kontrollera mot arkivet.",
+                        a.row.name
+                    ),
+                ),
+            });
         }
         if let Some(at) = a.revoked_later {
             f.push(Finding::new(

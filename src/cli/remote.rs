@@ -292,11 +292,10 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
                 .and_then(|fp| replay.revocation(fp));
             let (problems, revoked_later) =
                 verdict::check_approval_entry(row.log_index, entry, &replay.ca, revocation);
-            let lookalike_of = row
-                .cert_fingerprint
-                .as_deref()
-                .map(|fp| replay.lookalike_of(fp))
-                .unwrap_or_default();
+            let lookalike_of = match row.cert_fingerprint.as_deref() {
+                Some(fp) => replay.lookalike_of(fp),
+                None => replay.holder_lookalikes(&row.name),
+            };
             approvals.push(ApprovalEvidence {
                 row,
                 problems,

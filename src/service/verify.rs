@@ -273,6 +273,11 @@ impl Service {
                 }
             }
         }
+        // An imported name that reads as a certificate holder's other name
+        // was never confirmed by anyone: say so.
+        if row.kind == projection::ApprovalKind::Imported {
+            lookalike_of = self.store.lookalike_names(&row.name).await?;
+        }
         let (found, revoked_later) =
             verdict::check_approval_entry(row.log_index, &entry, self.ca_der(), revocation);
         problems.extend(found);

@@ -511,3 +511,39 @@ fn init_adopts_only_a_ca_certificate_alone_and_stores_it_canonically() {
         "entry 0 holds the canonical PEM"
     );
 }
+
+#[test]
+fn an_imported_name_that_reads_as_a_holders_is_flagged_by_verify() {
+    let env = Env::new();
+    env.user("genuine", "Anna Bergman", "Avdelningschef");
+    // "rn" reads as "m": the archived row looks like the certificate holder.
+    let text = format!(
+        "{DOC}\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nAnna Bergrnan, Avdelningschef\t2019-11-09\n"
+    );
+    let file = env.write("old.txt", &text);
+    env.ok(&["import", &file.to_string_lossy()]);
+    let v = env.json(&["verify", &file.to_string_lossy()]).json();
+    let codes: Vec<&str> = v["approvals"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"imported_name_lookalike"), "{codes:?}");
+    let message = v["approvals"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "imported_name_lookalike")
+        .unwrap()["message"]
+        .to_string();
+    assert!(message.contains("Anna Bergman"), "{message}");
+    // A name that only resembles no holder's is not flagged.
+    let plain = env.write(
+        "plain.txt",
+        format!("{DOC}Annan text.\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nPer Persson, Handläggare\t2019-11-09\n"),
+    );
+    env.ok(&["import", &plain.to_string_lossy()]);
+    let v = env.json(&["verify", &plain.to_string_lossy()]).json();
+    assert!(!v.to_string().contains("imported_name_lookalike"), "{v}");
+}
