@@ -116,15 +116,24 @@ fn too_many_connections() -> Vec<u8> {
     response
 }
 
+/// How much of its answer a client that has made the server wait must take
+/// within one write timeout: a reader that takes a byte now and then keeps
+/// no connection (about 1 KiB/s at the default 60 s).
+const MIN_PROGRESS: usize = 64 * 1024;
+
 /// A connection that holds one of the slots. The slot is given back before
 /// the socket is shut down or closed, so a client that sees the connection
-/// end can count on the slot being free. A write that makes no progress for
-/// `write_timeout` fails (a client that does not read its answer is let go).
+/// end can count on the slot being free. Once a write has had to wait, the
+/// client must take [`MIN_PROGRESS`] bytes within `write_timeout`, or the
+/// write fails (a client that does not read its answer, or reads it a
+/// trickle at a time, is let go).
 struct Guarded<S> {
     permit: Option<OwnedSemaphorePermit>,
     stream: S,
     write_timeout: Duration,
     stalled_since: Option<Pin<Box<Sleep>>>,
+    /// Bytes taken since the server first had to wait.
+    progress: usize,
 }
 
 impl<S> Guarded<S> {
@@ -134,6 +143,7 @@ impl<S> Guarded<S> {
             stream,
             write_timeout,
             stalled_since: None,
+            progress: 0,
         }
     }
 
@@ -143,8 +153,16 @@ impl<S> Guarded<S> {
         cx: &mut Context<'_>,
         outcome: Poll<std::io::Result<usize>>,
     ) -> Poll<std::io::Result<usize>> {
-        if outcome.is_ready() {
-            self.stalled_since = None;
+        if let Poll::Ready(result) = &outcome {
+            if let Ok(n) = result
+                && self.stalled_since.is_some()
+            {
+                self.progress = self.progress.saturating_add(*n);
+                if self.progress >= MIN_PROGRESS {
+                    self.stalled_since = None;
+                    self.progress = 0;
+                }
+            }
             return outcome;
         }
         let timeout = self.write_timeout;
@@ -154,7 +172,7 @@ impl<S> Guarded<S> {
         match stall.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                "the client took none of the answer within the write timeout",
+                "the client took too little of the answer within the write timeout",
             ))),
             Poll::Pending => Poll::Pending,
         }
@@ -173,7 +191,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let outcome = Pin::new(&mut self.stream).poll_read(cx, buf);
+        // A new request: the wait for the last answer is over.
+        if buf.filled().len() > before {
+            self.stalled_since = None;
+            self.progress = 0;
+        }
+        outcome
     }
 }
 
@@ -247,6 +272,29 @@ mod tests {
         conn.shutdown().await.unwrap();
         drop(conn);
         assert_eq!(reader.await.unwrap(), 4096);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_reads_a_trickle_is_let_go() {
+        let (_slots, permit) = slot();
+        let (server, mut client) = tokio::io::duplex(64);
+        let mut conn = Guarded::new(server, permit, Duration::from_secs(60));
+        // The attacker's pace, on the paused clock: a byte every ten seconds.
+        tokio::spawn(async move {
+            let mut byte = [0u8; 1];
+            while tokio::io::AsyncReadExt::read(&mut client, &mut byte)
+                .await
+                .is_ok_and(|n| n > 0)
+            {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        });
+        let written =
+            tokio::time::timeout(Duration::from_secs(3600), conn.write_all(&[b'x'; 1 << 20])).await;
+        let e = written
+            .expect("the trickle was let go within the hour")
+            .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
     }
 
     #[tokio::test]
