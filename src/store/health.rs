@@ -4,7 +4,7 @@
 //! file only as a generic I/O error once the write has failed.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::StoreError;
@@ -12,22 +12,17 @@ use super::StoreError;
 /// Free space the probe asks for: room for a batch of entries and its checkpoint.
 pub const PROBE_BYTES: usize = 64 * 1024;
 
-/// The files SQLite writes beside the database: the WAL, if there is one.
-fn wal_of(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
-}
-
-/// Checks that the database and its WAL can be opened for writing and that
-/// `PROBE_BYTES` can be written and synced in its directory (the probe file
-/// is removed again). Changes nothing SQLite reads.
+/// Checks that `PROBE_BYTES` can be written and synced in the database's
+/// directory (the probe file is removed again): a full disk, a quota, a
+/// read-only filesystem or a write-protected directory shows here.
+///
+/// It never opens the database or its WAL: closing any descriptor of a
+/// file drops every POSIX lock the process holds on it, SQLite's included
+/// (SQLite's "How To Corrupt An SQLite Database File", §2.2), and another
+/// process would then take itself for the last connection and remove the
+/// WAL under this one, losing acknowledged appends. A database file that is
+/// write-protected on its own shows when an append fails.
 pub fn probe(db: &Path) -> std::io::Result<()> {
-    for file in [db.to_path_buf(), wal_of(db)] {
-        if file.exists() {
-            std::fs::OpenOptions::new().write(true).open(&file)?;
-        }
-    }
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let dir = db.parent().unwrap_or(Path::new("."));
     let name = format!(

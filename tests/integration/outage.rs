@@ -821,3 +821,67 @@ fn an_append_dropped_mid_transaction_leaves_nothing_and_the_next_begins() {
         store.close().await;
     });
 }
+
+/// A readiness check must never touch SQLite's own files: closing any
+/// descriptor of them drops the process's POSIX locks (SQLite's "How to
+/// corrupt", §2.2), and another process then checkpoints or deletes the WAL
+/// under the server, losing acknowledged appends.
+#[test]
+fn readiness_checks_beside_another_writer_lose_no_append() {
+    let mut s = Server::start(Env::new(), &[]);
+    let mut indexes = Vec::new();
+    runtime().block_on(async {
+        let c = reqwest::Client::new();
+        for round in 0..2 {
+            let (status, body) = register(&c, &s, &format!("över http {round}")).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            indexes.push(body["log_index"].as_u64().unwrap());
+        }
+        assert_eq!(ready(&c, &s).await.0, StatusCode::OK);
+    });
+    // Another process reads the database and goes away (a backup, a
+    // monitor): Python's sqlite3, which checkpoints and removes the WAL when
+    // it believes it is the last connection.
+    let db = s.env.data_dir().join("attestera.db");
+    let read = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM log_entries').fetchall(); c.close()",
+            &db.to_string_lossy(),
+        ])
+        .status()
+        .unwrap();
+    assert!(read.success());
+    runtime().block_on(async {
+        let c = reqwest::Client::new();
+        for round in 0..2 {
+            let (status, body) = register(&c, &s, &format!("efter {round}")).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            indexes.push(body["log_index"].as_u64().unwrap());
+            // Another process appends to the same database meanwhile.
+            let f = s.env.write(
+                &format!("cli{round}.txt"),
+                format!("{DOC}\nlokalt {round}\n"),
+            );
+            let r = s.env.json(&["register", &f.to_string_lossy()]);
+            assert_eq!(r.code, 0, "{}", r.stdout);
+            indexes.push(r.json()["log_index"].as_u64().unwrap());
+        }
+    });
+    stop(&mut s);
+    let mut unique = indexes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        indexes.len(),
+        "an index given twice: {indexes:?}"
+    );
+    // Read back from disk by a fresh process: every acknowledged entry is there.
+    let r = s.env.json(&["log", "checkpoint"]);
+    assert_eq!(
+        r.json()["tree_size"].as_u64(),
+        Some(1 + indexes.len() as u64)
+    );
+    audit_passes(&s.env);
+}
