@@ -225,6 +225,15 @@ async fn verified_head_time(
                 ),
             )
         })?;
+    // The stored hashes the new root will be built from must give the signed root.
+    let frontier = tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?;
+    if tlog::tree_hash_from(size, &frontier)? != checkpoint.root {
+        return Err(corrupt(
+            "log_hashes",
+            format!("de lagrade hasharna ger inte roten i den signerade kontrollpunkten för {size} poster"),
+        )
+        .into());
+    }
     let data = tx.entry(last).await?.unwrap_or_default();
     let proof = tlog::inclusion_proof_from(
         size,

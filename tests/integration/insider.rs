@@ -718,3 +718,39 @@ fn an_edited_value_cannot_take_a_row_out_of_a_listing() {
         ));
     }
 }
+
+#[test]
+fn an_edited_stored_hash_is_never_signed_into_a_checkpoint() {
+    let a = attested();
+    let size = a.env.log_size();
+    let checkpoint = a.env.ok(&["log", "checkpoint"]).stdout;
+    // The last stored hash is the root of the rightmost complete subtree:
+    // the next root is built from it.
+    a.env.sql("CREATE TABLE saved AS SELECT idx, hash FROM log_hashes WHERE idx = (SELECT MAX(idx) FROM log_hashes)");
+    a.env
+        .sql("UPDATE log_hashes SET hash = zeroblob(32) WHERE idx = (SELECT idx FROM saved)");
+    let other = a
+        .env
+        .write("annat.txt", "Till nämnden\n\nEtt annat ärende.\n");
+    let r = a.env.json(&["register", &other.to_string_lossy()]);
+    assert_eq!(
+        (r.code, r.error_code().as_str()),
+        (2, "append_failed"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("lagrade hasharna"), "{}", r.stdout);
+    assert_eq!(
+        a.env.ok(&["log", "checkpoint"]).stdout,
+        checkpoint,
+        "nothing was signed"
+    );
+    // Restored, the log appends again and audits clean.
+    a.env.sql(
+        "UPDATE log_hashes SET hash = (SELECT hash FROM saved) WHERE idx = (SELECT idx FROM saved)",
+    );
+    a.env.sql("DROP TABLE saved");
+    a.env.ok(&["register", &other.to_string_lossy()]);
+    assert_eq!(a.env.log_size(), size + 1);
+    assert_eq!(a.env.json(&["audit"]).code, 0);
+}
