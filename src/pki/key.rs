@@ -144,3 +144,90 @@ mod tests {
         );
     }
 }
+
+/// Checks a public key (SubjectPublicKeyInfo DER) before it is certified:
+/// Ed25519 without parameters, or an uncompressed P-256 point. These are
+/// the forms ring verifies, and each key then has one byte string, so "this
+/// key was certified before" compares keys, not encodings of them.
+pub fn check_public_key(spki_der: &[u8]) -> Result<KeyAlg, PkiError> {
+    use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_SIG_ED25519};
+    use x509_parser::prelude::FromDer;
+    let invalid = |why: &str| PkiError::KeyInvalid(why.to_string());
+    let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der)
+        .map_err(|_| invalid("den publika nyckeln är inte en SubjectPublicKeyInfo i DER"))?;
+    if !rest.is_empty() {
+        return Err(invalid("det finns data efter den publika nyckeln"));
+    }
+    let key = &spki.subject_public_key.data;
+    let alg = &spki.algorithm;
+    if alg.algorithm == OID_SIG_ED25519 {
+        if alg.parameters.is_some() || key.len() != 32 {
+            return Err(invalid(
+                "en Ed25519-nyckel ska vara 32 byte utan parametrar (RFC 8410)",
+            ));
+        }
+        Ok(KeyAlg::Ed25519)
+    } else if alg.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY
+        && alg.parameters.as_ref().and_then(|p| p.as_oid().ok()) == Some(OID_EC_P256)
+    {
+        if key.len() != 65 || key.first() != Some(&0x04) {
+            return Err(PkiError::KeyUnsupported(
+                "en P-256-nyckel ska anges som okomprimerad punkt (openssl ec -pubout -conv_form uncompressed)"
+                    .into(),
+            ));
+        }
+        Ok(KeyAlg::EcdsaP256Sha256)
+    } else {
+        Err(PkiError::KeyUnsupported(
+            "den publika nyckelns algoritm".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod public_key_tests {
+    use super::*;
+
+    fn spki_of_new_ed25519() -> Vec<u8> {
+        let pkcs8 = crate::pki::generate_ed25519_pkcs8().unwrap();
+        crate::pki::ca::public_key_der_of(&crate::pki::ca::private_key_pem(&pkcs8)).unwrap()
+    }
+
+    #[test]
+    fn only_the_one_encoding_of_each_key_is_certified() {
+        let ed = spki_of_new_ed25519();
+        assert_eq!(check_public_key(&ed).unwrap(), KeyAlg::Ed25519);
+        // P-256, uncompressed (what rcgen and OpenSSL write by default).
+        let p256 = rcgen::KeyPair::generate().unwrap();
+        let spki = rcgen::PublicKeyData::subject_public_key_info(&p256);
+        assert_eq!(check_public_key(&spki).unwrap(), KeyAlg::EcdsaP256Sha256);
+        // The same point compressed: the prefix 0x02/0x03 and the x coordinate.
+        let point = &spki[spki.len() - 65..];
+        let mut compressed = spki[..spki.len() - 65].to_vec();
+        compressed.push(0x02 | (point[64] & 1));
+        compressed.extend_from_slice(&point[1..33]);
+        // Fix the lengths of the BIT STRING (content 34) and the outer SEQUENCE.
+        let bit_string_len_at = compressed.len() - 35;
+        compressed[bit_string_len_at] = 34;
+        compressed[1] = u8::try_from(compressed.len() - 2).unwrap();
+        assert_eq!(
+            check_public_key(&compressed).unwrap_err().code(),
+            "key_unsupported"
+        );
+        // Ed25519 with a NULL parameter, and trailing bytes.
+        let mut with_null = ed.clone();
+        with_null.splice(9..9, [0x05, 0x00]);
+        with_null[1] += 2;
+        with_null[3] += 2;
+        assert_eq!(
+            check_public_key(&with_null).unwrap_err().code(),
+            "key_invalid"
+        );
+        let mut trailing = ed.clone();
+        trailing.push(0);
+        assert_eq!(
+            check_public_key(&trailing).unwrap_err().code(),
+            "key_invalid"
+        );
+    }
+}
