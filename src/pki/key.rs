@@ -148,8 +148,9 @@ mod tests {
 /// Checks a public key (SubjectPublicKeyInfo DER) before it is certified:
 /// Ed25519 without parameters, or an uncompressed P-256 point. These are
 /// the forms ring verifies, and each key then has one byte string, so "this
-/// key was certified before" compares keys, not encodings of them.
-pub fn check_public_key(spki_der: &[u8]) -> Result<KeyAlg, PkiError> {
+/// key was certified before" compares keys, not encodings of them. Returns
+/// the algorithm and the raw key.
+pub fn check_public_key(spki_der: &[u8]) -> Result<(KeyAlg, Vec<u8>), PkiError> {
     use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_SIG_ED25519};
     use x509_parser::prelude::FromDer;
     let invalid = |why: &str| PkiError::KeyInvalid(why.to_string());
@@ -166,7 +167,7 @@ pub fn check_public_key(spki_der: &[u8]) -> Result<KeyAlg, PkiError> {
                 "en Ed25519-nyckel ska vara 32 byte utan parametrar (RFC 8410)",
             ));
         }
-        Ok(KeyAlg::Ed25519)
+        Ok((KeyAlg::Ed25519, key.to_vec()))
     } else if alg.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY
         && alg.parameters.as_ref().and_then(|p| p.as_oid().ok()) == Some(OID_EC_P256)
     {
@@ -176,7 +177,7 @@ pub fn check_public_key(spki_der: &[u8]) -> Result<KeyAlg, PkiError> {
                     .into(),
             ));
         }
-        Ok(KeyAlg::EcdsaP256Sha256)
+        Ok((KeyAlg::EcdsaP256Sha256, key.to_vec()))
     } else {
         Err(PkiError::KeyUnsupported(
             "den publika nyckelns algoritm".into(),
@@ -196,11 +197,11 @@ mod public_key_tests {
     #[test]
     fn only_the_one_encoding_of_each_key_is_certified() {
         let ed = spki_of_new_ed25519();
-        assert_eq!(check_public_key(&ed).unwrap(), KeyAlg::Ed25519);
+        assert_eq!(check_public_key(&ed).unwrap().0, KeyAlg::Ed25519);
         // P-256, uncompressed (what rcgen and OpenSSL write by default).
         let p256 = rcgen::KeyPair::generate().unwrap();
         let spki = rcgen::PublicKeyData::subject_public_key_info(&p256);
-        assert_eq!(check_public_key(&spki).unwrap(), KeyAlg::EcdsaP256Sha256);
+        assert_eq!(check_public_key(&spki).unwrap().0, KeyAlg::EcdsaP256Sha256);
         // The same point compressed: the prefix 0x02/0x03 and the x coordinate.
         let point = &spki[spki.len() - 65..];
         let mut compressed = spki[..spki.len() - 65].to_vec();

@@ -33,6 +33,10 @@ pub enum PkiError {
     KeyUnsupported(String),
     #[error("nyckeln hör inte till certifikatet")]
     KeyCertificateMismatch,
+    #[error(
+        "nyckeln är loggens signeringsnyckel eller CA-nyckeln; en godkännare ska ha en egen nyckel"
+    )]
+    KeyReserved,
     #[error("certifikatet är inte utfärdat av organisationens CA")]
     NotIssuedByCa,
     #[error("certifikatet har gått ut ({not_after}) och gällde inte vid {at}")]
@@ -90,6 +94,7 @@ impl PkiError {
             PkiError::PemInvalid(_) | PkiError::PemLabel { .. } => "pem_invalid",
             PkiError::CertificateInvalid(_) => "certificate_invalid",
             PkiError::KeyInvalid(_) => "key_invalid",
+            PkiError::KeyReserved => "key_reserved",
             PkiError::KeyUnsupported(_) => "key_unsupported",
             PkiError::KeyCertificateMismatch => "key_certificate_mismatch",
             PkiError::NotIssuedByCa => "certificate_foreign",

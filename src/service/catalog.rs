@@ -63,6 +63,12 @@ impl Service {
         spki_der: &[u8],
         days: i64,
     ) -> Result<String, ServiceError> {
+        // The log's key signs checkpoints, never approvals (the CA's own key
+        // is refused by the rule book as certified before).
+        let (_, key) = pki::key::check_public_key(spki_der)?;
+        if key == self.verifier().public_key() {
+            return Err(pki::PkiError::KeyReserved.into());
+        }
         let ca_key = pki::ca::private_key_pem(&self.dir.read_private_key(&self.dir.ca_key())?);
         Ok(pki::issue_certificate(
             &self.ca_pem,

@@ -267,6 +267,9 @@ impl DataDir {
             None => pki::generate_ed25519_pkcs8()?,
         };
         let signer = NoteSigner::from_pkcs8(origin, &log_pkcs8)?;
+        if ca_info.public_key == signer.public_key() {
+            return Err(pki::PkiError::KeyReserved.into());
+        }
         let config = Config {
             format: 1,
             org: org.into(),

@@ -237,6 +237,11 @@ impl NoteVerifier {
         self.key_id
     }
 
+    /// public_key returns the trusted Ed25519 public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public_key
+    }
+
     /// open checks a signed note and returns its text (with its final newline) if a signature line
     /// from this key verifies.
     ///

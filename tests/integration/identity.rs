@@ -547,3 +547,39 @@ fn an_imported_name_that_reads_as_a_holders_is_flagged_by_verify() {
     let v = env.json(&["verify", &plain.to_string_lossy()]).json();
     assert!(!v.to_string().contains("imported_name_lookalike"), "{v}");
 }
+
+#[test]
+fn the_log_key_and_the_ca_key_are_no_approvers_keys() {
+    let env = Env::new();
+    let size = env.log_size();
+    let log_key = env.data_dir().join("log.key.pem");
+    let r = env.json(&[
+        "user",
+        "add",
+        "--name",
+        "Anna Berg",
+        "--role",
+        "Chef",
+        "--out",
+        "anna",
+        "--key",
+        &log_key.to_string_lossy(),
+    ]);
+    assert_eq!(r.error_code(), "key_reserved", "{}", r.stdout);
+    assert_ne!(r.code, 0);
+    assert_eq!(env.log_size(), size, "nothing was logged");
+    // Nor may one key be both the CA's and the log's.
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+    let other = Env::empty();
+    let r = other.json(&[
+        "init",
+        "--ca-cert",
+        &format!("{keys}/test-ca.cert.pem"),
+        "--ca-key",
+        &format!("{keys}/test-ca.key.pem"),
+        "--log-signing-key",
+        &format!("{keys}/test-ca.key.pem"),
+    ]);
+    assert_eq!(r.error_code(), "key_reserved", "{}", r.stdout);
+    assert!(!other.data_dir().exists(), "a refused init leaves nothing");
+}
