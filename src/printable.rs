@@ -21,7 +21,8 @@ pub fn stripped_line(text: &str) -> String {
     text.chars()
         .filter_map(|c| match c {
             c if c.is_whitespace() => Some(' '),
-            c if is_unsafe(c) => None,
+            // Invisible characters (joiners, tags, private use) hide text.
+            c if is_unsafe(c) || crate::statement::is_invisible(c) => None,
             c => Some(c),
         })
         .collect()

@@ -104,7 +104,7 @@ pub fn check_reason(value: &str) -> Result<(), StatementError> {
 /// the Unicode Default_Ignorable_Code_Point set (bidirectional controls,
 /// joiners, variation selectors, Hangul fillers, soft hyphen, BOM, tags),
 /// and private-use code points, which show as anything a font likes.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'

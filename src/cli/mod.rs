@@ -199,7 +199,7 @@ pub enum Command {
     Verify { file: PathBuf },
     /// Spela upp och kontrollera hela loggen.
     Audit,
-    /// Skriv ut kanonisk text v1 (genom sha256sum ger den dokumentets id).
+    /// Skriv ut kanonisk text v2 (genom sha256sum ger den dokumentets id).
     Canonical { file: PathBuf },
     /// Läs loggen: kontrollpunkt, publik nyckel, poster, bevis.
     #[command(subcommand)]

@@ -99,7 +99,7 @@ pub enum TextError {
          Spara det som UTF-8-text och försök igen."
     )]
     Utf16,
-    /// A PDF (starts with `%PDF-`).
+    /// A PDF (a `%PDF-` header where PDF readers find one).
     #[error("Filen är en PDF. PDF stöds ännu inte; använd dokumentets text (UTF-8).")]
     Pdf,
 }
@@ -128,7 +128,7 @@ impl TextError {
 /// canonical text would keep (only white space, soft hyphens, zero width
 /// spaces or byte order marks) is [`TextError::Empty`].
 pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
-    if bytes.starts_with(b"%PDF-") {
+    if looks_like_pdf(bytes) {
         return Err(TextError::Pdf);
     }
     if looks_like_utf16(bytes) {
@@ -145,6 +145,22 @@ pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
         return Err(TextError::Empty);
     }
     Ok(text.to_owned())
+}
+
+/// A PDF header, `%PDF-`, at the start or after nothing but a byte order
+/// mark and white space; or anywhere in the first 1024 bytes (where PDF
+/// readers look for it) of a file that ends in `%%EOF`, as a PDF does.
+fn looks_like_pdf(bytes: &[u8]) -> bool {
+    let head = bytes.get(..1024).unwrap_or(bytes);
+    let Some(at) = head.windows(5).position(|w| w == b"%PDF-") else {
+        return false;
+    };
+    let before = head.get(..at).unwrap_or_default();
+    let before = before.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(before);
+    let tail = bytes
+        .get(bytes.len().saturating_sub(1024)..)
+        .unwrap_or(bytes);
+    before.iter().all(u8::is_ascii_whitespace) || tail.windows(5).any(|w| w == b"%%EOF")
 }
 
 /// How many leading bytes [`looks_like_utf16`] inspects.
@@ -495,6 +511,15 @@ mod tests {
         assert!(TextError::Pdf.to_string().contains("PDF stöds ännu inte"));
         // Text that merely mentions %PDF- later is text.
         assert!(decode(b"Bilaga: %PDF-1.4").is_ok());
+        // What PDF readers accept: a BOM or line break before the header,
+        // or junk before it in a file that ends as a PDF does.
+        for pdf in [
+            &b"\xEF\xBB\xBF%PDF-1.4\n1 0 obj\n"[..],
+            b"\r\n%PDF-1.4\n1 0 obj\n",
+            b"skr\xC3\xA4p\n%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n",
+        ] {
+            assert_eq!(decode(pdf), Err(TextError::Pdf), "{pdf:?}");
+        }
     }
 
     /// Text with the block heading in mid-text, then more content.

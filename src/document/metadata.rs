@@ -175,6 +175,13 @@ mod tests {
     }
 
     #[test]
+    fn invisible_characters_do_not_reach_the_metadata() {
+        // A joiner and a tag character (which can hide text) in the title.
+        let text = "Till\nSkarpnäcks stadsdelsnämnd\n2023-03-14\n\nYttrande\u{200D} över\u{E0041} motion\n";
+        assert_eq!(extract(text).title.as_deref(), Some("Yttrande över motion"));
+    }
+
+    #[test]
     fn missing_fields_are_none() {
         assert_eq!(extract(""), Metadata::default());
         assert_eq!(extract("\n\n  \r\n"), Metadata::default());

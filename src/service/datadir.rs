@@ -192,11 +192,9 @@ impl DataDir {
             .or(adopted_org)
             .unwrap_or_else(|| "Attestera".into());
         let org = org.as_str();
-        if org.trim().is_empty() || org.chars().any(char::is_control) {
-            return Err(ServiceError::Config(
-                "organisationens namn är tomt eller innehåller styrtecken".into(),
-            ));
-        }
+        // The organisation is in every certificate and shown beside every name.
+        crate::statement::check_field("organisationens namn", org)
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
         let origin = match origin {
             Some(o) => o.to_string(),
             None => {
