@@ -133,13 +133,14 @@ pub fn issue_certificate(
     days: i64,
 ) -> Result<String, PkiError> {
     subject.validate()?;
-    let ca_key = KeyPair::from_pem(ca_key_pem).map_err(|e| PkiError::KeyInvalid(e.to_string()))?;
+    let ca_key = KeyPair::from_pem(ca_key_pem)
+        .map_err(|_| PkiError::KeyInvalid("CA-nyckeln kan inte tolkas".into()))?;
     pem_block(ca_cert_pem, "CERTIFICATE")?;
     let issuer = Issuer::from_ca_cert_pem(ca_cert_pem, ca_key)
         .map_err(|e| PkiError::CaInvalid(e.to_string()))?;
     super::key::check_public_key(public_key_der)?;
     let public_key = SubjectPublicKeyInfo::from_der(public_key_der)
-        .map_err(|e| PkiError::KeyInvalid(e.to_string()))?;
+        .map_err(|_| PkiError::KeyInvalid("den publika nyckeln kan inte tolkas".into()))?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, subject.name.as_str());
@@ -160,7 +161,8 @@ pub fn issue_certificate(
 
 /// The SubjectPublicKeyInfo DER of a PKCS#8 private key.
 pub fn public_key_der_of(pkcs8_pem: &str) -> Result<Vec<u8>, PkiError> {
-    let kp = KeyPair::from_pem(pkcs8_pem).map_err(|e| PkiError::KeyInvalid(e.to_string()))?;
+    let kp = KeyPair::from_pem(pkcs8_pem)
+        .map_err(|_| PkiError::KeyInvalid("PKCS#8-nyckeln kan inte tolkas".into()))?;
     Ok(rcgen::PublicKeyData::subject_public_key_info(&kp))
 }
 

@@ -15,6 +15,10 @@ use x509_parser::x509::X509Name;
 
 use super::{KeyAlg, PkiError, pem_block};
 
+/// Why a PEM text cannot be read, in Swedish (the library's English reason is not shown).
+pub(crate) const PEM_UNREADABLE: &str =
+    "ingen läsbar PEM-text (rader -----BEGIN …----- och -----END …----- kring base64)";
+
 /// What attestera needs to know about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
@@ -50,7 +54,8 @@ pub fn parse_certificate_pem(text: &str) -> Result<Vec<u8>, PkiError> {
 /// text ever rides along into the permanent log.
 pub fn canonical_certificate_pem(text: &str) -> Result<(String, Vec<u8>), PkiError> {
     let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
-    let blocks = pem::parse_many(trimmed).map_err(|e| PkiError::PemInvalid(e.to_string()))?;
+    let blocks =
+        pem::parse_many(trimmed).map_err(|_| PkiError::PemInvalid(PEM_UNREADABLE.into()))?;
     let [block] = blocks.as_slice() else {
         return Err(if blocks.is_empty() {
             PkiError::PemInvalid("inget PEM-block".into())
@@ -82,8 +87,9 @@ pub fn is_canonical_certificate_pem(text: &str, der: &[u8]) -> bool {
 }
 
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
-    let (rest, cert) =
-        X509Certificate::from_der(der).map_err(|e| PkiError::CertificateInvalid(e.to_string()))?;
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|_| {
+        PkiError::CertificateInvalid("DER-kodningen är inte ett X.509-certifikat".into())
+    })?;
     if !rest.is_empty() {
         return Err(PkiError::CertificateInvalid(
             "skräp efter certifikatet".into(),
@@ -98,7 +104,7 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
 pub fn check_key_matches(cert_der: &[u8], key_pem: &str) -> Result<(), PkiError> {
     let key_spki = super::ca::public_key_der_of(key_pem)?;
     let (_, key_spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&key_spki)
-        .map_err(|e| PkiError::KeyInvalid(e.to_string()))?;
+        .map_err(|_| PkiError::KeyInvalid("nyckeln kan inte tolkas".into()))?;
     let cert = parse(cert_der)?;
     if cert.public_key().subject_public_key.data != key_spki.subject_public_key.data {
         return Err(PkiError::KeyCertificateMismatch);

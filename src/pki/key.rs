@@ -54,7 +54,7 @@ impl SigningKey {
         let rng = SystemRandom::new();
         EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
             .map(SigningKey::EcdsaP256)
-            .map_err(|e| PkiError::KeyInvalid(e.to_string()))
+            .map_err(|_| PkiError::KeyInvalid("PKCS#8-strukturen kan inte tolkas".into()))
     }
 
     pub fn alg(&self) -> KeyAlg {

@@ -118,7 +118,7 @@ impl PkiError {
 /// Parses one PEM block and checks its label, so a key passed where a
 /// certificate belongs (or the reverse) is named as such.
 pub fn pem_block(text: &str, expected: &'static str) -> Result<Vec<u8>, PkiError> {
-    let block = pem::parse(text).map_err(|e| PkiError::PemInvalid(e.to_string()))?;
+    let block = pem::parse(text).map_err(|_| PkiError::PemInvalid(cert::PEM_UNREADABLE.into()))?;
     if block.tag() != expected {
         return Err(PkiError::PemLabel {
             expected,

@@ -364,6 +364,8 @@ fn every_bad_request_is_a_swedish_problem_document() {
         ("wrong type", post("/api/v1/certificates", &s.admin, json, "{\"name\":5,\"role\":\"C\",\"public_key\":\"x\"}"), 400, "invalid_json"),
         ("validity that overflows", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"x\",\"days\":9223372036854775807}"), 400, "invalid_range"),
         ("validity of no days", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"x\",\"days\":0}"), 400, "invalid_range"),
+        ("a public key that is no PEM", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"!!\"}"), 400, "pem_invalid"),
+        ("a public key that is no SubjectPublicKeyInfo", post("/api/v1/certificates", &s.admin, json, "{\"name\":\"Anna Berg\",\"role\":\"C\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nAAEC\\n-----END PUBLIC KEY-----\\n\"}"), 400, "key_invalid"),
         ("revoke body without type", post(&revoke, &s.admin, None, "{\"reason\":\"x\"}"), 415, "unsupported_media_type"),
         ("revoke bad JSON", post(&revoke, &s.admin, json, "{"), 400, "invalid_json"),
         ("bad fingerprint", post("/api/v1/certificates/XYZ/revoke", &s.admin, None, ""), 400, "invalid_fingerprint"),
