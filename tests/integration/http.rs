@@ -80,6 +80,19 @@ impl Server {
     }
 }
 
+/// The log size the server's latest checkpoint states.
+pub async fn log_size(c: &reqwest::Client, s: &Server) -> u64 {
+    let note = c
+        .get(s.url("/api/v1/log/checkpoint"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    note.lines().nth(1).unwrap().parse().unwrap()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

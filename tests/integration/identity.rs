@@ -12,7 +12,7 @@ use attestera::pki::{self, SigningKey};
 use attestera::statement::Statement;
 
 use crate::common::{DOC, Env, Run, finish, runtime};
-use crate::http::Server;
+use crate::http::{Server, log_size};
 
 /// Runs a `--json` command that must be refused with `exit` and `code`,
 /// leaving the log as it was; returns the run for its message.
@@ -307,18 +307,6 @@ async fn problem(resp: reqwest::Response) -> (StatusCode, String) {
         status,
         body["code"].as_str().unwrap_or_default().to_string(),
     )
-}
-
-async fn log_size(c: &reqwest::Client, s: &Server) -> u64 {
-    let note = c
-        .get(s.url("/api/v1/log/checkpoint"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    note.lines().nth(1).unwrap().parse().unwrap()
 }
 
 async fn certify(c: &reqwest::Client, s: &Server, body: Value) -> reqwest::Response {

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::common::{DOC, Env, runtime};
-use crate::http::Server;
+use crate::http::{Server, log_size};
 
 fn sh(program: &str, args: &[&str]) {
     let out = Command::new(program)
@@ -131,18 +131,6 @@ async fn ready(c: &reqwest::Client, s: &Server) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn log_size(c: &reqwest::Client, s: &Server) -> u64 {
-    let note = c
-        .get(s.url("/api/v1/log/checkpoint"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    note.lines().nth(1).unwrap().parse().unwrap()
 }
 
 /// Asserts a failed append: 503, `append_failed`, a Swedish reason.
