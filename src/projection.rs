@@ -457,6 +457,12 @@ fn signing_time_fits(signed_at: Timestamp, at: Timestamp) -> bool {
     (earliest..=latest).contains(&signed_at)
 }
 
+/// An operator is a bounded field of the entry, not part of a statement:
+/// its refusal says so (`entry_field_invalid`).
+fn check_operator(operator: &str) -> Result<(), Refusal> {
+    statement::check_field("operatör", operator).map_err(|e| Refusal::Invalid(e.to_string()))
+}
+
 /// Decides whether `entry`, appended at `index`, is allowed given `facts`
 /// and the organisation CA `ca_der`, and returns the change it makes.
 pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
@@ -467,7 +473,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             operator,
             lookalike_of,
         } => {
-            statement::check_field("operatör", operator)?;
+            check_operator(operator)?;
             let der = pki::parse_certificate_pem(certificate)?;
             if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
                 return Err(PkiError::PemNotCanonical.into());
@@ -504,7 +510,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         EntryBody::CertificateRevoked {
             reason, operator, ..
         } => {
-            statement::check_field("operatör", operator)?;
+            check_operator(operator)?;
             statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.to_string()))?;
             let cert = facts
                 .certificate
@@ -518,7 +524,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             }
         }
         EntryBody::Registration { document, operator } => {
-            statement::check_field("operatör", operator)?;
+            check_operator(operator)?;
             if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
                 return Err(Refusal::Invalid(
                     "kontrollsumman är inte 64 små hextecken".into(),
@@ -540,7 +546,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         } => {
             name::check_name(name)?;
             name::check_role(role)?;
-            statement::check_field("operatör", operator)?;
+            check_operator(operator)?;
             if *date > stockholm::date_of(at) {
                 return Err(Refusal::Invalid(format!(
                     "datumet {date} ligger i framtiden"

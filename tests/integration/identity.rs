@@ -455,11 +455,9 @@ fn a_long_reason_or_operator_is_refused_in_the_cli() {
         .env("ATTESTERA_OPERATOR", "r".repeat(201))
         .output()
         .unwrap();
-    assert_eq!(
-        finish(out).code,
-        1,
-        "an operator of 201 characters is refused"
-    );
+    let r = finish(out);
+    assert_eq!(r.code, 1, "an operator of 201 characters is refused");
+    assert_eq!(r.error_code(), "entry_field_invalid", "{}", r.stdout);
     assert_eq!(env.log_size(), before);
 }
 
