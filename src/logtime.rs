@@ -45,26 +45,38 @@ pub fn is_future(logged_at: Timestamp, now: Timestamp) -> bool {
         .is_ok_and(|latest| logged_at > latest)
 }
 
+/// Checks the time of entry `index` against the one before it and the
+/// reader's clock: the one rule that both the audit and the client apply.
+pub fn step(
+    index: u64,
+    logged_at: Timestamp,
+    previous: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), TimeError> {
+    if let Some(previous) = previous
+        && logged_at < previous
+    {
+        return Err(TimeError::Backwards {
+            index,
+            logged_at,
+            previous,
+        });
+    }
+    if is_future(logged_at, now) {
+        return Err(TimeError::Future {
+            index,
+            logged_at,
+            now,
+        });
+    }
+    Ok(())
+}
+
 /// Checks the times of a whole log, oldest first, against the reader's clock.
 pub fn check(times: impl IntoIterator<Item = Timestamp>, now: Timestamp) -> Result<(), TimeError> {
     let mut previous = None;
     for (index, logged_at) in (0u64..).zip(times) {
-        if let Some(previous) = previous
-            && logged_at < previous
-        {
-            return Err(TimeError::Backwards {
-                index,
-                logged_at,
-                previous,
-            });
-        }
-        if is_future(logged_at, now) {
-            return Err(TimeError::Future {
-                index,
-                logged_at,
-                now,
-            });
-        }
+        step(index, logged_at, previous, now)?;
         previous = Some(logged_at);
     }
     Ok(())

@@ -148,6 +148,7 @@ impl Service {
         let mut tree = MemoryHashes::new();
         let mut state = Projection::default();
         let mut last_time = None;
+        let now = super::now();
         // Sizes at which a batch visibly ended: every entry of a batch
         // carries the batch's time, and every batch signs a checkpoint.
         let mut batch_ends = Vec::new();
@@ -177,20 +178,11 @@ impl Service {
                         continue;
                     }
                 };
-                if last_time.is_some_and(|t| entry.logged_at < t) {
-                    problems.push(at(
-                        "time_went_backwards",
-                        format!("loggpost {index}: tiden går bakåt"),
-                    ));
+                if let Err(e) = crate::logtime::step(index, entry.logged_at, last_time, now) {
+                    problems.push(at(e.code(), e.to_string()));
                 }
                 if last_time.is_some_and(|t| entry.logged_at > t) {
                     batch_ends.push(index);
-                }
-                if crate::logtime::is_future(entry.logged_at, super::now()) {
-                    problems.push(at(
-                        "logged_in_future",
-                        format!("loggpost {index}: stämplad {}, efter nu", entry.logged_at),
-                    ));
                 }
                 last_time = Some(entry.logged_at);
                 let facts = state.facts(&projection::fact_keys(&entry.body));
