@@ -138,9 +138,9 @@ impl Service {
         let checkpoints = self.store.checkpoints().await?;
         let signed_size = checkpoints
             .iter()
-            .filter_map(|(_, note)| self.verifier().open(note).ok())
-            .filter_map(|body| Checkpoint::parse(body).ok())
-            .filter(|c| c.origin == self.config.origin)
+            .filter_map(|(_, note)| {
+                Checkpoint::open_signed(self.verifier(), &self.config.origin, note)
+            })
             .map(|c| c.size)
             .max()
             .unwrap_or(0);

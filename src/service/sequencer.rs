@@ -12,7 +12,7 @@ use super::ServiceError;
 use crate::entry::{ENTRY_VERSION, Entry, EntryBody};
 use crate::projection::{self, Refusal};
 use crate::store::{AppendTx, Store, StoreError};
-use crate::tlog::{self, Checkpoint, NoteSigner};
+use crate::tlog::{self, Checkpoint, NoteSigner, NoteVerifier};
 
 /// Most groups in one batch.
 pub const MAX_BATCH: usize = 256;
@@ -40,6 +40,8 @@ struct Log {
     metrics: std::sync::Arc<super::metrics::Metrics>,
     store: Store,
     signer: NoteSigner,
+    /// Checks the head this log last signed (made once, from `signer`).
+    verifier: NoteVerifier,
     origin: String,
     ca_der: Vec<u8>,
 }
@@ -58,6 +60,7 @@ impl Sequencer {
             Log {
                 metrics,
                 store,
+                verifier: signer.verifier(),
                 signer,
                 origin,
                 ca_der,
@@ -210,13 +213,8 @@ async fn verified_head_time(
             format!("ingen kontrollpunkt täcker loggens {size} poster"),
         )
     })?;
-    let checkpoint = log
-        .signer
-        .verifier()
-        .open(&note)
-        .ok()
-        .and_then(|body| Checkpoint::parse(body).ok())
-        .filter(|c| c.size == size && c.origin == log.origin)
+    let checkpoint = Checkpoint::open_signed(&log.verifier, &log.origin, &note)
+        .filter(|c| c.size == size)
         .ok_or_else(|| {
             corrupt(
                 "checkpoints",

@@ -87,12 +87,8 @@ impl Service {
 
         // Every approval is checked against the latest signed checkpoint.
         let (size, note) = self.checkpoint().await?;
-        let checkpoint = self
-            .verifier()
-            .open(&note)
-            .ok()
-            .and_then(|body| Checkpoint::parse(body).ok())
-            .filter(|c| c.size == size && c.origin == self.config.origin);
+        let checkpoint = Checkpoint::open_signed(self.verifier(), &self.config.origin, &note)
+            .filter(|c| c.size == size);
 
         let mut approvals = Vec::new();
         let mut document_problems = Vec::new();

@@ -2,6 +2,7 @@
 //! a signed note (see [`super::note`]) signs.
 
 use super::hash::{Hash, HashError, from_base64, to_base64};
+use super::note::NoteVerifier;
 
 /// CheckpointError is the reason a checkpoint body was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +42,13 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// open_signed checks `note`'s signature with `verifier` and parses its body as a
+    /// checkpoint of the log named `origin`; `None` if any of that fails.
+    pub fn open_signed(verifier: &NoteVerifier, origin: &str, note: &str) -> Option<Checkpoint> {
+        let body = verifier.open(note).ok()?;
+        Checkpoint::parse(body).ok().filter(|c| c.origin == origin)
+    }
+
     /// body returns the C2SP tlog-checkpoint text "origin\nsize\nbase64(root)\n", without extension
     /// lines; it parses back with [`Checkpoint::parse`] when the origin is valid.
     pub fn body(&self) -> String {
