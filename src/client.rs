@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::entry::{Entry, EntryBody};
-use crate::pki;
-use crate::projection::{self, ApprovalRow, DocumentRow, Projection};
 use crate::service::InclusionProof;
-use crate::tlog::{self, Checkpoint, NoteVerifier};
+use attestera_core::entry::{Entry, EntryBody};
+use attestera_core::pki;
+use attestera_core::rules::{self, ApprovalRow, DocumentRow, Projection};
+use attestera_core::tlog::{self, Checkpoint, NoteVerifier};
 
 /// Why a remote answer cannot be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +56,7 @@ pub enum ClientError {
     #[error("loggpost {0} är inte vad servern påstår")]
     EntryMismatch(u64),
     #[error("loggen är förfalskad: {0}")]
-    LogTime(#[from] crate::logtime::TimeError),
+    LogTime(#[from] attestera_core::logtime::TimeError),
     #[error("kunde inte spara klientens tillstånd i {0}: {1}")]
     State(PathBuf, String),
 }
@@ -448,7 +448,7 @@ impl Remote {
             entries.push(Entry::decode(bytes).map_err(|_| ClientError::EntryMismatch(index))?);
         }
         // Times first: the rules below do arithmetic on them.
-        crate::logtime::check(entries.iter().map(|e| e.logged_at), crate::service::now())?;
+        attestera_core::logtime::check(entries.iter().map(|e| e.logged_at), crate::service::now())?;
         let ca = match entries.first().map(|e| &e.body) {
             Some(EntryBody::CertificateIssued { certificate, .. }) => {
                 pki::parse_certificate_pem(certificate)
@@ -459,8 +459,8 @@ impl Remote {
         let mut state = Projection::default();
         let mut problems = Vec::new();
         for (index, entry) in (0u64..).zip(&entries) {
-            let facts = state.facts(&projection::fact_keys(&entry.body));
-            match projection::check(index, entry, &ca, &facts) {
+            let facts = state.facts(&rules::fact_keys(&entry.body));
+            match rules::check(index, entry, &ca, &facts) {
                 Ok(change) => state.apply(change),
                 Err(r) => problems.push((index, r.code(), r.to_string())),
             }
@@ -635,7 +635,10 @@ async fn send(
 /// Text from the server as it may be shown: no control characters (no
 /// terminal escapes), at most 500 characters.
 fn printable(text: &str) -> String {
-    crate::printable::line(text).chars().take(500).collect()
+    attestera_core::printable::line(text)
+        .chars()
+        .take(500)
+        .collect()
 }
 
 /// Why a request did not reach the server, in Swedish for the common cases.
@@ -689,7 +692,7 @@ impl Replay {
     /// The look-alike names confirmed when a certificate was issued (its entry says).
     /// Certificate holders whose other name reads as `name` (for an imported approval).
     pub fn holder_lookalikes(&self, name: &str) -> Vec<String> {
-        crate::pki::name::lookalikes(
+        attestera_core::pki::name::lookalikes(
             name,
             self.state
                 .certificates

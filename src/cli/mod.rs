@@ -44,10 +44,10 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
 }
 use serde::Serialize;
 
-use crate::document::canonical;
 use crate::service::datadir::ExistingKeys;
 use crate::service::{DataDir, Service, ServiceError};
-use crate::verdict::{Severity, Status, Verdict};
+use attestera_core::document::canonical;
+use attestera_core::verdict::{Severity, Status, Verdict};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -380,8 +380,8 @@ impl From<crate::client::ClientError> for Failure {
 /// Shows the approver what they are about to sign and, on a terminal
 /// without `--yes`, asks for confirmation.
 pub(crate) fn confirm(
-    d: &crate::projection::DocumentRow,
-    statement: &crate::statement::Statement,
+    d: &attestera_core::rules::DocumentRow,
+    statement: &attestera_core::statement::Statement,
     yes: bool,
     json: bool,
 ) -> Result<(), ServiceError> {
@@ -441,13 +441,13 @@ fn read_text_file(path: &Path) -> Result<String, ServiceError> {
 fn print_json<T: Serialize>(value: &T) {
     outln!(
         "{}",
-        crate::printable::json(&serde_json::to_string_pretty(value).unwrap_or_default())
+        attestera_core::printable::json(&serde_json::to_string_pretty(value).unwrap_or_default())
     );
 }
 
 /// Text from a document, the database or a server, as it may be printed for people.
 pub(crate) fn shown(text: &str) -> String {
-    crate::printable::line(text)
+    attestera_core::printable::line(text)
 }
 
 fn operator(cli: &Cli) -> String {
@@ -673,7 +673,10 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
                             .join(", ")
                     );
                 }
-                outln!("Giltigt till: {}", crate::stockholm::date_of(r.not_after));
+                outln!(
+                    "Giltigt till: {}",
+                    attestera_core::stockholm::date_of(r.not_after)
+                );
                 outln!("Fingeravtryck (SHA-256): {}", r.fingerprint);
             }
         }
@@ -730,7 +733,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
             if cli.json {
                 print_json(&serde_json::json!({ "block": block }));
             } else {
-                out!("{}", crate::printable::lines(&block));
+                out!("{}", attestera_core::printable::lines(&block));
             }
         }
         Command::Import { file } => {
@@ -807,7 +810,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
             if cli.json {
                 print_json(&serde_json::json!({ "tree_size": size, "note": note }));
             } else {
-                out!("{}", crate::printable::lines(&note));
+                out!("{}", attestera_core::printable::lines(&note));
             }
         }
         LogCommand::PublicKey => {
@@ -824,7 +827,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
             if cli.json {
                 let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
                 print_json(
-                    &serde_json::json!({ "index": index, "leaf_hash": crate::tlog::to_base64(&crate::tlog::record_hash(&bytes)), "entry": value }),
+                    &serde_json::json!({ "index": index, "leaf_hash": attestera_core::tlog::to_base64(&attestera_core::tlog::record_hash(&bytes)), "entry": value }),
                 );
             } else {
                 outln!(
@@ -834,7 +837,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
                 );
                 outln!(
                     "{}",
-                    crate::printable::json(&String::from_utf8_lossy(&bytes))
+                    attestera_core::printable::json(&String::from_utf8_lossy(&bytes))
                 );
             }
         }
@@ -848,7 +851,7 @@ async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), Ser
     Ok(())
 }
 
-fn print_metadata(m: &crate::document::metadata::Metadata) {
+fn print_metadata(m: &attestera_core::document::metadata::Metadata) {
     if let Some(t) = &m.title {
         outln!("Titel: {}", shown(t));
     }
@@ -906,12 +909,12 @@ fn print_verdict(v: &Verdict) {
     for a in &v.approvals {
         // The indication is of the approval itself; whether the block shows it is said apart.
         let ok = match (a.indication, a.in_block) {
-            (crate::verdict::Indication::TotalPassed, Some(false)) => {
+            (attestera_core::verdict::Indication::TotalPassed, Some(false)) => {
                 "giltigt, men visas inte i blocket"
             }
-            (crate::verdict::Indication::TotalPassed, _) => "giltigt",
-            (crate::verdict::Indication::TotalFailed, _) => "ogiltigt",
-            (crate::verdict::Indication::Indeterminate, _) => "obestämt",
+            (attestera_core::verdict::Indication::TotalPassed, _) => "giltigt",
+            (attestera_core::verdict::Indication::TotalFailed, _) => "ogiltigt",
+            (attestera_core::verdict::Indication::Indeterminate, _) => "obestämt",
         };
         outln!(
             "{}, {} {} – {ok} (loggpost {})",

@@ -9,16 +9,16 @@ use super::{
     Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file, shown,
 };
 use crate::client::{Body, ClientError, Remote, Replay};
-use crate::document::block;
-use crate::document::{CANONICAL_VERSION, Version};
-use crate::entry::EntryBody;
-use crate::pki::{self, SigningKey};
-use crate::projection;
 use crate::service::lookup;
 use crate::service::{ReadDocument, read_document};
-use crate::statement::Statement;
-use crate::tlog;
-use crate::verdict::{self, ApprovalEvidence, Evidence, Status, Verdict};
+use attestera_core::document::block;
+use attestera_core::document::{CANONICAL_VERSION, Version};
+use attestera_core::entry::EntryBody;
+use attestera_core::pki::{self, SigningKey};
+use attestera_core::rules;
+use attestera_core::statement::Statement;
+use attestera_core::tlog;
+use attestera_core::verdict::{self, ApprovalEvidence, Evidence, Status, Verdict};
 
 pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     let token = cli.token.clone().filter(|t| !t.trim().is_empty());
@@ -135,7 +135,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             if cli.json {
                 print_json(&json!({ "block": text }));
             } else {
-                out!("{}", crate::printable::lines(&text));
+                out!("{}", attestera_core::printable::lines(&text));
             }
             Ok(0)
         }
@@ -151,7 +151,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     if cli.json {
                         print_json(&json!({ "tree_size": cp.size, "note": note }));
                     } else {
-                        out!("{}", crate::printable::lines(&note));
+                        out!("{}", attestera_core::printable::lines(&note));
                     }
                 }
                 LogCommand::Entry { index } => {
@@ -171,7 +171,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                         );
                         outln!(
                             "{}",
-                            crate::printable::json(&String::from_utf8_lossy(&bytes))
+                            attestera_core::printable::json(&String::from_utf8_lossy(&bytes))
                         );
                     }
                 }
@@ -397,7 +397,7 @@ async fn approve(
         info.role.as_deref().unwrap_or_default(),
         crate::service::now(),
     )
-    .map_err(|e| crate::service::ServiceError::from(projection::Refusal::from(e)))?;
+    .map_err(|e| crate::service::ServiceError::from(rules::Refusal::from(e)))?;
     super::confirm(&document, &statement, yes, cli.json)?;
     let text = statement.encode();
     let signature = STANDARD.encode(
@@ -425,7 +425,7 @@ async fn approve(
         document: doc.text_sha256.clone(),
         name: statement.name.clone(),
         role: statement.role.clone(),
-        date: crate::stockholm::date_of(entry.logged_at),
+        date: attestera_core::stockholm::date_of(entry.logged_at),
         log_index: index,
         logged_at: entry.logged_at,
         checkpoint_size: cp.size,

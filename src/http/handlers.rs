@@ -1,5 +1,6 @@
 //! Request handlers: check access, call the service, shape the answer.
 
+use crate::wire::schema;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -11,14 +12,12 @@ use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reade
 use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
-use crate::pki::KeyAlg;
-use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
 use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
 use crate::service::listing::{DocumentFilter, SignatureFilter, SignatureRow};
 use crate::service::{Approved, InclusionProof};
 use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
-use crate::statement::Statement;
-use crate::verdict::Verdict;
+use attestera_core::pki::KeyAlg;
+use attestera_core::statement::Statement;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -137,7 +136,7 @@ pub async fn import(
 #[utoipa::path(get, path = "/documents", tag = "documents",
     description = "Söker registrerade dokument. Offentlig (om inte läsning är stängd).",
     params(DocumentFilter),
-    responses((status = 200, description = "Träffar, äldst först", body = Vec<DocumentRow>), Problems),
+    responses((status = 200, description = "Träffar, äldst först", body = Vec<schema::DocumentRow>), Problems),
     security((), ("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
@@ -179,7 +178,7 @@ pub async fn block(
 #[utoipa::path(get, path = "/documents/{id}/approvals", tag = "approvals",
     description = "Dokumentets godkännanden, äldst först. Offentlig.",
     params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
-    responses((status = 200, description = "Godkännandena", body = Vec<ApprovalRow>), Problems),
+    responses((status = 200, description = "Godkännandena", body = Vec<schema::ApprovalRow>), Problems),
     security((), ("bearer" = [])))]
 pub async fn approvals(
     State(s): State<AppState>,
@@ -195,6 +194,7 @@ pub async fn approvals(
 #[serde(deny_unknown_fields)]
 pub struct ApprovalRequest {
     pub statement: String,
+    #[schema(value_type = schema::KeyAlg)]
     pub algorithm: KeyAlg,
     pub signature: String,
     pub certificate: String,
@@ -273,7 +273,7 @@ pub async fn approve(
 #[utoipa::path(post, path = "/verify", tag = "verify",
     description = "Verifierar en kopia av ett dokument med block. Offentlig.",
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Kopian"),
-    responses((status = 200, description = "Utlåtandet (status, dokument, godkännanden, fynd)", body = Verdict), Problems),
+    responses((status = 200, description = "Utlåtandet (status, dokument, godkännanden, fynd)", body = schema::Verdict), Problems),
     security((), ("bearer" = [])))]
 pub async fn verify(
     State(s): State<AppState>,
@@ -286,7 +286,7 @@ pub async fn verify(
 #[utoipa::path(get, path = "/verify/{id}", tag = "verify",
     description = "Kontrollerar ett registrerat dokuments godkännanden utan kopia (inget block att jämföra med). Offentlig.",
     params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
-    responses((status = 200, description = "Utlåtandet", body = Verdict), Problems),
+    responses((status = 200, description = "Utlåtandet", body = schema::Verdict), Problems),
     security((), ("bearer" = [])))]
 pub async fn verify_digest(
     State(s): State<AppState>,
@@ -338,7 +338,7 @@ pub async fn certify(
 
 #[utoipa::path(get, path = "/certificates", tag = "certificates",
     description = "Alla utfärdade certifikat med återkallelser. Offentlig.",
-    responses((status = 200, description = "Certifikaten", body = Vec<CertificateRow>), Problems),
+    responses((status = 200, description = "Certifikaten", body = Vec<schema::CertificateRow>), Problems),
     security((), ("bearer" = [])))]
 pub async fn certificates(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(Json(s.service.certificates().await?).into_response())

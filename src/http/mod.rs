@@ -65,7 +65,7 @@ impl Default for HttpConfig {
 /// Text from a request as a problem's `detail` may quote it: one line, no
 /// control characters, at most 64 characters.
 pub(crate) fn printable_name(text: &str) -> String {
-    let line = crate::printable::line(text);
+    let line = attestera_core::printable::line(text);
     match line.char_indices().nth(64) {
         Some((end, _)) => format!("{}…", &line[..end]),
         None => line,

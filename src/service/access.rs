@@ -133,7 +133,7 @@ pub fn token_row_intact(key: &hmac::Key, row: &TokenRow) -> bool {
 
 impl Service {
     pub async fn create_token(&self, name: &str, role: Role) -> Result<CreatedToken, ServiceError> {
-        crate::statement::check_field("namn", name)
+        attestera_core::statement::check_field("namn", name)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
         // The name is logged as "name (token id)", an operator field of at most MAX_FIELD_CHARS.
         if name.chars().count() > MAX_TOKEN_NAME_CHARS {

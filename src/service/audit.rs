@@ -7,9 +7,9 @@
 use serde::Serialize;
 
 use super::{Service, ServiceError};
-use crate::entry::Entry;
-use crate::projection::{self, Projection};
-use crate::tlog::{self, Checkpoint, MemoryHashes};
+use attestera_core::entry::Entry;
+use attestera_core::rules::{self, Projection};
+use attestera_core::tlog::{self, Checkpoint, MemoryHashes};
 
 /// Entries read per database round trip.
 const PAGE: u64 = 1000;
@@ -178,15 +178,17 @@ impl Service {
                         continue;
                     }
                 };
-                if let Err(e) = crate::logtime::step(index, entry.logged_at, last_time, now) {
+                if let Err(e) =
+                    attestera_core::logtime::step(index, entry.logged_at, last_time, now)
+                {
                     problems.push(at(e.code(), e.to_string()));
                 }
                 if last_time.is_some_and(|t| entry.logged_at > t) {
                     batch_ends.push(index);
                 }
                 last_time = Some(entry.logged_at);
-                let facts = state.facts(&projection::fact_keys(&entry.body));
-                match projection::check(index, &entry, self.ca_der(), &facts) {
+                let facts = state.facts(&rules::fact_keys(&entry.body));
+                match rules::check(index, &entry, self.ca_der(), &facts) {
                     Ok(change) => state.apply(change),
                     Err(r) => problems.push(at(
                         r.code(),

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::{Appended, Service, ServiceError};
-use crate::entry::EntryBody;
-use crate::pki::{self, Subject};
-use crate::projection::{ApprovalRow, CertificateRow, DocumentRow};
-use crate::tlog;
+use attestera_core::entry::EntryBody;
+use attestera_core::pki::{self, Subject};
+use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
+use attestera_core::tlog;
 
 /// Refuses a validity the CA would refuse, before anything is made or written.
 pub(super) fn check_validity_days(days: i64) -> Result<(), ServiceError> {
@@ -37,7 +37,9 @@ pub struct Certified {
 /// A document with its approvals.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentInfo {
+    #[schema(value_type = crate::wire::schema::DocumentRow)]
     pub document: DocumentRow,
+    #[schema(value_type = Vec<crate::wire::schema::ApprovalRow>)]
     pub approvals: Vec<ApprovalRow>,
 }
 
@@ -160,7 +162,7 @@ impl Service {
         let rows: Vec<_> = info
             .approvals
             .into_iter()
-            .map(|a| crate::document::block::BlockRow {
+            .map(|a| attestera_core::document::block::BlockRow {
                 name: a.name,
                 role: a.role,
                 date: a.date,
@@ -169,7 +171,7 @@ impl Service {
         if rows.is_empty() {
             return Err(ServiceError::NoApprovals);
         }
-        Ok(crate::document::block::render(&rows))
+        Ok(attestera_core::document::block::render(&rows))
     }
 
     /// Entries `[start, start+limit)` within the latest checkpoint.
@@ -211,12 +213,12 @@ impl Service {
     pub async fn verify_digest(
         &self,
         text_sha256: &str,
-    ) -> Result<crate::verdict::Verdict, ServiceError> {
+    ) -> Result<attestera_core::verdict::Verdict, ServiceError> {
         let info = self.document_info(text_sha256).await?;
         let rows = info
             .approvals
             .iter()
-            .map(|a| crate::document::block::BlockRow {
+            .map(|a| attestera_core::document::block::BlockRow {
                 name: a.name.clone(),
                 role: a.role.clone(),
                 date: a.date,

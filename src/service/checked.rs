@@ -5,9 +5,9 @@
 //! checkpoints cover); the full replay is the audit's job.
 
 use super::{Service, ServiceError};
-use crate::entry::Entry;
-use crate::projection::{self, ApprovalRow, CertificateRow, Change, DocumentRow};
-use crate::tlog;
+use attestera_core::entry::Entry;
+use attestera_core::rules::{self, ApprovalRow, CertificateRow, Change, DocumentRow};
+use attestera_core::tlog;
 
 impl Service {
     /// Entry `index`, whose bytes hash to the leaf hash stored in the tree.
@@ -28,8 +28,7 @@ impl Service {
     /// The change entry `index` makes, as the rule book derives it.
     async fn logged_change(&self, table: &'static str, index: u64) -> Result<Change, ServiceError> {
         let entry = self.logged_entry(table, index).await?;
-        projection::change_of(index, &entry)
-            .map_err(|_| ServiceError::TableMismatch { table, index })
+        rules::change_of(index, &entry).map_err(|_| ServiceError::TableMismatch { table, index })
     }
 
     pub(super) async fn checked_document(

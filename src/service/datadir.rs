@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::{ServiceError, io_err};
-use crate::entry::EntryBody;
-use crate::pki;
 use crate::store::Store;
-use crate::tlog::NoteSigner;
+use attestera_core::entry::EntryBody;
+use attestera_core::pki;
+use attestera_core::tlog::NoteSigner;
 
 /// Settings fixed at init.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,7 +193,7 @@ impl DataDir {
             .unwrap_or_else(|| "Attestera".into());
         let org = org.as_str();
         // The organisation is in every certificate and shown beside every name.
-        crate::statement::check_field("organisationens namn", org)
+        attestera_core::statement::check_field("organisationens namn", org)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
         let origin = match origin {
             Some(o) => o.to_string(),

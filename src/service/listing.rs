@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::fold;
 use super::{Service, ServiceError};
-use crate::projection::DocumentRow;
+use attestera_core::rules::DocumentRow;
 
 /// Filters for listing documents; `None` means no filter. Names and text
 /// match as `fold` compares them: NFC, case-insensitive in every script.

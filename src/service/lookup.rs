@@ -2,9 +2,9 @@
 //! rules it was registered with (`text-v2`, or `text-v1` for old ones).
 
 use super::{ReadDocument, Service, ServiceError};
-use crate::document::Version;
-use crate::entry::{Entry, EntryBody};
-use crate::projection::DocumentRow;
+use attestera_core::document::Version;
+use attestera_core::entry::{Entry, EntryBody};
+use attestera_core::rules::DocumentRow;
 
 /// A registration found for a copy.
 #[derive(Debug, Clone)]

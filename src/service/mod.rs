@@ -21,13 +21,13 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::{Timestamp, Unit};
 use serde::Serialize;
 
-use crate::document::{block, canonical, metadata};
-use crate::entry::{DocumentRecord, Entry, EntryBody, EntryError};
-use crate::pki::{self, PkiError, SigningKey, Subject};
-use crate::projection::{ApprovalRow, DocumentRow, Refusal};
-use crate::statement::Statement;
 use crate::store::{Store, StoreError};
-use crate::tlog::{self, NoteSigner, NoteVerifier};
+use attestera_core::document::{block, canonical, metadata};
+use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
+use attestera_core::pki::{self, PkiError, SigningKey, Subject};
+use attestera_core::rules::{ApprovalRow, DocumentRow, Refusal};
+use attestera_core::statement::Statement;
+use attestera_core::tlog::{self, NoteSigner, NoteVerifier};
 pub use datadir::{Config, DataDir};
 pub use sequencer::{Appended, Sequencer};
 
@@ -249,6 +249,7 @@ pub struct Registered {
     pub file_sha256: String,
     pub log_index: u64,
     pub logged_at: Timestamp,
+    #[schema(value_type = crate::wire::schema::Metadata)]
     pub metadata: metadata::Metadata,
     pub checkpoint_size: u64,
 }
@@ -268,6 +269,7 @@ pub struct Approved {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Imported {
     pub registered: Registered,
+    #[schema(value_type = Vec<crate::wire::schema::ApprovalRow>)]
     pub approvals: Vec<ApprovalRow>,
 }
 
@@ -766,7 +768,7 @@ impl Service {
             document: hex::encode(s.document),
             name: s.name,
             role: s.role,
-            date: crate::stockholm::date_of(entry.logged_at),
+            date: attestera_core::stockholm::date_of(entry.logged_at),
             log_index: *log_index,
             logged_at: entry.logged_at,
             checkpoint_size: appended.checkpoint_size,

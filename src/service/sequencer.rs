@@ -9,10 +9,10 @@ use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ServiceError;
-use crate::entry::{ENTRY_VERSION, Entry, EntryBody};
-use crate::projection::{self, Refusal};
 use crate::store::{AppendTx, Store, StoreError};
-use crate::tlog::{self, Checkpoint, NoteSigner, NoteVerifier};
+use attestera_core::entry::{ENTRY_VERSION, Entry, EntryBody};
+use attestera_core::rules::{self, Refusal};
+use attestera_core::tlog::{self, Checkpoint, NoteSigner, NoteVerifier};
 
 /// Most groups in one batch.
 pub const MAX_BATCH: usize = 256;
@@ -272,8 +272,8 @@ async fn append_group(
             logged_at: now,
             body,
         };
-        let facts = tx.facts(&projection::fact_keys(&entry.body)).await?;
-        let change = match projection::check(*size, &entry, &log.ca_der, &facts) {
+        let facts = tx.facts(&rules::fact_keys(&entry.body)).await?;
+        let change = match rules::check(*size, &entry, &log.ca_der, &facts) {
             Ok(c) => c,
             Err(r) => return Ok(Err((r, written.len() as u64))),
         };

@@ -1,14 +1,14 @@
 //! The verify use case: gather what the log says about a copy, then let
-//! [`crate::verdict::evaluate`] decide.
+//! [`attestera_core::verdict::evaluate`] decide.
 
 use sha2::Digest;
 
 use super::{ReadDocument, Service, ServiceError, read_document};
-use crate::document::{Version, block};
-use crate::entry::{Entry, EntryBody};
-use crate::projection;
-use crate::tlog::{self, Checkpoint};
-use crate::verdict::{
+use attestera_core::document::{Version, block};
+use attestera_core::entry::{Entry, EntryBody};
+use attestera_core::rules;
+use attestera_core::tlog::{self, Checkpoint};
+use attestera_core::verdict::{
     self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
 };
 
@@ -171,15 +171,15 @@ impl Service {
     /// The registered document as its registration entry in the log says, not as the table says.
     pub(super) async fn proven_document(
         &self,
-        row: projection::DocumentRow,
+        row: rules::DocumentRow,
         checkpoint: Option<&Checkpoint>,
-    ) -> Result<(projection::DocumentRow, Vec<(&'static str, String)>), ServiceError> {
+    ) -> Result<(rules::DocumentRow, Vec<(&'static str, String)>), ServiceError> {
         let mut problems = Vec::new();
         let entry = self
             .proven_entry(row.log_index, checkpoint, &mut problems)
             .await?;
-        match entry.map(|e| projection::change_of(row.log_index, &e)) {
-            Some(Ok(projection::Change::Document(d))) => {
+        match entry.map(|e| rules::change_of(row.log_index, &e)) {
+            Some(Ok(rules::Change::Document(d))) => {
                 if d != row {
                     problems.push(log_mismatch(row.log_index));
                 }
@@ -194,7 +194,7 @@ impl Service {
 
     async fn approval_evidence(
         &self,
-        row: projection::ApprovalRow,
+        row: rules::ApprovalRow,
         checkpoint: Option<&Checkpoint>,
     ) -> Result<ApprovalEvidence, ServiceError> {
         let mut problems: Vec<(&'static str, String)> = Vec::new();
@@ -210,8 +210,8 @@ impl Service {
             });
         };
         // The log, not the table, says who approved what.
-        let row = match projection::change_of(row.log_index, &entry) {
-            Ok(projection::Change::Approval(derived)) => {
+        let row = match rules::change_of(row.log_index, &entry) {
+            Ok(rules::Change::Approval(derived)) => {
                 if derived != row {
                     problems.push(log_mismatch(row.log_index));
                 }
@@ -249,8 +249,8 @@ impl Service {
                                     ..
                                 },
                             ..
-                        }) if crate::pki::parse_certificate_pem(&certificate)
-                            .is_ok_and(|der| crate::pki::fingerprint(&der) == fp) =>
+                        }) if attestera_core::pki::parse_certificate_pem(&certificate)
+                            .is_ok_and(|der| attestera_core::pki::fingerprint(&der) == fp) =>
                         {
                             lookalike_of = confirmed
                         }
@@ -271,7 +271,7 @@ impl Service {
         }
         // An imported name that reads as a certificate holder's other name
         // was never confirmed by anyone: say so.
-        if row.kind == projection::ApprovalKind::Imported {
+        if row.kind == rules::ApprovalKind::Imported {
             lookalike_of = self.store.lookalike_names(&row.name).await?;
         }
         let (found, revoked_later) =

@@ -17,10 +17,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqliteConnection};
 
 use super::StoreError;
-use crate::projection::{
+use attestera_core::rules::{
     ApprovalKind, ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts,
 };
-use crate::tlog::Hash;
+use attestera_core::tlog::Hash;
 
 /// A handle to the database; cheap to clone. Reads share a pool; every
 /// write goes through a one-connection writer pool, whose connection is
@@ -145,7 +145,7 @@ async fn lookalikes_on(conn: &mut SqliteConnection, name: &str) -> Result<Vec<St
     )
     .fetch_all(conn)
     .await?;
-    Ok(crate::pki::name::lookalikes(
+    Ok(attestera_core::pki::name::lookalikes(
         name,
         names.iter().map(String::as_str),
     ))
@@ -161,8 +161,8 @@ async fn key_owner_on(
         .fetch_all(conn)
         .await?;
     for (fingerprint, pem) in rows {
-        let info = crate::pki::parse_certificate_pem(&pem)
-            .and_then(|der| crate::pki::CertInfo::from_der(&der))
+        let info = attestera_core::pki::parse_certificate_pem(&pem)
+            .and_then(|der| attestera_core::pki::CertInfo::from_der(&der))
             .map_err(|e| corrupt("certificates", format!("pem av {fingerprint}: {e}")))?;
         if info.public_key == public_key {
             return Ok(Some(fingerprint));
@@ -406,7 +406,7 @@ impl Store {
         )
         .bind(dnr)
         .bind(title)
-        .bind(crate::verdict::MAX_SIMILAR as i64)
+        .bind(attestera_core::verdict::MAX_SIMILAR as i64)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(document_row).collect()
@@ -448,7 +448,7 @@ impl Store {
             .transpose()
     }
 
-    /// Holders' names that `name` could be taken for (see [`crate::pki::name::lookalikes`]).
+    /// Holders' names that `name` could be taken for (see [`attestera_core::pki::name::lookalikes`]).
     pub async fn lookalike_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
         lookalikes_on(&mut *self.pool.acquire().await?, name).await
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use attestera::service::{DataDir, Service, ServiceError};
-use attestera::tlog::{Checkpoint, NoteVerifier};
+use attestera_core::tlog::{Checkpoint, NoteVerifier};
 
 use crate::common::{DOC, Env, runtime};
 

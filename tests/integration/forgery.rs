@@ -298,16 +298,16 @@ fn hostile_metadata_is_bounded_and_printable_in_the_log() {
 /// Appends a registration of `text` as the previous version wrote it: no
 /// `canonical` field, the digest under `text-v1`.
 fn register_as_text_v1(env: &Env, text: &str) {
-    use attestera::document::{canonical_text_v1, text_digest};
-    use attestera::entry::{DocumentRecord, EntryBody};
     use attestera::service::{DataDir, Sequencer, read_document};
+    use attestera_core::document::{canonical_text_v1, text_digest};
+    use attestera_core::entry::{DocumentRecord, EntryBody};
     let dir = DataDir::new(env.data_dir());
     runtime().block_on(async {
         let config = dir.config().unwrap();
         let ca = dir.read_string(&dir.ca_cert()).unwrap();
-        let ca_der = attestera::pki::parse_certificate_pem(&ca).unwrap();
+        let ca_der = attestera_core::pki::parse_certificate_pem(&ca).unwrap();
         let key = dir.read_private_key(&dir.log_key()).unwrap();
-        let signer = attestera::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
+        let signer = attestera_core::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
         let store = attestera::store::Store::open(&dir.database(), false)
             .await
             .unwrap();

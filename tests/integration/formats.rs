@@ -2,7 +2,7 @@
 //! by the CLI verify with the independent RFC 9162 checks, and (with Go
 //! installed, as .ci/run does) with Go's golang.org/x/mod/sumdb/note and tlog.
 
-use attestera::tlog::{self, Checkpoint, NoteVerifier};
+use attestera_core::tlog::{self, Checkpoint, NoteVerifier};
 
 use crate::common::attested;
 

@@ -8,8 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use attestera::pki::{self, SigningKey};
-use attestera::statement::Statement;
+use attestera_core::pki::{self, SigningKey};
+use attestera_core::statement::Statement;
 
 use crate::common::{DOC, Env, SEED, runtime};
 
@@ -194,8 +194,8 @@ fn register_approve_block_verify_over_http() {
             .text()
             .await
             .unwrap();
-        let verifier = attestera::tlog::NoteVerifier::parse(vkey.trim()).unwrap();
-        let cp = attestera::tlog::Checkpoint::parse(
+        let verifier = attestera_core::tlog::NoteVerifier::parse(vkey.trim()).unwrap();
+        let cp = attestera_core::tlog::Checkpoint::parse(
             verifier
                 .open(receipt["checkpoint"].as_str().unwrap())
                 .unwrap(),
@@ -206,10 +206,10 @@ fn register_approve_block_verify_over_http() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| attestera::tlog::from_base64(h.as_str().unwrap()).unwrap())
+            .map(|h| attestera_core::tlog::from_base64(h.as_str().unwrap()).unwrap())
             .collect();
-        let leaf = attestera::tlog::from_base64(proof["leaf_hash"].as_str().unwrap()).unwrap();
-        attestera::tlog::verify_inclusion(
+        let leaf = attestera_core::tlog::from_base64(proof["leaf_hash"].as_str().unwrap()).unwrap();
+        attestera_core::tlog::verify_inclusion(
             &leaf,
             receipt["approval"]["log_index"].as_u64().unwrap(),
             cp.size,
@@ -398,8 +398,8 @@ fn log_endpoints_serve_verifiable_data() {
             .text()
             .await
             .unwrap();
-        let cp = attestera::tlog::Checkpoint::parse(
-            attestera::tlog::NoteVerifier::parse(vkey.trim())
+        let cp = attestera_core::tlog::Checkpoint::parse(
+            attestera_core::tlog::NoteVerifier::parse(vkey.trim())
                 .unwrap()
                 .open(&note)
                 .unwrap(),
@@ -415,11 +415,11 @@ fn log_endpoints_serve_verifiable_data() {
             .await
             .unwrap();
         assert_eq!(entries.as_array().unwrap().len(), 6);
-        let mut tree = attestera::tlog::MemoryHashes::new();
+        let mut tree = attestera_core::tlog::MemoryHashes::new();
         for e in entries.as_array().unwrap() {
             tree.append(e["data"].as_str().unwrap().as_bytes());
         }
-        assert_eq!(attestera::tlog::tree_hash(6, &tree).unwrap(), cp.root);
+        assert_eq!(attestera_core::tlog::tree_hash(6, &tree).unwrap(), cp.root);
         let one: Value = c
             .get(s.url("/api/v1/log/entries/3"))
             .send()
@@ -464,13 +464,13 @@ fn log_endpoints_serve_verifiable_data() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| attestera::tlog::from_base64(h.as_str().unwrap()).unwrap())
+            .map(|h| attestera_core::tlog::from_base64(h.as_str().unwrap()).unwrap())
             .collect();
-        attestera::tlog::verify_consistency(
+        attestera_core::tlog::verify_consistency(
             2,
             6,
             &hashes,
-            &attestera::tlog::tree_hash(2, &tree).unwrap(),
+            &attestera_core::tlog::tree_hash(2, &tree).unwrap(),
             &cp.root,
         )
         .unwrap();

@@ -420,7 +420,7 @@ async fn register(c: &reqwest::Client, s: &Server, text: &str) -> String {
 async fn approve(
     c: &reqwest::Client,
     s: &Server,
-    who: &(attestera::pki::SigningKey, String),
+    who: &(attestera_core::pki::SigningKey, String),
     id: &str,
     name: &str,
     role: &str,

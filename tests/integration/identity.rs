@@ -8,8 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use attestera::pki::{self, SigningKey};
-use attestera::statement::Statement;
+use attestera_core::pki::{self, SigningKey};
+use attestera_core::statement::Statement;
 
 use crate::common::{DOC, Env, Run, finish, runtime};
 use crate::http::{Server, log_size};

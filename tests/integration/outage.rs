@@ -339,12 +339,12 @@ fn a_write_protected_data_directory_is_named_at_start() {
 mod extreme_times {
     use std::path::Path;
 
-    use attestera::entry::{ENTRY_VERSION, Entry, EntryBody};
-    use attestera::pki::{self, SigningKey};
-    use attestera::projection::{self, Facts};
-    use attestera::statement::Statement;
     use attestera::store::Store;
-    use attestera::tlog::{self, Checkpoint, NoteSigner};
+    use attestera_core::entry::{ENTRY_VERSION, Entry, EntryBody};
+    use attestera_core::pki::{self, SigningKey};
+    use attestera_core::rules::{self, Facts};
+    use attestera_core::statement::Statement;
+    use attestera_core::tlog::{self, Checkpoint, NoteSigner};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use jiff::Timestamp;
@@ -458,7 +458,7 @@ mod extreme_times {
                 lookalike_of: Vec::new(),
             },
         };
-        let Ok(projection::Change::Certificate(cert)) = projection::change_of(1, &issued) else {
+        let Ok(rules::Change::Certificate(cert)) = rules::change_of(1, &issued) else {
             panic!("a certificate entry");
         };
         Facts {
@@ -500,7 +500,7 @@ mod extreme_times {
             for (signed, logged) in [(end, end), (start, end), (end, start), (start, start)] {
                 let e = approval(&p, [7; 32], signed, logged);
                 // Refused or accepted, but answered: the overflow was a panic.
-                let answer = projection::check(9, &e, &ca, &facts);
+                let answer = rules::check(9, &e, &ca, &facts);
                 let code = answer.as_ref().err().map(|r| r.code());
                 let expected = match logged == end {
                     // Certificates valid at the end of time: only the signing time decides.
@@ -517,10 +517,10 @@ mod extreme_times {
     #[test]
     fn stockholm_dates_exist_at_both_ends_of_time() {
         assert_eq!(
-            attestera::stockholm::date_of(Timestamp::MAX).to_string(),
+            attestera_core::stockholm::date_of(Timestamp::MAX).to_string(),
             "9999-12-30"
         );
-        assert!(attestera::stockholm::date_of(Timestamp::MIN).year() == -9999);
+        assert!(attestera_core::stockholm::date_of(Timestamp::MIN).year() == -9999);
     }
 
     #[test]
@@ -575,16 +575,16 @@ mod extreme_times {
                 Timestamp::from_second(signed).unwrap(),
                 Timestamp::from_second(logged).unwrap(),
             );
-            let _ = projection::check(3, &e, &ca, &facts);
+            let _ = rules::check(3, &e, &ca, &facts);
             let mut bytes = e.encode();
             for (i, b) in &flips {
                 let i = i.index(bytes.len());
                 bytes[i] = *b;
             }
             if let Ok(decoded) = Entry::decode(&bytes) {
-                let _ = projection::check(3, &decoded, &ca, &facts);
-                let _ = attestera::verdict::check_approval_entry(3, &decoded, &ca, None);
-                let _ = attestera::logtime::check([decoded.logged_at], attestera::service::now());
+                let _ = rules::check(3, &decoded, &ca, &facts);
+                let _ = attestera_core::verdict::check_approval_entry(3, &decoded, &ca, None);
+                let _ = attestera_core::logtime::check([decoded.logged_at], attestera::service::now());
             }
         }
     }
@@ -765,10 +765,10 @@ fn a_validity_out_of_range_is_refused_on_the_command_line_and_over_http() {
     }
     runtime().block_on(async {
         let c = reqwest::Client::new();
-        let pkcs8 = attestera::pki::generate_ed25519_pkcs8().unwrap();
-        let key_pem = attestera::pki::ca::private_key_pem(&pkcs8);
-        let spki = attestera::pki::ca::public_key_der_of(&key_pem).unwrap();
-        let public_key = attestera::pki::to_pem("PUBLIC KEY", &spki);
+        let pkcs8 = attestera_core::pki::generate_ed25519_pkcs8().unwrap();
+        let key_pem = attestera_core::pki::ca::private_key_pem(&pkcs8);
+        let spki = attestera_core::pki::ca::public_key_der_of(&key_pem).unwrap();
+        let public_key = attestera_core::pki::to_pem("PUBLIC KEY", &spki);
         let size = log_size(&c, &s).await;
         for days in [0, i64::MAX, i64::MIN] {
             let r = c
@@ -800,7 +800,7 @@ fn an_append_dropped_mid_transaction_leaves_nothing_and_the_next_begins() {
         for round in 0..3u8 {
             let mut tx = store.begin_append().await.unwrap();
             assert_eq!(tx.log_size().await.unwrap(), 0, "round {round}");
-            let leaf = attestera::tlog::record_hash(b"x");
+            let leaf = attestera_core::tlog::record_hash(b"x");
             tx.insert_entry(0, b"x", &leaf, 0, &[leaf]).await.unwrap();
             tx.savepoint().await.unwrap();
             drop(tx);

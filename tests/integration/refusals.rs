@@ -83,7 +83,7 @@ fn certificate_from_another_ca_is_refused() {
 
 #[test]
 fn expired_certificate_is_refused() {
-    use attestera::pki;
+    use attestera_core::pki;
     let a = attested();
     let data = a.env.data_dir();
     let ca_pem = std::fs::read_to_string(data.join("ca.cert.pem")).unwrap();

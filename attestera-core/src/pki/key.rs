@@ -7,9 +7,7 @@ use zeroize::Zeroizing;
 use super::{PkiError, pem_block};
 
 /// The signature algorithms attestera accepts for approvals.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlg {
     Ed25519,

@@ -213,7 +213,7 @@ mod tests {
 
     const VECTORS: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/vectors/merkle/testdata"
+        "/../tests/data/vectors/merkle/testdata"
     );
 
     /// The leaves of the 8-record tree the transparency-dev/merkle vectors are built over.

@@ -25,12 +25,10 @@ use crate::stockholm;
 pub const SIGNING_SKEW_AHEAD: SignedDuration = SignedDuration::from_mins(10);
 pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentRow {
     /// Hex SHA-256 of canonical text v1; also the document's id.
-    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub text_sha256: String,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub file_sha256: String,
     pub file_size: u64,
     pub title: Option<String>,
@@ -43,7 +41,7 @@ pub struct DocumentRow {
     pub operator: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalKind {
     Signed,
@@ -59,10 +57,9 @@ impl ApprovalKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalRow {
     pub log_index: u64,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub document: String,
     pub kind: ApprovalKind,
     pub name: String,
@@ -71,15 +68,13 @@ pub struct ApprovalRow {
     pub date: Date,
     pub logged_at: Timestamp,
     pub signed_at: Option<Timestamp>,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub cert_fingerprint: Option<String>,
     /// Who imported it (imported approvals only).
     pub operator: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertificateRow {
-    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub fingerprint: String,
     pub serial: String,
     pub name: Option<String>,

@@ -375,7 +375,10 @@ mod tests {
     use jiff::civil::date;
     use proptest::prelude::*;
 
-    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed.txt"));
+    const SEED: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/seed.txt"
+    ));
 
     fn row(name: &str, role: &str, d: Date) -> BlockRow {
         BlockRow {

@@ -46,7 +46,7 @@ pub const CANONICAL_VERSION: &str = "text-v2";
 pub const CANONICAL_VERSION_V1: &str = "text-v1";
 
 /// The rules a registration's text digest was computed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Version {
     #[serde(rename = "text-v1")]
     V1,
@@ -250,7 +250,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed.txt"));
+    const SEED: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/seed.txt"
+    ));
 
     /// SHA-256 of the canonical text of tests/data/seed.txt, computed with
     /// an independent Python pipeline (unicodedata.normalize, re.sub).

@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn every_kind_matches_its_vector_in_the_format_document() {
-        let doc = include_str!("../docs/formats.md");
+        let doc = include_str!("../../docs/formats.md");
         let mut missing = Vec::new();
         for e in vectors() {
             let bytes = e.encode();

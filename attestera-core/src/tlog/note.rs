@@ -303,11 +303,11 @@ mod tests {
 
     const EXAMPLE_NOTE: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/vectors/signed-note/example.note"
+        "/../tests/data/vectors/signed-note/example.note"
     ));
     const EXAMPLE_VKEY: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/vectors/signed-note/example.vkey"
+        "/../tests/data/vectors/signed-note/example.vkey"
     ));
 
     /// The RFC 8032 §7.1 TEST 1 Ed25519 secret key as a PKCS#8 v1 document (RFC 8410).

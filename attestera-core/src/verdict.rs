@@ -9,9 +9,9 @@ use unicode_security::confusable_detection::skeleton;
 
 use crate::document::Version;
 use crate::document::block::{BlockError, BlockRow};
-use crate::projection::{ApprovalKind, ApprovalRow, DocumentRow};
+use crate::rules::{ApprovalKind, ApprovalRow, DocumentRow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -20,7 +20,7 @@ pub enum Severity {
 }
 
 /// One thing found: a stable code for machines, a Swedish sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
@@ -37,7 +37,7 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Verified,
@@ -57,7 +57,7 @@ impl Status {
 }
 
 /// ETSI EN 319 102-1 main indications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Indication {
     #[serde(rename = "TOTAL-PASSED")]
     TotalPassed,
@@ -67,7 +67,7 @@ pub enum Indication {
     Indeterminate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentReport {
     pub text_sha256: String,
     pub file_sha256: String,
@@ -80,7 +80,7 @@ pub struct DocumentReport {
     pub log_index: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalReport {
     pub name: String,
     pub role: String,
@@ -96,7 +96,7 @@ pub struct ApprovalReport {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub status: Status,
     pub document: DocumentReport,
@@ -186,7 +186,7 @@ pub fn check_approval_entry(
     else {
         return (problems, None);
     };
-    if let Err(r) = crate::projection::check_signed_approval(
+    if let Err(r) = crate::rules::check_signed_approval(
         statement,
         *algorithm,
         signature,

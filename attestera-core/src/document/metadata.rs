@@ -18,7 +18,7 @@ const MAX_DNR_DIGITS: usize = 12;
 
 /// What the text says about itself; every field is absent when the text
 /// does not follow the usual layout.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
     /// The statement's title (the first line after its date).
     pub title: Option<String>,
@@ -143,7 +143,10 @@ mod tests {
     use jiff::civil::date;
     use proptest::prelude::*;
 
-    const SEED: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seed.txt"));
+    const SEED: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/seed.txt"
+    ));
 
     #[test]
     fn reads_the_seed() {
