@@ -20,3 +20,4 @@ pub mod statement;
 pub mod stockholm;
 pub mod tlog;
 pub mod verdict;
+pub use tlog::Hash;

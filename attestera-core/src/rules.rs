@@ -262,7 +262,7 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             ..
         } => {
             let s = Statement::parse(statement).ok();
-            let doc = s.as_ref().map(|s| hex::encode(s.document));
+            let doc = s.as_ref().map(|s| s.document.to_hex());
             FactKeys {
                 document: doc.clone(),
                 certificate: pem_fingerprint(certificate),
@@ -429,7 +429,7 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
             let der = pki::parse_certificate_pem(certificate)?;
             Change::Approval(ApprovalRow {
                 log_index: index,
-                document: hex::encode(s.document),
+                document: s.document.to_hex(),
                 kind: ApprovalKind::Signed,
                 name: s.name,
                 role: s.role,
@@ -738,8 +738,16 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let (ca_pem, ca_key) = pki::create_ca("Org", t("2026-01-01T00:00:00Z"), 10).unwrap();
-        let key_pem = pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap());
+        let (ca_pem, ca_key) = pki::create_ca(
+            "Org",
+            t("2026-01-01T00:00:00Z"),
+            10,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let key_pem = pki::ca::private_key_pem(
+            &pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
+        );
         let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
         let subject = Subject {
             name: "Anna Berg".into(),
@@ -753,20 +761,30 @@ mod tests {
             &spki,
             t("2026-01-02T00:00:00Z"),
             365,
+            &ring::rand::SystemRandom::new(),
         )
         .unwrap();
         Fixture {
             ca_der: pki::parse_certificate_pem(&ca_pem).unwrap(),
             cert_pem,
-            key: SigningKey::from_pkcs8_pem(&key_pem).unwrap(),
+            key: SigningKey::from_pkcs8_pem(&key_pem, &ring::rand::SystemRandom::new()).unwrap(),
         }
     }
 
     fn approval(f: &Fixture, signed_at: &str, logged_at: &str) -> Entry {
-        let statement = Statement::new([7; 32], "Anna Berg", "Chef", t(signed_at))
-            .unwrap()
-            .encode();
-        let signature = STANDARD.encode(f.key.sign(statement.as_bytes()).unwrap());
+        let statement = Statement::new(
+            crate::tlog::Hash([7; 32]),
+            "Anna Berg",
+            "Chef",
+            t(signed_at),
+        )
+        .unwrap()
+        .encode();
+        let signature = STANDARD.encode(
+            f.key
+                .sign(statement.as_bytes(), &ring::rand::SystemRandom::new())
+                .unwrap(),
+        );
         Entry {
             v: ENTRY_VERSION,
             logged_at: t(logged_at),
@@ -919,7 +937,13 @@ mod tests {
 
     impl Log {
         fn new() -> Log {
-            let (ca_pem, ca_key) = pki::create_ca("Org", t("2026-01-01T00:00:00Z"), 10).unwrap();
+            let (ca_pem, ca_key) = pki::create_ca(
+                "Org",
+                t("2026-01-01T00:00:00Z"),
+                10,
+                &ring::rand::SystemRandom::new(),
+            )
+            .unwrap();
             let ca_der = pki::parse_certificate_pem(&ca_pem).unwrap();
             let mut log = Log {
                 ca_pem: ca_pem.clone(),
@@ -946,6 +970,7 @@ mod tests {
                 &spki,
                 t("2026-01-02T00:00:00Z"),
                 365,
+                &ring::rand::SystemRandom::new(),
             )
             .unwrap()
         }
@@ -999,7 +1024,10 @@ mod tests {
     }
 
     fn new_key() -> String {
-        pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap()).to_string()
+        pki::ca::private_key_pem(
+            &pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
+        )
+        .to_string()
     }
 
     #[test]
@@ -1117,15 +1145,23 @@ mod tests {
         let key_pem = new_key();
         let name = "\u{430}nna Berg";
         let cert_pem = log.raw_cert(name, &key_pem);
-        let key = SigningKey::from_pkcs8_pem(&key_pem).unwrap();
-        let statement = Statement::new([7; 32], name, "Chef", t("2026-03-01T10:00:00Z"))
-            .unwrap()
-            .encode();
+        let key = SigningKey::from_pkcs8_pem(&key_pem, &ring::rand::SystemRandom::new()).unwrap();
+        let statement = Statement::new(
+            crate::tlog::Hash([7; 32]),
+            name,
+            "Chef",
+            t("2026-03-01T10:00:00Z"),
+        )
+        .unwrap()
+        .encode();
         let e = Entry {
             v: ENTRY_VERSION,
             logged_at: t("2026-03-01T10:00:01Z"),
             body: EntryBody::Approval {
-                signature: STANDARD.encode(key.sign(statement.as_bytes()).unwrap()),
+                signature: STANDARD.encode(
+                    key.sign(statement.as_bytes(), &ring::rand::SystemRandom::new())
+                        .unwrap(),
+                ),
                 statement,
                 algorithm: key.alg(),
                 certificate: cert_pem.clone(),

@@ -5,6 +5,7 @@
 //! statement has exactly one reading. It is stored verbatim in the log and
 //! never re-serialized; `parse` accepts only the canonical form.
 
+use crate::tlog::Hash;
 use jiff::{Timestamp, Unit};
 
 /// First line of every v1 statement: no other signed object starts with it.
@@ -14,7 +15,7 @@ pub const CONTEXT: &str = "attestera-approval-v1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     /// SHA-256 of the document's canonical text v1.
-    pub document: [u8; 32],
+    pub document: Hash,
     pub name: String,
     pub role: String,
     /// When the approver signed, whole seconds, UTC.
@@ -117,7 +118,7 @@ pub(crate) fn is_invisible(c: char) -> bool {
 impl Statement {
     /// Builds a statement, truncating the signing time to whole seconds.
     pub fn new(
-        document: [u8; 32],
+        document: Hash,
         name: &str,
         role: &str,
         signed_at: Timestamp,
@@ -143,7 +144,7 @@ impl Statement {
     pub fn encode(&self) -> String {
         format!(
             "{CONTEXT}\ndocument-text-sha256 {}\nname {}\nrole {}\nsigned-at {}\n",
-            hex::encode(self.document),
+            self.document.to_hex(),
             self.name,
             self.role,
             self.signed_at
@@ -166,8 +167,7 @@ impl Statement {
         let name = field(3, "name")?;
         let role = field(4, "role")?;
         let signed_at = field(5, "signed-at")?;
-        let mut document = [0u8; 32];
-        hex::decode_to_slice(digest, &mut document).map_err(|_| {
+        let document = Hash::from_hex(digest).map_err(|_| {
             StatementError::Value("dokumentets kontrollsumma är inte 64 hextecken".into())
         })?;
         let signed_at: Timestamp = signed_at
@@ -187,7 +187,7 @@ mod tests {
 
     fn sample() -> Statement {
         Statement::new(
-            [0xab; 32],
+            crate::tlog::Hash([0xab; 32]),
             "Maria Mathiasson Laxvik",
             "Stadsdelsdirektör",
             "2026-11-25T10:15:30.75Z".parse().unwrap(),
@@ -233,15 +233,15 @@ mod tests {
     #[test]
     fn fields_with_line_breaks_are_refused() {
         let t = "2026-11-25T10:15:30Z".parse().unwrap();
-        assert!(Statement::new([0; 32], "Maria\nrole Chef", "X", t).is_err());
-        assert!(Statement::new([0; 32], "Maria", "", t).is_err());
-        assert!(Statement::new([0; 32], " Maria", "X", t).is_err());
-        assert!(Statement::new([0; 32], "Maria \u{202E}Berg", "X", t).is_err());
-        assert!(Statement::new([0; 32], "Maria\u{200B}Berg", "X", t).is_err());
-        assert!(Statement::new([0; 32], "Maria\u{A0}Berg", "X", t).is_err());
-        assert!(Statement::new([0; 32], "Maria  Berg", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria\nrole Chef", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria", "", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), " Maria", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria \u{202E}Berg", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria\u{200B}Berg", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria\u{A0}Berg", "X", t).is_err());
+        assert!(Statement::new(crate::tlog::Hash([0; 32]), "Maria  Berg", "X", t).is_err());
         assert!(
-            Statement::new([0; 32], "Mari\u{61}\u{308}", "X", t).is_err(),
+            Statement::new(crate::tlog::Hash([0; 32]), "Mari\u{61}\u{308}", "X", t).is_err(),
             "NFD refused"
         );
     }

@@ -371,7 +371,8 @@ async fn approve(
 ) -> Result<i32, Failure> {
     let doc = read_document(&read_file(file)?)?;
     let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
-    let key = SigningKey::from_pkcs8_pem(&key_pem).map_err(crate::service::ServiceError::from)?;
+    let key = SigningKey::from_pkcs8_pem(&key_pem, &ring::rand::SystemRandom::new())
+        .map_err(crate::service::ServiceError::from)?;
     let cert_pem = read_text_file(cert)?;
     let cert_der =
         pki::parse_certificate_pem(&cert_pem).map_err(crate::service::ServiceError::from)?;
@@ -388,8 +389,7 @@ async fn approve(
     let Some(document) = registered(&replay, &doc).map(|f| f.row) else {
         return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
     };
-    let mut digest = [0u8; 32];
-    hex::decode_to_slice(&document.text_sha256, &mut digest)
+    let digest = attestera_core::Hash::from_hex(&document.text_sha256)
         .map_err(|e| Failure::new("internal", e.to_string(), 2))?;
     let statement = Statement::new(
         digest,
@@ -401,7 +401,7 @@ async fn approve(
     super::confirm(&document, &statement, yes, cli.json)?;
     let text = statement.encode();
     let signature = STANDARD.encode(
-        key.sign(text.as_bytes())
+        key.sign(text.as_bytes(), &ring::rand::SystemRandom::new())
             .map_err(crate::service::ServiceError::from)?,
     );
     let receipt = remote

@@ -165,7 +165,7 @@ impl Service {
                     ..problem(code, message)
                 };
                 tree.append(&data);
-                if leaf != tlog::record_hash(&data) {
+                if leaf.as_slice() != tlog::record_hash(&data).as_ref() {
                     problems.push(at(
                         "leaf_hash_mismatch",
                         format!("loggpost {index}: lagrad lövhash stämmer inte med postens byte"),

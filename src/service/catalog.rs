@@ -79,6 +79,7 @@ impl Service {
             spki_der,
             super::now(),
             days,
+            &ring::rand::SystemRandom::new(),
         )?)
     }
 
@@ -184,8 +185,8 @@ impl Service {
             .into_iter()
             .map(|(index, data, leaf)| ServedEntry {
                 index,
-                leaf_hash: <[u8; 32]>::try_from(leaf.as_slice())
-                    .map(|h| tlog::to_base64(&h))
+                leaf_hash: tlog::Hash::try_from(leaf.as_slice())
+                    .map(|h| h.to_base64())
                     .unwrap_or_default(),
                 data: String::from_utf8_lossy(&data).into_owned(),
             })

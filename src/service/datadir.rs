@@ -248,7 +248,7 @@ impl DataDir {
         let now = jiff::Timestamp::now();
         let (ca_pem, ca_key_pem) = match (&keys.ca_cert, &keys.ca_key) {
             (Some(c), Some(k)) => (self.read_string(c)?, Zeroizing::new(self.read_string(k)?)),
-            (None, None) => pki::create_ca(org, now, 10)?,
+            (None, None) => pki::create_ca(org, now, 10, &ring::rand::SystemRandom::new())?,
             _ => {
                 return Err(ServiceError::Config(
                     "--ca-cert och --ca-key måste anges tillsammans".into(),
@@ -262,7 +262,7 @@ impl DataDir {
         pki::cert::check_key_matches(&ca_der, &ca_key_pem)?;
         let log_pkcs8 = match &keys.log_key {
             Some(p) => Zeroizing::new(pki::pem_block(&self.read_string(p)?, "PRIVATE KEY")?),
-            None => pki::generate_ed25519_pkcs8()?,
+            None => pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new())?,
         };
         let signer = NoteSigner::from_pkcs8(origin, &log_pkcs8)?;
         if ca_info.public_key == signer.public_key() {

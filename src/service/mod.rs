@@ -504,10 +504,12 @@ impl Service {
         let key_pem = match existing_key {
             Some(path) => {
                 let pem = self.dir.read_string(path)?;
-                SigningKey::from_pkcs8_pem(&pem)?;
+                SigningKey::from_pkcs8_pem(&pem, &ring::rand::SystemRandom::new())?;
                 zeroize::Zeroizing::new(pem)
             }
-            None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8()?),
+            None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8(
+                &ring::rand::SystemRandom::new(),
+            )?),
         };
         let spki = pki::ca::public_key_der_of(&key_pem)?;
         let cert_pem = self.issue(&subject, &spki, days)?;
@@ -697,7 +699,7 @@ impl Service {
         cert_pem: &str,
     ) -> Result<ApprovalDraft, ServiceError> {
         let doc = read_document(bytes)?;
-        let key = SigningKey::from_pkcs8_pem(key_pem)?;
+        let key = SigningKey::from_pkcs8_pem(key_pem, &ring::rand::SystemRandom::new())?;
         let cert_der = pki::parse_certificate_pem(cert_pem)?;
         let info = pki::check_issued_by(&cert_der, &self.ca_der, now())?;
         if info.public_key != key.public_key() {
@@ -709,8 +711,7 @@ impl Service {
             .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
         // The approver is shown what the log says, not what a table says.
         let document = self.checked_document(found.row).await?;
-        let mut digest = [0u8; 32];
-        hex::decode_to_slice(&document.text_sha256, &mut digest)
+        let digest = attestera_core::Hash::from_hex(&document.text_sha256)
             .map_err(|e| ServiceError::Config(e.to_string()))?;
         let statement = Statement::new(
             digest,
@@ -730,7 +731,9 @@ impl Service {
     /// Signs a draft with the approver's key and submits it.
     pub async fn sign_and_submit(&self, draft: ApprovalDraft) -> Result<Approved, ServiceError> {
         let text = draft.statement.encode();
-        let signature = draft.key.sign(text.as_bytes())?;
+        let signature = draft
+            .key
+            .sign(text.as_bytes(), &ring::rand::SystemRandom::new())?;
         self.submit_approval(
             &text,
             draft.key.alg(),

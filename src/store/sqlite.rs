@@ -562,13 +562,13 @@ impl AppendTx {
         sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (?, ?, ?)")
             .bind(to_i64(index))
             .bind(data)
-            .bind(leaf_hash.as_slice())
+            .bind(leaf_hash.as_ref())
             .execute(&mut *self.tx)
             .await?;
         for (offset, h) in (first_hash_index..).zip(hashes) {
             sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
                 .bind(to_i64(offset))
-                .bind(h.as_slice())
+                .bind(h.as_ref())
                 .execute(&mut *self.tx)
                 .await?;
         }
@@ -792,7 +792,7 @@ impl Store {
     pub async fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError> {
         let idx: Option<i64> =
             sqlx::query_scalar("SELECT idx FROM log_entries WHERE leaf_hash = ?")
-                .bind(leaf_hash.as_slice())
+                .bind(leaf_hash.as_ref())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(idx.and_then(|i| u64::try_from(i).ok()))

@@ -121,7 +121,7 @@ pub async fn approver(
     name: &str,
     role: &str,
 ) -> (SigningKey, String) {
-    let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+    let pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
     let key_pem = pki::ca::private_key_pem(&pkcs8);
     let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
     let resp = c
@@ -138,7 +138,10 @@ pub async fn approver(
         .as_str()
         .unwrap()
         .to_string();
-    (SigningKey::from_pkcs8_der(&pkcs8).unwrap(), cert)
+    (
+        SigningKey::from_pkcs8_der(&pkcs8, &ring::rand::SystemRandom::new()).unwrap(),
+        cert,
+    )
 }
 
 pub fn signed_approval(
@@ -1195,8 +1198,13 @@ fn approval_signed_at(
 ) -> Value {
     let mut digest = [0u8; 32];
     hex::decode_to_slice(doc_id, &mut digest).unwrap();
-    let statement = Statement::new(digest, name, role, at).unwrap().encode();
-    let signature = STANDARD.encode(key.sign(statement.as_bytes()).unwrap());
+    let statement = Statement::new(attestera_core::Hash(digest), name, role, at)
+        .unwrap()
+        .encode();
+    let signature = STANDARD.encode(
+        key.sign(statement.as_bytes(), &ring::rand::SystemRandom::new())
+            .unwrap(),
+    );
     json!({ "statement": statement, "algorithm": key.alg(), "signature": signature, "certificate": cert })
 }
 
@@ -1208,15 +1216,27 @@ fn unlogged_certificate(
     issued_at: jiff::Timestamp,
     days: i64,
 ) -> (SigningKey, String) {
-    let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+    let pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
     let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap();
     let subject = pki::Subject {
         name: name.into(),
         role: "Chef".into(),
         org: crate::common::ORG.into(),
     };
-    let cert = pki::issue_certificate(ca_pem, ca_key, &subject, &spki, issued_at, days).unwrap();
-    (SigningKey::from_pkcs8_der(&pkcs8).unwrap(), cert)
+    let cert = pki::issue_certificate(
+        ca_pem,
+        ca_key,
+        &subject,
+        &spki,
+        issued_at,
+        days,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    (
+        SigningKey::from_pkcs8_der(&pkcs8, &ring::rand::SystemRandom::new()).unwrap(),
+        cert,
+    )
 }
 
 #[test]
@@ -1262,7 +1282,7 @@ fn every_refusal_is_a_problem_with_its_code_and_writes_nothing() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
 
-        let foreign_ca = pki::create_ca("Någon annan förvaltning", now, 1).unwrap();
+        let foreign_ca = pki::create_ca("Någon annan förvaltning", now, 1, &ring::rand::SystemRandom::new()).unwrap();
         let (foreign_key, foreign_cert) =
             unlogged_certificate(&foreign_ca.0, &foreign_ca.1, "Cilla", now, 1);
         let (unlogged_key, unlogged_cert) =
@@ -1356,7 +1376,7 @@ fn every_refusal_is_a_problem_with_its_code_and_writes_nothing() {
         };
         let garbage_key = pki::to_pem("PUBLIC KEY", b"garbage");
         let good_key = {
-            let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+            let pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
             pki::to_pem(
                 "PUBLIC KEY",
                 &pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap(),

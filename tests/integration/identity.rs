@@ -319,10 +319,10 @@ async fn certify(c: &reqwest::Client, s: &Server, body: Value) -> reqwest::Respo
 }
 
 fn new_key() -> (SigningKey, String) {
-    let pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+    let pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
     let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap();
     (
-        SigningKey::from_pkcs8_der(&pkcs8).unwrap(),
+        SigningKey::from_pkcs8_der(&pkcs8, &ring::rand::SystemRandom::new()).unwrap(),
         pki::to_pem("PUBLIC KEY", &spki),
     )
 }
@@ -371,10 +371,10 @@ fn over_http_forged_names_lookalikes_junk_and_long_reasons_are_refused() {
         let approval = |certificate: String| {
             let mut digest = [0u8; 32];
             hex::decode_to_slice(&doc_id, &mut digest).unwrap();
-            let text = Statement::new(digest, "Anna Bergman", "Chef", jiff::Timestamp::now())
+            let text = Statement::new(attestera_core::Hash(digest), "Anna Bergman", "Chef", jiff::Timestamp::now())
                 .unwrap()
                 .encode();
-            let signature = STANDARD.encode(anna_key.sign(text.as_bytes()).unwrap());
+            let signature = STANDARD.encode(anna_key.sign(text.as_bytes(), &ring::rand::SystemRandom::new()).unwrap());
             json!({ "statement": text, "algorithm": anna_key.alg(), "signature": signature, "certificate": certificate })
         };
         let junk = "Personnummer 19121212-1212. ".repeat(4000);

@@ -393,7 +393,7 @@ mod extreme_times {
         let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
         let ca_key_pem = ca_key.serialize_pem();
 
-        let user_pkcs8 = pki::generate_ed25519_pkcs8().unwrap();
+        let user_pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         let user_pem = pki::ca::private_key_pem(&user_pkcs8);
         let user_key = KeyPair::from_pem(&user_pem).unwrap();
         let mut p = CertificateParams::default();
@@ -413,7 +413,7 @@ mod extreme_times {
             ca_pem,
             ca_key_pem,
             cert_pem,
-            key: SigningKey::from_pkcs8_pem(&user_pem).unwrap(),
+            key: SigningKey::from_pkcs8_pem(&user_pem, &ring::rand::SystemRandom::new()).unwrap(),
         }
     }
 
@@ -432,10 +432,19 @@ mod extreme_times {
         signed_at: Timestamp,
         logged_at: Timestamp,
     ) -> Entry {
-        let statement = Statement::new(document, "Anna Berg", "Chef", signed_at)
-            .unwrap()
-            .encode();
-        let signature = STANDARD.encode(p.key.sign(statement.as_bytes()).unwrap());
+        let statement = Statement::new(
+            attestera_core::Hash(document),
+            "Anna Berg",
+            "Chef",
+            signed_at,
+        )
+        .unwrap()
+        .encode();
+        let signature = STANDARD.encode(
+            p.key
+                .sign(statement.as_bytes(), &ring::rand::SystemRandom::new())
+                .unwrap(),
+        );
         Entry {
             v: ENTRY_VERSION,
             logged_at,
@@ -525,9 +534,15 @@ mod extreme_times {
 
     #[test]
     fn a_validity_out_of_range_is_refused_not_overflowed() {
-        let (ca_pem, ca_key) = pki::create_ca("Org", attestera::service::now(), 10).unwrap();
+        let (ca_pem, ca_key) = pki::create_ca(
+            "Org",
+            attestera::service::now(),
+            10,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
         let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(
-            &pki::generate_ed25519_pkcs8().unwrap(),
+            &pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
         ))
         .unwrap();
         let subject = pki::Subject {
@@ -543,16 +558,24 @@ mod extreme_times {
                 &spki,
                 attestera::service::now(),
                 days,
+                &ring::rand::SystemRandom::new(),
             )
             .unwrap_err();
             assert_eq!(e.code(), "validity_invalid", "{days}: {e}");
         }
         for years in [0, -1, 11, i64::MAX] {
-            let e = pki::create_ca("Org", attestera::service::now(), years).unwrap_err();
+            let e = pki::create_ca(
+                "Org",
+                attestera::service::now(),
+                years,
+                &ring::rand::SystemRandom::new(),
+            )
+            .unwrap_err();
             assert_eq!(e.code(), "validity_invalid", "{years}: {e}");
         }
         // A CA at the end of time cannot extend its validity past it.
-        let e = pki::create_ca("Org", end_of_time(), 1).unwrap_err();
+        let e =
+            pki::create_ca("Org", end_of_time(), 1, &ring::rand::SystemRandom::new()).unwrap_err();
         assert_eq!(e.code(), "validity_invalid");
     }
 
@@ -765,7 +788,8 @@ fn a_validity_out_of_range_is_refused_on_the_command_line_and_over_http() {
     }
     runtime().block_on(async {
         let c = reqwest::Client::new();
-        let pkcs8 = attestera_core::pki::generate_ed25519_pkcs8().unwrap();
+        let pkcs8 =
+            attestera_core::pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         let key_pem = attestera_core::pki::ca::private_key_pem(&pkcs8);
         let spki = attestera_core::pki::ca::public_key_der_of(&key_pem).unwrap();
         let public_key = attestera_core::pki::to_pem("PUBLIC KEY", &spki);

@@ -88,7 +88,9 @@ fn expired_certificate_is_refused() {
     let data = a.env.data_dir();
     let ca_pem = std::fs::read_to_string(data.join("ca.cert.pem")).unwrap();
     let ca_key = std::fs::read_to_string(data.join("ca.key.pem")).unwrap();
-    let key_pem = pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8().unwrap());
+    let key_pem = pki::ca::private_key_pem(
+        &pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
+    );
     let spki = pki::ca::public_key_der_of(&key_pem).unwrap();
     // Issued ten days ago for one day. The CA itself was created just now, so
     // the CA check would fail first; issue from a CA valid back then instead.
@@ -98,7 +100,16 @@ fn expired_certificate_is_refused() {
         org: crate::common::ORG.into(),
     };
     let past = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 10);
-    let cert = pki::issue_certificate(&ca_pem, &ca_key, &subject, &spki, past, 1).unwrap();
+    let cert = pki::issue_certificate(
+        &ca_pem,
+        &ca_key,
+        &subject,
+        &spki,
+        past,
+        1,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
     let key_path = a.env.write("old.key.pem", key_pem.as_bytes());
     let cert_path = a.env.write("old.cert.pem", cert);
     refused(

@@ -216,8 +216,8 @@ fn cut_and_normalize(text: &str, (body, block): (&str, Option<&str>)) -> String 
 }
 
 /// Returns SHA-256 of the UTF-8 bytes of an already canonical text.
-pub fn text_digest(canonical: &str) -> [u8; 32] {
-    Sha256::digest(canonical.as_bytes()).into()
+pub fn text_digest(canonical: &str) -> crate::tlog::Hash {
+    crate::tlog::Hash::sha256(canonical.as_bytes())
 }
 
 /// Applies rules 2–4 (everything but the cut) to a fragment of text. The

@@ -5,7 +5,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SerialNumber, SubjectPublicKeyInfo,
 };
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
 use super::{PkiError, pem_block, to_pem};
@@ -67,9 +67,9 @@ fn validity(
     Ok((to_offset(from)?, to_offset(to)?))
 }
 
-fn random_serial() -> Result<SerialNumber, PkiError> {
+fn random_serial(rng: &dyn SecureRandom) -> Result<SerialNumber, PkiError> {
     let mut bytes = [0u8; 16];
-    SystemRandom::new().fill(&mut bytes).map_err(gen_err)?;
+    rng.fill(&mut bytes).map_err(gen_err)?;
     bytes[0] &= 0x7f; // positive INTEGER
     bytes[0] |= 0x01; // no leading zero byte to strip
     Ok(SerialNumber::from_slice(&bytes))
@@ -84,10 +84,9 @@ const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
 /// ring's own generator writes v2 (with the public key), which OpenSSL 3.0
 /// cannot read; v1 is read by ring, rcgen and OpenSSL alike, so an approver
 /// can also sign with standard tools (docs/examples/curl-approve.sh).
-pub fn generate_ed25519_pkcs8() -> Result<Zeroizing<Vec<u8>>, PkiError> {
+pub fn generate_ed25519_pkcs8(rng: &dyn SecureRandom) -> Result<Zeroizing<Vec<u8>>, PkiError> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    SystemRandom::new()
-        .fill(&mut seed[..])
+    rng.fill(&mut seed[..])
         .map_err(|_| gen_err("ingen slumpkälla"))?;
     let mut der = Zeroizing::new(Vec::with_capacity(48));
     der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
@@ -101,8 +100,9 @@ pub fn create_ca(
     org: &str,
     now: Timestamp,
     years: i64,
+    rng: &dyn SecureRandom,
 ) -> Result<(String, Zeroizing<String>), PkiError> {
-    let key_pem = private_key_pem(&generate_ed25519_pkcs8()?);
+    let key_pem = private_key_pem(&generate_ed25519_pkcs8(rng)?);
     let key = KeyPair::from_pem(&key_pem).map_err(gen_err)?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
@@ -117,7 +117,7 @@ pub fn create_ca(
         unit: "år",
     })?;
     (params.not_before, params.not_after) = validity(now, days)?;
-    params.serial_number = Some(random_serial()?);
+    params.serial_number = Some(random_serial(rng)?);
     let cert = params.self_signed(&key).map_err(gen_err)?;
     Ok((cert.pem(), key_pem))
 }
@@ -131,6 +131,7 @@ pub fn issue_certificate(
     public_key_der: &[u8],
     now: Timestamp,
     days: i64,
+    rng: &dyn SecureRandom,
 ) -> Result<String, PkiError> {
     subject.validate()?;
     let ca_key = KeyPair::from_pem(ca_key_pem)
@@ -154,7 +155,7 @@ pub fn issue_certificate(
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.use_authority_key_identifier_extension = true;
     (params.not_before, params.not_after) = validity(now, days)?;
-    params.serial_number = Some(random_serial()?);
+    params.serial_number = Some(random_serial(rng)?);
     let cert = params.signed_by(&public_key, &issuer).map_err(gen_err)?;
     Ok(cert.pem())
 }
@@ -189,11 +190,27 @@ mod tests {
     }
 
     fn issue(days: i64) -> (String, String, Zeroizing<String>, String) {
-        let (ca_pem, ca_key) = create_ca("Skarpnäcks stadsdelsförvaltning", now(), 10).unwrap();
-        let key_pem = private_key_pem(&generate_ed25519_pkcs8().unwrap());
+        let (ca_pem, ca_key) = create_ca(
+            "Skarpnäcks stadsdelsförvaltning",
+            now(),
+            10,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let key_pem =
+            private_key_pem(&generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap());
         let spki = public_key_der_of(&key_pem).unwrap();
         let issued_at = now() + SignedDuration::from_hours(1);
-        let cert = issue_certificate(&ca_pem, &ca_key, &subject(), &spki, issued_at, days).unwrap();
+        let cert = issue_certificate(
+            &ca_pem,
+            &ca_key,
+            &subject(),
+            &spki,
+            issued_at,
+            days,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
         (ca_pem, cert, ca_key, key_pem.to_string())
     }
 
@@ -207,7 +224,7 @@ mod tests {
         assert_eq!(info.role.as_deref(), Some("Stadsdelsdirektör"));
         assert_eq!(info.org.as_deref(), Some("Skarpnäcks stadsdelsförvaltning"));
         assert!(!info.is_ca);
-        let key = SigningKey::from_pkcs8_pem(&key_pem).unwrap();
+        let key = SigningKey::from_pkcs8_pem(&key_pem, &ring::rand::SystemRandom::new()).unwrap();
         assert_eq!(key.public_key(), info.public_key.as_slice());
     }
 
@@ -257,7 +274,13 @@ mod tests {
     #[test]
     fn certificate_from_another_ca_is_foreign() {
         let (_, cert_pem, _, _) = issue(10);
-        let (other_ca, _) = create_ca("Annan förvaltning", now(), 10).unwrap();
+        let (other_ca, _) = create_ca(
+            "Annan förvaltning",
+            now(),
+            10,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
         let err = check_issued_by(
             &parse_certificate_pem(&cert_pem).unwrap(),
             &parse_certificate_pem(&other_ca).unwrap(),
@@ -269,7 +292,7 @@ mod tests {
 
     #[test]
     fn ca_certificate_cannot_sign_approvals() {
-        let (ca_pem, _) = create_ca("X", now(), 10).unwrap();
+        let (ca_pem, _) = create_ca("X", now(), 10, &ring::rand::SystemRandom::new()).unwrap();
         let ca = parse_certificate_pem(&ca_pem).unwrap();
         assert_eq!(
             check_issued_by(&ca, &ca, now()).unwrap_err().code(),

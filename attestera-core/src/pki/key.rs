@@ -1,6 +1,6 @@
 //! Approver keys: loading PKCS#8, signing, and strict verification with ring.
 
-use ring::rand::SystemRandom;
+use ring::rand::SecureRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
@@ -39,18 +39,18 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// Loads a `PRIVATE KEY` (PKCS#8) PEM holding an Ed25519 or ECDSA P-256 key.
-    pub fn from_pkcs8_pem(text: &str) -> Result<Self, PkiError> {
+    /// `rng` is needed by ring for ECDSA keys (it checks the key pair).
+    pub fn from_pkcs8_pem(text: &str, rng: &dyn SecureRandom) -> Result<Self, PkiError> {
         let der = Zeroizing::new(pem_block(text, "PRIVATE KEY")?);
-        Self::from_pkcs8_der(&der)
+        Self::from_pkcs8_der(&der, rng)
     }
 
     /// Loads a PKCS#8 DER key, trying Ed25519 (v1 or v2) first, then ECDSA P-256.
-    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, PkiError> {
+    pub fn from_pkcs8_der(der: &[u8], rng: &dyn SecureRandom) -> Result<Self, PkiError> {
         if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
             return Ok(SigningKey::Ed25519(k));
         }
-        let rng = SystemRandom::new();
-        EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
+        EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, rng)
             .map(SigningKey::EcdsaP256)
             .map_err(|_| PkiError::KeyInvalid("PKCS#8-strukturen kan inte tolkas".into()))
     }
@@ -70,11 +70,12 @@ impl SigningKey {
         }
     }
 
-    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, PkiError> {
+    /// Signs `message`; `rng` is used by ECDSA only (Ed25519 is deterministic).
+    pub fn sign(&self, message: &[u8], rng: &dyn SecureRandom) -> Result<Vec<u8>, PkiError> {
         match self {
             SigningKey::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
             SigningKey::EcdsaP256(k) => k
-                .sign(&SystemRandom::new(), message)
+                .sign(rng, message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| PkiError::SignatureInvalid),
         }
@@ -103,9 +104,9 @@ mod tests {
 
     #[test]
     fn ed25519_sign_and_verify() {
-        let pkcs8 = crate::pki::generate_ed25519_pkcs8().unwrap();
-        let key = SigningKey::from_pkcs8_der(&pkcs8).unwrap();
-        let sig = key.sign(b"hej").unwrap();
+        let pkcs8 = crate::pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let key = SigningKey::from_pkcs8_der(&pkcs8, &ring::rand::SystemRandom::new()).unwrap();
+        let sig = key.sign(b"hej", &ring::rand::SystemRandom::new()).unwrap();
         verify_signature(KeyAlg::Ed25519, key.public_key(), b"hej", &sig).unwrap();
         assert_eq!(
             verify_signature(KeyAlg::Ed25519, key.public_key(), b"hej!", &sig),
@@ -115,12 +116,13 @@ mod tests {
 
     #[test]
     fn ecdsa_p256_sign_and_verify() {
-        let rng = SystemRandom::new();
+        let rng = ring::rand::SystemRandom::new();
         let pkcs8 =
             EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let key = SigningKey::from_pkcs8_der(pkcs8.as_ref()).unwrap();
+        let key =
+            SigningKey::from_pkcs8_der(pkcs8.as_ref(), &ring::rand::SystemRandom::new()).unwrap();
         assert_eq!(key.alg(), KeyAlg::EcdsaP256Sha256);
-        let sig = key.sign(b"hej").unwrap();
+        let sig = key.sign(b"hej", &ring::rand::SystemRandom::new()).unwrap();
         verify_signature(KeyAlg::EcdsaP256Sha256, key.public_key(), b"hej", &sig).unwrap();
         assert!(verify_signature(KeyAlg::Ed25519, key.public_key(), b"hej", &sig).is_err());
     }
@@ -128,16 +130,22 @@ mod tests {
     #[test]
     fn garbage_and_wrong_labels_are_refused() {
         assert_eq!(
-            SigningKey::from_pkcs8_der(b"nope").unwrap_err().code(),
+            SigningKey::from_pkcs8_der(b"nope", &ring::rand::SystemRandom::new())
+                .unwrap_err()
+                .code(),
             "key_invalid"
         );
         assert_eq!(
-            SigningKey::from_pkcs8_pem("hello").unwrap_err().code(),
+            SigningKey::from_pkcs8_pem("hello", &ring::rand::SystemRandom::new())
+                .unwrap_err()
+                .code(),
             "pem_invalid"
         );
         let cert_pem = crate::pki::to_pem("CERTIFICATE", b"x");
         assert_eq!(
-            SigningKey::from_pkcs8_pem(&cert_pem).unwrap_err().code(),
+            SigningKey::from_pkcs8_pem(&cert_pem, &ring::rand::SystemRandom::new())
+                .unwrap_err()
+                .code(),
             "pem_invalid"
         );
     }
@@ -188,7 +196,7 @@ mod public_key_tests {
     use super::*;
 
     fn spki_of_new_ed25519() -> Vec<u8> {
-        let pkcs8 = crate::pki::generate_ed25519_pkcs8().unwrap();
+        let pkcs8 = crate::pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         crate::pki::ca::public_key_der_of(&crate::pki::ca::private_key_pem(&pkcs8)).unwrap()
     }
 

@@ -11,7 +11,9 @@ pub mod proof;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use hash::{Hash, HashError, empty_tree_hash, from_base64, node_hash, record_hash, to_base64};
+pub use hash::{
+    Hash, HashError, base64_form, empty_tree_hash, from_base64, node_hash, record_hash, to_base64,
+};
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
 pub use tree::{

@@ -329,7 +329,11 @@ mod tests {
         "attestera.example/log+e98431ae+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
 
     fn signer(name: &str) -> NoteSigner {
-        NoteSigner::from_pkcs8(name, &crate::pki::generate_ed25519_pkcs8().unwrap()).unwrap()
+        NoteSigner::from_pkcs8(
+            name,
+            &crate::pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -436,7 +440,7 @@ mod tests {
 
     #[test]
     fn names_and_keys_are_checked() {
-        let pkcs8 = crate::pki::generate_ed25519_pkcs8().unwrap();
+        let pkcs8 = crate::pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         for name in ["", "a b", "a+b", "a\nb", "a\u{a0}b", "a\u{7f}"] {
             assert_eq!(
                 NoteSigner::from_pkcs8(name, &pkcs8).unwrap_err(),

@@ -382,7 +382,7 @@ mod tests {
 
     #[test]
     fn extreme_sizes_do_not_panic() {
-        let h = [3u8; 32];
+        let h = Hash([3u8; 32]);
         for size in [0, 1, 2, u64::MAX - 1, u64::MAX] {
             for index in [0, 1, size.wrapping_sub(1), size, u64::MAX] {
                 for len in [0, 1, 63, 64, 65, 200] {
@@ -425,9 +425,9 @@ mod tests {
             len in 0usize..140,
             byte in proptest::num::u8::ANY,
         ) {
-            let proof = vec![[byte; 32]; len];
-            proptest::prop_assert!(verify_inclusion(&[1; 32], a, b, &proof, &[2; 32]).is_err());
-            proptest::prop_assert!(verify_consistency(a, b, &proof, &[1; 32], &[2; 32]).is_err());
+            let proof = vec![Hash([byte; 32]); len];
+            proptest::prop_assert!(verify_inclusion(&Hash([1; 32]), a, b, &proof, &Hash([2; 32])).is_err());
+            proptest::prop_assert!(verify_consistency(a, b, &proof, &Hash([1; 32]), &Hash([2; 32])).is_err());
         }
     }
 }

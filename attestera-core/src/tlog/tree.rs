@@ -564,7 +564,7 @@ mod tests {
 
     fn flip(h: &Hash, bit: usize) -> Hash {
         let mut h = *h;
-        h[(bit / 8) % 32] ^= 1 << (bit % 8);
+        h.0[(bit / 8) % 32] ^= 1 << (bit % 8);
         h
     }
 
@@ -787,7 +787,7 @@ mod tests {
         assert!(tree_hash_from(u64::MAX, &[]).is_err());
 
         // Wrong numbers of supplied hashes.
-        let h = [0u8; 32];
+        let h = Hash([0u8; 32]);
         assert_eq!(
             tree_hash_from(3, &[h]),
             Err(TreeError::WrongHashCount { want: 2, got: 1 })
@@ -823,7 +823,7 @@ mod tests {
     fn memory_hashes_drop_partial_records() {
         let (mut log, _) = build(3);
         let full = log.clone();
-        log.0.push([7; 32]);
+        log.0.push(Hash([7; 32]));
         assert_eq!(log.records(), 3);
         assert_eq!(log.append(b"record 3"), 3);
         let mut expect = full;
@@ -851,19 +851,19 @@ mod tests {
             let idx = inclusion_proof_indexes(size, index).unwrap();
             proptest::prop_assert!(idx.len() <= 2 * 63);
             proptest::prop_assert!(idx.iter().all(|&i| i < stored_hash_count(size)));
-            let proof = inclusion_proof_from(size, index, &vec![[0; 32]; idx.len()]).unwrap();
+            let proof = inclusion_proof_from(size, index, &vec![Hash([0; 32]); idx.len()]).unwrap();
             proptest::prop_assert_eq!(proof.len(), inclusion_spans(size, index).len());
             // The verifier's length rule agrees (a root mismatch, not a length error).
             proptest::prop_assert_eq!(
-                verify_inclusion(&[1; 32], index, size, &proof, &[2; 32]),
+                verify_inclusion(&Hash([1; 32]), index, size, &proof, &Hash([2; 32])),
                 Err(crate::tlog::proof::ProofError::RootMismatch)
             );
 
             let old = 1 + old_seed % size;
             let idx = consistency_proof_indexes(old, size).unwrap();
             proptest::prop_assert!(idx.iter().all(|&i| i < stored_hash_count(size)));
-            let proof = consistency_proof_from(old, size, &vec![[0; 32]; idx.len()]).unwrap();
-            let res = verify_consistency(old, size, &proof, &[1; 32], &[2; 32]);
+            let proof = consistency_proof_from(old, size, &vec![Hash([0; 32]); idx.len()]).unwrap();
+            let res = verify_consistency(old, size, &proof, &Hash([1; 32]), &Hash([2; 32]));
             proptest::prop_assert!(matches!(
                 res,
                 Err(crate::tlog::proof::ProofError::OldRootMismatch
