@@ -32,7 +32,6 @@
 //! document out of the digest. It is kept ([`canonical_text_v1`]) to
 //! verify documents registered under it.
 
-use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 use super::block;
