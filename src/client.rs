@@ -14,7 +14,7 @@ use crate::service::InclusionProof;
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::pki;
 use attestera_core::rules::{self, ApprovalRow, DocumentRow, Projection};
-use attestera_core::tlog::{self, Checkpoint, NoteVerifier};
+use attestera_core::tlog::{self, Checkpoint, Hash, NoteVerifier};
 
 /// Why a remote answer cannot be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -666,13 +666,16 @@ pub struct Replay {
 
 impl Replay {
     /// A document and its approvals (oldest first) with their entries.
-    pub fn document(&self, text_sha256: &str) -> Option<(DocumentRow, Vec<(ApprovalRow, &Entry)>)> {
+    pub fn document(
+        &self,
+        text_sha256: &Hash,
+    ) -> Option<(DocumentRow, Vec<(ApprovalRow, &Entry)>)> {
         let d = self.state.documents.get(text_sha256)?.clone();
         let approvals = self
             .state
             .approvals
             .values()
-            .filter(|a| a.document == text_sha256)
+            .filter(|a| a.document == *text_sha256)
             .filter_map(|a| {
                 Some((
                     a.clone(),
@@ -684,7 +687,7 @@ impl Replay {
     }
 
     /// The revocation (index, time) of a certificate, if any.
-    pub fn revocation(&self, fingerprint: &str) -> Option<(u64, jiff::Timestamp)> {
+    pub fn revocation(&self, fingerprint: &Hash) -> Option<(u64, jiff::Timestamp)> {
         let c = self.state.certificates.get(fingerprint)?;
         Some((c.revoked_index?, c.revoked_at?))
     }
@@ -701,7 +704,7 @@ impl Replay {
         )
     }
 
-    pub fn lookalike_of(&self, fingerprint: &str) -> Vec<String> {
+    pub fn lookalike_of(&self, fingerprint: &Hash) -> Vec<String> {
         self.state
             .certificates
             .get(fingerprint)

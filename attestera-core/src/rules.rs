@@ -20,6 +20,7 @@ use crate::pki::name::{self, NameError};
 use crate::pki::{self, CertInfo, KeyAlg, PkiError};
 use crate::statement::{self, Statement, StatementError};
 use crate::stockholm;
+use crate::tlog::Hash;
 
 /// How far a signing time may lie ahead of the log's clock, and behind it.
 pub const SIGNING_SKEW_AHEAD: SignedDuration = SignedDuration::from_mins(10);
@@ -28,8 +29,8 @@ pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentRow {
     /// Hex SHA-256 of canonical text v1; also the document's id.
-    pub text_sha256: String,
-    pub file_sha256: String,
+    pub text_sha256: Hash,
+    pub file_sha256: Hash,
     pub file_size: u64,
     pub title: Option<String>,
     pub dnr: Option<String>,
@@ -60,7 +61,7 @@ impl ApprovalKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalRow {
     pub log_index: u64,
-    pub document: String,
+    pub document: Hash,
     pub kind: ApprovalKind,
     pub name: String,
     pub role: String,
@@ -68,14 +69,14 @@ pub struct ApprovalRow {
     pub date: Date,
     pub logged_at: Timestamp,
     pub signed_at: Option<Timestamp>,
-    pub cert_fingerprint: Option<String>,
+    pub cert_fingerprint: Option<Hash>,
     /// Who imported it (imported approvals only).
     pub operator: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertificateRow {
-    pub fingerprint: String,
+    pub fingerprint: Hash,
     pub serial: String,
     pub name: Option<String>,
     pub role: Option<String>,
@@ -97,7 +98,7 @@ pub enum Change {
     Approval(ApprovalRow),
     Certificate(CertificateRow),
     Revocation {
-        fingerprint: String,
+        fingerprint: Hash,
         log_index: u64,
         revoked_at: Timestamp,
         reason: String,
@@ -155,7 +156,7 @@ pub enum Refusal {
     #[error(
         "den publika nyckeln är redan certifierad (certifikat {fingerprint}); en nyckel hör till en enda identitet för alltid och certifieras aldrig igen, inte heller efter en återkallelse. Skapa en ny nyckel"
     )]
-    KeyAlreadyCertified { fingerprint: String },
+    KeyAlreadyCertified { fingerprint: Hash },
     #[error(
         "namnet ”{name}” kan förväxlas med {} som redan har certifikat (samma tecken till utseendet). Är det en annan person: bekräfta med --confirm-lookalike (HTTP: \"confirm_lookalike\": true); bekräftelsen skrivs i loggen",
         quoted(others)
@@ -215,10 +216,10 @@ impl Refusal {
 /// Which stored facts the check of an entry needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FactKeys {
-    pub document: Option<String>,
-    pub certificate: Option<String>,
+    pub document: Option<Hash>,
+    pub certificate: Option<Hash>,
     /// (document, name, role) of an approval.
-    pub approver: Option<(String, String, String)>,
+    pub approver: Option<(Hash, String, String)>,
     /// The public key (raw subjectPublicKey) of a certificate being issued.
     pub public_key: Option<Vec<u8>>,
     /// The holder's name of an approver certificate being issued.
@@ -236,13 +237,13 @@ pub struct Facts {
     pub certificate: Option<CertificateRow>,
     pub approval_exists: bool,
     /// The fingerprint of a certificate that already carries the public key asked about.
-    pub key_certified_as: Option<String>,
+    pub key_certified_as: Option<Hash>,
     /// Holders' names that look like the name asked about but are not it
     /// ([`name::lookalikes`]): sorted, without repeats.
     pub lookalikes: Vec<String>,
 }
 
-fn pem_fingerprint(pem: &str) -> Option<String> {
+fn pem_fingerprint(pem: &str) -> Option<Hash> {
     pki::pem_block(pem, "CERTIFICATE")
         .ok()
         .map(|der| pki::fingerprint(&der))
@@ -253,7 +254,7 @@ fn pem_fingerprint(pem: &str) -> Option<String> {
 pub fn fact_keys(body: &EntryBody) -> FactKeys {
     match body {
         EntryBody::Registration { document, .. } => FactKeys {
-            document: Some(document.text_sha256.clone()),
+            document: Hash::from_hex(&document.text_sha256).ok(),
             ..Default::default()
         },
         EntryBody::Approval {
@@ -262,9 +263,9 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             ..
         } => {
             let s = Statement::parse(statement).ok();
-            let doc = s.as_ref().map(|s| s.document.to_hex());
+            let doc = s.as_ref().map(|s| s.document);
             FactKeys {
-                document: doc.clone(),
+                document: doc,
                 certificate: pem_fingerprint(certificate),
                 approver: s.zip(doc).map(|(s, d)| (d, s.name, s.role)),
                 ..Default::default()
@@ -275,11 +276,14 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             name,
             role,
             ..
-        } => FactKeys {
-            document: Some(document.clone()),
-            approver: Some((document.clone(), name.clone(), role.clone())),
-            ..Default::default()
-        },
+        } => {
+            let document = Hash::from_hex(document).ok();
+            FactKeys {
+                document,
+                approver: document.map(|d| (d, name.clone(), role.clone())),
+                ..Default::default()
+            }
+        }
         EntryBody::CertificateIssued { certificate, .. } => {
             let info = pki::pem_block(certificate, "CERTIFICATE")
                 .ok()
@@ -295,7 +299,7 @@ pub fn fact_keys(body: &EntryBody) -> FactKeys {
             }
         }
         EntryBody::CertificateRevoked { fingerprint, .. } => FactKeys {
-            certificate: Some(fingerprint.clone()),
+            certificate: Hash::from_hex(fingerprint).ok(),
             ..Default::default()
         },
     }
@@ -347,9 +351,13 @@ pub fn check_signed_approval(
 }
 
 fn is_hex_digest(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    Hash::from_hex(s).is_ok()
+}
+
+/// A digest field of an entry, which `check` has required to be 64 lowercase hex digits.
+fn digest_field(s: &str) -> Result<Hash, Refusal> {
+    Hash::from_hex(s)
+        .map_err(|_| Refusal::Invalid("kontrollsumman är inte 64 små hextecken".into()))
 }
 
 /// The change an entry makes to the tables, derived from its bytes alone
@@ -381,7 +389,7 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
             reason,
             ..
         } => Change::Revocation {
-            fingerprint: fingerprint.clone(),
+            fingerprint: digest_field(fingerprint)?,
             log_index: index,
             revoked_at: at,
             reason: reason.clone(),
@@ -389,8 +397,8 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
         EntryBody::Registration { document, operator } => {
             let m = &document.metadata;
             Change::Document(DocumentRow {
-                text_sha256: document.text_sha256.clone(),
-                file_sha256: document.file_sha256.clone(),
+                text_sha256: digest_field(&document.text_sha256)?,
+                file_sha256: digest_field(&document.file_sha256)?,
                 file_size: document.file_size,
                 title: m.title.clone(),
                 dnr: m.dnr.clone(),
@@ -410,7 +418,7 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
             operator,
         } => Change::Approval(ApprovalRow {
             log_index: index,
-            document: document.clone(),
+            document: digest_field(document)?,
             kind: ApprovalKind::Imported,
             name: name.clone(),
             role: role.clone(),
@@ -429,7 +437,7 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
             let der = pki::parse_certificate_pem(certificate)?;
             Change::Approval(ApprovalRow {
                 log_index: index,
-                document: s.document.to_hex(),
+                document: s.document,
                 kind: ApprovalKind::Signed,
                 name: s.name,
                 role: s.role,
@@ -494,7 +502,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             }
             if let Some(fingerprint) = &facts.key_certified_as {
                 return Err(Refusal::KeyAlreadyCertified {
-                    fingerprint: fingerprint.clone(),
+                    fingerprint: *fingerprint,
                 });
             }
             match &holder {
@@ -634,12 +642,12 @@ fn check_lookalikes(
 /// The tables as the log implies them, kept in memory (for the audit's replay).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    pub documents: BTreeMap<String, DocumentRow>,
+    pub documents: BTreeMap<Hash, DocumentRow>,
     pub approvals: BTreeMap<u64, ApprovalRow>,
-    pub certificates: BTreeMap<String, CertificateRow>,
+    pub certificates: BTreeMap<Hash, CertificateRow>,
     /// Index, not a table: every public key ever certified, to the
     /// fingerprint of the certificate that carries it.
-    pub keys: BTreeMap<Vec<u8>, String>,
+    pub keys: BTreeMap<Vec<u8>, Hash>,
     /// Index, not a table: approver certificate holders' names by UTS #39 skeleton.
     pub holders: BTreeMap<String, BTreeSet<String>>,
 }
@@ -686,7 +694,7 @@ impl Projection {
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Document(d) => {
-                self.documents.insert(d.text_sha256.clone(), d);
+                self.documents.insert(d.text_sha256, d);
             }
             Change::Approval(a) => {
                 self.approvals.insert(a.log_index, a);
@@ -695,7 +703,7 @@ impl Projection {
                 if let Ok(info) =
                     pki::parse_certificate_pem(&c.pem).and_then(|d| CertInfo::from_der(&d))
                 {
-                    self.keys.insert(info.public_key, c.fingerprint.clone());
+                    self.keys.insert(info.public_key, c.fingerprint);
                 }
                 if let (false, Some(n)) = (c.is_ca, &c.name) {
                     self.holders
@@ -703,7 +711,7 @@ impl Projection {
                         .or_default()
                         .insert(n.clone());
                 }
-                self.certificates.insert(c.fingerprint.clone(), c);
+                self.certificates.insert(c.fingerprint, c);
             }
             Change::Revocation {
                 fingerprint,
@@ -1043,7 +1051,7 @@ mod tests {
         assert_eq!(again(&mut log, "Anna Berg"), Err("key_already_certified"));
         let fingerprint = pki::fingerprint(&pki::parse_certificate_pem(&first).unwrap());
         log.append(EntryBody::CertificateRevoked {
-            fingerprint,
+            fingerprint: fingerprint.to_hex(),
             reason: "Nyckeln borttappad".into(),
             operator: "admin".into(),
         })

@@ -10,6 +10,7 @@ use unicode_security::confusable_detection::skeleton;
 use crate::document::Version;
 use crate::document::block::{BlockError, BlockRow};
 use crate::rules::{ApprovalKind, ApprovalRow, DocumentRow};
+use crate::tlog::Hash;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,8 +70,9 @@ pub enum Indication {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DocumentReport {
-    pub text_sha256: String,
-    pub file_sha256: String,
+    /// None when the copy could not be read as text.
+    pub text_sha256: Option<Hash>,
+    pub file_sha256: Hash,
     pub registered: bool,
     /// `file` (registered bytes, or them as exact prefix), `text-v2` or
     /// `text-v1` (canonical text under the rules the registration used), or none.
@@ -123,8 +125,8 @@ pub struct ApprovalEvidence {
 /// Everything [`evaluate`] needs.
 #[derive(Debug, Clone)]
 pub struct Evidence {
-    pub text_sha256: String,
-    pub file_sha256: String,
+    pub text_sha256: Hash,
+    pub file_sha256: Hash,
     /// The block as read from the copy: None when it has none.
     pub block: Option<Result<Vec<BlockRow>, BlockError>>,
     /// The registered document with this canonical text, if any.
@@ -159,11 +161,10 @@ pub fn is_similar(d: &DocumentRow, dnr: Option<&str>, title: Option<&str>) -> bo
 
 /// Whether `bytes` start with exactly the registered bytes of `d` (match level `file`).
 pub fn file_prefix_matches(d: &DocumentRow, bytes: &[u8]) -> bool {
-    use sha2::Digest;
     usize::try_from(d.file_size)
         .ok()
         .and_then(|n| bytes.get(..n))
-        .is_some_and(|prefix| hex::encode(sha2::Sha256::digest(prefix)) == d.file_sha256)
+        .is_some_and(|prefix| Hash::sha256(prefix) == d.file_sha256)
 }
 
 /// The checks of one approval entry at its own log time: signature and
@@ -242,8 +243,8 @@ pub fn evaluate(e: &Evidence) -> Verdict {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
     let document = DocumentReport {
-        text_sha256: e.text_sha256.clone(),
-        file_sha256: e.file_sha256.clone(),
+        text_sha256: Some(e.text_sha256),
+        file_sha256: e.file_sha256,
         registered: e.document.is_some(),
         match_level: e.document.as_ref().map(|_| {
             if e.file_match {
@@ -586,7 +587,7 @@ mod tests {
         ApprovalEvidence {
             row: ApprovalRow {
                 log_index: index,
-                document: "d".into(),
+                document: Hash::sha256(b"d"),
                 kind: ApprovalKind::Signed,
                 name: name.into(),
                 role: role.into(),
@@ -612,12 +613,12 @@ mod tests {
 
     fn evidence(rows: Vec<BlockRow>, approvals: Vec<ApprovalEvidence>) -> Evidence {
         Evidence {
-            text_sha256: "t".into(),
-            file_sha256: "f".into(),
+            text_sha256: Hash::sha256(b"t"),
+            file_sha256: Hash::sha256(b"f"),
             block: Some(Ok(rows)),
             document: Some(DocumentRow {
-                text_sha256: "d".into(),
-                file_sha256: "f".into(),
+                text_sha256: Hash::sha256(b"d"),
+                file_sha256: Hash::sha256(b"f"),
                 file_size: 1,
                 title: None,
                 dnr: None,
@@ -782,7 +783,7 @@ mod tests {
         assert!(m.contains("exakt de registrerade byten"), "{m}");
         assert!(!m.contains("följt av"), "{m}");
         // The registered bytes followed by a block.
-        e.file_sha256 = "other".into();
+        e.file_sha256 = Hash::sha256(b"other");
         e.block = Some(Ok(vec![]));
         let m = messages(&evaluate(&e)).join(" ");
         assert!(m.contains("följt av ett block"), "{m}");

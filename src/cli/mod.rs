@@ -395,7 +395,7 @@ pub(crate) fn confirm(
             "  Dnr:        {}",
             shown(d.dnr.as_deref().unwrap_or("(okänt)"))
         );
-        eprintln!("  Dokument:   {}", shown(&d.text_sha256));
+        eprintln!("  Dokument:   {}", d.text_sha256);
         eprintln!(
             "  Som:        {}, {}",
             shown(&statement.name),
@@ -895,8 +895,8 @@ fn print_verdict(v: &Verdict) {
                 .unwrap_or_default()
         );
     }
-    if !v.document.text_sha256.is_empty() {
-        outln!("Kanonisk text SHA-256: {}", shown(&v.document.text_sha256));
+    if let Some(digest) = v.document.text_sha256 {
+        outln!("Kanonisk text SHA-256: {digest}");
     }
     for f in &v.findings {
         outln!(

@@ -11,6 +11,7 @@ use super::{
 use crate::client::{Body, ClientError, Remote, Replay};
 use crate::service::lookup;
 use crate::service::{ReadDocument, read_document};
+use attestera_core::Hash;
 use attestera_core::document::block;
 use attestera_core::document::{CANONICAL_VERSION, Version};
 use attestera_core::entry::EntryBody;
@@ -91,7 +92,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             let (cp, _) = remote.checkpoint().await?;
             match remote.proven_entry(&cp, index).await?.1.body {
                 EntryBody::Registration { document, .. }
-                    if document.text_sha256 == local.text_sha256
+                    if document.text_sha256 == local.text_sha256.to_hex()
                         && document.canonical.as_deref() == Some(CANONICAL_VERSION) => {}
                 _ => return Err(ClientError::EntryMismatch(index).into()),
             }
@@ -102,7 +103,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     "Registrerade dokumentet (loggpost {index}, kontrollerad mot kontrollpunkt {}).",
                     cp.size
                 );
-                outln!("Id (kanonisk text, SHA-256): {}", shown(&local.text_sha256));
+                outln!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
             }
             Ok(0)
         }
@@ -235,7 +236,7 @@ fn checked_size(size: u64, cp: &tlog::Checkpoint) -> Result<u64, Failure> {
 /// The registration a copy belongs to in the replayed log, under the rules
 /// each registration recorded (see [`lookup::choose`]).
 fn registered(replay: &Replay, doc: &ReadDocument) -> Option<lookup::Found> {
-    let with = |digest: &str| {
+    let with = |digest: &Hash| {
         let (row, _) = replay.document(digest)?;
         let entry = replay.entries.get(usize::try_from(row.log_index).ok()?)?;
         let version = match &entry.body {
@@ -283,16 +284,16 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     let (version, uncovered) = found
         .as_ref()
         .map_or((Version::V2, false), |f| (f.version, f.uncovered));
-    let digest = found.map_or(doc.text_sha256.clone(), |f| f.row.text_sha256);
+    let digest = found.map_or(doc.text_sha256, |f| f.row.text_sha256);
     if let Some((d, rows)) = replay.document(&digest) {
         for (row, entry) in rows {
             let revocation = row
                 .cert_fingerprint
-                .as_deref()
+                .as_ref()
                 .and_then(|fp| replay.revocation(fp));
             let (problems, revoked_later) =
                 verdict::check_approval_entry(row.log_index, entry, &replay.ca, revocation);
-            let lookalike_of = match row.cert_fingerprint.as_deref() {
+            let lookalike_of = match row.cert_fingerprint.as_ref() {
                 Some(fp) => replay.lookalike_of(fp),
                 None => replay.holder_lookalikes(&row.name),
             };
@@ -389,8 +390,7 @@ async fn approve(
     let Some(document) = registered(&replay, &doc).map(|f| f.row) else {
         return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
     };
-    let digest = attestera_core::Hash::from_hex(&document.text_sha256)
-        .map_err(|e| Failure::new("internal", e.to_string(), 2))?;
+    let digest = document.text_sha256;
     let statement = Statement::new(
         digest,
         info.name.as_deref().unwrap_or_default(),
@@ -422,7 +422,7 @@ async fn approve(
     }
     // Reported from what was signed and proved, not from the server's words.
     let approved = crate::service::Approved {
-        document: doc.text_sha256.clone(),
+        document: doc.text_sha256,
         name: statement.name.clone(),
         role: statement.role.clone(),
         date: attestera_core::stockholm::date_of(entry.logged_at),

@@ -1,6 +1,7 @@
 //! Request handlers: check access, call the service, shape the answer.
 
 use crate::wire::schema;
+use attestera_core::Hash;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -43,17 +44,10 @@ fn check_dates(dates: &[&Option<String>]) -> ApiResult<()> {
     Ok(())
 }
 
-/// 64 lowercase hex digits: a SHA-256 as the service writes it.
-fn is_digest(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// A certificate is named by the SHA-256 of its DER, as the log writes it.
-fn check_fingerprint(fingerprint: &str) -> ApiResult<()> {
-    if is_digest(fingerprint) {
-        Ok(())
+fn fingerprint_of(fingerprint: &str) -> ApiResult<Hash> {
+    if let Ok(h) = Hash::from_hex(fingerprint) {
+        Ok(h)
     } else {
         Err(Problem::new(
             StatusCode::BAD_REQUEST,
@@ -63,9 +57,10 @@ fn check_fingerprint(fingerprint: &str) -> ApiResult<()> {
     }
 }
 
-fn check_id(id: &str) -> ApiResult<()> {
-    if is_digest(id) {
-        Ok(())
+/// A document id from a path: decoded here, once.
+fn doc_id(id: &str) -> ApiResult<Hash> {
+    if let Ok(h) = Hash::from_hex(id) {
+        Ok(h)
     } else {
         Err(Problem::new(
             StatusCode::BAD_REQUEST,
@@ -157,7 +152,7 @@ pub async fn document(
     _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    check_id(&id)?;
+    let id = doc_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?).into_response())
 }
 
@@ -171,7 +166,7 @@ pub async fn block(
     _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    check_id(&id)?;
+    let id = doc_id(&id)?;
     Ok(text(s.service.block_of(&id).await?))
 }
 
@@ -185,7 +180,7 @@ pub async fn approvals(
     _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    check_id(&id)?;
+    let id = doc_id(&id)?;
     Ok(Json(s.service.document_info(&id).await?.approvals).into_response())
 }
 
@@ -222,10 +217,10 @@ pub async fn approve(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ApprovalRequest>,
 ) -> ApiResult<Response> {
-    check_id(&id)?;
+    let id = doc_id(&id)?;
     let statement = Statement::parse(&req.statement)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
-    if hex::encode(statement.document) != id {
+    if statement.document != id {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "statement_document_mismatch",
@@ -293,7 +288,7 @@ pub async fn verify_digest(
     _: Reader,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    check_id(&id)?;
+    let id = doc_id(&id)?;
     Ok(Json(s.service.verify_digest(&id).await?).into_response())
 }
 
@@ -363,7 +358,7 @@ pub async fn revoke(
     ApiPath(fingerprint): ApiPath<String>,
     OptionalJson(body): OptionalJson<RevokeRequest>,
 ) -> ApiResult<Response> {
-    check_fingerprint(&fingerprint)?;
+    let fingerprint = fingerprint_of(&fingerprint)?;
     let reason = body.map(|b| b.reason).unwrap_or_default();
     Ok(Json(
         s.service
@@ -592,7 +587,7 @@ fn signatures_csv(rows: &[SignatureRow]) -> Result<Vec<u8>, csv::Error> {
             r.kind.clone(),
             r.title.clone().unwrap_or_default(),
             r.dnr.clone().unwrap_or_default(),
-            r.document.clone(),
+            r.document.to_hex(),
         ];
         w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
     }

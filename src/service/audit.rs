@@ -51,10 +51,10 @@ fn problem(code: &'static str, message: String) -> AuditProblem {
 }
 
 /// Compares stored rows with the replayed ones, naming each difference.
-fn compare<T: PartialEq + std::fmt::Debug>(
+fn compare<K: Ord + Clone + std::fmt::Display, T: PartialEq + std::fmt::Debug>(
     table: &'static str,
-    stored: Vec<(String, T)>,
-    replayed: &std::collections::BTreeMap<String, T>,
+    stored: Vec<(K, T)>,
+    replayed: &std::collections::BTreeMap<K, T>,
     problems: &mut Vec<AuditProblem>,
 ) {
     let mut seen = std::collections::BTreeSet::new();
@@ -73,7 +73,7 @@ fn compare<T: PartialEq + std::fmt::Debug>(
         if let Some((code, message)) = p {
             problems.push(AuditProblem {
                 table: Some(table),
-                key: Some(key.clone()),
+                key: Some(key.to_string()),
                 ..problem(code, message)
             });
         }
@@ -82,7 +82,7 @@ fn compare<T: PartialEq + std::fmt::Debug>(
     for key in replayed.keys().filter(|k| !seen.contains(*k)) {
         problems.push(AuditProblem {
             table: Some(table),
-            key: Some(key.clone()),
+            key: Some(key.to_string()),
             ..problem(
                 "projection_row_missing",
                 format!("{table}: raden {key} saknas men följer av loggen"),
@@ -314,24 +314,18 @@ impl Service {
         let counts = (documents.len(), approvals.len(), certificates.len());
         compare(
             "documents",
-            documents
-                .into_iter()
-                .map(|d| (d.text_sha256.clone(), d))
-                .collect(),
+            documents.into_iter().map(|d| (d.text_sha256, d)).collect(),
             &state.documents,
             &mut problems,
         );
         let replayed_approvals = state
             .approvals
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| (*k, v.clone()))
             .collect();
         compare(
             "approvals",
-            approvals
-                .into_iter()
-                .map(|a| (a.log_index.to_string(), a))
-                .collect(),
+            approvals.into_iter().map(|a| (a.log_index, a)).collect(),
             &replayed_approvals,
             &mut problems,
         );
@@ -339,7 +333,7 @@ impl Service {
             "certificates",
             certificates
                 .into_iter()
-                .map(|c| (c.fingerprint.clone(), c))
+                .map(|c| (c.fingerprint, c))
                 .collect(),
             &state.certificates,
             &mut problems,

@@ -8,7 +8,7 @@ use super::{Appended, Service, ServiceError};
 use attestera_core::entry::EntryBody;
 use attestera_core::pki::{self, Subject};
 use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
-use attestera_core::tlog;
+use attestera_core::tlog::{self, Hash};
 
 /// Refuses a validity the CA would refuse, before anything is made or written.
 pub(super) fn check_validity_days(days: i64) -> Result<(), ServiceError> {
@@ -26,7 +26,8 @@ pub(super) fn check_validity_days(days: i64) -> Result<(), ServiceError> {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Certified {
     pub certificate: String,
-    pub fingerprint: String,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub fingerprint: Hash,
     pub log_index: u64,
     pub checkpoint_size: u64,
     /// Holders' names this name looks like, confirmed as other people (logged).
@@ -141,12 +142,12 @@ impl Service {
         Ok(out)
     }
 
-    pub async fn document_info(&self, text_sha256: &str) -> Result<DocumentInfo, ServiceError> {
+    pub async fn document_info(&self, text_sha256: &Hash) -> Result<DocumentInfo, ServiceError> {
         let document = self
             .store
             .document(text_sha256)
             .await?
-            .ok_or_else(|| ServiceError::UnknownDocument(text_sha256.into()))?;
+            .ok_or_else(|| ServiceError::UnknownDocument(*text_sha256))?;
         let document = self.checked_document(document).await?;
         let approvals = self
             .checked_approvals(self.store.approvals_of(text_sha256).await?)
@@ -158,7 +159,7 @@ impl Service {
     }
 
     /// The block of a registered document, by id.
-    pub async fn block_of(&self, text_sha256: &str) -> Result<String, ServiceError> {
+    pub async fn block_of(&self, text_sha256: &Hash) -> Result<String, ServiceError> {
         let info = self.document_info(text_sha256).await?;
         let rows: Vec<_> = info
             .approvals
@@ -213,7 +214,7 @@ impl Service {
     /// copy of the document: its registration and every approval's checks.
     pub async fn verify_digest(
         &self,
-        text_sha256: &str,
+        text_sha256: &Hash,
     ) -> Result<attestera_core::verdict::Verdict, ServiceError> {
         let info = self.document_info(text_sha256).await?;
         let rows = info

@@ -51,7 +51,7 @@ pub struct InitReport {
     pub org: String,
     pub origin: String,
     pub log_public_key: String,
-    pub ca_fingerprint: String,
+    pub ca_fingerprint: attestera_core::Hash,
 }
 
 /// Writes a private key file readable by the owner only.

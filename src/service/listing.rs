@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::fold;
 use super::{Service, ServiceError};
+use attestera_core::Hash;
 use attestera_core::rules::DocumentRow;
 
 /// Filters for listing documents; `None` means no filter. Names and text
@@ -81,8 +82,8 @@ pub struct SignatureRow {
     pub kind: String,
     pub title: Option<String>,
     pub dnr: Option<String>,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
-    pub document: String,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub document: Hash,
 }
 
 /// The page of a listing: at most `limit` (default 100, at most 1000) after `offset`.
@@ -103,7 +104,7 @@ impl Service {
         let documents = self
             .checked_documents(self.store.documents().await?)
             .await?;
-        let approved: Option<HashSet<String>> =
+        let approved: Option<HashSet<Hash>> =
             if f.approver.is_some() || f.approver_contains.is_some() {
                 let approvals = self
                     .checked_approvals(self.store.approvals().await?)
@@ -149,7 +150,7 @@ impl Service {
         let approvals = self
             .checked_approvals(self.store.approvals().await?)
             .await?;
-        let mut documents: HashMap<String, DocumentRow> = HashMap::new();
+        let mut documents: HashMap<Hash, DocumentRow> = HashMap::new();
         let mut out = Vec::new();
         for a in approvals {
             let date = a.date.to_string();
@@ -159,7 +160,7 @@ impl Service {
             {
                 continue;
             }
-            if !documents.contains_key(&a.document) {
+            if let std::collections::hash_map::Entry::Vacant(e) = documents.entry(a.document) {
                 let stored =
                     self.store
                         .document(&a.document)
@@ -168,7 +169,7 @@ impl Service {
                             table: "approvals",
                             index: a.log_index,
                         })?;
-                documents.insert(a.document.clone(), self.checked_document(stored).await?);
+                e.insert(self.checked_document(stored).await?);
             }
             let Some(d) = documents.get(&a.document) else {
                 continue;

@@ -2,6 +2,7 @@
 //! rules it was registered with (`text-v2`, or `text-v1` for old ones).
 
 use super::{ReadDocument, Service, ServiceError};
+use attestera_core::Hash;
 use attestera_core::document::Version;
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules::DocumentRow;
@@ -67,7 +68,7 @@ impl Service {
     /// entry and reports it.
     pub(super) async fn registration_with(
         &self,
-        text_sha256: &str,
+        text_sha256: &Hash,
     ) -> Result<Option<(DocumentRow, Version)>, ServiceError> {
         let Some(row) = self.store.document(text_sha256).await? else {
             return Ok(None);
@@ -84,8 +85,8 @@ mod tests {
 
     fn row(id: &str) -> DocumentRow {
         DocumentRow {
-            text_sha256: id.into(),
-            file_sha256: "f".into(),
+            text_sha256: Hash::sha256(id.as_bytes()),
+            file_sha256: Hash::sha256(b"f"),
             file_size: 1,
             title: None,
             dnr: None,
@@ -107,7 +108,10 @@ mod tests {
         assert!(choose(None, None).is_none());
         for v in [Version::V1, Version::V2] {
             let found = choose(Some((row("b"), v)), Some((row("a"), Version::V1))).unwrap();
-            assert_eq!((found.row.text_sha256.as_str(), found.version), ("b", v));
+            assert_eq!(
+                (found.row.text_sha256, found.version),
+                (Hash::sha256(b"b"), v)
+            );
             assert!(!found.uncovered);
         }
     }

@@ -27,7 +27,7 @@ use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
 use attestera_core::pki::{self, PkiError, SigningKey, Subject};
 use attestera_core::rules::{ApprovalRow, DocumentRow, Refusal};
 use attestera_core::statement::Statement;
-use attestera_core::tlog::{self, NoteSigner, NoteVerifier};
+use attestera_core::tlog::{self, Hash, NoteSigner, NoteVerifier};
 pub use datadir::{Config, DataDir};
 pub use sequencer::{Appended, Sequencer};
 
@@ -63,7 +63,7 @@ pub enum ServiceError {
     #[error("ogiltig inställning: {0}")]
     Config(String),
     #[error("dokumentet är inte registrerat (kanonisk text {0})")]
-    UnknownDocument(String),
+    UnknownDocument(Hash),
     #[error("loggen har ingen post {index} (storlek {size})")]
     NoSuchEntry { index: u64, size: u64 },
     #[error("ogiltigt intervall: {0}")]
@@ -196,12 +196,12 @@ pub(crate) fn io_err(
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadDocument {
     /// Digest of the canonical text under the current rules (`text-v2`).
-    pub text_sha256: String,
+    pub text_sha256: Hash,
     /// Digest `text-v1` gave the document before the copy's block, when it
     /// differs (a heading in mid-text): how a v1 registration is found.
     #[serde(skip)]
-    pub text_sha256_v1: Option<String>,
-    pub file_sha256: String,
+    pub text_sha256_v1: Option<Hash>,
+    pub file_sha256: Hash,
     pub file_size: u64,
     pub metadata: metadata::Metadata,
     #[serde(skip)]
@@ -216,10 +216,9 @@ pub fn read_document(bytes: &[u8]) -> Result<ReadDocument, ServiceError> {
         return Err(canonical::TextError::Empty.into());
     }
     Ok(ReadDocument {
-        text_sha256: hex::encode(canonical::text_digest(&canon)),
-        text_sha256_v1: canonical::v1_of_body(&text)
-            .map(|v1| hex::encode(canonical::text_digest(&v1))),
-        file_sha256: hex::encode(sha2_digest(bytes)),
+        text_sha256: canonical::text_digest(&canon),
+        text_sha256_v1: canonical::v1_of_body(&text).map(|v1| canonical::text_digest(&v1)),
+        file_sha256: Hash::sha256(bytes),
         file_size: bytes.len() as u64,
         metadata: metadata::extract(&text),
         text,
@@ -236,17 +235,12 @@ pub fn refuse_block(doc: &ReadDocument) -> Result<(), ServiceError> {
     }
 }
 
-fn sha2_digest(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registered {
-    #[schema(pattern = "^[0-9a-f]{64}$")]
-    pub text_sha256: String,
-    #[schema(pattern = "^[0-9a-f]{64}$")]
-    pub file_sha256: String,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub text_sha256: Hash,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub file_sha256: Hash,
     pub log_index: u64,
     pub logged_at: Timestamp,
     #[schema(value_type = crate::wire::schema::Metadata)]
@@ -256,8 +250,8 @@ pub struct Registered {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Approved {
-    #[schema(pattern = "^[0-9a-f]{64}$")]
-    pub document: String,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub document: Hash,
     pub name: String,
     pub role: String,
     pub date: jiff::civil::Date,
@@ -277,7 +271,7 @@ pub struct Imported {
 pub struct UserIssued {
     pub name: String,
     pub role: String,
-    pub fingerprint: String,
+    pub fingerprint: Hash,
     pub serial: String,
     pub not_after: Timestamp,
     pub log_index: u64,
@@ -290,7 +284,8 @@ pub struct UserIssued {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Revoked {
-    pub fingerprint: String,
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
+    pub fingerprint: Hash,
     pub log_index: u64,
     pub revoked_at: Timestamp,
 }
@@ -520,7 +515,7 @@ impl Service {
         let tag = format!(
             "{}-{}",
             std::process::id(),
-            &pki::fingerprint(cert_pem.as_bytes())[..12]
+            &pki::fingerprint(cert_pem.as_bytes()).to_hex()[..12]
         );
         let tmp_key = out.join(format!(".key.pem.{tag}.tmp"));
         let tmp_cert = out.join(format!(".cert.pem.{tag}.tmp"));
@@ -599,15 +594,15 @@ impl Service {
     /// Revokes the certificate with this fingerprint from now on.
     pub async fn revoke_fingerprint(
         &self,
-        fingerprint: &str,
+        fingerprint: &Hash,
         reason: &str,
         operator: &str,
     ) -> Result<Revoked, ServiceError> {
-        let fingerprint = fingerprint.to_string();
+        let fingerprint = *fingerprint;
         let appended = self
             .sequencer
             .append(vec![EntryBody::CertificateRevoked {
-                fingerprint: fingerprint.clone(),
+                fingerprint: fingerprint.to_hex(),
                 reason: reason.into(),
                 operator: operator.into(),
             }])
@@ -628,8 +623,8 @@ impl Service {
         EntryBody::Registration {
             document: DocumentRecord {
                 canonical: Some(canonical::CANONICAL_VERSION.into()),
-                text_sha256: doc.text_sha256.clone(),
-                file_sha256: doc.file_sha256.clone(),
+                text_sha256: doc.text_sha256.to_hex(),
+                file_sha256: doc.file_sha256.to_hex(),
                 file_size: doc.file_size,
                 metadata: doc.metadata.clone(),
             },
@@ -643,8 +638,8 @@ impl Service {
             .first()
             .ok_or(ServiceError::SequencerStopped)?;
         Ok(Registered {
-            text_sha256: doc.text_sha256.clone(),
-            file_sha256: doc.file_sha256.clone(),
+            text_sha256: doc.text_sha256,
+            file_sha256: doc.file_sha256,
             log_index: *log_index,
             logged_at: entry.logged_at,
             metadata: doc.metadata.clone(),
@@ -671,7 +666,7 @@ impl Service {
         let mut group = vec![Self::registration(&doc, operator)];
         for r in &rows {
             group.push(EntryBody::ImportedApproval {
-                document: doc.text_sha256.clone(),
+                document: doc.text_sha256.to_hex(),
                 name: r.name.clone(),
                 role: r.role.clone(),
                 date: r.date,
@@ -708,11 +703,10 @@ impl Service {
         let found = self
             .find_registered(&doc)
             .await?
-            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256.clone()))?;
+            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256))?;
         // The approver is shown what the log says, not what a table says.
         let document = self.checked_document(found.row).await?;
-        let digest = attestera_core::Hash::from_hex(&document.text_sha256)
-            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        let digest = document.text_sha256;
         let statement = Statement::new(
             digest,
             info.name.as_deref().unwrap_or_default(),
@@ -768,7 +762,7 @@ impl Service {
             .ok_or(ServiceError::SequencerStopped)?;
         let s = Statement::parse(statement).map_err(Refusal::from)?;
         Ok(Approved {
-            document: hex::encode(s.document),
+            document: s.document,
             name: s.name,
             role: s.role,
             date: attestera_core::stockholm::date_of(entry.logged_at),

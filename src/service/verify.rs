@@ -1,13 +1,11 @@
 //! The verify use case: gather what the log says about a copy, then let
 //! [`attestera_core::verdict::evaluate`] decide.
 
-use sha2::Digest;
-
 use super::{ReadDocument, Service, ServiceError, read_document};
 use attestera_core::document::{Version, block};
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules;
-use attestera_core::tlog::{self, Checkpoint};
+use attestera_core::tlog::{self, Checkpoint, Hash};
 use attestera_core::verdict::{
     self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
 };
@@ -17,8 +15,8 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
     Verdict {
         status: Status::Indeterminate,
         document: DocumentReport {
-            text_sha256: String::new(),
-            file_sha256: hex::encode(sha2::Sha256::digest(bytes)),
+            text_sha256: None,
+            file_sha256: Hash::sha256(bytes),
             registered: false,
             match_level: None,
             title: None,
@@ -49,7 +47,7 @@ impl Service {
         let block = block::split(&doc.text).1.map(block::parse);
         let (digest, uncovered) = match self.find_registered(&doc).await? {
             Some(found) => (found.row.text_sha256, found.uncovered),
-            None => (doc.text_sha256.clone(), false),
+            None => (doc.text_sha256, false),
         };
         self.verify_with_block(&digest, Some((bytes, &doc)), block, uncovered)
             .await
@@ -59,7 +57,7 @@ impl Service {
     /// given the copy's bytes (if any) and the block it carries.
     pub(super) async fn verify_with_block(
         &self,
-        text_sha256: &str,
+        text_sha256: &Hash,
         copy: Option<(&[u8], &ReadDocument)>,
         block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
         uncovered: bool,
@@ -108,8 +106,8 @@ impl Service {
             _ => false,
         };
         let verdict = verdict::evaluate(&Evidence {
-            text_sha256: text_sha256.to_string(),
-            file_sha256: copy.map(|(_, d)| d.file_sha256.clone()).unwrap_or_default(),
+            text_sha256: *text_sha256,
+            file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
             block,
             document,
             version,
@@ -230,7 +228,7 @@ impl Service {
         // The revocation, too, is read from the log, and so is the issuance.
         let mut revocation = None;
         let mut lookalike_of = Vec::new();
-        if let Some(fp) = row.cert_fingerprint.clone() {
+        if let Some(fp) = row.cert_fingerprint {
             match self.store.certificate(&fp).await? {
                 None => problems.push((
                     "certificate_unknown",
@@ -262,7 +260,7 @@ impl Service {
                                 body: EntryBody::CertificateRevoked { fingerprint, .. },
                                 logged_at,
                                 ..
-                            }) if fingerprint == fp => revocation = Some((i, logged_at)),
+                            }) if fingerprint == fp.to_hex() => revocation = Some((i, logged_at)),
                             _ => problems.push(log_mismatch(i)),
                         }
                     }

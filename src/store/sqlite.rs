@@ -83,8 +83,8 @@ fn hash_of(bytes: &[u8], table: &'static str) -> Result<Hash, StoreError> {
 fn document_row(row: &SqliteRow) -> Result<DocumentRow, StoreError> {
     const T: &str = "documents";
     Ok(DocumentRow {
-        text_sha256: row.try_get("text_sha256")?,
-        file_sha256: row.try_get("file_sha256")?,
+        text_sha256: parse_col(row, T, "text_sha256")?,
+        file_sha256: parse_col(row, T, "file_sha256")?,
         file_size: u64_of(row, T, "file_size")?,
         title: row.try_get("title")?,
         dnr: row.try_get("dnr")?,
@@ -102,7 +102,7 @@ fn approval_row(row: &SqliteRow) -> Result<ApprovalRow, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(ApprovalRow {
         log_index: u64_of(row, T, "log_index")?,
-        document: row.try_get("document")?,
+        document: parse_col(row, T, "document")?,
         kind: match kind.as_str() {
             "signed" => ApprovalKind::Signed,
             "imported" => ApprovalKind::Imported,
@@ -113,7 +113,7 @@ fn approval_row(row: &SqliteRow) -> Result<ApprovalRow, StoreError> {
         date: parse_col(row, T, "date")?,
         logged_at: parse_col(row, T, "logged_at")?,
         signed_at: parse_opt(row, T, "signed_at")?,
-        cert_fingerprint: row.try_get("cert_fingerprint")?,
+        cert_fingerprint: parse_opt(row, T, "cert_fingerprint")?,
         operator: row.try_get("operator")?,
     })
 }
@@ -121,7 +121,7 @@ fn approval_row(row: &SqliteRow) -> Result<ApprovalRow, StoreError> {
 fn certificate_row(row: &SqliteRow) -> Result<CertificateRow, StoreError> {
     const T: &str = "certificates";
     Ok(CertificateRow {
-        fingerprint: row.try_get("fingerprint")?,
+        fingerprint: parse_col(row, T, "fingerprint")?,
         serial: row.try_get("serial")?,
         name: row.try_get("name")?,
         role: row.try_get("role")?,
@@ -156,7 +156,7 @@ async fn lookalikes_on(conn: &mut SqliteConnection, name: &str) -> Result<Vec<St
 async fn key_owner_on(
     conn: &mut SqliteConnection,
     public_key: &[u8],
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Hash>, StoreError> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT fingerprint, pem FROM certificates")
         .fetch_all(conn)
         .await?;
@@ -165,7 +165,7 @@ async fn key_owner_on(
             .and_then(|der| attestera_core::pki::CertInfo::from_der(&der))
             .map_err(|e| corrupt("certificates", format!("pem av {fingerprint}: {e}")))?;
         if info.public_key == public_key {
-            return Ok(Some(fingerprint));
+            return Ok(Some(info.fingerprint));
         }
     }
     Ok(None)
@@ -381,9 +381,9 @@ impl Store {
             .collect()
     }
 
-    pub async fn document(&self, text_sha256: &str) -> Result<Option<DocumentRow>, StoreError> {
+    pub async fn document(&self, text_sha256: &Hash) -> Result<Option<DocumentRow>, StoreError> {
         sqlx::query("SELECT * FROM documents WHERE text_sha256 = ?")
-            .bind(text_sha256)
+            .bind(text_sha256.to_hex())
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -420,9 +420,9 @@ impl Store {
     }
 
     /// A document's approvals, oldest first.
-    pub async fn approvals_of(&self, document: &str) -> Result<Vec<ApprovalRow>, StoreError> {
+    pub async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError> {
         let rows = sqlx::query("SELECT * FROM approvals WHERE document = ? ORDER BY log_index")
-            .bind(document)
+            .bind(document.to_hex())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(approval_row).collect()
@@ -437,10 +437,10 @@ impl Store {
 
     pub async fn certificate(
         &self,
-        fingerprint: &str,
+        fingerprint: &Hash,
     ) -> Result<Option<CertificateRow>, StoreError> {
         sqlx::query("SELECT * FROM certificates WHERE fingerprint = ?")
-            .bind(fingerprint)
+            .bind(fingerprint.to_hex())
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -504,7 +504,7 @@ impl AppendTx {
         let document_registered = match &keys.document {
             Some(d) => {
                 sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM documents WHERE text_sha256 = ?)")
-                    .bind(d)
+                    .bind(d.to_hex())
                     .fetch_one(&mut *self.tx)
                     .await?
             }
@@ -512,7 +512,7 @@ impl AppendTx {
         };
         let certificate = match &keys.certificate {
             Some(f) => sqlx::query("SELECT * FROM certificates WHERE fingerprint = ?")
-                .bind(f)
+                .bind(f.to_hex())
                 .fetch_optional(&mut *self.tx)
                 .await?
                 .as_ref()
@@ -524,7 +524,7 @@ impl AppendTx {
             Some((d, n, r)) => sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM approvals WHERE document = ? AND name = ? AND role = ?)",
             )
-            .bind(d)
+            .bind(d.to_hex())
             .bind(n)
             .bind(r)
             .fetch_one(&mut *self.tx)
@@ -581,8 +581,8 @@ impl AppendTx {
             Change::Document(d) => sqlx::query(
                 "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(&d.text_sha256)
-            .bind(&d.file_sha256)
+            .bind(d.text_sha256.to_hex())
+            .bind(d.file_sha256.to_hex())
             .bind(to_i64(d.file_size))
             .bind(&d.title)
             .bind(&d.dnr)
@@ -596,19 +596,19 @@ impl AppendTx {
                 "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at, signed_at, cert_fingerprint, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(to_i64(a.log_index))
-            .bind(&a.document)
+            .bind(a.document.to_hex())
             .bind(a.kind.as_str())
             .bind(&a.name)
             .bind(&a.role)
             .bind(a.date.to_string())
             .bind(a.logged_at.to_string())
             .bind(a.signed_at.map(|t| t.to_string()))
-            .bind(&a.cert_fingerprint)
+            .bind(a.cert_fingerprint.map(|f| f.to_hex()))
             .bind(&a.operator),
             Change::Certificate(c) => sqlx::query(
                 "INSERT INTO certificates (fingerprint, serial, name, role, org, not_before, not_after, is_ca, pem, issued_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
-            .bind(&c.fingerprint)
+            .bind(c.fingerprint.to_hex())
             .bind(&c.serial)
             .bind(&c.name)
             .bind(&c.role)
@@ -624,7 +624,7 @@ impl AppendTx {
             .bind(to_i64(*log_index))
             .bind(revoked_at.to_string())
             .bind(reason)
-            .bind(fingerprint),
+            .bind(fingerprint.to_hex()),
         };
         q.execute(&mut *self.tx).await?;
         Ok(())

@@ -8,8 +8,6 @@
 
 use utoipa::ToSchema;
 
-const HEX64: &str = "^[0-9a-f]{64}$";
-
 /// A registered document (one row of the documents projection).
 #[derive(ToSchema)]
 pub struct DocumentRow {
@@ -138,8 +136,9 @@ pub enum Indication {
 
 #[derive(ToSchema)]
 pub struct DocumentReport {
+    /// None when the copy could not be read as text.
     #[schema(pattern = "^[0-9a-f]{64}$")]
-    text_sha256: String,
+    text_sha256: Option<String>,
     #[schema(pattern = "^[0-9a-f]{64}$")]
     file_sha256: String,
     registered: bool,
@@ -181,7 +180,7 @@ mod tests {
 
     use utoipa::PartialSchema;
 
-    use super::HEX64;
+    use attestera_core::Hash;
 
     /// The property names of a twin's schema.
     fn schema_keys<T: PartialSchema>() -> BTreeSet<String> {
@@ -215,8 +214,8 @@ mod tests {
         let t: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
         let d = jiff::civil::date(2026, 1, 1);
         let doc = DocumentRow {
-            text_sha256: HEX64.into(),
-            file_sha256: String::new(),
+            text_sha256: Hash::default(),
+            file_sha256: Hash::default(),
             file_size: 0,
             title: None,
             dnr: None,
@@ -230,7 +229,7 @@ mod tests {
         assert_eq!(value_keys(&doc), schema_keys::<super::DocumentRow>());
         let approval = ApprovalRow {
             log_index: 0,
-            document: String::new(),
+            document: Hash::default(),
             kind: ApprovalKind::Signed,
             name: String::new(),
             role: String::new(),
@@ -242,7 +241,7 @@ mod tests {
         };
         assert_eq!(value_keys(&approval), schema_keys::<super::ApprovalRow>());
         let cert = CertificateRow {
-            fingerprint: String::new(),
+            fingerprint: Hash::default(),
             serial: String::new(),
             name: None,
             role: None,
@@ -264,8 +263,8 @@ mod tests {
         let verdict = Verdict {
             status: Status::Verified,
             document: DocumentReport {
-                text_sha256: String::new(),
-                file_sha256: String::new(),
+                text_sha256: None,
+                file_sha256: Hash::default(),
                 registered: true,
                 match_level: None,
                 title: None,

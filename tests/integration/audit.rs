@@ -40,7 +40,7 @@ fn rehashed_forged_entry_is_caught_by_the_checkpoints() {
     let a = attested();
     a.env.sql("UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'Per Persson', 'Pär Persson') AS BLOB) WHERE idx = 1");
     let forged = a.env.entry_bytes(1);
-    let leaf = hex::encode(attestera_core::tlog::record_hash(&forged));
+    let leaf = attestera_core::tlog::record_hash(&forged).to_hex();
     a.env.sql(&format!(
         "UPDATE log_entries SET leaf_hash = X'{leaf}' WHERE idx = 1"
     ));

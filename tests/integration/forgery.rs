@@ -316,8 +316,8 @@ fn register_as_text_v1(env: &Env, text: &str) {
         let doc = read_document(text.as_bytes()).unwrap();
         let document = DocumentRecord {
             canonical: None,
-            text_sha256: hex::encode(text_digest(&canonical_text_v1(text))),
-            file_sha256: doc.file_sha256,
+            text_sha256: text_digest(&canonical_text_v1(text)).to_hex(),
+            file_sha256: doc.file_sha256.to_hex(),
             file_size: doc.file_size,
             metadata: doc.metadata,
         };

@@ -475,7 +475,7 @@ fn new_keys(db: &Path, t: &str) -> String {
 /// Entry `index`'s bytes replaced by `data`, with its stored leaf hashes
 /// updated to match (a careful forger).
 fn forge_entry(env: &Env, index: u64, data: &[u8]) {
-    let leaf = hex::encode(attestera_core::tlog::record_hash(data));
+    let leaf = attestera_core::tlog::record_hash(data).to_hex();
     let at = attestera_core::tlog::stored_hash_index(0, index);
     env.sql(&format!(
         "UPDATE log_entries SET data = X'{}', leaf_hash = X'{leaf}' WHERE idx = {index}",

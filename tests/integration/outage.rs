@@ -706,7 +706,7 @@ mod extreme_times {
             let id = attestera::service::read_document(DOC.as_bytes())
                 .unwrap()
                 .text_sha256;
-            let document: [u8; 32] = hex::decode(id).unwrap().try_into().unwrap();
+            let document: [u8; 32] = id.0;
             let end = end_of_time();
             let issued = Entry {
                 v: ENTRY_VERSION,

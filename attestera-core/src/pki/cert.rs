@@ -3,7 +3,6 @@
 //! the rest of the path rules are written out here).
 
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::oid_registry::{
@@ -23,7 +22,7 @@ pub(crate) const PEM_UNREADABLE: &str =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
     /// SHA-256 of the DER, hex: the certificate's identity in the log.
-    pub fingerprint: String,
+    pub fingerprint: crate::tlog::Hash,
     pub serial: String,
     pub name: Option<String>,
     pub role: Option<String>,
@@ -36,8 +35,8 @@ pub struct CertInfo {
 }
 
 /// Hex SHA-256 of a certificate's DER encoding.
-pub fn fingerprint(der: &[u8]) -> String {
-    hex::encode(Sha256::digest(der))
+pub fn fingerprint(der: &[u8]) -> crate::tlog::Hash {
+    crate::tlog::Hash::sha256(der)
 }
 
 /// Reads a `CERTIFICATE` PEM block into DER, checking that it parses.
