@@ -101,6 +101,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
+        ServiceError::TokenOutdated => StatusCode::UNAUTHORIZED,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
         ServiceError::DocumentHasBlock => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {

@@ -1,6 +1,10 @@
-//! API access: bearer tokens with one role each. A token is 32 random bytes
-//! shown once; only its SHA-256 is stored, and the stored hash is compared
-//! in constant time.
+//! API access: bearer tokens with one role each. A token is
+//! `att_<id>.<secret>`, the secret 32 random bytes, shown once; only the
+//! secret's SHA-256 is stored. A presented token's row is found by its id
+//! (which is no secret), and the stored hash is compared with the presented
+//! secret's hash in constant time, so no timing depends on the secret.
+//! Tokens of the older form `att_<secret>` are refused with a message
+//! saying to create a new one (docs/operations.md).
 //!
 //! Token rows are not log entries, so the audit cannot replay them: each row
 //! carries an HMAC-SHA256 of all its columns under a key derived from the
@@ -71,8 +75,59 @@ pub struct CreatedToken {
 /// Longest token name, so that "name (token id)" fits an operator field.
 pub const MAX_TOKEN_NAME_CHARS: usize = 100;
 
-fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// What is stored of a secret.
+fn secret_hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Length of a secret: 32 bytes in unpadded base64url.
+const SECRET_CHARS: usize = 43;
+
+/// A presented bearer token, by its form.
+#[derive(Debug, PartialEq, Eq)]
+enum Presented<'a> {
+    /// `att_<id>.<secret>`.
+    Current { id: i64, secret: &'a str },
+    /// `att_<secret>`, made before tokens carried their id.
+    Outdated,
+    /// Anything else.
+    Unknown,
+}
+
+fn is_secret(s: &str) -> bool {
+    s.len() == SECRET_CHARS
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn presented(token: &str) -> Presented<'_> {
+    let Some(rest) = token.strip_prefix("att_") else {
+        return Presented::Unknown;
+    };
+    if let Some((id, secret)) = rest.split_once('.') {
+        let id = id
+            .parse::<i64>()
+            .ok()
+            .filter(|i| *i > 0 && !id.starts_with('+'));
+        return match id {
+            Some(id) if is_secret(secret) => Presented::Current { id, secret },
+            _ => Presented::Unknown,
+        };
+    }
+    if is_secret(rest) {
+        Presented::Outdated
+    } else {
+        Presented::Unknown
+    }
+}
+
+/// Whether `secret` is the one whose hash `row` stores, compared in constant time.
+fn secret_matches(row: &TokenRow, secret: &str) -> bool {
+    let hash = secret_hash(secret);
+    bool::from(subtle::ConstantTimeEq::ct_eq(
+        row.token_hash.as_slice(),
+        hash.as_slice(),
+    ))
 }
 
 /// The key that checks token rows, derived from the log's signing key
@@ -145,21 +200,20 @@ impl Service {
         SystemRandom::new()
             .fill(&mut secret)
             .map_err(|_| ServiceError::Config("slumptalskällan svarar inte".into()))?;
-        let token = format!("att_{}", URL_SAFE_NO_PAD.encode(secret));
-        let hash = token_hash(&token);
+        let secret = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(secret));
+        let hash = secret_hash(&secret);
         let created_at = super::now().to_string();
         let key = &self.token_key;
+        let mac = |id| token_mac(key, id, name, role.as_str(), &hash, &created_at, None);
         let id = self
             .store()
-            .insert_token(name, role.as_str(), &hash, &created_at, |id| {
-                token_mac(key, id, name, role.as_str(), &hash, &created_at, None)
-            })
+            .insert_token(name, role.as_str(), &hash, &created_at, &mac)
             .await?;
         Ok(CreatedToken {
             id,
             name: name.into(),
             role,
-            token,
+            token: format!("att_{id}.{}", secret.as_str()),
         })
     }
 
@@ -192,17 +246,18 @@ impl Service {
         }
     }
 
-    /// The principal of a presented token, or None for an unknown or revoked one.
+    /// The principal of a presented token, or None for an unknown, revoked
+    /// or forged one; an outdated token is refused with its own error.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, ServiceError> {
-        let hash = token_hash(token);
-        let Some(row) = self.store().token_by_hash(&hash).await? else {
+        let (id, secret) = match presented(token) {
+            Presented::Current { id, secret } => (id, secret),
+            Presented::Outdated => return Err(ServiceError::TokenOutdated),
+            Presented::Unknown => return Ok(None),
+        };
+        let Some(row) = self.store().token(id).await? else {
             return Ok(None);
         };
-        // The lookup is by hash; compare again in constant time so no timing depends on the secret.
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(
-            row.token_hash.as_slice(),
-            hash.as_slice(),
-        )) {
+        if row.revoked_at.is_some() || !secret_matches(&row, secret) {
             return Ok(None);
         }
         if !token_row_intact(&self.token_key, &row) {
@@ -214,5 +269,52 @@ impl Service {
             name: row.name,
             role,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+    #[test]
+    fn a_token_names_its_id_and_secret() {
+        assert_eq!(
+            presented(&format!("att_12.{SECRET}")),
+            Presented::Current {
+                id: 12,
+                secret: SECRET
+            }
+        );
+    }
+
+    #[test]
+    fn the_older_form_is_told_apart() {
+        assert_eq!(presented(&format!("att_{SECRET}")), Presented::Outdated);
+        assert_eq!(
+            presented(&format!("att_-_AbC9xyz{}", &SECRET[9..])),
+            Presented::Outdated
+        );
+    }
+
+    #[test]
+    fn other_strings_are_no_token() {
+        for t in [
+            "att_wrong",
+            "",
+            "att_",
+            &format!("att_0.{SECRET}"),
+            &format!("att_-1.{SECRET}"),
+            &format!("att_+1.{SECRET}"),
+            &format!("att_x.{SECRET}"),
+            &format!("att_1.{SECRET}A"),
+            &format!("att_1.{}", &SECRET[1..]),
+            &format!("att_1.{}=", &SECRET[1..]),
+            &format!("xyz_1.{SECRET}"),
+            &format!("att_99999999999999999999.{SECRET}"),
+        ] {
+            assert_eq!(presented(t), Presented::Unknown, "{t}");
+        }
     }
 }

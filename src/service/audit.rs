@@ -2,14 +2,18 @@
 //! service ever claimed — entry encodings and leaf hashes, every rule
 //! (signatures, certificates, revocation at the entry's time), stored
 //! Merkle hashes, every checkpoint's signature and root, consistency between
-//! consecutive checkpoints, and every projection row.
+//! consecutive checkpoints, the log head, every projection row and every
+//! token row's check. Each of these is one step of [`Service::audit`].
 
 use serde::Serialize;
 
+use jiff::Timestamp;
+
 use super::{Service, ServiceError};
+use crate::store::{StoreError, StoredCheckpoint};
 use attestera_core::entry::Entry;
 use attestera_core::rules::{self, Projection};
-use attestera_core::tlog::{self, Checkpoint, MemoryHashes};
+use attestera_core::tlog::{self, Checkpoint, MemoryHashes, NoteVerifier};
 
 /// Entries read per database round trip.
 const PAGE: u64 = 1000;
@@ -95,12 +99,12 @@ fn compare<K: Ord + Clone + std::fmt::Display, T: PartialEq + std::fmt::Debug>(
 /// value cannot be read at all.
 fn readable<T>(
     table: &'static str,
-    rows: Result<Vec<T>, crate::store::StoreError>,
+    rows: Result<Vec<T>, StoreError>,
     problems: &mut Vec<AuditProblem>,
 ) -> Result<Vec<T>, ServiceError> {
     match rows {
         Ok(rows) => Ok(rows),
-        Err(crate::store::StoreError::Corrupt { detail, .. }) => {
+        Err(StoreError::Corrupt { detail, .. }) => {
             problems.push(AuditProblem {
                 table: Some(table),
                 ..problem(
@@ -129,13 +133,282 @@ fn mark_missing(
     }
 }
 
+/// What replaying the entries gives: the tree and the projection the log
+/// implies, and the sizes at which a batch visibly ended (every entry of a
+/// batch carries the batch's time, and every batch signs a checkpoint).
+struct Replay {
+    tree: MemoryHashes,
+    state: Projection,
+    last_time: Option<Timestamp>,
+    now: Timestamp,
+    batch_ends: Vec<u64>,
+}
+
+impl Replay {
+    fn new() -> Replay {
+        Replay {
+            tree: MemoryHashes::new(),
+            state: Projection::default(),
+            last_time: None,
+            now: super::now(),
+            batch_ends: Vec::new(),
+        }
+    }
+
+    /// Entry `index`: its leaf hash, encoding, time and every rule.
+    fn entry(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf: &[u8],
+        ca_der: &[u8],
+        problems: &mut Vec<AuditProblem>,
+    ) {
+        let at = |code, message| AuditProblem {
+            entry: Some(index),
+            ..problem(code, message)
+        };
+        self.tree.append(data);
+        if leaf != tlog::record_hash(data).as_ref() {
+            problems.push(at(
+                "leaf_hash_mismatch",
+                format!("loggpost {index}: lagrad lövhash stämmer inte med postens byte"),
+            ));
+        }
+        let entry = match Entry::decode(data) {
+            Ok(e) => e,
+            Err(e) => return problems.push(at(e.code(), format!("loggpost {index}: {e}"))),
+        };
+        if let Err(e) =
+            attestera_core::logtime::step(index, entry.logged_at, self.last_time, self.now)
+        {
+            problems.push(at(e.code(), e.to_string()));
+        }
+        if self.last_time.is_some_and(|t| entry.logged_at > t) {
+            self.batch_ends.push(index);
+        }
+        self.last_time = Some(entry.logged_at);
+        let facts = self.state.facts(&rules::fact_keys(&entry.body));
+        match rules::check(index, &entry, ca_der, &facts) {
+            Ok(change) => self.state.apply(change),
+            Err(r) => problems.push(at(
+                r.code(),
+                format!("loggpost {index} ({}): {r}", entry.body.kind()),
+            )),
+        }
+    }
+}
+
+/// Each stored hash must sit at its own index (proofs read hashes by
+/// index) and equal the replayed one.
+fn audit_stored_hashes(
+    stored: &[(u64, tlog::Hash)],
+    tree: &MemoryHashes,
+    problems: &mut Vec<AuditProblem>,
+) {
+    let differs =
+        |(i, ((idx, a), b)): (usize, (&(u64, tlog::Hash), &tlog::Hash))| *idx != i as u64 || a != b;
+    if stored.len() == tree.0.len() && !stored.iter().zip(&tree.0).enumerate().any(differs) {
+        return;
+    }
+    let first = stored
+        .iter()
+        .zip(&tree.0)
+        .enumerate()
+        .position(differs)
+        .unwrap_or(stored.len().min(tree.0.len()));
+    problems.push(AuditProblem {
+        table: Some("log_hashes"),
+        key: Some(first.to_string()),
+        ..problem(
+            "stored_hash_mismatch",
+            format!(
+                "lagrade merklehashar stämmer inte med loggposterna (första skillnad vid hash {first})"
+            ),
+        )
+    });
+}
+
+/// The checkpoints' shared context: the log's key and origin, its size and replayed tree.
+struct CheckpointAudit<'a> {
+    verifier: &'a NoteVerifier,
+    origin: &'a str,
+    size: u64,
+    tree: &'a MemoryHashes,
+}
+
+impl CheckpointAudit<'_> {
+    /// Every checkpoint: signature, origin, root, and consistency with the
+    /// previous valid one. Returns the size of the last valid one.
+    fn all(
+        &self,
+        checkpoints: &[StoredCheckpoint],
+        problems: &mut Vec<AuditProblem>,
+    ) -> Option<u64> {
+        let mut previous: Option<Checkpoint> = None;
+        for (stored_size, note) in checkpoints {
+            let Some(c) = self.one(*stored_size, note, problems) else {
+                continue;
+            };
+            if let Some(p) = &previous
+                && !self.consistent(p, &c)
+            {
+                problems.push(AuditProblem {
+                    checkpoint: Some(*stored_size),
+                    ..problem(
+                        "checkpoint_inconsistent",
+                        format!(
+                            "kontrollpunkt {stored_size} är inte en förlängning av kontrollpunkt {}",
+                            p.size
+                        ),
+                    )
+                });
+            }
+            previous = Some(c);
+        }
+        previous.map(|c| c.size)
+    }
+
+    /// One checkpoint, if it is signed, of this log, and has the replayed root.
+    fn one(
+        &self,
+        stored_size: u64,
+        note: &str,
+        problems: &mut Vec<AuditProblem>,
+    ) -> Option<Checkpoint> {
+        let at = |code, message| AuditProblem {
+            checkpoint: Some(stored_size),
+            ..problem(code, message)
+        };
+        let c = match self.verifier.open(note).map(Checkpoint::parse) {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                problems.push(at(
+                    "checkpoint_malformed",
+                    format!("kontrollpunkt {stored_size}: {e}"),
+                ));
+                return None;
+            }
+            Err(e) => {
+                problems.push(at(
+                    "checkpoint_signature_invalid",
+                    format!("kontrollpunkt {stored_size}: signaturen stämmer inte ({e})"),
+                ));
+                return None;
+            }
+        };
+        if c.size != stored_size || c.origin != self.origin || c.size > self.size {
+            problems.push(at(
+                "checkpoint_mismatch",
+                format!("kontrollpunkt {stored_size}: storlek eller ursprung stämmer inte"),
+            ));
+            return None;
+        }
+        if !tlog::tree_hash(c.size, self.tree).is_ok_and(|root| root == c.root) {
+            problems.push(at(
+                "checkpoint_root_mismatch",
+                format!("kontrollpunkt {stored_size}: roten stämmer inte med loggposterna"),
+            ));
+            return None;
+        }
+        Some(c)
+    }
+
+    fn consistent(&self, p: &Checkpoint, c: &Checkpoint) -> bool {
+        tlog::prove_consistency(p.size, c.size, self.tree)
+            .ok()
+            .is_some_and(|proof| {
+                tlog::verify_consistency(p.size, c.size, &proof, &p.root, &c.root).is_ok()
+            })
+    }
+}
+
+/// Every batch end the entries show must have its checkpoint, and the last
+/// valid checkpoint must cover the whole log.
+fn audit_coverage(
+    checkpoints: &[StoredCheckpoint],
+    batch_ends: &[u64],
+    last_valid: Option<u64>,
+    size: u64,
+    problems: &mut Vec<AuditProblem>,
+) {
+    let stored_sizes: std::collections::BTreeSet<u64> =
+        checkpoints.iter().map(|(s, _)| *s).collect();
+    for &end in batch_ends.iter().filter(|s| !stored_sizes.contains(s)) {
+        problems.push(AuditProblem {
+            checkpoint: Some(end),
+            ..problem(
+                "checkpoint_missing",
+                format!(
+                    "kontrollpunkten för storlek {end} saknas: loggposterna {} och {end} skrevs i olika omgångar, och varje omgång signerar en kontrollpunkt",
+                    end - 1
+                ),
+            )
+        });
+    }
+    if last_valid != Some(size) {
+        problems.push(AuditProblem {
+            checkpoint: Some(size),
+            ..problem(
+                "checkpoint_behind",
+                format!("ingen giltig kontrollpunkt täcker hela loggen ({size} poster)"),
+            )
+        });
+    }
+}
+
+/// A problem of the log head row (its one row has id 1).
+fn head_problem(code: &'static str, message: String) -> AuditProblem {
+    AuditProblem {
+        table: Some("log_head"),
+        key: Some("1".into()),
+        ..problem(code, message)
+    }
+}
+
+/// Counts of the stored projection rows: documents, approvals, certificates.
+type Counts = (usize, usize, usize);
+
 impl Service {
     pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
         let mut problems = Vec::new();
-        // The log is as long as its rows say, or as its largest signed
-        // checkpoint says if that is longer: a deleted last entry is missing,
-        // not merely absent.
         let checkpoints = self.store.checkpoints().await?;
+        let size = self.audited_size(&checkpoints).await?;
+        let replay = self.replay(size, &mut problems).await?;
+        let stored = self.store.read_all_hashes().await?;
+        audit_stored_hashes(&stored, &replay.tree, &mut problems);
+        let last_valid = CheckpointAudit {
+            verifier: self.verifier(),
+            origin: &self.config.origin,
+            size,
+            tree: &replay.tree,
+        }
+        .all(&checkpoints, &mut problems);
+        audit_coverage(
+            &checkpoints,
+            &replay.batch_ends,
+            last_valid,
+            size,
+            &mut problems,
+        );
+        self.audit_head(size, &replay.tree, &mut problems).await?;
+        let counts = self.audit_projections(&replay.state, &mut problems).await?;
+        self.audit_tokens(&mut problems).await?;
+        Ok(AuditReport {
+            ok: problems.is_empty(),
+            entries: size,
+            checkpoints: checkpoints.len() as u64,
+            documents: counts.0,
+            approvals: counts.1,
+            certificates: counts.2,
+            problems,
+        })
+    }
+
+    /// The log is as long as its rows say, or as its largest signed
+    /// checkpoint says if that is longer: a deleted last entry is missing,
+    /// not merely absent. (The head row is checked against this, not used for it.)
+    async fn audited_size(&self, checkpoints: &[StoredCheckpoint]) -> Result<u64, ServiceError> {
         let signed_size = checkpoints
             .iter()
             .filter_map(|(_, note)| {
@@ -144,179 +417,78 @@ impl Service {
             .map(|c| c.size)
             .max()
             .unwrap_or(0);
-        let size = self.store.log_size().await?.max(signed_size);
-        let mut tree = MemoryHashes::new();
-        let mut state = Projection::default();
-        let mut last_time = None;
-        let now = super::now();
-        // Sizes at which a batch visibly ended: every entry of a batch
-        // carries the batch's time, and every batch signs a checkpoint.
-        let mut batch_ends = Vec::new();
+        Ok(self.store.log_size().await?.max(signed_size))
+    }
+
+    /// Replays entries `[0, size)` a page at a time, marking missing ones.
+    async fn replay(
+        &self,
+        size: u64,
+        problems: &mut Vec<AuditProblem>,
+    ) -> Result<Replay, ServiceError> {
+        let mut replay = Replay::new();
         let mut start = 0;
         while start < size {
             let end = (start + PAGE).min(size);
-            let rows = self.store.entries(start, end).await?;
             let mut expected = start;
-            for (index, data, leaf) in rows {
-                mark_missing(expected..index.min(end), &mut tree, &mut problems);
+            for (index, data, leaf) in self.store.entries(start, end).await? {
+                mark_missing(expected..index.min(end), &mut replay.tree, problems);
                 expected = index + 1;
-                let at = |code, message| AuditProblem {
-                    entry: Some(index),
-                    ..problem(code, message)
-                };
-                tree.append(&data);
-                if leaf.as_slice() != tlog::record_hash(&data).as_ref() {
-                    problems.push(at(
-                        "leaf_hash_mismatch",
-                        format!("loggpost {index}: lagrad lövhash stämmer inte med postens byte"),
-                    ));
-                }
-                let entry = match Entry::decode(&data) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        problems.push(at(e.code(), format!("loggpost {index}: {e}")));
-                        continue;
-                    }
-                };
-                if let Err(e) =
-                    attestera_core::logtime::step(index, entry.logged_at, last_time, now)
-                {
-                    problems.push(at(e.code(), e.to_string()));
-                }
-                if last_time.is_some_and(|t| entry.logged_at > t) {
-                    batch_ends.push(index);
-                }
-                last_time = Some(entry.logged_at);
-                let facts = state.facts(&rules::fact_keys(&entry.body));
-                match rules::check(index, &entry, self.ca_der(), &facts) {
-                    Ok(change) => state.apply(change),
-                    Err(r) => problems.push(at(
-                        r.code(),
-                        format!("loggpost {index} ({}): {r}", entry.body.kind()),
-                    )),
-                }
+                replay.entry(index, &data, &leaf, self.ca_der(), problems);
             }
-            mark_missing(expected..end, &mut tree, &mut problems);
+            mark_missing(expected..end, &mut replay.tree, problems);
             start = end;
         }
+        Ok(replay)
+    }
 
-        // Stored hashes, from which every proof is built.
-        // Each must sit at its own index: proofs read hashes by index.
-        let stored = self.store.read_all_hashes().await?;
-        let differs = |(i, ((idx, a), b)): (usize, (&(u64, tlog::Hash), &tlog::Hash))| {
-            *idx != i as u64 || a != b
-        };
-        if stored.len() != tree.0.len() || stored.iter().zip(&tree.0).enumerate().any(differs) {
-            let first = stored
-                .iter()
-                .zip(&tree.0)
-                .enumerate()
-                .position(differs)
-                .unwrap_or(stored.len().min(tree.0.len()));
-            problems.push(AuditProblem {
-                table: Some("log_hashes"),
-                key: Some(first.to_string()),
-                ..problem("stored_hash_mismatch", format!(
-                    "lagrade merklehashar stämmer inte med loggposterna (första skillnad vid hash {first})"
-                ))
-            });
-        }
-
-        // Checkpoints: signature, origin, root, and consistency with the previous one.
-        let mut previous: Option<Checkpoint> = None;
-        for (stored_size, note) in &checkpoints {
-            let at = |code, message| AuditProblem {
-                checkpoint: Some(*stored_size),
-                ..problem(code, message)
-            };
-            let c = match self.verifier().open(note).map(Checkpoint::parse) {
-                Ok(Ok(c)) => c,
-                Ok(Err(e)) => {
-                    problems.push(at(
-                        "checkpoint_malformed",
-                        format!("kontrollpunkt {stored_size}: {e}"),
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    problems.push(at(
-                        "checkpoint_signature_invalid",
-                        format!("kontrollpunkt {stored_size}: signaturen stämmer inte ({e})"),
-                    ));
-                    continue;
-                }
-            };
-            if c.size != *stored_size || c.origin != self.config.origin || c.size > size {
-                problems.push(at(
-                    "checkpoint_mismatch",
-                    format!("kontrollpunkt {stored_size}: storlek eller ursprung stämmer inte"),
+    /// The head row must hold the log's size and the root of the replayed tree.
+    async fn audit_head(
+        &self,
+        size: u64,
+        tree: &MemoryHashes,
+        problems: &mut Vec<AuditProblem>,
+    ) -> Result<(), ServiceError> {
+        let head = match self.store.head().await {
+            Ok(head) => head,
+            Err(StoreError::Corrupt { detail, .. }) => {
+                problems.push(head_problem(
+                    "log_head_unreadable",
+                    format!("log_head: loggens huvud kan inte läsas ({detail})"),
                 ));
-                continue;
+                return Ok(());
             }
-            match tlog::tree_hash(c.size, &tree) {
-                Ok(root) if root == c.root => {}
-                _ => {
-                    problems.push(at(
-                        "checkpoint_root_mismatch",
-                        format!("kontrollpunkt {stored_size}: roten stämmer inte med loggposterna"),
-                    ));
-                    continue;
-                }
-            }
-            if let Some(p) = &previous {
-                let consistent = tlog::prove_consistency(p.size, c.size, &tree)
-                    .ok()
-                    .is_some_and(|proof| {
-                        tlog::verify_consistency(p.size, c.size, &proof, &p.root, &c.root).is_ok()
-                    });
-                if !consistent {
-                    problems.push(at("checkpoint_inconsistent", format!(
-                        "kontrollpunkt {stored_size} är inte en förlängning av kontrollpunkt {}", p.size
-                    )));
-                }
-            }
-            previous = Some(c);
+            Err(e) => return Err(e.into()),
+        };
+        let root = tlog::tree_hash(size, tree).ok();
+        if head.size != size || root != Some(head.root) {
+            problems.push(head_problem(
+                "log_head_mismatch",
+                format!(
+                    "log_head: loggens huvud ({} poster) stämmer inte med loggposterna ({size} poster och deras rot)",
+                    head.size
+                ),
+            ));
         }
-        let stored_sizes: std::collections::BTreeSet<u64> =
-            checkpoints.iter().map(|(s, _)| *s).collect();
-        for end in batch_ends.into_iter().filter(|s| !stored_sizes.contains(s)) {
-            problems.push(AuditProblem {
-                checkpoint: Some(end),
-                ..problem(
-                    "checkpoint_missing",
-                    format!(
-                        "kontrollpunkten för storlek {end} saknas: loggposterna {} och {end} skrevs i olika omgångar, och varje omgång signerar en kontrollpunkt",
-                        end - 1
-                    ),
-                )
-            });
-        }
-        if previous.as_ref().map(|c| c.size) != Some(size) {
-            problems.push(AuditProblem {
-                checkpoint: Some(size),
-                ..problem(
-                    "checkpoint_behind",
-                    format!("ingen giltig kontrollpunkt täcker hela loggen ({size} poster)"),
-                )
-            });
-        }
+        Ok(())
+    }
 
-        // Projections against the replay.
-        // A row the store cannot even read is a problem of its table, not a
-        // reason to stop the audit.
-        let documents = readable("documents", self.store.documents().await, &mut problems)?;
-        let approvals = readable("approvals", self.store.approvals().await, &mut problems)?;
-        let certificates = readable(
-            "certificates",
-            self.store.certificates().await,
-            &mut problems,
-        )?;
+    /// Projection tables against the replay. A row the store cannot even
+    /// read is a problem of its table, not a reason to stop the audit.
+    async fn audit_projections(
+        &self,
+        state: &Projection,
+        problems: &mut Vec<AuditProblem>,
+    ) -> Result<Counts, ServiceError> {
+        let documents = readable("documents", self.store.documents().await, problems)?;
+        let approvals = readable("approvals", self.store.approvals().await, problems)?;
+        let certificates = readable("certificates", self.store.certificates().await, problems)?;
         let counts = (documents.len(), approvals.len(), certificates.len());
         compare(
             "documents",
             documents.into_iter().map(|d| (d.text_sha256, d)).collect(),
             &state.documents,
-            &mut problems,
+            problems,
         );
         let replayed_approvals = state
             .approvals
@@ -327,7 +499,7 @@ impl Service {
             "approvals",
             approvals.into_iter().map(|a| (a.log_index, a)).collect(),
             &replayed_approvals,
-            &mut problems,
+            problems,
         );
         compare(
             "certificates",
@@ -336,10 +508,13 @@ impl Service {
                 .map(|c| (c.fingerprint, c))
                 .collect(),
             &state.certificates,
-            &mut problems,
+            problems,
         );
+        Ok(counts)
+    }
 
-        // Token rows are not in the log: each carries its own check.
+    /// Token rows are not in the log: each carries its own check.
+    async fn audit_tokens(&self, problems: &mut Vec<AuditProblem>) -> Result<(), ServiceError> {
         for row in self.store.tokens().await? {
             if !super::access::token_row_intact(&self.token_key, &row) {
                 problems.push(AuditProblem {
@@ -355,15 +530,6 @@ impl Service {
                 });
             }
         }
-
-        Ok(AuditReport {
-            ok: problems.is_empty(),
-            entries: size,
-            checkpoints: checkpoints.len() as u64,
-            documents: counts.0,
-            approvals: counts.1,
-            certificates: counts.2,
-            problems,
-        })
+        Ok(())
     }
 }

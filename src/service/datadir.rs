@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::{ServiceError, io_err};
-use crate::store::Store;
 use attestera_core::entry::EntryBody;
 use attestera_core::pki;
 use attestera_core::tlog::NoteSigner;
@@ -286,7 +285,7 @@ impl DataDir {
         )?;
         std::fs::write(self.log_vkey(), signer.verifier_key() + "\n")
             .map_err(io_err("skriva", &self.log_vkey()))?;
-        let store = Store::open(&self.database(), true).await?;
+        let store = crate::store::open(&self.database(), true).await?;
         let sequencer = super::Sequencer::start(
             store.clone(),
             signer,

@@ -30,6 +30,7 @@ use attestera_core::statement::Statement;
 use attestera_core::tlog::{self, Hash, NoteSigner, NoteVerifier};
 pub use datadir::{Config, DataDir};
 pub use sequencer::{Appended, Sequencer};
+use std::sync::Arc;
 
 /// Errors of the use cases. `code()` is stable; Display is Swedish.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +85,11 @@ pub enum ServiceError {
     DocumentHasBlock,
     #[error("det finns ingen aktiv token med id {0}")]
     NoSuchToken(i64),
+    #[error(
+        "token har det äldre formatet (utan id) och godtas inte längre: skapa en ny token \
+         (attestera token create) och återkalla den gamla (attestera token revoke)"
+    )]
+    TokenOutdated,
     #[error("avbrutet; inget godkännande har lämnats")]
     Cancelled,
     #[error("ingen loggpost har den lövhashen")]
@@ -130,6 +136,7 @@ impl ServiceError {
             ServiceError::NoApprovals => "no_approvals",
             ServiceError::DocumentHasBlock => "document_has_block",
             ServiceError::NoSuchToken(_) => "token_not_found",
+            ServiceError::TokenOutdated => "token_outdated",
             ServiceError::Cancelled => "approval_cancelled",
             ServiceError::UnknownLeaf => "entry_not_found",
             ServiceError::TableMismatch { .. } => "projection_mismatch",
@@ -319,7 +326,7 @@ pub struct ConsistencyProof {
 pub struct Service {
     pub dir: DataDir,
     pub config: Config,
-    store: Store,
+    store: Arc<dyn Store>,
     ca_pem: String,
     ca_der: Vec<u8>,
     verifier: NoteVerifier,
@@ -361,7 +368,7 @@ impl Service {
                 dir.log_vkey().display()
             )));
         }
-        let store = Store::open(&dir.database(), false).await?;
+        let store = crate::store::open(&dir.database(), false).await?;
         let metrics = std::sync::Arc::new(metrics::Metrics::default());
         let sequencer = Sequencer::start(
             store.clone(),
@@ -427,8 +434,8 @@ impl Service {
         self.store.close().await;
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
     }
 
     pub fn ca_pem(&self) -> &str {

@@ -9,7 +9,9 @@ use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ServiceError;
-use crate::store::{AppendTx, Store, StoreError};
+use std::sync::Arc;
+
+use crate::store::{AppendTx, LogHead, Store, StoreError};
 use attestera_core::entry::{ENTRY_VERSION, Entry, EntryBody};
 use attestera_core::rules::{self, Refusal};
 use attestera_core::tlog::{self, Checkpoint, NoteSigner, NoteVerifier};
@@ -38,7 +40,7 @@ pub struct Sequencer {
 
 struct Log {
     metrics: std::sync::Arc<super::metrics::Metrics>,
-    store: Store,
+    store: Arc<dyn Store>,
     signer: NoteSigner,
     /// Checks the head this log last signed (made once, from `signer`).
     verifier: NoteVerifier,
@@ -49,7 +51,7 @@ struct Log {
 impl Sequencer {
     /// Starts the sequencer task on the current tokio runtime.
     pub fn start(
-        store: Store,
+        store: Arc<dyn Store>,
         signer: NoteSigner,
         origin: String,
         ca_der: Vec<u8>,
@@ -121,7 +123,7 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
             Err(e) => {
                 tracing::error!(error = %e, "append batch failed");
                 log.metrics.append_failures.inc();
-                let message = failure_message(&log.store, &e).await;
+                let message = failure_message(&*log.store, &e).await;
                 for req in batch {
                     let _ = req
                         .reply
@@ -134,7 +136,7 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
 
 /// What the callers of a failed batch are told: why, in Swedish, and that
 /// nothing of it was written (the transaction was rolled back).
-async fn failure_message(store: &Store, e: &ServiceError) -> String {
+async fn failure_message(store: &dyn Store, e: &ServiceError) -> String {
     let reason = match e {
         ServiceError::Store(e) => store.write_failure_reason(e).await,
         e => e.to_string(),
@@ -144,76 +146,148 @@ async fn failure_message(store: &Store, e: &ServiceError) -> String {
 
 type GroupResult = Result<Vec<(u64, Entry)>, Refusal>;
 
+/// One batch in one transaction: read the head, prove it, append the
+/// groups, sign a checkpoint for the new head and move the head to it.
 async fn append_batch(
     log: &Log,
     groups: Vec<Vec<EntryBody>>,
 ) -> Result<(Vec<GroupResult>, u64, String), ServiceError> {
     let mut tx = log.store.begin_append().await?;
-    let start = tx.log_size().await?;
-    let mut size = start;
+    let head = tx.head().await?;
     // The log's clock never runs backwards, even if the machine's does; the
     // last time is read from the head entry proved against the signed head.
     let now = super::now();
-    let now = match verified_head_time(log, &mut tx, start).await? {
+    let now = match verified_head_time(log, tx.as_mut(), &head).await? {
         Some(last) if last > now => last,
         _ => now,
     };
+    let (results, size) = append_groups(log, tx.as_mut(), head.size, now, groups).await?;
+    let note = seal(log, tx.as_mut(), &head, size).await?;
+    tx.commit().await?;
+    Ok((results, size, note))
+}
+
+/// Appends each group all-or-nothing; returns their results and the new size.
+async fn append_groups(
+    log: &Log,
+    tx: &mut dyn AppendTx,
+    start: u64,
+    now: Timestamp,
+    groups: Vec<Vec<EntryBody>>,
+) -> Result<(Vec<GroupResult>, u64), ServiceError> {
+    let mut size = start;
     let mut results = Vec::with_capacity(groups.len());
     for group in groups {
-        tx.savepoint().await?;
-        match append_group(log, &mut tx, &mut size, now, group).await? {
+        tx.begin_group().await?;
+        match append_group(log, tx, &mut size, now, group).await? {
             Ok(entries) => {
-                tx.release().await?;
+                tx.keep_group().await?;
                 results.push(Ok(entries));
             }
             Err((refusal, appended)) => {
-                tx.rollback_to_savepoint().await?;
+                tx.undo_group().await?;
                 size -= appended;
                 results.push(Err(refusal));
             }
         }
     }
-    let note = if size != start || tx.latest_checkpoint_size().await?.is_none() {
-        let root = tlog::tree_hash_from(
-            size,
-            &tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?,
-        )?;
-        let body = Checkpoint {
-            origin: log.origin.clone(),
-            size,
-            root,
-        }
-        .body();
-        let note = log.signer.sign(&body)?;
-        tx.insert_checkpoint(size, &note).await?;
-        note
-    } else {
-        tx.latest_checkpoint_note().await?.unwrap_or_default()
-    };
-    tx.commit().await?;
-    Ok((results, size, note))
+    Ok((results, size))
+}
+
+/// The checkpoint the callers are answered with: a new one signed over the
+/// new tree, with the head moved to it, when the batch appended anything
+/// (or the log has none yet); otherwise the latest.
+async fn seal(
+    log: &Log,
+    tx: &mut dyn AppendTx,
+    head: &LogHead,
+    size: u64,
+) -> Result<String, ServiceError> {
+    if size == head.size
+        && let Some((_, note)) = tx.latest_checkpoint().await?
+    {
+        return Ok(note);
+    }
+    let root = tlog::tree_hash_from(
+        size,
+        &tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?,
+    )?;
+    let body = Checkpoint {
+        origin: log.origin.clone(),
+        size,
+        root,
+    }
+    .body();
+    let note = log.signer.sign(&body)?;
+    let new = LogHead { size, root };
+    if new != *head {
+        tx.set_head(head, &new).await?;
+    }
+    tx.insert_checkpoint(size, &note).await?;
+    Ok(note)
+}
+
+fn corrupt(table: &'static str, detail: String) -> ServiceError {
+    StoreError::Corrupt { table, detail }.into()
 }
 
 /// The time of the log's last entry, taken from its bytes after proving
 /// them in the latest checkpoint that this log signed, so that no edit of
 /// the database can move the log's clock or make the sequencer build on a
-/// head other than the one it signed. `None` for an empty log.
+/// head other than the one it signed: the head row, the stored hashes the
+/// new root is built from and the last entry must all give the signed
+/// root. `None` for an empty log, whose head must be the empty tree.
 async fn verified_head_time(
     log: &Log,
-    tx: &mut AppendTx,
-    size: u64,
+    tx: &mut dyn AppendTx,
+    head: &LogHead,
 ) -> Result<Option<Timestamp>, ServiceError> {
+    let size = head.size;
     let Some(last) = size.checked_sub(1) else {
+        if head.root != tlog::tree_hash_from(0, &[])? {
+            return Err(corrupt(
+                "log_head",
+                "loggen är tom men huvudet har en annan rot än det tomma trädets".into(),
+            ));
+        }
         return Ok(None);
     };
-    let corrupt = |table: &'static str, detail: String| StoreError::Corrupt { table, detail };
-    let note = tx.latest_checkpoint_note().await?.ok_or_else(|| {
+    let checkpoint = signed_head(log, tx, size).await?;
+    if head.root != checkpoint.root {
+        return Err(corrupt(
+            "log_head",
+            format!("loggens huvud är inte den signerade kontrollpunkten för {size} poster"),
+        ));
+    }
+    // The stored hashes the new root will be built from must give the signed root.
+    let frontier = tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?;
+    if tlog::tree_hash_from(size, &frontier)? != checkpoint.root {
+        return Err(corrupt(
+            "log_hashes",
+            format!(
+                "de lagrade hasharna ger inte roten i den signerade kontrollpunkten för {size} poster"
+            ),
+        ));
+    }
+    let data = proven_entry(tx, last, &checkpoint).await?;
+    let entry = Entry::decode(&data)
+        .map_err(|e| corrupt("log_entries", format!("loggpost {last}: {e}")))?;
+    Ok(Some(entry.logged_at))
+}
+
+/// The latest stored checkpoint, which must be this log's signed head for `size` entries.
+async fn signed_head(
+    log: &Log,
+    tx: &mut dyn AppendTx,
+    size: u64,
+) -> Result<Checkpoint, ServiceError> {
+    let (_, note) = tx.latest_checkpoint().await?.ok_or_else(|| {
         corrupt(
             "checkpoints",
             format!("ingen kontrollpunkt täcker loggens {size} poster"),
         )
     })?;
-    let checkpoint = Checkpoint::open_signed(&log.verifier, &log.origin, &note)
+    Checkpoint::open_signed(&log.verifier, &log.origin, &note)
         .filter(|c| c.size == size)
         .ok_or_else(|| {
             corrupt(
@@ -222,26 +296,26 @@ async fn verified_head_time(
                     "den senaste kontrollpunkten är inte loggens signerade huvud för {size} poster"
                 ),
             )
-        })?;
-    // The stored hashes the new root will be built from must give the signed root.
-    let frontier = tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?;
-    if tlog::tree_hash_from(size, &frontier)? != checkpoint.root {
-        return Err(corrupt(
-            "log_hashes",
-            format!("de lagrade hasharna ger inte roten i den signerade kontrollpunkten för {size} poster"),
-        )
-        .into());
-    }
-    let data = tx.entry(last).await?.unwrap_or_default();
+        })
+}
+
+/// The bytes of entry `index`, proved included in `checkpoint`.
+async fn proven_entry(
+    tx: &mut dyn AppendTx,
+    index: u64,
+    checkpoint: &Checkpoint,
+) -> Result<Vec<u8>, ServiceError> {
+    let size = checkpoint.size;
+    let data = tx.entry(index).await?.unwrap_or_default();
     let proof = tlog::inclusion_proof_from(
         size,
-        last,
-        &tx.read_hashes(&tlog::inclusion_proof_indexes(size, last)?)
+        index,
+        &tx.read_hashes(&tlog::inclusion_proof_indexes(size, index)?)
             .await?,
     )?;
     tlog::verify_inclusion(
         &tlog::record_hash(&data),
-        last,
+        index,
         size,
         &proof,
         &checkpoint.root,
@@ -249,18 +323,16 @@ async fn verified_head_time(
     .map_err(|_| {
         corrupt(
             "log_entries",
-            format!("loggpost {last} ingår inte i den signerade kontrollpunkten"),
+            format!("loggpost {index} ingår inte i den signerade kontrollpunkten"),
         )
     })?;
-    let entry = Entry::decode(&data)
-        .map_err(|e| corrupt("log_entries", format!("loggpost {last}: {e}")))?;
-    Ok(Some(entry.logged_at))
+    Ok(data)
 }
 
 /// Appends one group; on a refusal returns it with how many entries it had written.
 async fn append_group(
     log: &Log,
-    tx: &mut AppendTx,
+    tx: &mut dyn AppendTx,
     size: &mut u64,
     now: Timestamp,
     group: Vec<EntryBody>,

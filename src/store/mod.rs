@@ -1,15 +1,28 @@
-//! Storage adapter: the log tables and their projections in a database.
+//! Storage: the one seam between the service and a database.
 //!
-//! This is the one seam between the service and a database. Today it is
-//! SQLite ([`sqlite`]); PostgreSQL gets its own implementation of the same
-//! methods, since the two serialize appends differently (SQLite's single
-//! writer against a lock on the log head row).
+//! In the spirit of Go's sumdb/tlog and of Tessera, the seam is a few
+//! small traits and each database gets its own driver written for its
+//! engine: reads of the log ([`LogReader`]), of its projection tables
+//! ([`RowReader`]) and of the token rows ([`TokenStore`]), health
+//! ([`Health`]), and one append transaction ([`AppendTx`]) that holds the
+//! log head. SQLite ([`sqlite`]) serializes appends with `BEGIN IMMEDIATE`;
+//! PostgreSQL will lock the head row (`SELECT … FOR UPDATE`). Both keep the
+//! explicit [`LogHead`], which the audit checks against the entries.
+//!
+//! The service holds the store as `Arc<dyn Store>`, so the backend is chosen
+//! when the data directory is opened.
 
-pub mod health;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use attestera_core::rules::{ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts};
+use attestera_core::tlog::Hash;
+
 pub mod sqlite;
 
-pub use sqlite::{AppendTx, Store, TokenRow};
-
+/// The store's domain error. `code()` is stable; Display is Swedish.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("databasfel: {0}")]
@@ -30,4 +43,163 @@ impl StoreError {
             StoreError::NotWritable(_) => "storage_not_writable",
         }
     }
+}
+
+/// The log head: how many entries the log has and the Merkle root over
+/// them. Every append reads it first and writes the next one in the same
+/// transaction; it is what a backend locks to serialize appends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogHead {
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// A stored checkpoint: its tree size and the signed note, verbatim.
+pub type StoredCheckpoint = (u64, String);
+
+/// A stored entry: its index, its bytes and the leaf hash stored beside them.
+pub type StoredEntry = (u64, Vec<u8>, Vec<u8>);
+
+/// A stored API token (its hash only).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+    /// HMAC of the other columns (see `service::access::token_mac`).
+    #[serde(skip)]
+    pub mac: Option<Vec<u8>>,
+}
+
+/// Computes a new token row's check from the id the store gives it.
+pub type RowMac<'a> = &'a (dyn Fn(i64) -> Vec<u8> + Send + Sync);
+
+/// Reads of the log: its head, entries, stored hashes and checkpoints.
+#[async_trait]
+pub trait LogReader: Send + Sync {
+    /// The head as committed (see [`LogHead`]).
+    async fn head(&self) -> Result<LogHead, StoreError>;
+    /// One past the highest stored entry index (what the rows say, for the audit).
+    async fn log_size(&self) -> Result<u64, StoreError>;
+    /// Entries `[start, end)` in index order.
+    async fn entries(&self, start: u64, end: u64) -> Result<Vec<StoredEntry>, StoreError>;
+    async fn entry(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Index of the entry with this leaf hash, if any.
+    async fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError>;
+    /// Stored hashes by index, in the order asked; a missing one is corrupt.
+    async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>;
+    /// All stored hashes with their indexes, in index order (for the audit).
+    async fn read_all_hashes(&self) -> Result<Vec<(u64, Hash)>, StoreError>;
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Every stored checkpoint, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
+    /// Checkpoints of size `from` and larger, oldest first (at most 1000).
+    async fn checkpoints_from(&self, from: u64) -> Result<Vec<StoredCheckpoint>, StoreError>;
+}
+
+/// Reads of the projection tables, as stored (the service checks them
+/// against the log before serving them).
+#[async_trait]
+pub trait RowReader: Send + Sync {
+    async fn document(&self, text_sha256: &Hash) -> Result<Option<DocumentRow>, StoreError>;
+    /// Documents sharing a dnr or title with a copy whose content did not
+    /// match, those with the dnr first (at most `verdict::MAX_SIMILAR`).
+    async fn similar_documents(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, StoreError>;
+    async fn documents(&self) -> Result<Vec<DocumentRow>, StoreError>;
+    /// A document's approvals, oldest first.
+    async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError>;
+    async fn approvals(&self) -> Result<Vec<ApprovalRow>, StoreError>;
+    async fn certificate(&self, fingerprint: &Hash) -> Result<Option<CertificateRow>, StoreError>;
+    async fn certificates(&self) -> Result<Vec<CertificateRow>, StoreError>;
+    /// Holders' names that `name` could be taken for (`pki::name::lookalikes`).
+    async fn lookalike_names(&self, name: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// The token rows: not log entries, each carries its own check.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Inserts a token row and its check; returns its id.
+    async fn insert_token(
+        &self,
+        name: &str,
+        role: &str,
+        token_hash: &[u8],
+        created_at: &str,
+        mac: RowMac<'_>,
+    ) -> Result<i64, StoreError>;
+    async fn token(&self, id: i64) -> Result<Option<TokenRow>, StoreError>;
+    async fn tokens(&self) -> Result<Vec<TokenRow>, StoreError>;
+    /// Marks an active token revoked with its new check; false if it was not active.
+    async fn revoke_token(&self, id: i64, revoked_at: &str, mac: &[u8])
+    -> Result<bool, StoreError>;
+}
+
+/// Whether the database answers and can be written, and why a write failed.
+#[async_trait]
+pub trait Health: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Whether a write can succeed now (for readiness).
+    async fn check_writable(&self) -> Result<(), StoreError>;
+    /// Why a write failed with `e`, in Swedish.
+    async fn write_failure_reason(&self, e: &StoreError) -> String;
+    /// Closes all connections.
+    async fn close(&self);
+}
+
+/// A whole store: the reads, and appends through one transaction at a time.
+#[async_trait]
+pub trait Store: LogReader + RowReader + TokenStore + Health {
+    /// Begins an append. The backend serializes appends (SQLite's write
+    /// lock, PostgreSQL's lock of the head row), so the head the
+    /// transaction reads is the one it extends.
+    async fn begin_append(&self) -> Result<Box<dyn AppendTx>, StoreError>;
+}
+
+/// One append transaction: the sequencer's batch. Nothing is visible to
+/// readers before [`AppendTx::commit`]; dropping it uncommitted rolls back.
+#[async_trait]
+pub trait AppendTx: Send {
+    /// The head this transaction extends (in PostgreSQL, locked for it).
+    async fn head(&mut self) -> Result<LogHead, StoreError>;
+    async fn read_hashes(&mut self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>;
+    /// The bytes of entry `index` as this transaction sees them.
+    async fn entry(&mut self, index: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn latest_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>, StoreError>;
+    /// Answers the facts the rule book asks for, as of this transaction.
+    async fn facts(&mut self, keys: &FactKeys) -> Result<Facts, StoreError>;
+    /// Writes entry `index` and the stored hashes it completes (from `first_hash_index`).
+    async fn insert_entry(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf_hash: &Hash,
+        first_hash_index: u64,
+        hashes: &[Hash],
+    ) -> Result<(), StoreError>;
+    /// Applies an accepted entry's change to the projection tables.
+    async fn apply(&mut self, change: &Change) -> Result<(), StoreError>;
+    /// Moves the head from `old` to `new`; corrupt if the head is not `old`.
+    async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError>;
+    async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError>;
+    /// Starts one request's group, which can be undone without losing the batch.
+    async fn begin_group(&mut self) -> Result<(), StoreError>;
+    /// Keeps the group's writes in the batch.
+    async fn keep_group(&mut self) -> Result<(), StoreError>;
+    /// Undoes the group's writes.
+    async fn undo_group(&mut self) -> Result<(), StoreError>;
+    /// Commits durably: returns only after the database has synced.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Opens (with `create`, creates) the SQLite database at `path`.
+pub async fn open(path: &Path, create: bool) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(sqlite::SqliteStore::open(path, create).await?))
 }

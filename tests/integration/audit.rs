@@ -101,3 +101,21 @@ fn deleted_last_entry_is_caught() {
         "entry_missing",
     );
 }
+
+#[test]
+fn an_edited_log_head_size_is_caught() {
+    assert_caught("UPDATE log_head SET size = size + 1", "log_head_mismatch");
+}
+
+#[test]
+fn an_edited_log_head_root_is_caught() {
+    assert_caught(
+        "UPDATE log_head SET root = X'0000000000000000000000000000000000000000000000000000000000000000'",
+        "log_head_mismatch",
+    );
+}
+
+#[test]
+fn a_deleted_log_head_is_caught() {
+    assert_caught("DELETE FROM log_head", "log_head_unreadable");
+}

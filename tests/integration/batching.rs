@@ -123,3 +123,45 @@ fn every_acknowledgement_carries_a_checkpoint_that_covers_it() {
         }
     });
 }
+
+/// Every append moves the head with it: after each batch, the head row
+/// holds the log's size and the root recomputed from the entries' bytes,
+/// which is the root the latest checkpoint signed.
+#[test]
+fn every_append_keeps_the_head() {
+    use attestera_core::tlog::{self, MemoryHashes};
+    let env = Env::new();
+    runtime().block_on(async {
+        let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
+        let verifier = NoteVerifier::parse(&service.public_key()).unwrap();
+        for round in 0..4 {
+            let mut tasks = Vec::new();
+            for i in 0..=round {
+                let s = service.clone();
+                let text = format!("{DOC}\nOmgång {round} dokument {i}\n");
+                tasks.push(tokio::spawn(async move {
+                    s.register(text.as_bytes(), "t").await.map(|_| ())
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap().unwrap();
+            }
+            let store = service.store();
+            let size = store.log_size().await.unwrap();
+            let mut tree = MemoryHashes::new();
+            for (_, data, _) in store.entries(0, size).await.unwrap() {
+                tree.append(&data);
+            }
+            let head = store.head().await.unwrap();
+            assert_eq!(head.size, size, "round {round}");
+            assert_eq!(
+                head.root,
+                tlog::tree_hash(size, &tree).unwrap(),
+                "round {round}"
+            );
+            let (_, note) = service.checkpoint().await.unwrap();
+            let signed = Checkpoint::parse(verifier.open(&note).unwrap()).unwrap();
+            assert_eq!((signed.size, signed.root), (head.size, head.root));
+        }
+    });
+}

@@ -308,7 +308,7 @@ fn register_as_text_v1(env: &Env, text: &str) {
         let ca_der = attestera_core::pki::parse_certificate_pem(&ca).unwrap();
         let key = dir.read_private_key(&dir.log_key()).unwrap();
         let signer = attestera_core::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
-        let store = attestera::store::Store::open(&dir.database(), false)
+        let store = attestera::store::open(&dir.database(), false)
             .await
             .unwrap();
         let metrics = std::sync::Arc::new(attestera::service::metrics::Metrics::default());

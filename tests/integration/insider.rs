@@ -383,6 +383,18 @@ fn the_audit_reports_every_changed_column_deleted_swapped_or_duplicated_row() {
         ));
     }
 
+    // The log head row (migration 0004) is one of the tables: its size and
+    // root edited, the row deleted.
+    for case in [
+        "log_head.size row 1",
+        "log_head.root row 1",
+        "log_head row 1 deleted",
+    ] {
+        assert!(
+            cases.iter().any(|(what, _)| what.starts_with(case)),
+            "no case {case}"
+        );
+    }
     let mut missed = Vec::new();
     let (mut reported, mut refused_to_open, mut refused_by_schema) = (0, 0, 0);
     for (what, sql) in &cases {
@@ -525,6 +537,93 @@ fn a_forged_head_time_does_not_move_the_log_clock() {
         "{entry}"
     );
     assert_eq!(a.env.json(&["audit"]).code, 0);
+}
+
+/// The head row is what appends build on: a head that is not the signed
+/// checkpoint's (its root or its size edited) stops the sequencer, and put
+/// back, the log appends again.
+#[test]
+fn the_sequencer_refuses_a_head_other_than_the_signed_one() {
+    let a = attested();
+    let size = a.env.log_size();
+    let other = a
+        .env
+        .write("annat.txt", "Till nämnden\n\nEtt annat ärende.\n");
+    let rows = query_strings(&db(&a.env), "SELECT hex(root) FROM log_head");
+    let root = rows[0][0].clone().unwrap();
+    for (edit, names) in [
+        (
+            "UPDATE log_head SET root = X'0000000000000000000000000000000000000000000000000000000000000000'",
+            "loggens huvud",
+        ),
+        ("UPDATE log_head SET size = size - 1", "kontrollpunkt"),
+        ("DELETE FROM log_head", "huvudrad"),
+    ] {
+        a.env.sql(edit);
+        let r = a.env.json(&["register", &other.to_string_lossy()]);
+        assert_eq!(r.code, 2, "{edit}: {}", r.stdout);
+        assert_eq!(r.error_code(), "append_failed", "{edit}: {}", r.stdout);
+        assert!(r.stdout.contains(names), "{edit}: {}", r.stdout);
+        assert_eq!(a.env.log_size(), size, "{edit}: nothing was appended");
+        a.env.sql(&format!(
+            "INSERT OR REPLACE INTO log_head (id, size, root) VALUES (1, {size}, X'{root}')"
+        ));
+    }
+    let r = a.env.json(&["register", &other.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(a.env.json(&["audit"]).code, 0);
+}
+
+/// A token is found by its id and its secret compared in constant time: the
+/// right id with a wrong secret opens nothing, the right secret does, and a
+/// token of the older form (no id) is told to be made again.
+#[test]
+fn a_token_is_its_id_and_its_secret() {
+    let env = Env::new();
+    let t = env
+        .json(&[
+            "token",
+            "create",
+            "--role",
+            "auditor",
+            "--name",
+            "Revisionen",
+        ])
+        .json();
+    let token = t["token"].as_str().unwrap().to_string();
+    let (id, secret) = token
+        .strip_prefix("att_")
+        .and_then(|r| r.split_once('.'))
+        .unwrap();
+    assert_eq!(id, t["id"].to_string());
+    let mut wrong = secret.as_bytes().to_vec();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    let wrong = format!("att_{id}.{}", String::from_utf8(wrong).unwrap());
+    let outdated = format!("att_{secret}");
+    let s = Server::start(env, &[]);
+    let c = reqwest::Client::new();
+    runtime().block_on(async {
+        let get = |bearer: String| {
+            c.get(s.url("/api/v1/signatures"))
+                .bearer_auth(bearer)
+                .send()
+        };
+        assert_eq!(get(token.clone()).await.unwrap().status().as_u16(), 200);
+        let refused = get(wrong).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 401);
+        let v: Value = refused.json().await.unwrap();
+        assert_eq!(v["code"], "unauthorized");
+        let old = get(outdated).await.unwrap();
+        assert_eq!(old.status().as_u16(), 401);
+        let v: Value = old.json().await.unwrap();
+        assert_eq!(v["code"], "token_outdated", "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("skapa en ny token")),
+            "{v}"
+        );
+    });
 }
 
 #[test]

@@ -339,7 +339,7 @@ fn a_write_protected_data_directory_is_named_at_start() {
 mod extreme_times {
     use std::path::Path;
 
-    use attestera::store::Store;
+    use attestera::store::LogHead;
     use attestera_core::entry::{ENTRY_VERSION, Entry, EntryBody};
     use attestera_core::pki::{self, SigningKey};
     use attestera_core::rules::{self, Facts};
@@ -639,9 +639,10 @@ mod extreme_times {
                 let key = std::fs::read_to_string(format!("{KEYS}/test-log.key.pem")).unwrap();
                 let der = pki::pem_block(&key, "PRIVATE KEY").unwrap();
                 let signer = NoteSigner::from_pkcs8(ORIGIN, &der).unwrap();
-                let store = Store::open(&db, false).await.unwrap();
+                let store = attestera::store::open(&db, false).await.unwrap();
                 let mut tx = store.begin_append().await.unwrap();
-                let mut size = tx.log_size().await.unwrap();
+                let head = tx.head().await.unwrap();
+                let mut size = head.size;
                 for entry in entries {
                     let data = entry.encode();
                     let leaf = tlog::record_hash(&data);
@@ -663,6 +664,7 @@ mod extreme_times {
                 }
                 .body();
                 let note = signer.sign(&body).unwrap();
+                tx.set_head(&head, &LogHead { size, root }).await.unwrap();
                 tx.insert_checkpoint(size, &note).await.unwrap();
                 tx.commit().await.unwrap();
                 store.close().await;
@@ -820,13 +822,13 @@ fn an_append_dropped_mid_transaction_leaves_nothing_and_the_next_begins() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("attestera.db");
     runtime().block_on(async {
-        let store = attestera::store::Store::open(&db, true).await.unwrap();
+        let store = attestera::store::open(&db, true).await.unwrap();
         for round in 0..3u8 {
             let mut tx = store.begin_append().await.unwrap();
-            assert_eq!(tx.log_size().await.unwrap(), 0, "round {round}");
+            assert_eq!(tx.head().await.unwrap().size, 0, "round {round}");
             let leaf = attestera_core::tlog::record_hash(b"x");
             tx.insert_entry(0, b"x", &leaf, 0, &[leaf]).await.unwrap();
-            tx.savepoint().await.unwrap();
+            tx.begin_group().await.unwrap();
             drop(tx);
         }
         assert_eq!(store.log_size().await.unwrap(), 0);

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// Free space the probe asks for: room for a batch of entries and its checkpoint.
 pub const PROBE_BYTES: usize = 64 * 1024;

@@ -1,0 +1,132 @@
+//! The SQLite append transaction: `BEGIN IMMEDIATE` takes the write lock for
+//! the whole batch, and each request's group is a savepoint, so one refused
+//! group is undone without losing the others.
+
+use async_trait::async_trait;
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
+
+use super::columns::to_i64;
+use super::log::{entry_on, latest_checkpoint_on, read_hashes_on};
+use crate::store::{AppendTx, LogHead, StoreError, StoredCheckpoint};
+use attestera_core::rules::{Change, FactKeys, Facts};
+use attestera_core::tlog::Hash;
+
+/// One append transaction on the writer connection.
+pub struct SqliteAppend {
+    conn: PoolConnection<Sqlite>,
+    committed: bool,
+}
+
+/// An append that did not commit (an error, or a cancelled caller) closes its
+/// connection: SQLite rolls the transaction back, and the pool opens a fresh
+/// connection for the next append instead of reusing one in an unknown state.
+impl Drop for SqliteAppend {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl SqliteAppend {
+    pub(super) async fn begin(conn: PoolConnection<Sqlite>) -> Result<SqliteAppend, StoreError> {
+        let mut tx = SqliteAppend {
+            conn,
+            committed: false,
+        };
+        tx.run("BEGIN IMMEDIATE").await?;
+        Ok(tx)
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(&mut *self.conn).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AppendTx for SqliteAppend {
+    /// Read under the write lock taken by `BEGIN IMMEDIATE`.
+    async fn head(&mut self) -> Result<LogHead, StoreError> {
+        super::head::read_on(&mut self.conn).await
+    }
+
+    async fn read_hashes(&mut self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        read_hashes_on(&mut self.conn, indexes).await
+    }
+
+    async fn entry(&mut self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        entry_on(&mut self.conn, index).await
+    }
+
+    async fn latest_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        latest_checkpoint_on(&mut self.conn).await
+    }
+
+    async fn facts(&mut self, keys: &FactKeys) -> Result<Facts, StoreError> {
+        super::facts::facts_on(&mut self.conn, keys).await
+    }
+
+    async fn insert_entry(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf_hash: &Hash,
+        first_hash_index: u64,
+        hashes: &[Hash],
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (?, ?, ?)")
+            .bind(to_i64(index))
+            .bind(data)
+            .bind(leaf_hash.as_ref())
+            .execute(&mut *self.conn)
+            .await?;
+        for (offset, h) in (first_hash_index..).zip(hashes) {
+            sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
+                .bind(to_i64(offset))
+                .bind(h.as_ref())
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
+        super::projection::apply_on(&mut self.conn, change).await
+    }
+
+    async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError> {
+        super::head::write_on(&mut self.conn, old, new).await
+    }
+
+    async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO checkpoints (tree_size, note) VALUES (?, ?)")
+            .bind(to_i64(size))
+            .bind(note)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn begin_group(&mut self) -> Result<(), StoreError> {
+        self.run("SAVEPOINT request").await
+    }
+
+    async fn keep_group(&mut self) -> Result<(), StoreError> {
+        self.run("RELEASE SAVEPOINT request").await
+    }
+
+    async fn undo_group(&mut self) -> Result<(), StoreError> {
+        self.run("ROLLBACK TO SAVEPOINT request").await?;
+        self.run("RELEASE SAVEPOINT request").await
+    }
+
+    /// Returns only after SQLite has synced the WAL. A failed commit leaves
+    /// `committed` false, so the drop closes the connection (rolling back).
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.run("COMMIT").await?;
+        self.committed = true;
+        Ok(())
+    }
+}
