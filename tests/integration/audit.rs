@@ -119,3 +119,26 @@ fn an_edited_log_head_root_is_caught() {
 fn a_deleted_log_head_is_caught() {
     assert_caught("DELETE FROM log_head", "log_head_unreadable");
 }
+
+/// A log written before migration 0004 has no head row: the migration
+/// writes its size, the first open computes its root from the stored
+/// hashes, and the log audits clean and appends as before.
+#[test]
+fn a_log_from_before_the_head_gets_its_head_on_open() {
+    let a = attested();
+    let size = a.env.log_size();
+    a.env
+        .sql("DROP TABLE log_head; DELETE FROM _sqlx_migrations WHERE version = 4");
+    assert_eq!(
+        audit_codes(&a.env),
+        (0, vec![]),
+        "the head is filled on open"
+    );
+    let other = a
+        .env
+        .write("annat.txt", "Till nämnden\n\nEtt annat ärende.\n");
+    let r = a.env.json(&["register", &other.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(a.env.log_size(), size + 1);
+    assert_eq!(audit_codes(&a.env), (0, vec![]));
+}
