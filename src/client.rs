@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::service::ServiceError;
 use crate::service::verify::{CertificateFacts, LogView, LoggedApproval, Problem};
+use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
 use crate::wire::{ConsistencyProof, InclusionProof, ServedEntry};
 use attestera_core::document::Version;
 use attestera_core::entry::{Entry, EntryBody};
@@ -365,7 +366,13 @@ impl Remote {
         size: u64,
     ) -> Result<InclusionProof, ClientError> {
         let proof: InclusionProof = self
-            .get(&format!("/api/v1/log/proof/{index}?tree_size={size}"))
+            .get(&with_query(
+                &format!("/api/v1/log/proof/{index}"),
+                &ProofQuery {
+                    tree_size: Some(size),
+                    leaf_hash: None,
+                },
+            ))
             .await?;
         let root = if size == cp.size {
             cp.root
@@ -403,8 +410,12 @@ impl Remote {
         new_size: u64,
     ) -> Result<ConsistencyProof, ClientError> {
         let proof: ConsistencyProof = self
-            .get(&format!(
-                "/api/v1/log/consistency?old={old_size}&new={new_size}"
+            .get(&with_query(
+                "/api/v1/log/consistency",
+                &ConsistencyQuery {
+                    old: old_size,
+                    new: new_size,
+                },
             ))
             .await?;
         if (proof.old_size, proof.new_size) != (old_size, new_size) {
@@ -497,9 +508,12 @@ impl Remote {
         }
         while (out.len() as u64) < cp.size {
             let page: Vec<ServedEntry> = self
-                .get(&format!(
-                    "/api/v1/log/entries?start={}&limit=1000",
-                    out.len()
+                .get(&with_query(
+                    "/api/v1/log/entries",
+                    &Page {
+                        start: out.len() as u64,
+                        limit: Some(crate::service::catalog::MAX_PAGE),
+                    },
                 ))
                 .await?;
             if page.is_empty() {
@@ -552,6 +566,14 @@ impl Remote {
         }
         write_atomic(&path, &entries.join(&b'\n'))
             .map_err(|e| ClientError::State(path.clone(), e.to_string()))
+    }
+}
+
+/// A path with its query, from the query's wire type.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> String {
+    match serde_urlencoded::to_string(query) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_string(),
     }
 }
 

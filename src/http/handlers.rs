@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reader};
@@ -14,11 +13,13 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
 use crate::service::listing::{DocumentFilter, SignatureFilter};
+use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
 use crate::wire::{
     ApprovalReceipt, ApprovalRequest, Certified, CertifyRequest, ConsistencyProof, DocumentInfo,
     Imported, InclusionProof, Registered, RevokeRequest, Revoked, ServedEntry, SignatureRow,
 };
 use attestera_core::statement::Statement;
+use serde::Deserialize;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -342,15 +343,6 @@ pub async fn public_key(State(s): State<AppState>, _: Reader) -> ApiResult<Respo
     Ok(text(s.service.public_key() + "\n"))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    #[serde(default)]
-    pub start: u64,
-    pub limit: Option<u64>,
-}
-
 #[utoipa::path(get, path = "/log/entries", tag = "log",
     description = "Loggposter från `start`, högst `limit` (standard 100, högst 1000). Offentlig.",
     params(Page),
@@ -382,18 +374,6 @@ pub async fn entry(
             Err(crate::service::ServiceError::NoSuchEntry { index, size }.into())
         }
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ProofQuery {
-    /// The tree's size (default: the latest checkpoint's).
-    #[param(minimum = 1)]
-    pub tree_size: Option<u64>,
-    /// The entry's leaf hash, base64 of 32 bytes.
-    #[param(pattern = "^[A-Za-z0-9+/]{43}=$")]
-    pub leaf_hash: Option<String>,
 }
 
 #[utoipa::path(get, path = "/log/proof/{index}", tag = "log",
@@ -433,14 +413,6 @@ pub async fn proof_by_hash(
             .await?,
     )
     .into_response())
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ConsistencyQuery {
-    pub old: u64,
-    pub new: u64,
 }
 
 #[utoipa::path(get, path = "/log/consistency", tag = "log",

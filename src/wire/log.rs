@@ -71,3 +71,35 @@ impl ConsistencyProof {
         .is_ok()
     }
 }
+
+/// A page of entries: `GET /log/entries`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    #[serde(default)]
+    pub start: u64,
+    pub limit: Option<u64>,
+}
+
+/// Which proof: `GET /log/proof/{index}` and `GET /log/proof`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProofQuery {
+    /// The tree's size (default: the latest checkpoint's).
+    #[param(minimum = 1)]
+    pub tree_size: Option<u64>,
+    /// The entry's leaf hash, base64 of 32 bytes.
+    #[param(pattern = "^[A-Za-z0-9+/]{43}=$")]
+    pub leaf_hash: Option<String>,
+}
+
+/// `GET /log/consistency`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    pub old: u64,
+    pub new: u64,
+}
