@@ -6,11 +6,15 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::service::InclusionProof;
+use crate::service::ServiceError;
+use crate::service::verify::{CertificateFacts, LogView, LoggedApproval, Problem};
+use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
+use crate::wire::{ConsistencyProof, InclusionProof, ServedEntry};
+use attestera_core::document::Version;
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::pki;
 use attestera_core::rules::{self, ApprovalRow, DocumentRow, Projection};
@@ -183,17 +187,12 @@ impl Remote {
         let verifier =
             NoteVerifier::parse(&key).map_err(|e| ClientError::CheckpointInvalid(e.to_string()))?;
         if !server_path.exists() {
-            let err = |e: std::io::Error| ClientError::State(server_path.clone(), e.to_string());
-            std::fs::create_dir_all(state_dir).map_err(err)?;
             let known = TrustState {
                 log_key: key.clone(),
                 checkpoint: None,
             };
-            std::fs::write(
-                &server_path,
-                serde_json::to_string_pretty(&known).unwrap_or_default(),
-            )
-            .map_err(err)?;
+            write_atomic(&server_path, &state_json(&known))
+                .map_err(|e| ClientError::State(server_path.clone(), e.to_string()))?;
         }
         let mut remote = Remote {
             base,
@@ -252,26 +251,30 @@ impl Remote {
             .map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
-    async fn get_json(&self, path: &str) -> Result<Value, ClientError> {
-        self.send(self.http.get(self.url(path)))
-            .await?
-            .json()
-            .await
-            .map_err(|e| ClientError::Protocol(e.to_string()))
+    /// GETs `path` and decodes the answer into its wire type.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let resp = self.send(self.http.get(self.url(path))).await?;
+        decoded(path, resp).await
     }
 
-    /// POSTs raw bytes or JSON and returns the JSON answer.
-    pub async fn post(&self, path: &str, body: Body) -> Result<Value, ClientError> {
-        let req = self.http.post(self.url(path));
-        let req = match body {
-            Body::Bytes(b) => req.body(b),
-            Body::Json(v) => req.json(&v),
-        };
-        self.send(req)
-            .await?
-            .json()
-            .await
-            .map_err(|e| ClientError::Protocol(e.to_string()))
+    /// POSTs raw bytes and decodes the answer into its wire type.
+    pub async fn post_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, ClientError> {
+        let resp = self.send(self.http.post(self.url(path)).body(body)).await?;
+        decoded(path, resp).await
+    }
+
+    /// POSTs a wire type as JSON and decodes the answer into its wire type.
+    pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let resp = self.send(self.http.post(self.url(path)).json(body)).await?;
+        decoded(path, resp).await
     }
 
     /// Fetches the latest checkpoint, checks its signature against the
@@ -307,14 +310,8 @@ impl Remote {
             let consistent = if cp.size == old.size {
                 cp.root == old.root
             } else {
-                let proof = self
-                    .get_json(&format!(
-                        "/api/v1/log/consistency?old={}&new={}",
-                        old.size, cp.size
-                    ))
-                    .await?;
-                let hashes = hashes_of(&proof["hashes"])?;
-                tlog::verify_consistency(old.size, cp.size, &hashes, &old.root, &cp.root).is_ok()
+                let proof = self.consistency(old.size, cp.size).await?;
+                proof.verify(&old.root, &cp.root)
             };
             if !consistent {
                 return Err(ClientError::Forked {
@@ -328,31 +325,18 @@ impl Remote {
         Ok((cp, note))
     }
 
+    /// Remembers the checkpoint, unless another client has verified a larger tree meanwhile.
     fn save(&self) -> Result<(), ClientError> {
-        let err = |e: std::io::Error| ClientError::State(self.state_path.clone(), e.to_string());
-        // Another client may have verified a larger tree meanwhile: never move backwards.
-        let size_of = |note: &Option<String>| {
-            note.as_deref()
+        let size_of = |state: &TrustState| {
+            state
+                .checkpoint
+                .as_deref()
                 .and_then(|n| self.verifier.open(n).ok())
                 .and_then(|b| Checkpoint::parse(b).ok())
                 .map(|c| c.size)
         };
-        if let Ok(text) = std::fs::read_to_string(&self.state_path)
-            && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
-            && size_of(&stored.checkpoint) > size_of(&self.state.checkpoint)
-        {
-            return Ok(());
-        }
-        if let Some(dir) = self.state_path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let tmp = self.state_path.with_extension("tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_string_pretty(&self.state).unwrap_or_default(),
-        )
-        .map_err(err)?;
-        std::fs::rename(&tmp, &self.state_path).map_err(err)
+        save_state(&self.state_path, &self.state, size_of)
+            .map_err(|e| ClientError::State(self.state_path.clone(), e.to_string()))
     }
 
     /// Entry `index`, proved to be in the checkpoint `cp`.
@@ -361,16 +345,10 @@ impl Remote {
         cp: &Checkpoint,
         index: u64,
     ) -> Result<(Vec<u8>, Entry), ClientError> {
-        let served = self
-            .get_json(&format!("/api/v1/log/entries/{index}"))
-            .await?;
-        let data = served["data"]
-            .as_str()
-            .ok_or(ClientError::EntryMismatch(index))?
-            .as_bytes()
-            .to_vec();
+        let served: ServedEntry = self.get(&format!("/api/v1/log/entries/{index}")).await?;
+        let data = served.data.into_bytes();
         let proof = self.proven_inclusion(cp, index, cp.size).await?;
-        if proof.leaf_hash != tlog::to_base64(&tlog::record_hash(&data)) {
+        if served.index != index || proof.leaf_hash != tlog::record_hash(&data) {
             return Err(ClientError::EntryMismatch(index));
         }
         let entry = Entry::decode(&data).map_err(|_| ClientError::EntryMismatch(index))?;
@@ -387,27 +365,25 @@ impl Remote {
         index: u64,
         size: u64,
     ) -> Result<InclusionProof, ClientError> {
-        let proof = self
-            .get_json(&format!("/api/v1/log/proof/{index}?tree_size={size}"))
+        let proof: InclusionProof = self
+            .get(&with_query(
+                &format!("/api/v1/log/proof/{index}"),
+                &ProofQuery {
+                    tree_size: Some(size),
+                    leaf_hash: None,
+                },
+            ))
             .await?;
-        let leaf_hash = proof["leaf_hash"]
-            .as_str()
-            .and_then(|s| tlog::from_base64(s).ok())
-            .ok_or_else(|| ClientError::Protocol("beviset saknar leaf_hash".into()))?;
-        let hashes = hashes_of(&proof["hashes"])?;
         let root = if size == cp.size {
             cp.root
         } else {
             self.roots_at(cp, &[size]).await?[0]
         };
-        tlog::verify_inclusion(&leaf_hash, index, size, &hashes, &root)
-            .map_err(|_| ClientError::ProofInvalid(index))?;
-        Ok(InclusionProof {
-            leaf_index: index,
-            tree_size: size,
-            leaf_hash: tlog::to_base64(&leaf_hash),
-            hashes: hashes.iter().map(tlog::to_base64).collect(),
-        })
+        // The proof must be of what was asked, not of another entry or tree.
+        if proof.leaf_index != index || proof.tree_size != size || !proof.verify(&root) {
+            return Err(ClientError::ProofInvalid(index));
+        }
+        Ok(proof)
     }
 
     /// The roots of the trees of the given sizes (each ≤ `cp.size`),
@@ -428,11 +404,27 @@ impl Remote {
     }
 
     /// The server's consistency proof between two sizes (unchecked; see `log consistency`).
-    pub async fn consistency(&self, old_size: u64, new_size: u64) -> Result<Value, ClientError> {
-        self.get_json(&format!(
-            "/api/v1/log/consistency?old={old_size}&new={new_size}"
-        ))
-        .await
+    pub async fn consistency(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<ConsistencyProof, ClientError> {
+        let proof: ConsistencyProof = self
+            .get(&with_query(
+                "/api/v1/log/consistency",
+                &ConsistencyQuery {
+                    old: old_size,
+                    new: new_size,
+                },
+            ))
+            .await?;
+        if (proof.old_size, proof.new_size) != (old_size, new_size) {
+            return Err(ClientError::Protocol(format!(
+                "konsistensbeviset gäller {}–{}, inte {old_size}–{new_size}",
+                proof.old_size, proof.new_size
+            )));
+        }
+        Ok(proof)
     }
 
     /// The whole log of checkpoint `cp`, downloaded, checked against its
@@ -470,6 +462,7 @@ impl Remote {
             entries,
             state,
             problems,
+            checkpoint_size: cp.size,
         })
     }
 
@@ -514,27 +507,26 @@ impl Remote {
             tree.append(e);
         }
         while (out.len() as u64) < cp.size {
-            let page = self
-                .get_json(&format!(
-                    "/api/v1/log/entries?start={}&limit=1000",
-                    out.len()
+            let page: Vec<ServedEntry> = self
+                .get(&with_query(
+                    "/api/v1/log/entries",
+                    &Page {
+                        start: out.len() as u64,
+                        limit: Some(crate::service::catalog::MAX_PAGE),
+                    },
                 ))
                 .await?;
-            let items = page
-                .as_array()
-                .ok_or_else(|| ClientError::Protocol("sidan är inte en lista".into()))?;
-            if items.is_empty() {
+            if page.is_empty() {
                 return Err(ClientError::ProofInvalid(out.len() as u64));
             }
-            for e in items {
+            for e in page {
                 if out.len() as u64 == cp.size {
                     break;
                 }
-                let data = e["data"]
-                    .as_str()
-                    .ok_or(ClientError::EntryMismatch(out.len() as u64))?
-                    .as_bytes()
-                    .to_vec();
+                if e.index != out.len() as u64 {
+                    return Err(ClientError::EntryMismatch(out.len() as u64));
+                }
+                let data = e.data.into_bytes();
                 tree.append(&data);
                 out.push(data);
             }
@@ -563,35 +555,113 @@ impl Remote {
     }
 
     /// Keeps the entries, readable by the user only (a closed log's entries
-    /// are not for others), written under a name of this process and renamed
-    /// into place, so that concurrent clients never see half a file.
+    /// are not for others), written atomically, so that concurrent clients
+    /// never see half a file.
     fn keep_entries(&self, entries: &[Vec<u8>]) -> Result<(), ClientError> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
         let path = self.entries_path();
-        let err = |e: std::io::Error| ClientError::State(path.clone(), e.to_string());
         if entries.iter().any(|e| e.contains(&b'\n')) {
             // Not an entry attestera writes: keep nothing rather than a wrong split.
             let _ = std::fs::remove_file(&path);
             return Ok(());
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let tmp = path.with_extension(format!("entries.{}.tmp", std::process::id()));
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| f.write_all(&entries.join(&b'\n')))
-            .and_then(|_| std::fs::rename(&tmp, &path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written.map_err(err)
+        write_atomic(&path, &entries.join(&b'\n'))
+            .map_err(|e| ClientError::State(path.clone(), e.to_string()))
     }
+}
+
+/// A path with its query, from the query's wire type.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> String {
+    match serde_urlencoded::to_string(query) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_string(),
+    }
+}
+
+/// A state file's text.
+fn state_json(state: &TrustState) -> Vec<u8> {
+    serde_json::to_vec_pretty(state).unwrap_or_default()
+}
+
+/// Saves `state` at `path` unless the stored state has verified a larger
+/// tree (by `size_of`): read, compare and write happen under an exclusive
+/// lock, so that of two clients the one with the smaller tree cannot write last.
+fn save_state(
+    path: &Path,
+    state: &TrustState,
+    size_of: impl Fn(&TrustState) -> Option<u64>,
+) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.with_extension("lock"))?;
+    lock.lock()?;
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
+        && size_of(&stored) > size_of(state)
+    {
+        return Ok(());
+    }
+    write_atomic(path, &state_json(state))
+    // The lock is released when `lock` is dropped.
+}
+
+/// Writes a file all at once: into a temporary file of a unique name in the
+/// same directory (readable by the user only), synced, renamed over `path`,
+/// and the directory synced. A reader sees the old file or the new one,
+/// never half of one, and two writers never share a temporary file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".attestera-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Decodes a successful answer into its wire type: strictly, so that a
+/// field missing, unknown or of the wrong form is a protocol error, not a
+/// guess.
+async fn decoded<T: DeserializeOwned>(
+    path: &str,
+    resp: reqwest::Response,
+) -> Result<T, ClientError> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Protocol(format!("svaret på {path} kunde inte läsas: {e}")))?;
+    decode(path, &bytes)
+}
+
+/// Decodes the JSON answer to `path` into its wire type (see [`decoded`]).
+pub fn decode<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ClientError::Protocol(format!(
+            "svaret på {} har inte den väntade formen ({e})",
+            printable(path)
+        ))
+    })
+}
+
+/// A problem document as far as the client shows it (RFC 9457): read
+/// leniently, since it only explains a refusal.
+#[derive(Debug, Default, Deserialize)]
+struct ProblemBody {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
 }
 
 /// Sends a request (with the token, if any) and turns error answers into problems.
@@ -612,17 +682,18 @@ async fn send(
         return Ok(resp);
     }
     let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap_or_default();
+    let body: ProblemBody = resp.json().await.unwrap_or_default();
     let mut detail = printable(
-        body["detail"]
-            .as_str()
+        body.detail
+            .as_deref()
             .unwrap_or("servern svarade med ett fel"),
     );
     if status == 401 && token.is_none() {
         detail.push_str(" Ange en token med --token eller ATTESTERA_TOKEN.");
     }
-    let code = body["code"]
-        .as_str()
+    let code = body
+        .code
+        .as_deref()
         .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         .unwrap_or("server_error");
     Err(ClientError::Problem {
@@ -662,6 +733,8 @@ pub struct Replay {
     pub state: Projection,
     /// Entries the rules refuse: (index, code, message).
     pub problems: Vec<(u64, &'static str, String)>,
+    /// The size of the checkpoint replayed.
+    pub checkpoint_size: u64,
 }
 
 impl Replay {
@@ -717,23 +790,86 @@ impl Replay {
     }
 }
 
-/// A request body.
-pub enum Body {
-    Bytes(Vec<u8>),
-    Json(Value),
-}
+/// The replay as a view for verification: what it knows comes from entries
+/// verified against the checkpoint, so it finds no problems of its own
+/// beyond what the rules found replaying them.
+impl LogView for Replay {
+    fn ca_der(&self) -> &[u8] {
+        &self.ca
+    }
 
-/// Base64 hashes of a proof, decoded.
-pub fn hashes_of(v: &Value) -> Result<Vec<tlog::Hash>, ClientError> {
-    v.as_array()
-        .ok_or_else(|| ClientError::Protocol("bevis saknar hashes".into()))?
-        .iter()
-        .map(|h| {
-            h.as_str()
-                .and_then(|s| tlog::from_base64(s).ok())
-                .ok_or_else(|| ClientError::Protocol("ogiltig hash".into()))
+    fn checkpoint_size(&self) -> Option<u64> {
+        Some(self.checkpoint_size)
+    }
+
+    async fn registration(
+        &self,
+        text_sha256: &Hash,
+    ) -> Result<Option<(DocumentRow, Version)>, ServiceError> {
+        let Some(row) = self.state.documents.get(text_sha256) else {
+            return Ok(None);
+        };
+        let version = usize::try_from(row.log_index)
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .and_then(|e| match &e.body {
+                EntryBody::Registration { document, .. } => {
+                    Version::of_record(document.canonical.as_deref())
+                }
+                _ => None,
+            })
+            .unwrap_or(Version::V2);
+        Ok(Some((row.clone(), version)))
+    }
+
+    async fn proven_document(
+        &self,
+        row: DocumentRow,
+    ) -> Result<(DocumentRow, Vec<Problem>), ServiceError> {
+        Ok((row, Vec::new()))
+    }
+
+    async fn checked_document(&self, row: DocumentRow) -> Result<DocumentRow, ServiceError> {
+        Ok(row)
+    }
+
+    async fn approvals(&self, document: &Hash) -> Result<Vec<LoggedApproval>, ServiceError> {
+        let approvals = self.document(document).map(|(_, a)| a).unwrap_or_default();
+        Ok(approvals
+            .into_iter()
+            .map(|(row, entry)| LoggedApproval {
+                row,
+                entry: Some(entry.clone()),
+                problems: Vec::new(),
+            })
+            .collect())
+    }
+
+    async fn certificate(&self, fingerprint: &Hash) -> Result<CertificateFacts, ServiceError> {
+        Ok(CertificateFacts {
+            revocation: self.revocation(fingerprint),
+            lookalike_of: self.lookalike_of(fingerprint),
+            problems: Vec::new(),
         })
-        .collect()
+    }
+
+    async fn holder_lookalikes(&self, name: &str) -> Result<Vec<String>, ServiceError> {
+        Ok(Replay::holder_lookalikes(self, name))
+    }
+
+    async fn similar(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, ServiceError> {
+        Ok(self
+            .state
+            .documents
+            .values()
+            .filter(|d| attestera_core::verdict::is_similar(d, dnr, title))
+            .cloned()
+            .collect())
+    }
 }
 
 /// The client's state directory: `$ATTESTERA_STATE_DIR`, else `$XDG_STATE_HOME/attestera`,
@@ -748,4 +884,102 @@ pub fn default_state_dir() -> PathBuf {
     std::env::var_os("HOME")
         .map(|h| PathBuf::from(h).join(".local/state/attestera"))
         .unwrap_or_else(|| PathBuf::from(".attestera-state"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state whose "checkpoint" is just its tree size, for the tests.
+    fn state(size: u64) -> TrustState {
+        TrustState {
+            log_key: "k".into(),
+            checkpoint: Some(size.to_string()),
+        }
+    }
+
+    fn size_of(s: &TrustState) -> Option<u64> {
+        s.checkpoint.as_deref()?.parse().ok()
+    }
+
+    #[test]
+    fn concurrent_writers_never_leave_a_torn_or_older_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log-x.json");
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            // Two clients verifying growing trees, one the even sizes, one the odd.
+            let writers: Vec<_> = [0u64, 1]
+                .into_iter()
+                .map(|parity| {
+                    let path = &path;
+                    scope.spawn(move || {
+                        for n in (1..=300u64).filter(|n| n % 2 == parity) {
+                            save_state(path, &state(n), size_of).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            // A reader sees whole files only, and sizes that never go down.
+            let reader = scope.spawn(|| {
+                let mut seen = 0;
+                let mut reads = 0u64;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) || reads == 0 {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        let stored: TrustState = serde_json::from_str(&text).expect("a whole file");
+                        let size = size_of(&stored).unwrap();
+                        assert!(size >= seen, "went back from {seen} to {size}");
+                        seen = size;
+                        reads += 1;
+                    }
+                }
+            });
+            for w in writers {
+                w.join().unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            reader.join().unwrap();
+        });
+        let stored: TrustState =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(size_of(&stored), Some(300));
+        // A smaller tree written later does not replace it.
+        save_state(&path, &state(7), size_of).unwrap();
+        let stored: TrustState =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(size_of(&stored), Some(300));
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    }
+
+    #[test]
+    fn a_hostile_answer_is_a_protocol_error_not_a_panic() {
+        let good = r#"{"old_size":1,"new_size":2,"hashes":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]}"#;
+        let proof: ConsistencyProof = decode("/log/consistency", good.as_bytes()).unwrap();
+        assert_eq!(proof.hashes, [Hash::default()]);
+        for bad in [
+            r#"{"old_size":1,"new_size":2,"hashes":[],"extra":true}"#,
+            r#"{"old_size":1,"hashes":[]}"#,
+            r#"{"old_size":1,"new_size":2,"hashes":["not base64"]}"#,
+            r#"{"old_size":-1,"new_size":2,"hashes":[]}"#,
+            r#"[1,2,3]"#,
+            "",
+        ] {
+            match decode::<ConsistencyProof>("/log/consistency", bad.as_bytes()) {
+                Err(ClientError::Protocol(m)) => {
+                    assert!(m.contains("har inte den väntade formen"), "{m}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let entry = r#"{"index":0,"leaf_hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","data":"{}","more":1}"#;
+        assert!(matches!(
+            decode::<ServedEntry>("/log/entries/0", entry.as_bytes()),
+            Err(ClientError::Protocol(_))
+        ));
+    }
 }

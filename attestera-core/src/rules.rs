@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::entry::{Entry, EntryBody};
 use crate::pki::name::{self, NameError};
@@ -26,7 +26,8 @@ use crate::tlog::Hash;
 pub const SIGNING_SKEW_AHEAD: SignedDuration = SignedDuration::from_mins(10);
 pub const SIGNING_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentRow {
     /// Hex SHA-256 of canonical text v1; also the document's id.
     pub text_sha256: Hash,
@@ -42,7 +43,7 @@ pub struct DocumentRow {
     pub operator: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalKind {
     Signed,
@@ -58,7 +59,8 @@ impl ApprovalKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApprovalRow {
     pub log_index: u64,
     pub document: Hash,
@@ -74,7 +76,8 @@ pub struct ApprovalRow {
     pub operator: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CertificateRow {
     pub fingerprint: Hash,
     pub serial: String,

@@ -1,25 +1,20 @@
 //! `--server URL`: the commands that work against a remote service, each
 //! checking what the server says before believing it (see `crate::client`).
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::{
     Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file, shown,
 };
-use crate::client::{Body, ClientError, Remote, Replay};
-use crate::service::lookup;
-use crate::service::{ReadDocument, read_document};
-use attestera_core::Hash;
+use crate::client::{ClientError, Remote};
+use crate::service::audit::{AuditProblem, AuditReport};
+use crate::service::{ServiceError, lookup, read_document, verify};
+use crate::wire::{ApprovalReceipt, Approved, Registered};
+use attestera_core::document::CANONICAL_VERSION;
 use attestera_core::document::block;
-use attestera_core::document::{CANONICAL_VERSION, Version};
 use attestera_core::entry::EntryBody;
-use attestera_core::pki::{self, SigningKey};
-use attestera_core::rules;
-use attestera_core::statement::Statement;
 use attestera_core::tlog;
-use attestera_core::verdict::{self, ApprovalEvidence, Evidence, Status, Verdict};
+use attestera_core::verdict::{Status, Verdict};
 
 pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     let token = cli.token.clone().filter(|t| !t.trim().is_empty());
@@ -51,44 +46,33 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
         Command::Audit => {
             let report = match audit(&mut remote).await {
                 Ok(r) => r,
-                Err(e) if e.untrusted_code().is_some() => {
-                    json!({ "ok": false, "problems": [{ "code": e.code(), "message": e.to_string() }] })
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => match e.untrusted_code() {
+                    Some(code) => untrusted_report(code, e.to_string()),
+                    None => return Err(e.into()),
+                },
             };
-            let ok = report["ok"] == true;
             if cli.json {
                 print_json(&report);
-            } else if ok {
+            } else if report.ok {
                 outln!(
                     "Granskade {} loggposter från {}: allt stämmer.",
-                    report["entries"],
+                    report.entries,
                     shown(server)
                 );
             } else {
                 outln!("Loggen på {} stämmer inte:", shown(server));
-                for p in report["problems"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                {
-                    outln!(
-                        "  [{}] {}",
-                        shown(p["code"].as_str().unwrap_or("")),
-                        shown(p["message"].as_str().unwrap_or(""))
-                    );
+                for p in &report.problems {
+                    outln!("  [{}] {}", shown(p.code), shown(&p.message));
                 }
             }
-            Ok(if ok { 0 } else { 1 })
+            Ok(if report.ok { 0 } else { 1 })
         }
         Command::Register { file } => {
             let bytes = read_file(file)?;
             let local = read_document(&bytes)?;
             crate::service::refuse_block(&local)?;
-            let r = remote.post("/api/v1/documents", Body::Bytes(bytes)).await?;
-            let index = r["log_index"]
-                .as_u64()
-                .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+            let r: Registered = remote.post_bytes("/api/v1/documents", bytes).await?;
+            let index = r.log_index;
             let (cp, _) = remote.checkpoint().await?;
             match remote.proven_entry(&cp, index).await?.1.body {
                 EntryBody::Registration { document, .. }
@@ -117,12 +101,13 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             let doc = read_document(&read_file(file)?)?;
             let (cp, _) = remote.checkpoint().await?;
             let replay = remote.replay(&cp).await?;
-            let found = registered(&replay, &doc).map(|f| f.row.text_sha256);
-            let Some((_, approvals)) = found.and_then(|d| replay.document(&d)) else {
-                return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
+            let found = lookup::find(&replay, &doc).await?;
+            let Some((_, approvals)) = found.and_then(|f| replay.document(&f.row.text_sha256))
+            else {
+                return Err(ServiceError::UnknownDocument(doc.text_sha256).into());
             };
             if approvals.is_empty() {
-                return Err(crate::service::ServiceError::NoApprovals.into());
+                return Err(ServiceError::NoApprovals.into());
             }
             let rows: Vec<_> = approvals
                 .into_iter()
@@ -202,12 +187,13 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
                     }
                     let roots = remote.roots_at(&cp, &[*old_size, *new_size]).await?;
                     let served = remote.consistency(*old_size, *new_size).await?;
-                    let hashes = crate::client::hashes_of(&served["hashes"])?;
-                    tlog::verify_consistency(*old_size, *new_size, &hashes, &roots[0], &roots[1])
-                        .map_err(|_| ClientError::Forked {
-                        served: *new_size,
-                        remembered: *old_size,
-                    })?;
+                    if !served.verify(&roots[0], &roots[1]) {
+                        return Err(ClientError::Forked {
+                            served: *new_size,
+                            remembered: *old_size,
+                        }
+                        .into());
+                    }
                     print_json(&served);
                 }
             }
@@ -233,28 +219,6 @@ fn checked_size(size: u64, cp: &tlog::Checkpoint) -> Result<u64, Failure> {
     Ok(size)
 }
 
-/// The registration a copy belongs to in the replayed log, under the rules
-/// each registration recorded (see [`lookup::choose`]).
-fn registered(replay: &Replay, doc: &ReadDocument) -> Option<lookup::Found> {
-    let with = |digest: &Hash| {
-        let (row, _) = replay.document(digest)?;
-        let entry = replay.entries.get(usize::try_from(row.log_index).ok()?)?;
-        let version = match &entry.body {
-            EntryBody::Registration { document, .. } => {
-                Version::of_record(document.canonical.as_deref()).unwrap_or(Version::V2)
-            }
-            _ => Version::V2,
-        };
-        Some((row, version))
-    };
-    let by_v2 = with(&doc.text_sha256);
-    let by_v1 = match (&by_v2, &doc.text_sha256_v1) {
-        (None, Some(v1)) => with(v1),
-        _ => None,
-    };
-    lookup::choose(by_v2, by_v1)
-}
-
 /// A failed verdict whose one finding says why the server's log cannot be trusted.
 fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
     let code = e.untrusted_code().unwrap_or("log_untrusted");
@@ -263,105 +227,76 @@ fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
     v
 }
 
+/// Verifies a copy against the server's log as this client replayed it,
+/// through the same pipeline as the local verify.
 async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientError> {
+    // A copy that is not text is answered without asking the server.
     let doc = match read_document(bytes) {
         Ok(d) => d,
-        Err(crate::service::ServiceError::Text(e)) => {
-            return Ok(crate::service::verify::indeterminate(
-                bytes,
-                e.code(),
-                e.to_string(),
-            ));
+        Err(ServiceError::Text(e)) => {
+            return Ok(verify::indeterminate(bytes, e.code(), e.to_string()));
         }
         Err(e) => return Err(ClientError::Protocol(e.to_string())),
     };
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
-    let block = block::split(&doc.text).1.map(block::parse);
-    let mut approvals = Vec::new();
-    let mut document = None;
-    let found = registered(&replay, &doc);
-    let (version, uncovered) = found
-        .as_ref()
-        .map_or((Version::V2, false), |f| (f.version, f.uncovered));
-    let digest = found.map_or(doc.text_sha256, |f| f.row.text_sha256);
-    if let Some((d, rows)) = replay.document(&digest) {
-        for (row, entry) in rows {
-            let revocation = row
-                .cert_fingerprint
-                .as_ref()
-                .and_then(|fp| replay.revocation(fp));
-            let (problems, revoked_later) =
-                verdict::check_approval_entry(row.log_index, entry, &replay.ca, revocation);
-            let lookalike_of = match row.cert_fingerprint.as_ref() {
-                Some(fp) => replay.lookalike_of(fp),
-                None => replay.holder_lookalikes(&row.name),
-            };
-            approvals.push(ApprovalEvidence {
-                row,
-                problems,
-                revoked_later,
-                lookalike_of,
-            });
-        }
-        document = Some(d);
-    }
-    let (dnr, title) = (doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref());
-    let similar = match &document {
-        None => {
-            let mut found: Vec<_> = replay
-                .state
-                .documents
-                .values()
-                .filter(|d| verdict::is_similar(d, dnr, title))
-                .cloned()
-                .collect();
-            // Those with the copy's dnr first, as the local store orders them.
-            found.sort_by_key(|d| (dnr.is_none() || d.dnr.as_deref() != dnr, d.log_index));
-            found.truncate(verdict::MAX_SIMILAR);
-            found
-        }
-        Some(_) => Vec::new(),
-    };
-    let file_match = document
-        .as_ref()
-        .is_some_and(|d| verdict::file_prefix_matches(d, bytes));
-    Ok(verdict::evaluate(&Evidence {
-        text_sha256: digest,
-        file_sha256: doc.file_sha256,
-        block,
-        document,
-        version,
-        uncovered,
-        file_match,
-        similar,
-        copy_dnr: doc.metadata.dnr.clone(),
-        approvals,
-        document_problems: Vec::new(),
-        checkpoint_size: Some(cp.size),
-    }))
+    verify::verify_read(&replay, bytes, &doc)
+        .await
+        .map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
-/// Replays every entry of the server's log through the same rules as the local audit.
-async fn audit(remote: &mut Remote) -> Result<Value, ClientError> {
+/// Replays every entry of the server's log through the same rules as the
+/// local audit, and reports as the local audit does.
+async fn audit(remote: &mut Remote) -> Result<AuditReport, ClientError> {
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
-    let problems: Vec<Value> = replay
+    let problems: Vec<AuditProblem> = replay
         .problems
         .iter()
-        .map(|(index, code, message)| json!({ "code": code, "entry": index, "message": message }))
+        .map(|(index, code, message)| AuditProblem {
+            entry: Some(*index),
+            ..audit_problem(code, message.clone())
+        })
         .collect();
-    Ok(json!({
-        "ok": problems.is_empty(),
-        "entries": cp.size,
-        "checkpoint_size": cp.size,
-        "documents": replay.state.documents.len(),
-        "approvals": replay.state.approvals.len(),
-        "certificates": replay.state.certificates.len(),
-        "problems": problems,
-    }))
+    Ok(AuditReport {
+        ok: problems.is_empty(),
+        entries: cp.size,
+        // The one checkpoint verified: against the pinned key and the last one remembered.
+        checkpoints: 1,
+        documents: replay.state.documents.len(),
+        approvals: replay.state.approvals.len(),
+        certificates: replay.state.certificates.len(),
+        problems,
+    })
 }
 
+/// The report when the server's log cannot be trusted at all.
+fn untrusted_report(code: &'static str, message: String) -> AuditReport {
+    AuditReport {
+        ok: false,
+        entries: 0,
+        checkpoints: 0,
+        documents: 0,
+        approvals: 0,
+        certificates: 0,
+        problems: vec![audit_problem(code, message)],
+    }
+}
+
+fn audit_problem(code: &'static str, message: String) -> AuditProblem {
+    AuditProblem {
+        code,
+        message,
+        entry: None,
+        checkpoint: None,
+        table: None,
+        key: None,
+    }
+}
+
+/// Approves through the server: drafted from the replayed log by the same
+/// code as the local approve, signed here, and the receipt checked against
+/// the log before it is believed.
 async fn approve(
     cli: &Cli,
     remote: &mut Remote,
@@ -370,61 +305,33 @@ async fn approve(
     cert: &std::path::Path,
     yes: bool,
 ) -> Result<i32, Failure> {
-    let doc = read_document(&read_file(file)?)?;
+    let bytes = read_file(file)?;
     let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
-    let key = SigningKey::from_pkcs8_pem(&key_pem, &ring::rand::SystemRandom::new())
-        .map_err(crate::service::ServiceError::from)?;
     let cert_pem = read_text_file(cert)?;
-    let cert_der =
-        pki::parse_certificate_pem(&cert_pem).map_err(crate::service::ServiceError::from)?;
-    let info = pki::CertInfo::from_der(&cert_der).map_err(crate::service::ServiceError::from)?;
-    if info.public_key != key.public_key() {
-        return Err(
-            crate::service::ServiceError::from(pki::PkiError::KeyCertificateMismatch).into(),
-        );
-    }
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
-    pki::check_issued_by(&cert_der, &replay.ca, crate::service::now())
-        .map_err(crate::service::ServiceError::from)?;
-    let Some(document) = registered(&replay, &doc).map(|f| f.row) else {
-        return Err(crate::service::ServiceError::UnknownDocument(doc.text_sha256).into());
-    };
-    let digest = document.text_sha256;
-    let statement = Statement::new(
-        digest,
-        info.name.as_deref().unwrap_or_default(),
-        info.role.as_deref().unwrap_or_default(),
-        crate::service::now(),
-    )
-    .map_err(|e| crate::service::ServiceError::from(rules::Refusal::from(e)))?;
-    super::confirm(&document, &statement, yes, cli.json)?;
-    let text = statement.encode();
-    let signature = STANDARD.encode(
-        key.sign(text.as_bytes(), &ring::rand::SystemRandom::new())
-            .map_err(crate::service::ServiceError::from)?,
-    );
-    let receipt = remote
-        .post(
-            &format!("/api/v1/documents/{}/approvals", doc.text_sha256),
-            Body::Json(json!({ "statement": text, "algorithm": key.alg(), "signature": signature, "certificate": cert_pem })),
+    let draft = crate::service::draft_approval(&replay, &bytes, &key_pem, &cert_pem).await?;
+    super::confirm(&draft.document, &draft.statement, yes, cli.json)?;
+    let request = draft.sign()?;
+    let receipt: ApprovalReceipt = remote
+        .post_json(
+            &format!("/api/v1/documents/{}/approvals", draft.document.text_sha256),
+            &request,
         )
         .await?;
     // Check the receipt: the entry is ours and in a checkpoint consistent with what we trust.
-    let index = receipt["approval"]["log_index"]
-        .as_u64()
-        .ok_or_else(|| ClientError::Protocol("log_index saknas".into()))?;
+    let index = receipt.approval.log_index;
     let (cp, _) = remote.checkpoint().await?;
     let entry = remote.proven_entry(&cp, index).await?.1;
     match &entry.body {
-        EntryBody::Approval { statement, .. } if *statement == text => {}
+        EntryBody::Approval { statement, .. } if *statement == request.statement => {}
         _ => return Err(ClientError::EntryMismatch(index).into()),
     }
     // Reported from what was signed and proved, not from the server's words.
-    let approved = crate::service::Approved {
-        document: doc.text_sha256,
-        name: statement.name.clone(),
-        role: statement.role.clone(),
+    let approved = Approved {
+        document: draft.statement.document,
+        name: draft.statement.name.clone(),
+        role: draft.statement.role.clone(),
         date: attestera_core::stockholm::date_of(entry.logged_at),
         log_index: index,
         logged_at: entry.logged_at,

@@ -6,19 +6,20 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reader};
 use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
-use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
-use crate::service::listing::{DocumentFilter, SignatureFilter, SignatureRow};
-use crate::service::{Approved, InclusionProof};
-use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
-use attestera_core::pki::KeyAlg;
+use crate::service::listing::{DocumentFilter, SignatureFilter};
+use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
+use crate::wire::{
+    ApprovalReceipt, ApprovalRequest, Certified, CertifyRequest, ConsistencyProof, DocumentInfo,
+    Imported, InclusionProof, Registered, RevokeRequest, Revoked, ServedEntry, SignatureRow,
+};
 use attestera_core::statement::Statement;
+use serde::Deserialize;
 
 type ApiResult<T> = Result<T, Problem>;
 
@@ -184,27 +185,6 @@ pub async fn approvals(
     Ok(Json(s.service.document_info(&id).await?.approvals).into_response())
 }
 
-/// A signed approval as an approver's client submits it.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovalRequest {
-    pub statement: String,
-    #[schema(value_type = schema::KeyAlg)]
-    pub algorithm: KeyAlg,
-    pub signature: String,
-    pub certificate: String,
-}
-
-/// The acknowledgement: the entry, its inclusion proof and the checkpoint that covers it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApprovalReceipt {
-    pub approval: Approved,
-    /// Null only if reading it failed after the commit: ask `GET /log/proof/{index}`.
-    pub inclusion_proof: Option<InclusionProof>,
-    /// The signed checkpoint note that covers the entry (null as above).
-    pub checkpoint: Option<String>,
-}
-
 #[utoipa::path(post, path = "/documents/{id}/approvals", tag = "approvals",
     description = "Lämnar ett godkännande: uttalandet signerat med godkännarens egen nyckel, med certifikatet från organisationens CA. Roll: approver. Svaret kommer först när posten är skriven, med inklusionsbevis och kontrollpunkt.",
     params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
@@ -292,20 +272,6 @@ pub async fn verify_digest(
     Ok(Json(s.service.verify_digest(&id).await?).into_response())
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CertifyRequest {
-    pub name: String,
-    pub role: String,
-    /// The approver's public key, PEM (`PUBLIC KEY`, Ed25519 or P-256).
-    pub public_key: String,
-    pub days: Option<i64>,
-    /// Confirms that a name looking like an existing holder's (UTS #39
-    /// skeleton) is another person; the confirmation is logged.
-    #[serde(default)]
-    pub confirm_lookalike: bool,
-}
-
 #[utoipa::path(post, path = "/certificates", tag = "certificates",
     description = "Utfärdar ett godkännarcertifikat från organisationens CA för en publik nyckel. Roll: admin.",
     request_body(content = CertifyRequest, content_type = "application/json"),
@@ -337,13 +303,6 @@ pub async fn certify(
     security((), ("bearer" = [])))]
 pub async fn certificates(State(s): State<AppState>, _: Reader) -> ApiResult<Response> {
     Ok(Json(s.service.certificates().await?).into_response())
-}
-
-#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeRequest {
-    #[serde(default)]
-    pub reason: String,
 }
 
 #[utoipa::path(post, path = "/certificates/{fingerprint}/revoke", tag = "certificates",
@@ -384,15 +343,6 @@ pub async fn public_key(State(s): State<AppState>, _: Reader) -> ApiResult<Respo
     Ok(text(s.service.public_key() + "\n"))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    #[serde(default)]
-    pub start: u64,
-    pub limit: Option<u64>,
-}
-
 #[utoipa::path(get, path = "/log/entries", tag = "log",
     description = "Loggposter från `start`, högst `limit` (standard 100, högst 1000). Offentlig.",
     params(Page),
@@ -424,18 +374,6 @@ pub async fn entry(
             Err(crate::service::ServiceError::NoSuchEntry { index, size }.into())
         }
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ProofQuery {
-    /// The tree's size (default: the latest checkpoint's).
-    #[param(minimum = 1)]
-    pub tree_size: Option<u64>,
-    /// The entry's leaf hash, base64 of 32 bytes.
-    #[param(pattern = "^[A-Za-z0-9+/]{43}=$")]
-    pub leaf_hash: Option<String>,
 }
 
 #[utoipa::path(get, path = "/log/proof/{index}", tag = "log",
@@ -475,14 +413,6 @@ pub async fn proof_by_hash(
             .await?,
     )
     .into_response())
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ConsistencyQuery {
-    pub old: u64,
-    pub new: u64,
 }
 
 #[utoipa::path(get, path = "/log/consistency", tag = "log",

@@ -2,12 +2,11 @@
 //! document look-ups and search, the auditors' signature log, log reads by
 //! range or leaf hash, and verification by digest.
 
-use serde::Serialize;
-
 use super::{Appended, Service, ServiceError};
+use crate::wire::{Certified, DocumentInfo, InclusionProof, ServedEntry};
 use attestera_core::entry::EntryBody;
 use attestera_core::pki::{self, Subject};
-use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
+use attestera_core::rules::CertificateRow;
 use attestera_core::tlog::{self, Hash};
 
 /// Refuses a validity the CA would refuse, before anything is made or written.
@@ -20,39 +19,6 @@ pub(super) fn check_validity_days(days: i64) -> Result<(), ServiceError> {
             pki::ca::MAX_VALIDITY_DAYS
         )))
     }
-}
-
-/// A certificate issued through the API.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Certified {
-    pub certificate: String,
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub fingerprint: Hash,
-    pub log_index: u64,
-    pub checkpoint_size: u64,
-    /// Holders' names this name looks like, confirmed as other people (logged).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lookalike_of: Vec<String>,
-}
-
-/// A document with its approvals.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DocumentInfo {
-    #[schema(value_type = crate::wire::schema::DocumentRow)]
-    pub document: DocumentRow,
-    #[schema(value_type = Vec<crate::wire::schema::ApprovalRow>)]
-    pub approvals: Vec<ApprovalRow>,
-}
-
-/// One log entry as served: its index, leaf hash and exact bytes (as JSON text).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ServedEntry {
-    pub index: u64,
-    /// SHA-256(0x00 || data), base64.
-    #[schema(pattern = "^[A-Za-z0-9+/]{43}=$")]
-    pub leaf_hash: String,
-    /// The entry bytes, verbatim (they are UTF-8 JSON).
-    pub data: String,
 }
 
 /// Most entries served per page.
@@ -186,9 +152,7 @@ impl Service {
             .into_iter()
             .map(|(index, data, leaf)| ServedEntry {
                 index,
-                leaf_hash: tlog::Hash::try_from(leaf.as_slice())
-                    .map(|h| h.to_base64())
-                    .unwrap_or_default(),
+                leaf_hash: tlog::Hash::try_from(leaf.as_slice()).unwrap_or_default(),
                 data: String::from_utf8_lossy(&data).into_owned(),
             })
             .collect())
@@ -199,7 +163,7 @@ impl Service {
         &self,
         leaf_hash_b64: &str,
         tree_size: Option<u64>,
-    ) -> Result<super::InclusionProof, ServiceError> {
+    ) -> Result<InclusionProof, ServiceError> {
         let hash = tlog::from_base64(leaf_hash_b64)
             .map_err(|_| ServiceError::Range("lövhashen ska vara 32 byte i base64".into()))?;
         let index = self
@@ -226,8 +190,7 @@ impl Service {
                 date: a.date,
             })
             .collect();
-        self.verify_with_block(text_sha256, None, Some(Ok(rows)), false)
-            .await
+        self.verdict_without_copy(text_sha256, rows).await
     }
 }
 

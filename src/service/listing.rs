@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::fold;
 use super::{Service, ServiceError};
+pub use crate::wire::SignatureRow;
 use attestera_core::Hash;
 use attestera_core::rules::DocumentRow;
 
@@ -69,21 +70,6 @@ pub struct SignatureFilter {
     /// The document's diarienummer, exactly.
     #[param(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$")]
     pub dnr: Option<String>,
-}
-
-/// One row of the signature log: who approved what, when, in which role.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct SignatureRow {
-    pub log_index: u64,
-    pub name: String,
-    pub role: String,
-    #[schema(format = Date)]
-    pub date: String,
-    pub kind: String,
-    pub title: Option<String>,
-    pub dnr: Option<String>,
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub document: Hash,
 }
 
 /// The page of a listing: at most `limit` (default 100, at most 1000) after `offset`.

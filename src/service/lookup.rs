@@ -1,8 +1,8 @@
 //! Finding the registration a copy belongs to, under the canonical text
 //! rules it was registered with (`text-v2`, or `text-v1` for old ones).
 
+use super::verify::LogView;
 use super::{ReadDocument, Service, ServiceError};
-use attestera_core::Hash;
 use attestera_core::document::Version;
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules::DocumentRow;
@@ -52,36 +52,27 @@ pub fn version_of_entry(bytes: &[u8]) -> Option<Version> {
     }
 }
 
+/// The registration of this copy's document in a log, if any (see [`choose`]).
+pub async fn find<V: LogView>(view: &V, doc: &ReadDocument) -> Result<Option<Found>, ServiceError> {
+    let by_v2 = view.registration(&doc.text_sha256).await?;
+    let by_v1 = match (&by_v2, &doc.text_sha256_v1) {
+        (None, Some(v1)) => view.registration(v1).await?,
+        _ => None,
+    };
+    Ok(choose(by_v2, by_v1))
+}
+
 impl Service {
     /// The registration of this copy's document, if any (see [`choose`]).
     pub async fn find_registered(&self, doc: &ReadDocument) -> Result<Option<Found>, ServiceError> {
-        let by_v2 = self.registration_with(&doc.text_sha256).await?;
-        let by_v1 = match (&by_v2, &doc.text_sha256_v1) {
-            (None, Some(v1)) => self.registration_with(v1).await?,
-            _ => None,
-        };
-        Ok(choose(by_v2, by_v1))
-    }
-
-    /// The registered document with this digest and its recorded version.
-    /// An entry that cannot be read counts as v2 here; `verify` proves the
-    /// entry and reports it.
-    pub(super) async fn registration_with(
-        &self,
-        text_sha256: &Hash,
-    ) -> Result<Option<(DocumentRow, Version)>, ServiceError> {
-        let Some(row) = self.store.document(text_sha256).await? else {
-            return Ok(None);
-        };
-        let bytes = self.store.entry(row.log_index).await?.unwrap_or_default();
-        let version = version_of_entry(&bytes).unwrap_or(Version::V2);
-        Ok(Some((row, version)))
+        find(&self.unproved_view(), doc).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use attestera_core::Hash;
 
     fn row(id: &str) -> DocumentRow {
         DocumentRow {

@@ -22,10 +22,13 @@ use jiff::{Timestamp, Unit};
 use serde::Serialize;
 
 use crate::store::{Store, StoreError};
+use crate::wire::{
+    ApprovalRequest, Approved, ConsistencyProof, Imported, InclusionProof, Registered, Revoked,
+};
 use attestera_core::document::{block, canonical, metadata};
 use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
 use attestera_core::pki::{self, PkiError, SigningKey, Subject};
-use attestera_core::rules::{ApprovalRow, DocumentRow, Refusal};
+use attestera_core::rules::{DocumentRow, Refusal};
 use attestera_core::statement::Statement;
 use attestera_core::tlog::{self, Hash, NoteSigner, NoteVerifier};
 pub use datadir::{Config, DataDir};
@@ -242,38 +245,6 @@ pub fn refuse_block(doc: &ReadDocument) -> Result<(), ServiceError> {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Registered {
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub text_sha256: Hash,
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub file_sha256: Hash,
-    pub log_index: u64,
-    pub logged_at: Timestamp,
-    #[schema(value_type = crate::wire::schema::Metadata)]
-    pub metadata: metadata::Metadata,
-    pub checkpoint_size: u64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Approved {
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub document: Hash,
-    pub name: String,
-    pub role: String,
-    pub date: jiff::civil::Date,
-    pub log_index: u64,
-    pub logged_at: Timestamp,
-    pub checkpoint_size: u64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Imported {
-    pub registered: Registered,
-    #[schema(value_type = Vec<crate::wire::schema::ApprovalRow>)]
-    pub approvals: Vec<ApprovalRow>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct UserIssued {
     pub name: String,
@@ -289,14 +260,6 @@ pub struct UserIssued {
     pub lookalike_of: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Revoked {
-    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
-    pub fingerprint: Hash,
-    pub log_index: u64,
-    pub revoked_at: Timestamp,
-}
-
 /// What an approver is about to sign, for showing before confirmation.
 #[derive(Debug)]
 pub struct ApprovalDraft {
@@ -306,20 +269,56 @@ pub struct ApprovalDraft {
     pub certificate_pem: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct InclusionProof {
-    pub leaf_index: u64,
-    pub tree_size: u64,
-    #[schema(pattern = "^[A-Za-z0-9+/]{43}=$")]
-    pub leaf_hash: String,
-    pub hashes: Vec<String>,
+impl ApprovalDraft {
+    /// The statement signed with the approver's key, as it is submitted.
+    pub fn sign(&self) -> Result<ApprovalRequest, ServiceError> {
+        let statement = self.statement.encode();
+        let signature = self
+            .key
+            .sign(statement.as_bytes(), &ring::rand::SystemRandom::new())?;
+        Ok(ApprovalRequest {
+            statement,
+            algorithm: self.key.alg(),
+            signature: STANDARD.encode(signature),
+            certificate: self.certificate_pem.clone(),
+        })
+    }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ConsistencyProof {
-    pub old_size: u64,
-    pub new_size: u64,
-    pub hashes: Vec<String>,
+/// Prepares an approval against a log (the local store, or the client's
+/// verified replay of a remote one): the document must be registered, the
+/// key must match the certificate, and the certificate must come from the
+/// log's CA. The approver is shown what the log says, not what a table says.
+pub async fn draft_approval<V: verify::LogView>(
+    view: &V,
+    bytes: &[u8],
+    key_pem: &str,
+    cert_pem: &str,
+) -> Result<ApprovalDraft, ServiceError> {
+    let doc = read_document(bytes)?;
+    let key = SigningKey::from_pkcs8_pem(key_pem, &ring::rand::SystemRandom::new())?;
+    let cert_der = pki::parse_certificate_pem(cert_pem)?;
+    let info = pki::check_issued_by(&cert_der, view.ca_der(), now())?;
+    if info.public_key != key.public_key() {
+        return Err(PkiError::KeyCertificateMismatch.into());
+    }
+    let found = lookup::find(view, &doc)
+        .await?
+        .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256))?;
+    let document = view.checked_document(found.row).await?;
+    let statement = Statement::new(
+        document.text_sha256,
+        info.name.as_deref().unwrap_or_default(),
+        info.role.as_deref().unwrap_or_default(),
+        now(),
+    )
+    .map_err(Refusal::from)?;
+    Ok(ApprovalDraft {
+        document,
+        statement,
+        key,
+        certificate_pem: cert_pem.to_string(),
+    })
 }
 
 /// An open data directory with its keys, database and sequencer.
@@ -691,55 +690,25 @@ impl Service {
         })
     }
 
-    /// Prepares an approval on the approver's side: the document must be
-    /// registered, the key must match the certificate, and the certificate
-    /// must come from this organisation's CA. Nothing is written.
+    /// Prepares an approval on the approver's side (see [`draft_approval`]).
+    /// Nothing is written.
     pub async fn draft_approval(
         &self,
         bytes: &[u8],
         key_pem: &str,
         cert_pem: &str,
     ) -> Result<ApprovalDraft, ServiceError> {
-        let doc = read_document(bytes)?;
-        let key = SigningKey::from_pkcs8_pem(key_pem, &ring::rand::SystemRandom::new())?;
-        let cert_der = pki::parse_certificate_pem(cert_pem)?;
-        let info = pki::check_issued_by(&cert_der, &self.ca_der, now())?;
-        if info.public_key != key.public_key() {
-            return Err(PkiError::KeyCertificateMismatch.into());
-        }
-        let found = self
-            .find_registered(&doc)
-            .await?
-            .ok_or_else(|| ServiceError::UnknownDocument(doc.text_sha256))?;
-        // The approver is shown what the log says, not what a table says.
-        let document = self.checked_document(found.row).await?;
-        let digest = document.text_sha256;
-        let statement = Statement::new(
-            digest,
-            info.name.as_deref().unwrap_or_default(),
-            info.role.as_deref().unwrap_or_default(),
-            now(),
-        )
-        .map_err(Refusal::from)?;
-        Ok(ApprovalDraft {
-            document,
-            statement,
-            key,
-            certificate_pem: cert_pem.to_string(),
-        })
+        draft_approval(&self.unproved_view(), bytes, key_pem, cert_pem).await
     }
 
     /// Signs a draft with the approver's key and submits it.
     pub async fn sign_and_submit(&self, draft: ApprovalDraft) -> Result<Approved, ServiceError> {
-        let text = draft.statement.encode();
-        let signature = draft
-            .key
-            .sign(text.as_bytes(), &ring::rand::SystemRandom::new())?;
+        let req = draft.sign()?;
         self.submit_approval(
-            &text,
-            draft.key.alg(),
-            &STANDARD.encode(signature),
-            &draft.certificate_pem,
+            &req.statement,
+            req.algorithm,
+            &req.signature,
+            &req.certificate,
         )
         .await
     }
@@ -841,8 +810,8 @@ impl Service {
         Ok(InclusionProof {
             leaf_index: index,
             tree_size: size,
-            leaf_hash: leaf.first().map(tlog::to_base64).unwrap_or_default(),
-            hashes: proof.iter().map(tlog::to_base64).collect(),
+            leaf_hash: leaf.first().copied().unwrap_or_default(),
+            hashes: proof,
         })
     }
 
@@ -864,7 +833,7 @@ impl Service {
         Ok(ConsistencyProof {
             old_size,
             new_size,
-            hashes: proof.iter().map(tlog::to_base64).collect(),
+            hashes: proof,
         })
     }
 }

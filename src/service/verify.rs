@@ -1,14 +1,99 @@
-//! The verify use case: gather what the log says about a copy, then let
-//! [`attestera_core::verdict::evaluate`] decide.
+//! The verify use case, one pipeline for the local store and the remote
+//! client: gather what a log says about a copy through a [`LogView`], then
+//! let [`attestera_core::verdict::evaluate`] decide.
 
-use super::{ReadDocument, Service, ServiceError, read_document};
+use std::future::Future;
+
+use super::{ReadDocument, Service, ServiceError, lookup, read_document};
 use attestera_core::document::{Version, block};
 use attestera_core::entry::{Entry, EntryBody};
-use attestera_core::rules;
+use attestera_core::rules::{self, ApprovalKind, ApprovalRow, DocumentRow};
 use attestera_core::tlog::{self, Checkpoint, Hash};
 use attestera_core::verdict::{
     self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
 };
+
+/// A problem found while gathering evidence: (code, message).
+pub type Problem = (&'static str, String);
+
+/// An approval with its log entry, as a view found it.
+#[derive(Debug, Clone)]
+pub struct LoggedApproval {
+    /// The approval as its entry says.
+    pub row: ApprovalRow,
+    /// Its entry; `None` when it could not be read as an approval (the
+    /// problems say why), so that nothing more is checked.
+    pub entry: Option<Entry>,
+    pub problems: Vec<Problem>,
+}
+
+/// What the log says about a certificate.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFacts {
+    /// The revocation entry's index and log time, if revoked.
+    pub revocation: Option<(u64, jiff::Timestamp)>,
+    /// The look-alike names confirmed when it was issued (its entry says).
+    pub lookalike_of: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// What verification reads from a log. The local store answers from its
+/// tables, each row proved against its entry and the signed checkpoint;
+/// the remote client answers from its replay of entries it verified.
+pub trait LogView: Sync {
+    /// The organisation CA certificate (entry 0), DER.
+    fn ca_der(&self) -> &[u8];
+
+    /// The size of the checkpoint the evidence is proved against, if one
+    /// could be verified.
+    fn checkpoint_size(&self) -> Option<u64>;
+
+    /// The registered document with this digest and the canonical text rules
+    /// its registration records (an unreadable entry counts as v2 here; the
+    /// proof reports it).
+    fn registration(
+        &self,
+        text_sha256: &Hash,
+    ) -> impl Future<Output = Result<Option<(DocumentRow, Version)>, ServiceError>> + Send;
+
+    /// The document as its registration entry says, with the problems found proving it.
+    fn proven_document(
+        &self,
+        row: DocumentRow,
+    ) -> impl Future<Output = Result<(DocumentRow, Vec<Problem>), ServiceError>> + Send;
+
+    /// The document as the log says, or an error if what was read disagrees
+    /// with the log (for showing an approver what they sign).
+    fn checked_document(
+        &self,
+        row: DocumentRow,
+    ) -> impl Future<Output = Result<DocumentRow, ServiceError>> + Send;
+
+    /// The document's approvals, oldest first, each with its entry.
+    fn approvals(
+        &self,
+        document: &Hash,
+    ) -> impl Future<Output = Result<Vec<LoggedApproval>, ServiceError>> + Send;
+
+    /// The certificate with this fingerprint as its entries say.
+    fn certificate(
+        &self,
+        fingerprint: &Hash,
+    ) -> impl Future<Output = Result<CertificateFacts, ServiceError>> + Send;
+
+    /// Certificate holders whose other name reads as `name` (for an imported approval).
+    fn holder_lookalikes(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Vec<String>, ServiceError>> + Send;
+
+    /// Registered documents that share the dnr or the title, in any order.
+    fn similar(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<DocumentRow>, ServiceError>> + Send;
+}
 
 /// A verdict for a copy that could not be read as text.
 pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdict {
@@ -33,122 +118,218 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
     }
 }
 
-impl Service {
-    /// Does this copy, with its block, match what the log holds?
-    pub async fn verify(&self, bytes: &[u8]) -> Result<Verdict, ServiceError> {
-        let doc = match read_document(bytes) {
-            Ok(d) => d,
-            Err(ServiceError::Text(e)) => {
-                self.metrics.record_verify("indeterminate");
-                return Ok(indeterminate(bytes, e.code(), e.to_string()));
-            }
-            Err(e) => return Err(e),
-        };
-        let block = block::split(&doc.text).1.map(block::parse);
-        let (digest, uncovered) = match self.find_registered(&doc).await? {
-            Some(found) => (found.row.text_sha256, found.uncovered),
-            None => (doc.text_sha256, false),
-        };
-        self.verify_with_block(&digest, Some((bytes, &doc)), block, uncovered)
-            .await
-    }
+/// Does this copy, with its block, match what the log holds?
+pub async fn verify_copy<V: LogView>(view: &V, bytes: &[u8]) -> Result<Verdict, ServiceError> {
+    let doc = match read_document(bytes) {
+        Ok(d) => d,
+        Err(ServiceError::Text(e)) => return Ok(indeterminate(bytes, e.code(), e.to_string())),
+        Err(e) => return Err(e),
+    };
+    verify_read(view, bytes, &doc).await
+}
 
-    /// The verdict for the document with canonical digest `text_sha256`,
-    /// given the copy's bytes (if any) and the block it carries.
-    pub(super) async fn verify_with_block(
-        &self,
-        text_sha256: &Hash,
-        copy: Option<(&[u8], &ReadDocument)>,
-        block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
-        uncovered: bool,
-    ) -> Result<Verdict, ServiceError> {
-        let found = self.registration_with(text_sha256).await?;
-        let version = found.as_ref().map_or(Version::V2, |(_, v)| *v);
-        let document = found.map(|(row, _)| row);
-        let candidates = match (&document, copy) {
-            (None, Some((_, doc))) => {
-                self.store
-                    .similar_documents(doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref())
-                    .await?
+/// [`verify_copy`] for a copy already read.
+pub async fn verify_read<V: LogView>(
+    view: &V,
+    bytes: &[u8],
+    doc: &ReadDocument,
+) -> Result<Verdict, ServiceError> {
+    let block = block::split(&doc.text).1.map(block::parse);
+    let (digest, uncovered) = match lookup::find(view, doc).await? {
+        Some(found) => (found.row.text_sha256, found.uncovered),
+        None => (doc.text_sha256, false),
+    };
+    verdict_of(view, &digest, Some((bytes, doc)), block, uncovered).await
+}
+
+/// The verdict for the document with canonical digest `text_sha256`,
+/// given the copy's bytes (if any) and the block it carries.
+pub async fn verdict_of<V: LogView>(
+    view: &V,
+    text_sha256: &Hash,
+    copy: Option<(&[u8], &ReadDocument)>,
+    block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
+    uncovered: bool,
+) -> Result<Verdict, ServiceError> {
+    let found = view.registration(text_sha256).await?;
+    let version = found.as_ref().map_or(Version::V2, |(_, v)| *v);
+    let mut approvals = Vec::new();
+    let mut document_problems = Vec::new();
+    let document = match found {
+        Some((d, _)) => {
+            for logged in view.approvals(&d.text_sha256).await? {
+                approvals.push(approval_evidence(view, logged).await?);
             }
-            _ => Vec::new(),
-        };
-        // A hint names only documents whose rows agree with the log.
-        let mut similar = Vec::with_capacity(candidates.len());
-        for row in candidates {
-            match self.checked_document(row).await {
-                Ok(d) => similar.push(d),
-                Err(ServiceError::TableMismatch { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            let (d, problems) = view.proven_document(d).await?;
+            document_problems = problems;
+            Some(d)
         }
+        None => None,
+    };
+    let similar = match (&document, copy) {
+        (None, Some((_, doc))) => {
+            let (dnr, title) = (doc.metadata.dnr.as_deref(), doc.metadata.title.as_deref());
+            similar_first(view.similar(dnr, title).await?, dnr)
+        }
+        _ => Vec::new(),
+    };
+    let file_match = match (&document, copy) {
+        (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
+        _ => false,
+    };
+    Ok(verdict::evaluate(&Evidence {
+        text_sha256: *text_sha256,
+        file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
+        block,
+        document,
+        version,
+        uncovered,
+        file_match,
+        similar,
+        copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
+        approvals,
+        document_problems,
+        checkpoint_size: view.checkpoint_size(),
+    }))
+}
 
-        // Every approval is checked against the latest signed checkpoint.
+/// The hints to show, at most [`verdict::MAX_SIMILAR`]: those with the
+/// copy's dnr first, then those with another dnr, then those without one,
+/// each oldest first.
+fn similar_first(mut found: Vec<DocumentRow>, dnr: Option<&str>) -> Vec<DocumentRow> {
+    let rank = |d: &DocumentRow| match (dnr, d.dnr.as_deref()) {
+        (Some(c), Some(r)) if c == r => 0,
+        (Some(_), Some(_)) => 1,
+        _ => 2,
+    };
+    found.sort_by_key(|d| (rank(d), d.log_index));
+    found.truncate(verdict::MAX_SIMILAR);
+    found
+}
+
+/// One approval's evidence: its certificate's facts and the checks of its
+/// entry at its own log time.
+async fn approval_evidence<V: LogView>(
+    view: &V,
+    logged: LoggedApproval,
+) -> Result<ApprovalEvidence, ServiceError> {
+    let LoggedApproval {
+        row,
+        entry,
+        mut problems,
+    } = logged;
+    let Some(entry) = entry else {
+        return Ok(ApprovalEvidence {
+            row,
+            problems,
+            revoked_later: None,
+            lookalike_of: Vec::new(),
+        });
+    };
+    let mut revocation = None;
+    let mut lookalike_of = Vec::new();
+    if let Some(fp) = &row.cert_fingerprint {
+        let facts = view.certificate(fp).await?;
+        problems.extend(facts.problems);
+        revocation = facts.revocation;
+        lookalike_of = facts.lookalike_of;
+    }
+    // An imported name that reads as a certificate holder's other name
+    // was never confirmed by anyone: say so.
+    if row.kind == ApprovalKind::Imported {
+        lookalike_of = view.holder_lookalikes(&row.name).await?;
+    }
+    let (found, revoked_later) =
+        verdict::check_approval_entry(row.log_index, &entry, view.ca_der(), revocation);
+    problems.extend(found);
+    Ok(ApprovalEvidence {
+        row,
+        problems,
+        revoked_later,
+        lookalike_of,
+    })
+}
+
+/// The local store as a [`LogView`]: table rows, each proved against its
+/// entry and the latest signed checkpoint.
+pub struct StoreView<'a> {
+    service: &'a Service,
+    /// `None` when the latest checkpoint cannot be verified (every proof then fails).
+    checkpoint: Option<Checkpoint>,
+}
+
+impl Service {
+    /// The store as a view for verification, proved against the latest signed checkpoint.
+    pub async fn log_view(&self) -> Result<StoreView<'_>, ServiceError> {
         let (size, note) = self.checkpoint().await?;
         let checkpoint = Checkpoint::open_signed(self.verifier(), &self.config.origin, &note)
             .filter(|c| c.size == size);
+        Ok(StoreView {
+            service: self,
+            checkpoint,
+        })
+    }
 
-        let mut approvals = Vec::new();
-        let mut document_problems = Vec::new();
-        let document = match document {
-            Some(d) => {
-                for row in self.store.approvals_of(&d.text_sha256).await? {
-                    approvals.push(self.approval_evidence(row, checkpoint.as_ref()).await?);
-                }
-                let (d, problems) = self.proven_document(d, checkpoint.as_ref()).await?;
-                document_problems = problems;
-                Some(d)
-            }
-            None => None,
-        };
-        let file_match = match (&document, copy) {
-            (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
-            _ => false,
-        };
-        let verdict = verdict::evaluate(&Evidence {
-            text_sha256: *text_sha256,
-            file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
-            block,
-            document,
-            version,
-            uncovered,
-            file_match,
-            similar,
-            copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
-            approvals,
-            document_problems,
-            checkpoint_size: checkpoint.as_ref().map(|c| c.size),
-        });
+    /// The store as a view for look-ups that prove nothing against a checkpoint.
+    pub(super) fn unproved_view(&self) -> StoreView<'_> {
+        StoreView {
+            service: self,
+            checkpoint: None,
+        }
+    }
+
+    /// Does this copy, with its block, match what the log holds?
+    pub async fn verify(&self, bytes: &[u8]) -> Result<Verdict, ServiceError> {
+        let verdict = verify_copy(&self.log_view().await?, bytes).await?;
+        self.record_verdict(&verdict);
+        Ok(verdict)
+    }
+
+    /// The verdict for a digest and the rows of a block, without a copy.
+    pub(super) async fn verdict_without_copy(
+        &self,
+        text_sha256: &Hash,
+        block: Vec<block::BlockRow>,
+    ) -> Result<Verdict, ServiceError> {
+        let view = self.log_view().await?;
+        let verdict = verdict_of(&view, text_sha256, None, Some(Ok(block)), false).await?;
+        self.record_verdict(&verdict);
+        Ok(verdict)
+    }
+
+    fn record_verdict(&self, verdict: &Verdict) {
         self.metrics.record_verify(match verdict.status {
             Status::Verified => "verified",
             Status::Failed => "failed",
             Status::Indeterminate => "indeterminate",
         });
-        Ok(verdict)
     }
+}
 
+impl StoreView<'_> {
     /// Reads entry `index` from the log, proves it is in the checkpoint,
     /// and decodes it. Problems are findings, not errors.
     async fn proven_entry(
         &self,
         index: u64,
-        checkpoint: Option<&Checkpoint>,
-        problems: &mut Vec<(&'static str, String)>,
+        problems: &mut Vec<Problem>,
     ) -> Result<Option<Entry>, ServiceError> {
-        let bytes = self.store.entry(index).await?.unwrap_or_default();
-        match checkpoint {
+        let bytes = self.service.store.entry(index).await?.unwrap_or_default();
+        match &self.checkpoint {
             None => problems.push((
                 "checkpoint_invalid",
                 "Loggens senaste kontrollpunkt kan inte verifieras.".into(),
             )),
             Some(c) => {
-                let proof = self.inclusion_proof(index, Some(c.size)).await?;
-                let hashes: Result<Vec<_>, _> =
-                    proof.hashes.iter().map(|h| tlog::from_base64(h)).collect();
-                let ok = hashes.is_ok_and(|h| {
-                    tlog::verify_inclusion(&tlog::record_hash(&bytes), index, c.size, &h, &c.root)
-                        .is_ok()
-                });
+                let proof = self.service.inclusion_proof(index, Some(c.size)).await?;
+                let ok = tlog::verify_inclusion(
+                    &tlog::record_hash(&bytes),
+                    index,
+                    c.size,
+                    &proof.hashes,
+                    &c.root,
+                )
+                .is_ok();
                 if !ok {
                     problems.push((
                         "inclusion_proof_failed",
@@ -166,16 +347,69 @@ impl Service {
         }
     }
 
-    /// The registered document as its registration entry in the log says, not as the table says.
-    pub(super) async fn proven_document(
-        &self,
-        row: rules::DocumentRow,
-        checkpoint: Option<&Checkpoint>,
-    ) -> Result<(rules::DocumentRow, Vec<(&'static str, String)>), ServiceError> {
+    /// One approval row as its proven entry says.
+    async fn logged_approval(&self, row: ApprovalRow) -> Result<LoggedApproval, ServiceError> {
         let mut problems = Vec::new();
-        let entry = self
-            .proven_entry(row.log_index, checkpoint, &mut problems)
-            .await?;
+        let Some(entry) = self.proven_entry(row.log_index, &mut problems).await? else {
+            return Ok(LoggedApproval {
+                row,
+                entry: None,
+                problems,
+            });
+        };
+        // The log, not the table, says who approved what.
+        match rules::change_of(row.log_index, &entry) {
+            Ok(rules::Change::Approval(derived)) => {
+                if derived != row {
+                    problems.push(log_mismatch(row.log_index));
+                }
+                Ok(LoggedApproval {
+                    row: derived,
+                    entry: Some(entry),
+                    problems,
+                })
+            }
+            _ => {
+                problems.push(log_mismatch(row.log_index));
+                Ok(LoggedApproval {
+                    row,
+                    entry: None,
+                    problems,
+                })
+            }
+        }
+    }
+}
+
+impl LogView for StoreView<'_> {
+    fn ca_der(&self) -> &[u8] {
+        self.service.ca_der()
+    }
+
+    fn checkpoint_size(&self) -> Option<u64> {
+        self.checkpoint.as_ref().map(|c| c.size)
+    }
+
+    async fn registration(
+        &self,
+        text_sha256: &Hash,
+    ) -> Result<Option<(DocumentRow, Version)>, ServiceError> {
+        let store = &self.service.store;
+        let Some(row) = store.document(text_sha256).await? else {
+            return Ok(None);
+        };
+        let bytes = store.entry(row.log_index).await?.unwrap_or_default();
+        let version = lookup::version_of_entry(&bytes).unwrap_or(Version::V2);
+        Ok(Some((row, version)))
+    }
+
+    /// The registered document as its registration entry in the log says, not as the table says.
+    async fn proven_document(
+        &self,
+        row: DocumentRow,
+    ) -> Result<(DocumentRow, Vec<Problem>), ServiceError> {
+        let mut problems = Vec::new();
+        let entry = self.proven_entry(row.log_index, &mut problems).await?;
         match entry.map(|e| rules::change_of(row.log_index, &e)) {
             Some(Ok(rules::Change::Document(d))) => {
                 if d != row {
@@ -190,101 +424,84 @@ impl Service {
         }
     }
 
-    async fn approval_evidence(
-        &self,
-        row: rules::ApprovalRow,
-        checkpoint: Option<&Checkpoint>,
-    ) -> Result<ApprovalEvidence, ServiceError> {
-        let mut problems: Vec<(&'static str, String)> = Vec::new();
-        let Some(entry) = self
-            .proven_entry(row.log_index, checkpoint, &mut problems)
+    async fn checked_document(&self, row: DocumentRow) -> Result<DocumentRow, ServiceError> {
+        self.service.checked_document(row).await
+    }
+
+    async fn approvals(&self, document: &Hash) -> Result<Vec<LoggedApproval>, ServiceError> {
+        let mut out = Vec::new();
+        for row in self.service.store.approvals_of(document).await? {
+            out.push(self.logged_approval(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// The issuance and the revocation, too, are read from the log.
+    async fn certificate(&self, fp: &Hash) -> Result<CertificateFacts, ServiceError> {
+        let mut facts = CertificateFacts::default();
+        let Some(cert) = self.service.store.certificate(fp).await? else {
+            facts.problems.push((
+                "certificate_unknown",
+                "Certifikatet finns inte i loggen.".into(),
+            ));
+            return Ok(facts);
+        };
+        match self
+            .proven_entry(cert.issued_index, &mut facts.problems)
             .await?
-        else {
-            return Ok(ApprovalEvidence {
-                row,
-                problems,
-                revoked_later: None,
-                lookalike_of: Vec::new(),
-            });
-        };
-        // The log, not the table, says who approved what.
-        let row = match rules::change_of(row.log_index, &entry) {
-            Ok(rules::Change::Approval(derived)) => {
-                if derived != row {
-                    problems.push(log_mismatch(row.log_index));
-                }
-                derived
+        {
+            Some(Entry {
+                body:
+                    EntryBody::CertificateIssued {
+                        certificate,
+                        lookalike_of,
+                        ..
+                    },
+                ..
+            }) if attestera_core::pki::parse_certificate_pem(&certificate)
+                .is_ok_and(|der| attestera_core::pki::fingerprint(&der) == *fp) =>
+            {
+                facts.lookalike_of = lookalike_of
             }
-            _ => {
-                problems.push(log_mismatch(row.log_index));
-                return Ok(ApprovalEvidence {
-                    row,
-                    problems,
-                    revoked_later: None,
-                    lookalike_of: Vec::new(),
-                });
-            }
-        };
-        // The revocation, too, is read from the log, and so is the issuance.
-        let mut revocation = None;
-        let mut lookalike_of = Vec::new();
-        if let Some(fp) = row.cert_fingerprint {
-            match self.store.certificate(&fp).await? {
-                None => problems.push((
-                    "certificate_unknown",
-                    "Certifikatet finns inte i loggen.".into(),
-                )),
-                Some(cert) => {
-                    match self
-                        .proven_entry(cert.issued_index, checkpoint, &mut problems)
-                        .await?
-                    {
-                        Some(Entry {
-                            body:
-                                EntryBody::CertificateIssued {
-                                    certificate,
-                                    lookalike_of: confirmed,
-                                    ..
-                                },
-                            ..
-                        }) if attestera_core::pki::parse_certificate_pem(&certificate)
-                            .is_ok_and(|der| attestera_core::pki::fingerprint(&der) == fp) =>
-                        {
-                            lookalike_of = confirmed
-                        }
-                        _ => problems.push(log_mismatch(cert.issued_index)),
-                    }
-                    if let Some(i) = cert.revoked_index {
-                        match self.proven_entry(i, checkpoint, &mut problems).await? {
-                            Some(Entry {
-                                body: EntryBody::CertificateRevoked { fingerprint, .. },
-                                logged_at,
-                                ..
-                            }) if fingerprint == fp.to_hex() => revocation = Some((i, logged_at)),
-                            _ => problems.push(log_mismatch(i)),
-                        }
-                    }
-                }
+            _ => facts.problems.push(log_mismatch(cert.issued_index)),
+        }
+        if let Some(i) = cert.revoked_index {
+            match self.proven_entry(i, &mut facts.problems).await? {
+                Some(Entry {
+                    body: EntryBody::CertificateRevoked { fingerprint, .. },
+                    logged_at,
+                    ..
+                }) if fingerprint == fp.to_hex() => facts.revocation = Some((i, logged_at)),
+                _ => facts.problems.push(log_mismatch(i)),
             }
         }
-        // An imported name that reads as a certificate holder's other name
-        // was never confirmed by anyone: say so.
-        if row.kind == rules::ApprovalKind::Imported {
-            lookalike_of = self.store.lookalike_names(&row.name).await?;
+        Ok(facts)
+    }
+
+    async fn holder_lookalikes(&self, name: &str) -> Result<Vec<String>, ServiceError> {
+        Ok(self.service.store.lookalike_names(name).await?)
+    }
+
+    /// A hint names only documents whose rows agree with the log.
+    async fn similar(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, ServiceError> {
+        let candidates = self.service.store.similar_documents(dnr, title).await?;
+        let mut similar = Vec::with_capacity(candidates.len());
+        for row in candidates {
+            match self.service.checked_document(row).await {
+                Ok(d) => similar.push(d),
+                Err(ServiceError::TableMismatch { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
-        let (found, revoked_later) =
-            verdict::check_approval_entry(row.log_index, &entry, self.ca_der(), revocation);
-        problems.extend(found);
-        Ok(ApprovalEvidence {
-            row,
-            problems,
-            revoked_later,
-            lookalike_of,
-        })
+        Ok(similar)
     }
 }
 
-fn log_mismatch(index: u64) -> (&'static str, String) {
+fn log_mismatch(index: u64) -> Problem {
     (
         "log_mismatch",
         format!("Databasens tabeller stämmer inte med loggpost {index}; kör attestera audit."),

@@ -1500,3 +1500,155 @@ fn an_approval_made_with_openssl_and_curl_is_accepted() {
         "{block}"
     );
 }
+
+/// Decodes an answer with the client's decoder into its wire type, and
+/// checks that the type says everything the server said: serialized again,
+/// it is the same JSON.
+async fn round_trip<T>(resp: reqwest::Response, path: &str) -> T
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    let bytes = resp.bytes().await.unwrap();
+    let value: T = attestera::client::decode(path, &bytes)
+        .unwrap_or_else(|e| panic!("{path}: the client cannot decode the answer: {e}"));
+    let served: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        served,
+        "{path}: the wire type loses or changes something"
+    );
+    value
+}
+
+#[test]
+fn client_and_server_agree_on_every_wire_type() {
+    use attestera::wire;
+    use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = reqwest::Client::new();
+        let get = |path: &str| c.get(s.url(path)).bearer_auth(&s.auditor).send();
+
+        let r = c
+            .post(s.url("/api/v1/documents"))
+            .bearer_auth(&s.registrar)
+            .body(DOC);
+        let registered: wire::Registered =
+            round_trip(r.send().await.unwrap(), "POST /documents").await;
+        let id = registered.text_sha256.to_hex();
+        let r = c
+            .post(s.url("/api/v1/imports"))
+            .bearer_auth(&s.registrar)
+            .body(SEED);
+        let imported: wire::Imported = round_trip(r.send().await.unwrap(), "POST /imports").await;
+        assert!(!imported.approvals.is_empty());
+
+        // Certified, with and without confirmed look-alikes.
+        let (key, cert) = approver(&c, &s, "Anna Kopec", "Chef").await;
+        let pkcs8 = pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let spki = pki::ca::public_key_der_of(&pki::ca::private_key_pem(&pkcs8)).unwrap();
+        let request = wire::CertifyRequest {
+            // Cyrillic Kopec: the same skeleton as the holder's name.
+            name: "Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}".into(),
+            role: "Chef".into(),
+            public_key: pki::to_pem("PUBLIC KEY", &spki),
+            days: None,
+            confirm_lookalike: true,
+        };
+        let r = c
+            .post(s.url("/api/v1/certificates"))
+            .bearer_auth(&s.admin)
+            .json(&request);
+        let certified: wire::Certified =
+            round_trip(r.send().await.unwrap(), "POST /certificates").await;
+        assert_eq!(certified.lookalike_of, ["Anna Kopec"]);
+
+        let approval = signed_approval(&key, &cert, &id, "Anna Kopec", "Chef");
+        let r = c
+            .post(s.url(&format!("/api/v1/documents/{id}/approvals")))
+            .bearer_auth(&s.approver)
+            .json(&approval);
+        let receipt: wire::ApprovalReceipt =
+            round_trip(r.send().await.unwrap(), "POST /documents/{id}/approvals").await;
+        let proof = receipt.inclusion_proof.expect("a receipt with its proof");
+        assert_eq!(proof.leaf_index, receipt.approval.log_index);
+
+        let r = c
+            .post(s.url(&format!(
+                "/api/v1/certificates/{}/revoke",
+                certified.fingerprint
+            )))
+            .bearer_auth(&s.admin)
+            .json(&wire::RevokeRequest {
+                reason: "test".into(),
+            });
+        let revoked: wire::Revoked =
+            round_trip(r.send().await.unwrap(), "POST /certificates/{fp}/revoke").await;
+        assert_eq!(revoked.fingerprint, certified.fingerprint);
+
+        let docs: Vec<DocumentRow> =
+            round_trip(get("/api/v1/documents").await.unwrap(), "GET /documents").await;
+        assert_eq!(docs.len(), 2);
+        let _: wire::DocumentInfo = round_trip(
+            get(&format!("/api/v1/documents/{id}")).await.unwrap(),
+            "GET /documents/{id}",
+        )
+        .await;
+        let _: Vec<ApprovalRow> = round_trip(
+            get(&format!("/api/v1/documents/{id}/approvals"))
+                .await
+                .unwrap(),
+            "GET /documents/{id}/approvals",
+        )
+        .await;
+        let certs: Vec<CertificateRow> = round_trip(
+            get("/api/v1/certificates").await.unwrap(),
+            "GET /certificates",
+        )
+        .await;
+        assert!(certs.iter().any(|c| c.revoked_index.is_some()));
+        let rows: Vec<wire::SignatureRow> =
+            round_trip(get("/api/v1/signatures").await.unwrap(), "GET /signatures").await;
+        assert!(!rows.is_empty());
+
+        let size = log_size(&c, &s).await;
+        let entries: Vec<wire::ServedEntry> = round_trip(
+            get("/api/v1/log/entries?start=0&limit=1000").await.unwrap(),
+            "GET /log/entries",
+        )
+        .await;
+        assert_eq!(entries.len() as u64, size);
+        let entry: wire::ServedEntry = round_trip(
+            get("/api/v1/log/entries/1").await.unwrap(),
+            "GET /log/entries/{i}",
+        )
+        .await;
+        assert_eq!(entry, entries[1]);
+        let by_index: wire::InclusionProof = round_trip(
+            get("/api/v1/log/proof/1").await.unwrap(),
+            "GET /log/proof/{i}",
+        )
+        .await;
+        let leaf = entry.leaf_hash.to_base64();
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("leaf_hash", &leaf)
+            .finish();
+        let by_hash: wire::InclusionProof = round_trip(
+            get(&format!("/api/v1/log/proof?{query}")).await.unwrap(),
+            "GET /log/proof?leaf_hash",
+        )
+        .await;
+        assert_eq!(by_hash, by_index);
+        let consistency: wire::ConsistencyProof = round_trip(
+            get(&format!("/api/v1/log/consistency?old=1&new={size}"))
+                .await
+                .unwrap(),
+            "GET /log/consistency",
+        )
+        .await;
+        assert_eq!((consistency.old_size, consistency.new_size), (1, size));
+        // The verdicts (POST /verify, GET /verify/{id}) are left out: the
+        // core's findings carry `&'static str` codes and do not deserialize.
+    });
+}

@@ -367,3 +367,60 @@ fn entries_served(s: &Server) -> u64 {
             .unwrap()
     })
 }
+
+/// The keys of a JSON object, sorted.
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn local_and_remote_verify_give_the_same_verdict() {
+    let s = Server::start(Env::new(), &[]);
+    let state = s.env.path("state");
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let seed = s.env.write("seed.txt", crate::common::SEED);
+    s.env.ok(&["import", &seed.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    let per = s.env.user("per", "Per Persson", "Handläggare");
+    assert_eq!(s.env.approve(&doc, &anna).code, 0);
+    assert_eq!(s.env.approve(&doc, &per).code, 0);
+    // Per's certificate is revoked after he approved: his approval stands, flagged.
+    s.env.ok(&["user", "revoke", "--cert", &per.1]);
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = format!("{DOC}\n{block}");
+    let copies = [
+        ("attested", "verified", attested.clone()),
+        (
+            "name",
+            "failed",
+            attested.replace("Anna Berg,", "Anna Borg,"),
+        ),
+        ("content", "failed", attested.replace("3 nya", "4 nya")),
+        ("bare", "failed", DOC.to_string()),
+        ("seed", "verified", crate::common::SEED.to_string()),
+        (
+            "similar",
+            "failed",
+            DOC.replace("Förslag till beslut", "Förslag"),
+        ),
+        ("unrelated", "failed", "Något helt annat.\n".to_string()),
+    ];
+    for (name, status, text) in copies {
+        let f = s.env.write(&format!("{name}.txt"), text);
+        let f = f.to_string_lossy();
+        let local = s.env.json(&["verify", &f]);
+        let remote = client(&s, &state, "", &["verify", &f]);
+        assert_eq!(remote.code, local.code, "{name}: {}", remote.stderr);
+        assert_eq!(remote.json(), local.json(), "{name}");
+        assert_eq!(local.json()["status"], status, "{name}");
+    }
+    let local = s.env.json(&["audit"]).json();
+    let remote = client(&s, &state, "", &["audit"]).json();
+    assert_eq!(keys(&remote), keys(&local), "one report type");
+    for k in ["ok", "entries", "documents", "approvals", "certificates"] {
+        assert_eq!(remote[k], local[k], "{k}");
+    }
+}
