@@ -13,8 +13,9 @@ use super::auth::{AsAdmin, AsApprover, AsAuditor, AsRegistrar, Authorized, Reade
 use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
-use crate::service::catalog::{Certified, DocumentInfo, ServedEntry};
+use crate::service::certify::Certified;
 use crate::service::listing::{DocumentFilter, SignatureFilter, SignatureRow};
+use crate::service::reading::{DocumentInfo, ServedEntry};
 use crate::service::{Approved, InclusionProof};
 use crate::service::{ConsistencyProof, Imported, Registered, Revoked};
 use attestera_core::pki::KeyAlg;
