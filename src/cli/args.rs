@@ -304,3 +304,19 @@ impl From<RoleArg> for Role {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn the_command_line_spells_each_role_as_the_service_does() {
+        for r in RoleArg::value_variants() {
+            let spelled = r.to_possible_value().unwrap();
+            assert_eq!(spelled.get_name(), Role::from(*r).as_str());
+            assert_eq!(Role::parse(spelled.get_name()), Some(Role::from(*r)));
+        }
+        assert_eq!(RoleArg::value_variants().len(), 4);
+    }
+}

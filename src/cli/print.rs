@@ -117,3 +117,50 @@ fn exit_on_error(result: std::io::Result<()>) {
         std::process::exit(141);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report with one value from outside, as a command's result is.
+    #[derive(Serialize)]
+    struct Named {
+        name: String,
+    }
+
+    impl Report for Named {
+        fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+            writeln!(out, "Namn: {}", shown(&self.name))
+        }
+    }
+
+    fn human_text(r: &impl Report) -> String {
+        let mut out = Vec::new();
+        r.human(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn outside_text_reaches_a_terminal_without_control_characters() {
+        let r = Named {
+            name: "Eva\u{1b}[2J\u{7}".into(),
+        };
+        let text = human_text(&r);
+        assert!(text.starts_with("Namn: Eva"), "{text:?}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn the_json_form_is_the_serde_of_the_same_value_with_controls_escaped() {
+        let r = Named {
+            name: "Eva\u{1b}".into(),
+        };
+        let json = json_text(&r);
+        assert_eq!(json, "{\n  \"name\": \"Eva\\u001b\"\n}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, serde_json::to_value(&r).unwrap());
+    }
+}

@@ -126,3 +126,53 @@ impl Report for AuditReport {
         if self.ok { 0 } else { 1 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::audit::AuditProblem;
+
+    fn report(problems: Vec<AuditProblem>) -> AuditReport {
+        AuditReport {
+            ok: problems.is_empty(),
+            entries: 3,
+            checkpoints: 2,
+            documents: 1,
+            approvals: 1,
+            certificates: 1,
+            problems,
+        }
+    }
+
+    fn human_text(r: &impl Report) -> String {
+        let mut out = Vec::new();
+        r.human(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn an_audit_with_problems_exits_1_and_lists_them_escaped() {
+        let r = report(vec![AuditProblem {
+            code: "entry_unreadable",
+            message: "post 2\u{1b}[2J".into(),
+            entry: Some(2),
+            checkpoint: None,
+            table: None,
+            key: None,
+        }]);
+        assert_eq!(r.exit_code(), 1);
+        let text = human_text(&r);
+        assert!(
+            text.contains("1 fel hittades:\n  [entry_unreadable] post 2"),
+            "{text:?}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
+
+    #[test]
+    fn a_clean_audit_exits_0() {
+        let r = report(Vec::new());
+        assert_eq!(r.exit_code(), 0);
+        assert!(human_text(&r).ends_with("tabellerna följer av den.\n"));
+    }
+}
