@@ -201,11 +201,14 @@ impl Report for Import {
 }
 
 impl Report for Canonical {
-    /// Exactly the canonical bytes, no trailing newline (`| sha256sum` gives
-    /// text_sha256); the label goes to stderr.
+    /// Exactly the canonical bytes, no trailing newline: `| sha256sum` gives
+    /// text_sha256.
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        eprintln!("Kanonisk text {}", self.version);
         out.write_all(self.canonical_text.as_bytes())
+    }
+
+    fn label(&self) -> Option<String> {
+        Some(format!("Kanonisk text {}", self.version))
     }
 }
 

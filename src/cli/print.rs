@@ -18,6 +18,12 @@ pub trait Report: Serialize {
     /// fails only if the renderer does.
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()>;
 
+    /// A line for people on stderr before the text (not with `--json`),
+    /// for output whose stdout must stay exactly the data.
+    fn label(&self) -> Option<String> {
+        None
+    }
+
     /// The process exit code this result means (0 done or verified).
     fn exit_code(&self) -> i32 {
         0
@@ -40,6 +46,9 @@ impl Printer {
         if self.json {
             print_json(report);
         } else {
+            if let Some(label) = report.label() {
+                eprintln!("{label}");
+            }
             let mut text = Vec::new();
             // Writing into a Vec does not fail; a renderer that does prints what it has.
             let _ = report.human(&mut text);
