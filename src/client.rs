@@ -512,7 +512,7 @@ impl Remote {
                     "/api/v1/log/entries",
                     &Page {
                         start: out.len() as u64,
-                        limit: Some(crate::service::catalog::MAX_PAGE),
+                        limit: Some(crate::service::reading::MAX_PAGE),
                     },
                 ))
                 .await?;

@@ -394,9 +394,25 @@ fn match_rows(
     findings: &mut Vec<Finding>,
     reports: &mut Vec<ApprovalReport>,
 ) {
-    let mut row_used = vec![false; rows.len()];
-    let mut row_of: Vec<Option<usize>> = vec![None; e.approvals.len()];
+    let mut pairing = exact_pairs(&e.approvals, rows);
+    let mut mismatch = pair_leftovers(e, rows, &mut pairing, findings);
     for (ai, a) in e.approvals.iter().enumerate() {
+        let f = std::mem::take(&mut mismatch[ai]);
+        reports.push(approval_report(e, a, pairing.row_of[ai].is_some(), f));
+    }
+}
+
+/// Which block rows and approvals are paired so far.
+struct Pairing {
+    row_used: Vec<bool>,
+    row_of: Vec<Option<usize>>,
+}
+
+/// First, each approval takes the first free row equal in name, role and date.
+fn exact_pairs(approvals: &[ApprovalEvidence], rows: &[BlockRow]) -> Pairing {
+    let mut row_used = vec![false; rows.len()];
+    let mut row_of: Vec<Option<usize>> = vec![None; approvals.len()];
+    for (ai, a) in approvals.iter().enumerate() {
         if let Some(ri) = (0..rows.len()).find(|&ri| {
             !row_used[ri]
                 && rows[ri].name == a.row.name
@@ -407,26 +423,24 @@ fn match_rows(
             row_of[ai] = Some(ri);
         }
     }
+    Pairing { row_used, row_of }
+}
+
+/// Leftover rows: pair with a leftover approval that agrees on two of the
+/// three fields, and say where they differ (per approval); a row with no
+/// such approval is a finding of the document.
+fn pair_leftovers(
+    e: &Evidence,
+    rows: &[BlockRow],
+    pairing: &mut Pairing,
+    findings: &mut Vec<Finding>,
+) -> Vec<Vec<Finding>> {
     let mut mismatch: Vec<Vec<Finding>> = vec![Vec::new(); e.approvals.len()];
-    // Leftover rows: pair with a leftover approval that agrees on two of the three fields.
-    for ri in 0..rows.len() {
-        if row_used[ri] {
+    for (ri, r) in rows.iter().enumerate() {
+        if pairing.row_used[ri] {
             continue;
         }
-        let r = &rows[ri];
-        let candidate = (0..e.approvals.len()).find(|&ai| {
-            if row_of[ai].is_some() {
-                return false;
-            }
-            let a = &e.approvals[ai].row;
-            let same = [
-                r.name == a.name || same_skeleton(&r.name, &a.name),
-                r.role == a.role,
-                r.date == a.date,
-            ];
-            same.iter().filter(|&&s| s).count() >= 2
-        });
-        let Some(ai) = candidate else {
+        let Some(ai) = near_approval(e, r, pairing) else {
             findings.push(Finding::new(
                 "row_without_approval",
                 Severity::Error,
@@ -437,145 +451,190 @@ fn match_rows(
             ));
             continue;
         };
-        row_used[ri] = true;
-        row_of[ai] = Some(ri);
+        pairing.row_used[ri] = true;
+        pairing.row_of[ai] = Some(ri);
+        row_differences(r, &e.approvals[ai].row, &mut mismatch[ai]);
+    }
+    mismatch
+}
+
+/// The first unpaired approval that agrees with the row on two of name
+/// (or its skeleton), role and date.
+fn near_approval(e: &Evidence, r: &BlockRow, pairing: &Pairing) -> Option<usize> {
+    (0..e.approvals.len()).find(|&ai| {
+        if pairing.row_of[ai].is_some() {
+            return false;
+        }
         let a = &e.approvals[ai].row;
-        let f = &mut mismatch[ai];
-        if r.name != a.name {
-            if same_skeleton(&r.name, &a.name) {
-                f.push(Finding::new(
-                    "name_lookalike",
-                    Severity::Error,
-                    format!("Namnet ”{}” i blocket ser ut som ”{}” men innehåller andra tecken (förväxlingsbara bokstäver).", r.name, a.name),
-                ));
-            } else {
-                f.push(Finding::new(
-                    "row_name_mismatch",
-                    Severity::Error,
-                    format!("Blocket anger namnet ”{}”, loggen ”{}”.", r.name, a.name),
-                ));
-            }
-        }
-        if r.role != a.role {
+        let same = [
+            r.name == a.name || same_skeleton(&r.name, &a.name),
+            r.role == a.role,
+            r.date == a.date,
+        ];
+        same.iter().filter(|&&s| s).count() >= 2
+    })
+}
+
+/// Where a paired row differs from its approval.
+fn row_differences(r: &BlockRow, a: &ApprovalRow, f: &mut Vec<Finding>) {
+    if r.name != a.name {
+        if same_skeleton(&r.name, &a.name) {
             f.push(Finding::new(
-                "row_role_mismatch",
+                "name_lookalike",
                 Severity::Error,
-                format!("Blocket anger rollen ”{}”, loggen ”{}”.", r.role, a.role),
+                format!("Namnet ”{}” i blocket ser ut som ”{}” men innehåller andra tecken (förväxlingsbara bokstäver).", r.name, a.name),
             ));
-        }
-        if r.date != a.date {
+        } else {
             f.push(Finding::new(
-                "row_date_mismatch",
+                "row_name_mismatch",
                 Severity::Error,
-                format!("Blocket anger datumet {}, loggen {}.", r.date, a.date),
+                format!("Blocket anger namnet ”{}”, loggen ”{}”.", r.name, a.name),
             ));
         }
     }
+    if r.role != a.role {
+        f.push(Finding::new(
+            "row_role_mismatch",
+            Severity::Error,
+            format!("Blocket anger rollen ”{}”, loggen ”{}”.", r.role, a.role),
+        ));
+    }
+    if r.date != a.date {
+        f.push(Finding::new(
+            "row_date_mismatch",
+            Severity::Error,
+            format!("Blocket anger datumet {}, loggen {}.", r.date, a.date),
+        ));
+    }
+}
 
-    let doc_date = e.document.as_ref().and_then(|d| d.date);
-    for (ai, a) in e.approvals.iter().enumerate() {
-        let mut f = std::mem::take(&mut mismatch[ai]);
-        let block_readable = e.block.as_ref().is_some_and(|b| b.is_ok());
-        let in_block = block_readable.then_some(row_of[ai].is_some());
-        if in_block == Some(false) {
-            f.push(Finding::new(
-                "approval_missing_from_block",
-                Severity::Error,
-                format!(
-                    "Godkännandet av {} ({}) {} finns i loggen men visas inte i blocket: \
-                     blocket återger inte alla godkännanden.",
-                    a.row.name, a.row.role, a.row.date
-                ),
-            ));
-        }
-        for (code, message) in &a.problems {
-            f.push(Finding::new(code, Severity::Error, message.clone()));
-        }
-        match a.row.kind {
-            ApprovalKind::Imported => f.push(Finding::new(
-                "imported_from_archive",
-                Severity::Notice,
-                format!(
-                    "Godkännandet är överfört från arkivet av {} {}; det är inte signerat av {} själv.",
-                    a.row.operator.as_deref().unwrap_or("okänd"),
-                    crate::stockholm::date_of(a.row.logged_at),
-                    a.row.name
-                ),
-            )),
-            ApprovalKind::Signed => {
-                if a.problems.is_empty() {
-                    f.push(Finding::new(
-                        "signature_valid",
-                        Severity::Notice,
-                        format!("{} har signerat med ett giltigt certifikat från organisationens CA.", a.row.name),
-                    ));
-                }
+/// One approval's report: whether the block shows it, and every finding about it.
+fn approval_report(
+    e: &Evidence,
+    a: &ApprovalEvidence,
+    paired: bool,
+    mut f: Vec<Finding>,
+) -> ApprovalReport {
+    let block_readable = e.block.as_ref().is_some_and(|b| b.is_ok());
+    let in_block = block_readable.then_some(paired);
+    if in_block == Some(false) {
+        f.push(Finding::new(
+            "approval_missing_from_block",
+            Severity::Error,
+            format!(
+                "Godkännandet av {} ({}) {} finns i loggen men visas inte i blocket: \
+                 blocket återger inte alla godkännanden.",
+                a.row.name, a.row.role, a.row.date
+            ),
+        ));
+    }
+    for (code, message) in &a.problems {
+        f.push(Finding::new(code, Severity::Error, message.clone()));
+    }
+    kind_finding(a, &mut f);
+    lookalike_finding(a, &mut f);
+    context_findings(e, a, &mut f);
+    let indication = indication_of(&f);
+    ApprovalReport {
+        name: a.row.name.clone(),
+        role: a.row.role.clone(),
+        date: a.row.date,
+        kind: a.row.kind,
+        log_index: a.row.log_index,
+        indication,
+        in_block,
+        findings: f,
+    }
+}
+
+/// How the approval came into the log: carried over from the archive, or signed.
+fn kind_finding(a: &ApprovalEvidence, f: &mut Vec<Finding>) {
+    match a.row.kind {
+        ApprovalKind::Imported => f.push(Finding::new(
+            "imported_from_archive",
+            Severity::Notice,
+            format!(
+                "Godkännandet är överfört från arkivet av {} {}; det är inte signerat av {} själv.",
+                a.row.operator.as_deref().unwrap_or("okänd"),
+                crate::stockholm::date_of(a.row.logged_at),
+                a.row.name
+            ),
+        )),
+        ApprovalKind::Signed => {
+            if a.problems.is_empty() {
+                f.push(Finding::new(
+                    "signature_valid",
+                    Severity::Notice,
+                    format!(
+                        "{} har signerat med ett giltigt certifikat från organisationens CA.",
+                        a.row.name
+                    ),
+                ));
             }
         }
-        if !a.lookalike_of.is_empty() {
-            let others = a
-                .lookalike_of
-                .iter()
-                .map(|n| format!("”{n}”"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            f.push(match a.row.kind {
-                ApprovalKind::Signed => Finding::new(
-                    "signer_name_lookalike",
-                    Severity::Warning,
-                    format!(
-                        "Namnet ”{}” ser ut som {others} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
-                        a.row.name
-                    ),
-                ),
-                ApprovalKind::Imported => Finding::new(
-                    "imported_name_lookalike",
-                    Severity::Warning,
-                    format!(
-                        "Det överförda namnet ”{}” ser ut som {others}, som har ett certifikat, men är ett annat namn (förväxlingsbara tecken). Ingen har bekräftat att det är en annan person: kontrollera mot arkivet.",
-                        a.row.name
-                    ),
-                ),
-            });
-        }
-        if let Some(at) = a.revoked_later {
-            f.push(Finding::new(
-                "certificate_revoked_later",
-                Severity::Notice,
-                format!(
-                    "Certifikatet återkallades {} – efter godkännandet, som därför står sig.",
-                    crate::stockholm::date_of(at)
-                ),
-            ));
-        }
-        if let Some(d) = doc_date.filter(|d| a.row.date < *d) {
-            f.push(Finding::new(
-                "approved_before_document_date",
-                Severity::Notice,
-                format!(
-                    "Godkännandet ({}) är daterat före dokumentets datum ({d}).",
-                    a.row.date
-                ),
-            ));
-        }
-        if !matches!(e.block, Some(Ok(_))) {
-            f.push(Finding::new(
-                "block_not_checked",
+    }
+}
+
+/// The approver's name looks like another holder's.
+fn lookalike_finding(a: &ApprovalEvidence, f: &mut Vec<Finding>) {
+    if !a.lookalike_of.is_empty() {
+        let others = a
+            .lookalike_of
+            .iter()
+            .map(|n| format!("”{n}”"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        f.push(match a.row.kind {
+            ApprovalKind::Signed => Finding::new(
+                "signer_name_lookalike",
                 Severity::Warning,
-                "Dokumentet har inget läsbart block, så det går inte att avgöra om det bär detta godkännande.",
-            ));
-        }
-        let indication = indication_of(&f);
-        reports.push(ApprovalReport {
-            name: a.row.name.clone(),
-            role: a.row.role.clone(),
-            date: a.row.date,
-            kind: a.row.kind,
-            log_index: a.row.log_index,
-            indication,
-            in_block,
-            findings: f,
+                format!(
+                    "Namnet ”{}” ser ut som {others} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
+                    a.row.name
+                ),
+            ),
+            ApprovalKind::Imported => Finding::new(
+                "imported_name_lookalike",
+                Severity::Warning,
+                format!(
+                    "Det överförda namnet ”{}” ser ut som {others}, som har ett certifikat, men är ett annat namn (förväxlingsbara tecken). Ingen har bekräftat att det är en annan person: kontrollera mot arkivet.",
+                    a.row.name
+                ),
+            ),
         });
+    }
+}
+
+/// What else bears on the approval: a later revocation, a date before the
+/// document's, a block that could not be checked.
+fn context_findings(e: &Evidence, a: &ApprovalEvidence, f: &mut Vec<Finding>) {
+    let doc_date = e.document.as_ref().and_then(|d| d.date);
+    if let Some(at) = a.revoked_later {
+        f.push(Finding::new(
+            "certificate_revoked_later",
+            Severity::Notice,
+            format!(
+                "Certifikatet återkallades {} – efter godkännandet, som därför står sig.",
+                crate::stockholm::date_of(at)
+            ),
+        ));
+    }
+    if let Some(d) = doc_date.filter(|d| a.row.date < *d) {
+        f.push(Finding::new(
+            "approved_before_document_date",
+            Severity::Notice,
+            format!(
+                "Godkännandet ({}) är daterat före dokumentets datum ({d}).",
+                a.row.date
+            ),
+        ));
+    }
+    if !matches!(e.block, Some(Ok(_))) {
+        f.push(Finding::new(
+            "block_not_checked",
+            Severity::Warning,
+            "Dokumentet har inget läsbart block, så det går inte att avgöra om det bär detta godkännande.",
+        ));
     }
 }
 

@@ -24,7 +24,7 @@ use super::{Service, ServiceError};
 use crate::store::TokenRow;
 
 /// What a token may do. `admin` may do everything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,

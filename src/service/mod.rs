@@ -4,13 +4,14 @@
 
 pub mod access;
 pub mod audit;
-pub mod catalog;
+pub mod certify;
 mod checked;
 pub mod datadir;
 mod fold;
 pub mod listing;
 pub mod lookup;
 pub mod metrics;
+pub mod reading;
 pub mod sequencer;
 pub mod verify;
 
@@ -484,7 +485,7 @@ impl Service {
         operator: &str,
         confirm_lookalike: bool,
     ) -> Result<UserIssued, ServiceError> {
-        catalog::check_validity_days(days)?;
+        certify::check_validity_days(days)?;
         let subject = Subject {
             name: name.into(),
             role: role.into(),

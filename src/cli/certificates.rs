@@ -1,0 +1,108 @@
+//! `ca` and `user add|revoke`: the organisation CA and approvers' certificates.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::args::AddUserArgs;
+use super::input::read_text_file;
+use super::print::{Report, shown};
+use crate::service::{Service, ServiceError, UserIssued};
+use crate::wire::Revoked;
+
+/// The CA certificate (PEM, our own bytes).
+#[derive(Serialize)]
+pub struct CaCertificate {
+    certificate: String,
+}
+
+pub fn ca(s: &Service) -> CaCertificate {
+    CaCertificate {
+        certificate: s.ca_pem().to_string(),
+    }
+}
+
+pub async fn add_user(
+    s: &Service,
+    a: &AddUserArgs,
+    operator: &str,
+) -> Result<UserIssued, ServiceError> {
+    s.add_user(
+        &a.name,
+        &a.role,
+        &a.out,
+        a.key.as_deref(),
+        a.days,
+        operator,
+        a.confirm_lookalike,
+    )
+    .await
+}
+
+pub async fn revoke(
+    s: &Service,
+    cert: &Path,
+    reason: &str,
+    operator: &str,
+) -> Result<Revoked, ServiceError> {
+    s.revoke(&read_text_file(cert)?, reason, operator).await
+}
+
+impl Report for CaCertificate {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write!(out, "{}", self.certificate)
+    }
+}
+
+impl Report for UserIssued {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Utfärdade certifikat för {}, {} (loggpost {}).",
+            shown(&self.name),
+            shown(&self.role),
+            self.log_index
+        )?;
+        if let Some(k) = &self.key_path {
+            writeln!(
+                out,
+                "Privat nyckel: {} (endast för {}, behörighet 0600)",
+                shown(&k.display().to_string()),
+                shown(&self.name)
+            )?;
+        }
+        writeln!(
+            out,
+            "Certifikat: {}",
+            shown(&self.cert_path.display().to_string())
+        )?;
+        if !self.lookalike_of.is_empty() {
+            writeln!(
+                out,
+                "Bekräftat i loggen: namnet liknar {}, men är en annan person.",
+                self.lookalike_of
+                    .iter()
+                    .map(|n| format!("”{}”", shown(n)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "Giltigt till: {}",
+            attestera_core::stockholm::date_of(self.not_after)
+        )?;
+        writeln!(out, "Fingeravtryck (SHA-256): {}", self.fingerprint)
+    }
+}
+
+impl Report for Revoked {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Certifikatet {} är återkallat från och med {} (loggpost {}).",
+            self.fingerprint, self.revoked_at, self.log_index
+        )
+    }
+}

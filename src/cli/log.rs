@@ -1,0 +1,119 @@
+//! `log checkpoint|public-key|entry|proof|consistency`: reading the log.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::print::{Report, json_as_human};
+use crate::service::{Service, ServiceError};
+use crate::wire::{ConsistencyProof, InclusionProof};
+use attestera_core::entry::Entry;
+use attestera_core::tlog;
+
+/// The latest signed checkpoint, verbatim.
+#[derive(Serialize)]
+pub struct CheckpointNote {
+    note: String,
+    tree_size: u64,
+}
+
+pub async fn checkpoint(s: &Service) -> Result<CheckpointNote, ServiceError> {
+    let (tree_size, note) = s.checkpoint().await?;
+    Ok(CheckpointNote { note, tree_size })
+}
+
+/// The log's verification key (C2SP) and origin.
+#[derive(Serialize)]
+pub struct LogKey {
+    origin: String,
+    public_key: String,
+}
+
+pub fn public_key(s: &Service) -> LogKey {
+    LogKey {
+        origin: s.config.origin.clone(),
+        public_key: s.public_key(),
+    }
+}
+
+/// One entry: JSON gives its parsed bytes and leaf hash, text its kind,
+/// time and bytes.
+#[derive(Serialize)]
+pub struct LogEntry {
+    entry: serde_json::Value,
+    index: u64,
+    leaf_hash: String,
+    #[serde(skip)]
+    bytes: Vec<u8>,
+    #[serde(skip)]
+    parsed: Entry,
+}
+
+pub async fn entry(s: &Service, index: u64) -> Result<LogEntry, ServiceError> {
+    let (bytes, parsed) = s.entry(index).await?;
+    Ok(LogEntry {
+        entry: serde_json::from_slice(&bytes).unwrap_or_default(),
+        index,
+        leaf_hash: tlog::to_base64(&tlog::record_hash(&bytes)),
+        bytes,
+        parsed,
+    })
+}
+
+pub async fn proof(
+    s: &Service,
+    index: u64,
+    tree_size: Option<u64>,
+) -> Result<InclusionProof, ServiceError> {
+    s.inclusion_proof(index, tree_size).await
+}
+
+pub async fn consistency(
+    s: &Service,
+    old_size: u64,
+    new_size: u64,
+) -> Result<ConsistencyProof, ServiceError> {
+    s.consistency_proof(old_size, new_size).await
+}
+
+impl Report for CheckpointNote {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write!(out, "{}", attestera_core::printable::lines(&self.note))
+    }
+}
+
+impl Report for LogKey {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "{}", self.public_key)
+    }
+}
+
+impl Report for LogEntry {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Loggpost {} ({}, {}):",
+            self.index,
+            self.parsed.body.kind(),
+            self.parsed.logged_at
+        )?;
+        writeln!(
+            out,
+            "{}",
+            attestera_core::printable::json(&String::from_utf8_lossy(&self.bytes))
+        )
+    }
+}
+
+/// Proofs are JSON for people too: they are read by tools.
+impl Report for InclusionProof {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        json_as_human(self, out)
+    }
+}
+
+impl Report for ConsistencyProof {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        json_as_human(self, out)
+    }
+}

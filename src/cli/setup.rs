@@ -1,0 +1,76 @@
+//! `init` and `serve`: making a data directory and running the HTTP service on it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::args::{InitArgs, ServeArgs};
+use super::print::{Report, shown};
+use crate::service::datadir::{ExistingKeys, InitReport};
+use crate::service::{DataDir, Service, ServiceError};
+
+pub async fn init(dir: &DataDir, a: &InitArgs) -> Result<InitReport, ServiceError> {
+    let keys = ExistingKeys {
+        ca_cert: a.ca_cert.clone(),
+        ca_key: a.ca_key.clone(),
+        log_key: a.log_signing_key.clone(),
+    };
+    dir.init(a.org.as_deref(), a.origin.as_deref(), &keys).await
+}
+
+impl Report for InitReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Skapade {} för {}.",
+            shown(&self.data_dir.display().to_string()),
+            shown(&self.org)
+        )?;
+        writeln!(out, "Loggens ursprung: {}", shown(&self.origin))?;
+        writeln!(out, "Loggens publika nyckel: {}", self.log_public_key)?;
+        writeln!(
+            out,
+            "CA-certifikatets fingeravtryck (SHA-256): {}",
+            self.ca_fingerprint
+        )
+    }
+}
+
+/// Runs the HTTP service until it is stopped; on a directory that does not
+/// exist yet, sets it up first (the service's main job on the embedded default).
+pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
+    if !dir.config_path().exists() {
+        let r = dir.init(None, None, &ExistingKeys::default()).await?;
+        eprintln!(
+            "Skapade en ny datakatalog {} (organisation {}, loggnyckel {}).",
+            shown(&r.data_dir.display().to_string()),
+            shown(&r.org),
+            r.log_public_key
+        );
+    }
+    let service = Arc::new(Service::open(dir).await?);
+    crate::http::serve(service.clone(), a.listen, http_config(a))
+        .await
+        .map_err(|source| ServiceError::Io {
+            action: "lyssna på",
+            path: PathBuf::from(a.listen.to_string()),
+            source,
+        })?;
+    if let Some(s) = Arc::into_inner(service) {
+        s.close().await;
+    }
+    Ok(0)
+}
+
+fn http_config(a: &ServeArgs) -> crate::http::HttpConfig {
+    crate::http::HttpConfig {
+        body_limit: a.body_limit_mib.saturating_mul(1024 * 1024),
+        public_reads: !a.closed_reads,
+        request_timeout: Duration::from_secs(a.timeout_secs),
+        header_timeout: Duration::from_secs(a.header_timeout_secs),
+        body_timeout: Duration::from_secs(a.body_timeout_secs),
+        max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        write_timeout: Duration::from_secs(a.write_timeout_secs),
+    }
+}
