@@ -55,7 +55,7 @@ pub enum ClientError {
     ProofInvalid(u64),
     #[error("loggpost {0} är inte vad servern påstår")]
     EntryMismatch(u64),
-    #[error("loggen är förfalskad: {0}")]
+    #[error("loggen är förfalskad: {}", crate::messages::say(.0))]
     LogTime(#[from] attestera_core::logtime::TimeError),
     #[error("kunde inte spara klientens tillstånd i {0}: {1}")]
     State(PathBuf, String),
@@ -94,7 +94,11 @@ impl ClientError {
         match self {
             ClientError::Unreachable(..) | ClientError::State(..) => 2,
             ClientError::Problem { status, .. } if *status >= 500 => 2,
-            ClientError::Problem { code, .. } if code.starts_with("text_") => 2,
+            ClientError::Problem { code, .. }
+                if attestera_core::document::canonical::TextError::has_code(code) =>
+            {
+                2
+            }
             _ => 1,
         }
     }
@@ -462,7 +466,7 @@ impl Remote {
             let facts = state.facts(&rules::fact_keys(&entry.body));
             match rules::check(index, entry, &ca, &facts) {
                 Ok(change) => state.apply(change),
-                Err(r) => problems.push((index, r.code(), r.to_string())),
+                Err(r) => problems.push((index, r.code(), crate::messages::say(&r))),
             }
         }
         Ok(Replay {

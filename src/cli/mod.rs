@@ -800,7 +800,7 @@ async fn with_service(cli: &Cli, s: &Service) -> Result<i32, ServiceError> {
 }
 
 fn unreachable_command() -> Result<i32, ServiceError> {
-    Err(ServiceError::Config("kommandot körs utan tjänst".into()))
+    Err(ServiceError::CommandWithoutService)
 }
 
 async fn log_command(cli: &Cli, s: &Service, cmd: &LogCommand) -> Result<(), ServiceError> {

@@ -270,7 +270,7 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
             return Ok(crate::service::verify::indeterminate(
                 bytes,
                 e.code(),
-                e.to_string(),
+                crate::messages::say(&e),
             ));
         }
         Err(e) => return Err(ClientError::Protocol(e.to_string())),
@@ -299,7 +299,10 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
             };
             approvals.push(ApprovalEvidence {
                 row,
-                problems,
+                problems: problems
+                    .into_iter()
+                    .map(crate::messages::approval_problem)
+                    .collect(),
                 revoked_later,
                 lookalike_of,
             });
@@ -326,20 +329,23 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     let file_match = document
         .as_ref()
         .is_some_and(|d| verdict::file_prefix_matches(d, bytes));
-    Ok(verdict::evaluate(&Evidence {
-        text_sha256: digest,
-        file_sha256: doc.file_sha256,
-        block,
-        document,
-        version,
-        uncovered,
-        file_match,
-        similar,
-        copy_dnr: doc.metadata.dnr.clone(),
-        approvals,
-        document_problems: Vec::new(),
-        checkpoint_size: Some(cp.size),
-    }))
+    Ok(verdict::evaluate(
+        &Evidence {
+            text_sha256: digest,
+            file_sha256: doc.file_sha256,
+            block,
+            document,
+            version,
+            uncovered,
+            file_match,
+            similar,
+            copy_dnr: doc.metadata.dnr.clone(),
+            approvals,
+            document_problems: Vec::new(),
+            checkpoint_size: Some(cp.size),
+        },
+        crate::messages::words(),
+    ))
 }
 
 /// Replays every entry of the server's log through the same rules as the local audit.

@@ -174,14 +174,17 @@ impl Service {
                 let entry = match Entry::decode(&data) {
                     Ok(e) => e,
                     Err(e) => {
-                        problems.push(at(e.code(), format!("loggpost {index}: {e}")));
+                        problems.push(at(
+                            e.code(),
+                            format!("loggpost {index}: {}", crate::messages::say(&e)),
+                        ));
                         continue;
                     }
                 };
                 if let Err(e) =
                     attestera_core::logtime::step(index, entry.logged_at, last_time, now)
                 {
-                    problems.push(at(e.code(), e.to_string()));
+                    problems.push(at(e.code(), crate::messages::say(&e)));
                 }
                 if last_time.is_some_and(|t| entry.logged_at > t) {
                     batch_ends.push(index);
@@ -192,7 +195,11 @@ impl Service {
                     Ok(change) => state.apply(change),
                     Err(r) => problems.push(at(
                         r.code(),
-                        format!("loggpost {index} ({}): {r}", entry.body.kind()),
+                        format!(
+                            "loggpost {index} ({}): {}",
+                            entry.body.kind(),
+                            crate::messages::say(&r)
+                        ),
                     )),
                 }
             }

@@ -24,11 +24,7 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
             log_index: None,
         },
         approvals: Vec::new(),
-        findings: vec![Finding {
-            code,
-            severity: Severity::Error,
-            message,
-        }],
+        findings: vec![Finding::told(code, Severity::Error, message)],
         checkpoint_size: None,
     }
 }
@@ -40,7 +36,7 @@ impl Service {
             Ok(d) => d,
             Err(ServiceError::Text(e)) => {
                 self.metrics.record_verify("indeterminate");
-                return Ok(indeterminate(bytes, e.code(), e.to_string()));
+                return Ok(indeterminate(bytes, e.code(), crate::messages::say(&e)));
             }
             Err(e) => return Err(e),
         };
@@ -105,20 +101,23 @@ impl Service {
             (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
             _ => false,
         };
-        let verdict = verdict::evaluate(&Evidence {
-            text_sha256: *text_sha256,
-            file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
-            block,
-            document,
-            version,
-            uncovered,
-            file_match,
-            similar,
-            copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
-            approvals,
-            document_problems,
-            checkpoint_size: checkpoint.as_ref().map(|c| c.size),
-        });
+        let verdict = verdict::evaluate(
+            &Evidence {
+                text_sha256: *text_sha256,
+                file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
+                block,
+                document,
+                version,
+                uncovered,
+                file_match,
+                similar,
+                copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
+                approvals,
+                document_problems,
+                checkpoint_size: checkpoint.as_ref().map(|c| c.size),
+            },
+            crate::messages::words(),
+        );
         self.metrics.record_verify(match verdict.status {
             Status::Verified => "verified",
             Status::Failed => "failed",
@@ -160,7 +159,13 @@ impl Service {
         match Entry::decode(&bytes) {
             Ok(e) => Ok(Some(e)),
             Err(e) => {
-                problems.push((e.code(), format!("Loggpost {index} kan inte läsas: {e}")));
+                problems.push((
+                    e.code(),
+                    format!(
+                        "Loggpost {index} kan inte läsas: {}",
+                        crate::messages::say(&e)
+                    ),
+                ));
                 Ok(None)
             }
         }
@@ -274,7 +279,7 @@ impl Service {
         }
         let (found, revoked_later) =
             verdict::check_approval_entry(row.log_index, &entry, self.ca_der(), revocation);
-        problems.extend(found);
+        problems.extend(found.into_iter().map(crate::messages::approval_problem));
         Ok(ApprovalEvidence {
             row,
             problems,

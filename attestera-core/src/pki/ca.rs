@@ -25,10 +25,10 @@ impl Subject {
     /// Names and roles end up in statements and blocks, so they follow the
     /// allow-list of [`super::name`]; the organisation is one bounded line.
     pub fn validate(&self) -> Result<(), PkiError> {
-        let invalid = |e: &dyn std::fmt::Display| PkiError::SubjectInvalid(e.to_string());
-        super::name::check_name(&self.name).map_err(|e| invalid(&e))?;
-        super::name::check_role(&self.role).map_err(|e| invalid(&e))?;
-        crate::statement::check_field("organisation", &self.org).map_err(|e| invalid(&e))?;
+        super::name::check_name(&self.name).map_err(PkiError::SubjectName)?;
+        super::name::check_role(&self.role).map_err(PkiError::SubjectName)?;
+        crate::statement::check_field(crate::statement::Field::Organisation, &self.org)
+            .map_err(PkiError::SubjectField)?;
         Ok(())
     }
 }

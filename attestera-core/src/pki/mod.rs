@@ -14,64 +14,62 @@ pub use cert::{
     CertInfo, canonical_certificate_pem, check_issued_by, fingerprint, parse_certificate_pem,
 };
 pub use key::{KeyAlg, SigningKey, verify_signature};
+pub use name::NameError;
 
-/// Errors of the PKI layer; `code()` is stable for machines, Display is Swedish for people.
+/// Errors of the PKI layer; `code()` is stable for machines, Display is English
+/// developer text (people read them through the root crate's catalogue).
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PkiError {
-    #[error("filen är inte giltig PEM: {0}")]
+    #[error("not valid PEM: {0}")]
     PemInvalid(String),
-    #[error("väntade ett {expected}-block i PEM-filen men fann {found}")]
+    #[error("expected a {expected} PEM block, found {found}")]
     PemLabel {
         expected: &'static str,
         found: String,
     },
-    #[error("certifikatet kan inte läsas: {0}")]
+    #[error("certificate unreadable: {0}")]
     CertificateInvalid(String),
-    #[error("nyckeln kan inte läsas (väntade PKCS#8 med Ed25519 eller ECDSA P-256): {0}")]
+    #[error("key unreadable: {0}")]
     KeyInvalid(String),
-    #[error("nyckeltypen stöds inte: {0} (Ed25519 och ECDSA P-256 stöds)")]
+    #[error("key type unsupported: {0}")]
     KeyUnsupported(String),
-    #[error("nyckeln hör inte till certifikatet")]
+    #[error("key does not belong to the certificate")]
     KeyCertificateMismatch,
-    #[error(
-        "nyckeln är loggens signeringsnyckel eller CA-nyckeln; en godkännare ska ha en egen nyckel"
-    )]
+    #[error("key is the log or CA key")]
     KeyReserved,
-    #[error("certifikatet är inte utfärdat av organisationens CA")]
+    #[error("certificate not issued by the CA")]
     NotIssuedByCa,
-    #[error("certifikatet har gått ut ({not_after}) och gällde inte vid {at}")]
+    #[error("certificate expired ({not_after}), not valid at {at}")]
     Expired { not_after: String, at: String },
-    #[error("certifikatet gäller först från {not_before}, inte vid {at}")]
+    #[error("certificate valid from {not_before}, not at {at}")]
     NotYetValid { not_before: String, at: String },
-    #[error("organisationens CA-certifikat är ogiltigt: {0}")]
+    #[error("CA certificate invalid: {0}")]
     CaInvalid(String),
-    #[error("certifikatet saknar {0} i sitt subjekt")]
+    #[error("certificate subject lacks {0}")]
     MissingSubjectField(&'static str),
-    #[error("certifikatet får inte användas för signaturer (keyUsage digitalSignature saknas)")]
+    #[error("certificate lacks keyUsage digitalSignature")]
     KeyUsage,
-    #[error("certifikatet har en okänd kritisk tillägg ({0})")]
+    #[error("certificate has unknown critical extension {0}")]
     UnknownCriticalExtension(String),
-    #[error(
-        "CA-certifikatet kan inte användas för godkännanden; använd godkännarens eget certifikat"
-    )]
+    #[error("CA certificate used as an approver certificate")]
     IsCa,
-    #[error("signaturen är ogiltig")]
+    #[error("signature invalid")]
     SignatureInvalid,
-    #[error("ogiltiga uppgifter för certifikatet: {0}")]
-    SubjectInvalid(String),
-    #[error("certifikatet kunde inte skapas: {0}")]
+    #[error("subject invalid: {0}")]
+    SubjectName(NameError),
+    #[error("subject invalid: {0}")]
+    SubjectField(crate::statement::FieldError),
+    #[error("certificate generation failed: {0}")]
     Generate(String),
-    #[error("giltighetstiden ska vara 1–{max} {unit}, inte {given}")]
+    #[error("validity must be 1..={max} {unit}, not {given}")]
     ValidityInvalid {
         given: i64,
         max: i64,
         unit: &'static str,
     },
-    #[error(
-        "certifikatfältet ska innehålla exakt ett PEM-certifikat och inget annat (ingen text före eller efter, inga rubriker, inga fler block)"
-    )]
+    #[error("certificate field holds more than one PEM certificate")]
     PemExtra,
-    #[error("certifikatet är inte på kanonisk PEM-form (DER i base64, 64 tecken per rad, LF)")]
+    #[error("certificate PEM not canonical")]
     PemNotCanonical,
 }
 
@@ -106,7 +104,7 @@ impl PkiError {
             PkiError::UnknownCriticalExtension(_) => "certificate_unknown_critical_extension",
             PkiError::IsCa => "certificate_is_ca",
             PkiError::SignatureInvalid => "signature_invalid",
-            PkiError::SubjectInvalid(_) => "subject_invalid",
+            PkiError::SubjectName(_) | PkiError::SubjectField(_) => "subject_invalid",
             PkiError::Generate(_) => "certificate_generation_failed",
             PkiError::ValidityInvalid { .. } => "validity_invalid",
             PkiError::PemExtra => "certificate_extra_data",
