@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::messages::{self, Catalogue, Message};
+use crate::messages::{self, Catalogue, Message, RequestProblem};
 use crate::service::ServiceError;
 use attestera_core::rules::Refusal;
 
@@ -31,20 +31,18 @@ impl Problem {
         }
     }
 
+    /// A refusal of the HTTP edge itself, said by the default catalogue.
+    pub fn request(status: StatusCode, p: RequestProblem) -> Problem {
+        Problem::new(status, p.code(), messages::say(&p))
+    }
+
     pub fn unauthorized() -> Problem {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Ogiltig eller saknad token (Authorization: Bearer …).",
-        )
+        Problem::request(StatusCode::UNAUTHORIZED, RequestProblem::Unauthorized)
     }
 
     pub fn forbidden(needed: &str) -> Problem {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("Åtgärden kräver rollen {needed}."),
-        )
+        let needed = needed.to_string();
+        Problem::request(StatusCode::FORBIDDEN, RequestProblem::Forbidden { needed })
     }
 }
 
@@ -68,18 +66,15 @@ impl IntoResponse for Problem {
 /// A problem document for a status answered without one (a bare 405 or 408,
 /// or any other 4xx the framework gives).
 pub fn for_status(status: StatusCode) -> Problem {
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "Sökvägen finns inte."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Metoden stöds inte här."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "Begäran är större än tillåtet."),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "Begäran tog för lång tid."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
-            "Innehållets typ (Content-Type) stöds inte här.",
-        ),
-        _ => ("invalid_request", "Begäran kan inte tas emot."),
+    let p = match status {
+        StatusCode::NOT_FOUND => RequestProblem::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => RequestProblem::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => RequestProblem::BodyTooLarge,
+        StatusCode::REQUEST_TIMEOUT => RequestProblem::Timeout,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestProblem::UnsupportedMediaType,
+        _ => RequestProblem::Invalid,
     };
-    Problem::new(status, code, detail)
+    Problem::request(status, p)
 }
 
 /// The HTTP status for a service error, chosen by its variant. Every

@@ -16,6 +16,51 @@ use attestera_core::statement::{FieldError, StatementError};
 use attestera_core::verdict::ApprovalProblem;
 
 use crate::service::{ConfigError, ServiceError};
+
+/// What the HTTP edge itself refuses, before any use case runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestProblem {
+    Unauthorized,
+    Forbidden {
+        needed: String,
+    },
+    NotFound,
+    MethodNotAllowed,
+    BodyTooLarge,
+    Timeout,
+    UnsupportedMediaType,
+    Invalid,
+    UriTooLong {
+        bytes: usize,
+        max: usize,
+    },
+    HeadersTooLarge {
+        fields: usize,
+        bytes: usize,
+        max_fields: usize,
+        max_bytes: usize,
+    },
+    TooManyConnections,
+}
+
+impl RequestProblem {
+    /// Stable English code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestProblem::Unauthorized => "unauthorized",
+            RequestProblem::Forbidden { .. } => "forbidden",
+            RequestProblem::NotFound => "not_found",
+            RequestProblem::MethodNotAllowed => "method_not_allowed",
+            RequestProblem::BodyTooLarge => "body_too_large",
+            RequestProblem::Timeout => "timeout",
+            RequestProblem::UnsupportedMediaType => "unsupported_media_type",
+            RequestProblem::Invalid => "invalid_request",
+            RequestProblem::UriTooLong { .. } => "uri_too_long",
+            RequestProblem::HeadersTooLarge { .. } => "headers_too_large",
+            RequestProblem::TooManyConnections => "too_many_connections",
+        }
+    }
+}
 use crate::store::StoreError;
 
 /// Every sentence attestera says about an error, in one language.
@@ -34,6 +79,7 @@ pub trait Catalogue: Sync {
     fn invalid(&self, e: &InvalidValue) -> String;
     fn time(&self, e: &TimeError) -> String;
     fn approval_problem(&self, p: &ApprovalProblem) -> String;
+    fn request(&self, p: &RequestProblem) -> String;
     /// Why a file operation failed, for the common kinds; the OS text otherwise.
     fn io_reason(&self, e: &std::io::Error) -> String;
     /// Why a write to the database's filesystem was refused.
@@ -91,6 +137,7 @@ message!(
     InvalidValue => invalid,
     TimeError => time,
     ApprovalProblem => approval_problem,
+    RequestProblem => request,
 );
 
 /// An approval problem as the verdict's evidence carries it: (code, sentence).

@@ -13,7 +13,7 @@ use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{CONTEXT, Field, FieldError, StatementError};
 use attestera_core::verdict::{ApprovalProblem, FileMatch, Said, Words};
 
-use super::Catalogue;
+use super::{Catalogue, RequestProblem};
 use crate::service::{ConfigError, ServiceError};
 use crate::store::StoreError;
 
@@ -65,6 +65,37 @@ impl Catalogue for Swedish {
             ApprovalProblem::Refused(r) => refusal(r),
             ApprovalProblem::RevokedBefore(at) => {
                 format!("Certifikatet var återkallat ({at}) när godkännandet loggades.")
+            }
+        }
+    }
+    fn request(&self, p: &RequestProblem) -> String {
+        match p {
+            RequestProblem::Unauthorized => {
+                "Ogiltig eller saknad token (Authorization: Bearer …).".into()
+            }
+            RequestProblem::Forbidden { needed } => format!("Åtgärden kräver rollen {needed}."),
+            RequestProblem::NotFound => "Sökvägen finns inte.".into(),
+            RequestProblem::MethodNotAllowed => "Metoden stöds inte här.".into(),
+            RequestProblem::BodyTooLarge => "Begäran är större än tillåtet.".into(),
+            RequestProblem::Timeout => "Begäran tog för lång tid.".into(),
+            RequestProblem::UnsupportedMediaType => {
+                "Innehållets typ (Content-Type) stöds inte här.".into()
+            }
+            RequestProblem::Invalid => "Begäran kan inte tas emot.".into(),
+            RequestProblem::UriTooLong { bytes, max } => {
+                format!("Adressen är {bytes} byte; högst {max} byte tas emot.")
+            }
+            RequestProblem::HeadersTooLarge {
+                fields,
+                bytes,
+                max_fields,
+                max_bytes,
+            } => format!(
+                "Begärans huvudfält är för stora: {fields} fält, {bytes} byte (högst {max_fields} \
+                 fält, {max_bytes} byte)."
+            ),
+            RequestProblem::TooManyConnections => {
+                "Tjänsten har för många öppna anslutningar; försök igen om en stund.".into()
             }
         }
     }

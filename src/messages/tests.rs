@@ -166,3 +166,34 @@ fn one_io_table_gives_both_the_file_reason_and_the_write_refusal() {
     assert_eq!(default().io_reason(&denied), "åtkomst nekad");
     assert!(default().write_refused(&denied).contains("skrivskyddad"));
 }
+
+#[test]
+fn every_request_problem_has_a_swedish_sentence() {
+    let all = [
+        RequestProblem::Unauthorized,
+        RequestProblem::Forbidden {
+            needed: "admin".into(),
+        },
+        RequestProblem::NotFound,
+        RequestProblem::MethodNotAllowed,
+        RequestProblem::BodyTooLarge,
+        RequestProblem::Timeout,
+        RequestProblem::UnsupportedMediaType,
+        RequestProblem::Invalid,
+        RequestProblem::UriTooLong { bytes: 9, max: 8 },
+        RequestProblem::HeadersTooLarge {
+            fields: 101,
+            bytes: 1,
+            max_fields: 100,
+            max_bytes: 2,
+        },
+        RequestProblem::TooManyConnections,
+    ];
+    for p in &all {
+        let sentence = say(p);
+        assert!(sentence.ends_with('.'), "{p:?}: {sentence}");
+        assert!(!p.code().is_empty());
+    }
+    assert!(say(&all[1]).contains("admin"));
+    assert!(say(&all[9]).contains("101 fält"));
+}
