@@ -41,6 +41,53 @@ pub enum RequestProblem {
         max_bytes: usize,
     },
     TooManyConnections,
+    BodyOverLimit {
+        limit: usize,
+    },
+    BodyTimeout {
+        secs: u64,
+    },
+    BodyUnreadable,
+    /// A JSON route's body without `Content-Type: application/json`.
+    NotJson,
+    Json {
+        what: JsonProblem,
+        line: usize,
+        column: usize,
+    },
+    Query(QueryProblem),
+    Path(PathProblem),
+}
+
+/// What is wrong with a JSON body (names already made printable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonProblem {
+    MissingField(String),
+    UnknownField(String),
+    DuplicateField(String),
+    WrongValue,
+    Eof,
+    Syntax,
+}
+
+/// What is wrong with a query string (names and values already made printable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryProblem {
+    Control(String),
+    Empty(String),
+    Repeated(String),
+    Unknown(String),
+    Missing(String),
+    BadValue { name: String, value: String },
+    Unreadable,
+}
+
+/// What is wrong with a path parameter (values already made printable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathProblem {
+    NotIndex(String),
+    NotUtf8,
+    Unreadable,
 }
 
 impl RequestProblem {
@@ -58,6 +105,13 @@ impl RequestProblem {
             RequestProblem::UriTooLong { .. } => "uri_too_long",
             RequestProblem::HeadersTooLarge { .. } => "headers_too_large",
             RequestProblem::TooManyConnections => "too_many_connections",
+            RequestProblem::BodyOverLimit { .. } => "body_too_large",
+            RequestProblem::BodyTimeout { .. } => "body_timeout",
+            RequestProblem::BodyUnreadable => "body_unreadable",
+            RequestProblem::NotJson => "unsupported_media_type",
+            RequestProblem::Json { .. } => "invalid_json",
+            RequestProblem::Query(_) => "invalid_query",
+            RequestProblem::Path(_) => "invalid_path",
         }
     }
 }

@@ -13,7 +13,7 @@ use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{CONTEXT, Field, FieldError, StatementError};
 use attestera_core::verdict::{ApprovalProblem, FileMatch, Said, Words};
 
-use super::{Catalogue, RequestProblem};
+use super::{Catalogue, JsonProblem, PathProblem, QueryProblem, RequestProblem};
 use crate::service::{ConfigError, ServiceError};
 use crate::store::StoreError;
 
@@ -97,6 +97,28 @@ impl Catalogue for Swedish {
             RequestProblem::TooManyConnections => {
                 "Tjänsten har för många öppna anslutningar; försök igen om en stund.".into()
             }
+            RequestProblem::BodyOverLimit { limit } => {
+                format!("Begäran är större än tillåtet ({limit} byte).")
+            }
+            RequestProblem::BodyTimeout { secs } => {
+                format!("Begärans innehåll kom inte fram inom {secs} sekunder.")
+            }
+            RequestProblem::BodyUnreadable => {
+                "Begärans innehåll kunde inte läsas (avbrutet eller felaktigt kodat).".into()
+            }
+            RequestProblem::NotJson => {
+                "Innehållet ska vara JSON med Content-Type: application/json.".into()
+            }
+            RequestProblem::Json { what, line, column } => format!(
+                "JSON-innehållet kan inte läsas: {} (rad {line}, kolumn {column}).",
+                json_problem(what)
+            ),
+            RequestProblem::Query(q) => query_problem(q),
+            RequestProblem::Path(PathProblem::NotIndex(value)) => {
+                format!("Värdet \"{value}\" i sökvägen är inte ett index (ett heltal från 0).")
+            }
+            RequestProblem::Path(PathProblem::NotUtf8) => "Sökvägen är inte giltig UTF-8.".into(),
+            RequestProblem::Path(PathProblem::Unreadable) => "Sökvägen kan inte läsas.".into(),
         }
     }
     fn io_reason(&self, e: &std::io::Error) -> String {
@@ -120,6 +142,35 @@ impl Catalogue for Swedish {
     }
     fn database_failed(&self) -> String {
         "databasen svarade med ett fel (detaljerna finns i tjänstens logg)".into()
+    }
+}
+
+/// What is wrong with a JSON body, as the middle of a sentence.
+pub(crate) fn json_problem(p: &JsonProblem) -> String {
+    match p {
+        JsonProblem::MissingField(n) => format!("fältet {n} saknas"),
+        JsonProblem::UnknownField(n) => format!("okänt fält {n}"),
+        JsonProblem::DuplicateField(n) => format!("fältet {n} anges flera gånger"),
+        JsonProblem::WrongValue => "ett fält har fel typ eller värde".into(),
+        JsonProblem::Eof => "innehållet tar slut mitt i".into(),
+        JsonProblem::Syntax => "innehållet är inte giltig JSON".into(),
+    }
+}
+
+fn query_problem(p: &QueryProblem) -> String {
+    match p {
+        QueryProblem::Control(name) => format!(
+            "Parametern {name} innehåller ett styrtecken (till exempel NUL) eller ogiltig UTF-8; \
+             sådana tecken tas inte emot."
+        ),
+        QueryProblem::Empty(name) => format!("Parametern {name} är tom; utelämna den i stället."),
+        QueryProblem::Repeated(name) => format!("Parametern {name} anges flera gånger."),
+        QueryProblem::Unknown(name) => format!("Okänd parameter {name}."),
+        QueryProblem::Missing(name) => format!("Parametern {name} saknas."),
+        QueryProblem::BadValue { name, value } => {
+            format!("Parametern {name} har ett ogiltigt värde \"{value}\" (ett tal väntades).")
+        }
+        QueryProblem::Unreadable => "Frågesträngen kan inte läsas.".into(),
     }
 }
 
