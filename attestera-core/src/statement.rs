@@ -100,20 +100,54 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// organisation: non-empty, trimmed, one line, bounded, no control or
 /// invisible characters.
 pub fn check_field(field: Field, value: &str) -> Result<(), FieldError> {
-    if value.chars().count() > MAX_FIELD_CHARS {
-        return Err(FieldError::TooLong {
+    check_line(value, MAX_FIELD_CHARS).map_err(|rule| match rule {
+        LineRule::TooLong { .. } => FieldError::TooLong {
             field,
             max: MAX_FIELD_CHARS,
-        });
+        },
+        LineRule::Empty | LineRule::Padded => FieldError::EmptyOrPadded { field },
+        LineRule::Invisible => FieldError::Invisible { field },
+        LineRule::Spacing => FieldError::Spacing { field },
+        LineRule::NotNfc => FieldError::NotNfc { field },
+    })
+}
+
+/// A rule of one line of text that a value breaks ([`check_line`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineRule {
+    TooLong { chars: usize },
+    Empty,
+    Padded,
+    Invisible,
+    Spacing,
+    NotNfc,
+}
+
+/// The rules every one-line field follows, the one implementation that
+/// [`check_field`] and the stricter name rules (`pki::name`) share: at most
+/// `max` characters, non-empty, no white space at the edges, no control or
+/// invisible characters, single plain spaces, NFC.
+pub(crate) fn check_line(value: &str, max: usize) -> Result<(), LineRule> {
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(LineRule::TooLong { chars });
     }
-    if value.is_empty() || value.trim() != value {
-        return Err(FieldError::EmptyOrPadded { field });
+    if value.is_empty() {
+        return Err(LineRule::Empty);
     }
-    check_characters(field, value)?;
+    if value.trim() != value {
+        return Err(LineRule::Padded);
+    }
+    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(LineRule::Invisible);
+    }
     if value.chars().any(|c| c.is_whitespace() && c != ' ') || value.contains("  ") {
-        return Err(FieldError::Spacing { field });
+        return Err(LineRule::Spacing);
     }
-    check_nfc(field, value)
+    if !unicode_normalization::is_nfc(value) {
+        return Err(LineRule::NotNfc);
+    }
+    Ok(())
 }
 
 fn check_characters(field: Field, value: &str) -> Result<(), FieldError> {

@@ -11,6 +11,7 @@
 //! fillers), private use, compatibility forms (fullwidth letters) and
 //! unassigned code points.
 
+use crate::statement::LineRule;
 use std::collections::BTreeSet;
 
 use unicode_normalization::char::is_combining_mark;
@@ -105,12 +106,20 @@ fn check(what: NameField, value: &str) -> Result<(), NameError> {
             }
         });
     }
-    if !unicode_normalization::is_nfc(value) {
-        return Err(NameError::NotNfc { what });
-    }
-    if value.starts_with(' ') || value.ends_with(' ') || value.contains("  ") {
-        return Err(NameError::Spacing { what });
-    }
+    // The rules of any one-line field, after the allow-list above.
+    crate::statement::check_line(value, MAX_CHARS).map_err(|rule| match rule {
+        LineRule::Empty => NameError::Empty { what },
+        LineRule::TooLong { chars } => NameError::TooLong { what, chars },
+        LineRule::Padded | LineRule::Spacing => NameError::Spacing { what },
+        LineRule::NotNfc => NameError::NotNfc { what },
+        LineRule::Invisible => NameError::Character {
+            what,
+            code: value
+                .chars()
+                .find(|&c| c.is_control() || crate::statement::is_invisible(c))
+                .map_or(0, u32::from),
+        },
+    })?;
     check_sequences(what, value)?;
     for word in value.split(' ') {
         if !word.chars().any(is_letter) {
@@ -171,6 +180,39 @@ pub fn lookalikes<'a>(name: &str, holders: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_follow_the_same_one_line_rules_as_every_field() {
+        use crate::statement::{Field, FieldError, check_field};
+        let name = NameField::Name;
+        let field = Field::Name;
+        let cases = [
+            (
+                "",
+                NameError::Empty { what: name },
+                FieldError::EmptyOrPadded { field },
+            ),
+            (
+                "Anna  Berg",
+                NameError::Spacing { what: name },
+                FieldError::Spacing { field },
+            ),
+            (
+                " Anna",
+                NameError::Spacing { what: name },
+                FieldError::EmptyOrPadded { field },
+            ),
+            (
+                "Rene\u{301}",
+                NameError::NotNfc { what: name },
+                FieldError::NotNfc { field },
+            ),
+        ];
+        for (value, as_name, as_field) in cases {
+            assert_eq!(check_name(value), Err(as_name), "{value:?}");
+            assert_eq!(check_field(field, value), Err(as_field), "{value:?}");
+        }
+    }
 
     #[test]
     fn real_names_and_roles_in_many_scripts_pass() {
