@@ -133,6 +133,8 @@ pub enum Said {
         document: Date,
     },
     BlockNotChecked,
+    /// A problem proving an entry from the log.
+    Problem(Problem),
     /// A problem the caller found and has the sentence of.
     Told {
         code: &'static str,
@@ -166,6 +168,7 @@ impl Said {
             Said::CertificateRevokedLater(_) => "certificate_revoked_later",
             Said::ApprovedBeforeDocumentDate { .. } => "approved_before_document_date",
             Said::BlockNotChecked => "block_not_checked",
+            Said::Problem(p) => p.code(),
             Said::Told { code, .. } => code,
         }
     }
@@ -246,8 +249,8 @@ pub struct Verdict {
 pub struct ApprovalEvidence {
     pub row: ApprovalRow,
     /// Problems with the entry itself (signature, certificate at the time of
-    /// signing, inclusion in the checkpoint), as (code, Swedish message).
-    pub problems: Vec<(&'static str, String)>,
+    /// signing, inclusion in the checkpoint).
+    pub problems: Vec<Problem>,
     /// Whether the certificate was revoked after this approval (a notice).
     pub revoked_later: Option<jiff::Timestamp>,
     /// Holders' names the signer's name looks like, as its certificate's
@@ -279,7 +282,7 @@ pub struct Evidence {
     pub copy_dnr: Option<String>,
     pub approvals: Vec<ApprovalEvidence>,
     /// Problems proving the registration entry (inclusion, table ≠ log), as (code, message).
-    pub document_problems: Vec<(&'static str, String)>,
+    pub document_problems: Vec<Problem>,
     pub checkpoint_size: Option<u64>,
 }
 
@@ -300,21 +303,42 @@ pub fn file_prefix_matches(d: &DocumentRow, bytes: &[u8]) -> bool {
         .is_some_and(|prefix| Hash::sha256(prefix) == d.file_sha256)
 }
 
-/// What the checks of one approval entry found wrong ([`check_approval_entry`]).
+/// What proving an entry from the log found wrong: by the checks of one
+/// approval entry ([`check_approval_entry`]) or by the service reading the
+/// log for the evidence. Each is an error finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApprovalProblem {
+pub enum Problem {
     /// The signature, statement or certificate is refused.
     Refused(crate::rules::Refusal),
     /// The certificate was revoked (at this time) before the approval was logged.
     RevokedBefore(jiff::Timestamp),
+    /// The log's latest checkpoint cannot be verified: a check that could
+    /// not be made (INDETERMINATE), not one that failed.
+    CheckpointInvalid,
+    /// The entry is not included in the signed checkpoint of this size.
+    NotIncluded { index: u64, size: u64 },
+    /// The entry's bytes cannot be read.
+    EntryUnreadable {
+        index: u64,
+        error: crate::entry::EntryError,
+    },
+    /// A table row differs from the log entry it was made from.
+    LogMismatch { index: u64 },
+    /// The approval's certificate is not in the log.
+    CertificateNotInLog,
 }
 
-impl ApprovalProblem {
+impl Problem {
     /// Stable English code, as a finding's.
     pub fn code(&self) -> &'static str {
         match self {
-            ApprovalProblem::Refused(r) => r.code(),
-            ApprovalProblem::RevokedBefore(_) => "certificate_revoked",
+            Problem::Refused(r) => r.code(),
+            Problem::RevokedBefore(_) => "certificate_revoked",
+            Problem::CheckpointInvalid => "checkpoint_invalid",
+            Problem::NotIncluded { .. } => "inclusion_proof_failed",
+            Problem::EntryUnreadable { error, .. } => error.code(),
+            Problem::LogMismatch { .. } => "log_mismatch",
+            Problem::CertificateNotInLog => "certificate_unknown",
         }
     }
 }
@@ -328,7 +352,7 @@ pub fn check_approval_entry(
     entry: &crate::entry::Entry,
     ca_der: &[u8],
     revocation: Option<(u64, jiff::Timestamp)>,
-) -> (Vec<ApprovalProblem>, Option<jiff::Timestamp>) {
+) -> (Vec<Problem>, Option<jiff::Timestamp>) {
     let mut problems = Vec::new();
     let crate::entry::EntryBody::Approval {
         statement,
@@ -347,11 +371,11 @@ pub fn check_approval_entry(
         ca_der,
         entry.logged_at,
     ) {
-        problems.push(ApprovalProblem::Refused(r));
+        problems.push(Problem::Refused(r));
     }
     match revocation {
         Some((i, at)) if i < index => {
-            problems.push(ApprovalProblem::RevokedBefore(at));
+            problems.push(Problem::RevokedBefore(at));
             (problems, None)
         }
         Some((_, at)) => (problems, Some(at)),
@@ -363,11 +387,7 @@ pub fn check_approval_entry(
 fn cannot_check(f: &Finding) -> bool {
     matches!(
         f.said,
-        Said::BlockNotChecked
-            | Said::Told {
-                code: "checkpoint_invalid",
-                ..
-            }
+        Said::BlockNotChecked | Said::Problem(Problem::CheckpointInvalid)
     )
 }
 
@@ -450,8 +470,12 @@ pub fn evaluate(e: &Evidence, words: &dyn Words) -> Verdict {
         }
     }
 
-    for (code, message) in &e.document_problems {
-        findings.push(Finding::told(code, Severity::Error, message.clone()));
+    for p in &e.document_problems {
+        findings.push(Finding::new(
+            Said::Problem(p.clone()),
+            Severity::Error,
+            words,
+        ));
     }
 
     let rows: Vec<BlockRow> = match &e.block {
@@ -636,8 +660,12 @@ fn match_rows(
                 words,
             ));
         }
-        for (code, message) in &a.problems {
-            f.push(Finding::told(code, Severity::Error, message.clone()));
+        for p in &a.problems {
+            f.push(Finding::new(
+                Said::Problem(p.clone()),
+                Severity::Error,
+                words,
+            ));
         }
         match a.row.kind {
             ApprovalKind::Imported => f.push(Finding::new(
@@ -711,6 +739,12 @@ fn match_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn signature_invalid() -> Problem {
+        Problem::Refused(crate::rules::Refusal::Pki(
+            crate::pki::PkiError::SignatureInvalid,
+        ))
+    }
 
     /// Says a finding as its values, so tests can read what was said.
     struct Plain;
@@ -810,12 +844,9 @@ mod tests {
     fn an_unverifiable_checkpoint_makes_an_approval_indeterminate_unless_it_failed() {
         let mut approvals = two();
         for a in &mut approvals {
-            a.problems
-                .push(("checkpoint_invalid", "kan inte verifieras".into()));
+            a.problems.push(Problem::CheckpointInvalid);
         }
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "signaturen är ogiltig".into()));
+        approvals[1].problems.push(signature_invalid());
         let rows = vec![
             row("Anna Berg", "Chef", "2026-11-25"),
             row("Per Persson", "Direktör", "2026-11-26"),
@@ -899,9 +930,7 @@ mod tests {
     #[test]
     fn a_missing_approval_with_a_failed_check_is_still_failed() {
         let mut approvals = two();
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "x".into()));
+        approvals[1].problems.push(signature_invalid());
         let v = evaluate(&evidence(
             vec![row("Anna Berg", "Chef", "2026-11-25")],
             approvals,
@@ -967,9 +996,7 @@ mod tests {
     #[test]
     fn a_problem_with_the_entry_fails_its_approval() {
         let mut approvals = two();
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "x".into()));
+        approvals[1].problems.push(signature_invalid());
         let rows = vec![
             row("Anna Berg", "Chef", "2026-11-25"),
             row("Per Persson", "Direktör", "2026-11-26"),

@@ -299,10 +299,7 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
             };
             approvals.push(ApprovalEvidence {
                 row,
-                problems: problems
-                    .into_iter()
-                    .map(crate::messages::approval_problem)
-                    .collect(),
+                problems,
                 revoked_later,
                 lookalike_of,
             });

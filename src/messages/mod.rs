@@ -13,7 +13,7 @@ use attestera_core::logtime::TimeError;
 use attestera_core::pki::{NameError, PkiError};
 use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{FieldError, StatementError};
-use attestera_core::verdict::ApprovalProblem;
+use attestera_core::verdict::Problem;
 
 use crate::service::{ConfigError, ServiceError};
 
@@ -132,7 +132,7 @@ pub trait Catalogue: Sync {
     fn refusal(&self, e: &Refusal) -> String;
     fn invalid(&self, e: &InvalidValue) -> String;
     fn time(&self, e: &TimeError) -> String;
-    fn approval_problem(&self, p: &ApprovalProblem) -> String;
+    fn problem(&self, p: &Problem) -> String;
     fn request(&self, p: &RequestProblem) -> String;
     /// Why a file operation failed, for the common kinds; the OS text otherwise.
     fn io_reason(&self, e: &std::io::Error) -> String;
@@ -190,14 +190,9 @@ message!(
     Refusal => refusal,
     InvalidValue => invalid,
     TimeError => time,
-    ApprovalProblem => approval_problem,
+    Problem => problem,
     RequestProblem => request,
 );
-
-/// An approval problem as the verdict's evidence carries it: (code, sentence).
-pub fn approval_problem(p: ApprovalProblem) -> (&'static str, String) {
-    (p.code(), say(&p))
-}
 
 #[cfg(test)]
 mod tests;

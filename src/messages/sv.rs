@@ -11,7 +11,7 @@ use attestera_core::pki::name::{MAX_CHARS, MAX_MARKS, NameField};
 use attestera_core::pki::{NameError, PkiError};
 use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{CONTEXT, Field, FieldError, StatementError};
-use attestera_core::verdict::{ApprovalProblem, FileMatch, Said, Words};
+use attestera_core::verdict::{FileMatch, Problem, Said, Words};
 
 use super::{Catalogue, JsonProblem, PathProblem, QueryProblem, RequestProblem};
 use crate::service::{ConfigError, ServiceError};
@@ -60,12 +60,25 @@ impl Catalogue for Swedish {
     fn time(&self, e: &TimeError) -> String {
         time(e)
     }
-    fn approval_problem(&self, p: &ApprovalProblem) -> String {
+    fn problem(&self, p: &Problem) -> String {
         match p {
-            ApprovalProblem::Refused(r) => refusal(r),
-            ApprovalProblem::RevokedBefore(at) => {
+            Problem::Refused(r) => refusal(r),
+            Problem::RevokedBefore(at) => {
                 format!("Certifikatet var återkallat ({at}) när godkännandet loggades.")
             }
+            Problem::CheckpointInvalid => {
+                "Loggens senaste kontrollpunkt kan inte verifieras.".into()
+            }
+            Problem::NotIncluded { index, size } => format!(
+                "Loggpost {index} ingår inte i den signerade kontrollpunkten (storlek {size})."
+            ),
+            Problem::EntryUnreadable { index, error } => {
+                format!("Loggpost {index} kan inte läsas: {}", entry(error))
+            }
+            Problem::LogMismatch { index } => format!(
+                "Databasens tabeller stämmer inte med loggpost {index}; kör attestera audit."
+            ),
+            Problem::CertificateNotInLog => "Certifikatet finns inte i loggen.".into(),
         }
     }
     fn request(&self, p: &RequestProblem) -> String {
@@ -716,6 +729,7 @@ impl Words for Swedish {
             Said::BlockNotChecked => "Dokumentet har inget läsbart block, så det går inte att \
                  avgöra om det bär detta godkännande."
                 .into(),
+            Said::Problem(p) => self.problem(p),
             Said::Told { message, .. } => message.clone(),
         }
     }

@@ -197,3 +197,35 @@ fn every_request_problem_has_a_swedish_sentence() {
     assert!(say(&all[1]).contains("admin"));
     assert!(say(&all[9]).contains("101 fält"));
 }
+
+#[test]
+fn every_evidence_problem_has_a_swedish_sentence_with_its_values() {
+    use attestera_core::verdict::Problem;
+    let when: jiff::Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+    let all = [
+        Problem::Refused(Refusal::CaMissing),
+        Problem::RevokedBefore(when),
+        Problem::CheckpointInvalid,
+        Problem::NotIncluded { index: 7, size: 9 },
+        Problem::EntryUnreadable {
+            index: 7,
+            error: EntryError::NotCanonical,
+        },
+        Problem::LogMismatch { index: 7 },
+        Problem::CertificateNotInLog,
+    ];
+    for p in &all {
+        let sentence = finding(&Said::Problem(p.clone()));
+        assert_eq!(sentence, say(p));
+        assert!(!sentence.trim().is_empty(), "{p:?}");
+        if !matches!(
+            p,
+            Problem::Refused(_)
+                | Problem::RevokedBefore(_)
+                | Problem::CheckpointInvalid
+                | Problem::CertificateNotInLog
+        ) {
+            assert!(sentence.contains('7'), "{p:?}: {sentence}");
+        }
+    }
+}

@@ -7,7 +7,7 @@ use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules;
 use attestera_core::tlog::{self, Checkpoint, Hash};
 use attestera_core::verdict::{
-    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
+    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Problem, Severity, Status, Verdict,
 };
 
 /// A verdict for a copy that could not be read as text.
@@ -132,14 +132,11 @@ impl Service {
         &self,
         index: u64,
         checkpoint: Option<&Checkpoint>,
-        problems: &mut Vec<(&'static str, String)>,
+        problems: &mut Vec<Problem>,
     ) -> Result<Option<Entry>, ServiceError> {
         let bytes = self.store.entry(index).await?.unwrap_or_default();
         match checkpoint {
-            None => problems.push((
-                "checkpoint_invalid",
-                "Loggens senaste kontrollpunkt kan inte verifieras.".into(),
-            )),
+            None => problems.push(Problem::CheckpointInvalid),
             Some(c) => {
                 let proof = self.inclusion_proof(index, Some(c.size)).await?;
                 let hashes: Result<Vec<_>, _> =
@@ -149,23 +146,17 @@ impl Service {
                         .is_ok()
                 });
                 if !ok {
-                    problems.push((
-                        "inclusion_proof_failed",
-                        format!("Loggpost {index} ingår inte i den signerade kontrollpunkten (storlek {}).", c.size),
-                    ));
+                    problems.push(Problem::NotIncluded {
+                        index,
+                        size: c.size,
+                    });
                 }
             }
         }
         match Entry::decode(&bytes) {
             Ok(e) => Ok(Some(e)),
             Err(e) => {
-                problems.push((
-                    e.code(),
-                    format!(
-                        "Loggpost {index} kan inte läsas: {}",
-                        crate::messages::say(&e)
-                    ),
-                ));
+                problems.push(Problem::EntryUnreadable { index, error: e });
                 Ok(None)
             }
         }
@@ -176,7 +167,7 @@ impl Service {
         &self,
         row: rules::DocumentRow,
         checkpoint: Option<&Checkpoint>,
-    ) -> Result<(rules::DocumentRow, Vec<(&'static str, String)>), ServiceError> {
+    ) -> Result<(rules::DocumentRow, Vec<Problem>), ServiceError> {
         let mut problems = Vec::new();
         let entry = self
             .proven_entry(row.log_index, checkpoint, &mut problems)
@@ -200,7 +191,7 @@ impl Service {
         row: rules::ApprovalRow,
         checkpoint: Option<&Checkpoint>,
     ) -> Result<ApprovalEvidence, ServiceError> {
-        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
         let Some(entry) = self
             .proven_entry(row.log_index, checkpoint, &mut problems)
             .await?
@@ -235,10 +226,7 @@ impl Service {
         let mut lookalike_of = Vec::new();
         if let Some(fp) = row.cert_fingerprint {
             match self.store.certificate(&fp).await? {
-                None => problems.push((
-                    "certificate_unknown",
-                    "Certifikatet finns inte i loggen.".into(),
-                )),
+                None => problems.push(Problem::CertificateNotInLog),
                 Some(cert) => {
                     match self
                         .proven_entry(cert.issued_index, checkpoint, &mut problems)
@@ -279,7 +267,7 @@ impl Service {
         }
         let (found, revoked_later) =
             verdict::check_approval_entry(row.log_index, &entry, self.ca_der(), revocation);
-        problems.extend(found.into_iter().map(crate::messages::approval_problem));
+        problems.extend(found);
         Ok(ApprovalEvidence {
             row,
             problems,
@@ -289,9 +277,6 @@ impl Service {
     }
 }
 
-fn log_mismatch(index: u64) -> (&'static str, String) {
-    (
-        "log_mismatch",
-        format!("Databasens tabeller stämmer inte med loggpost {index}; kör attestera audit."),
-    )
+fn log_mismatch(index: u64) -> Problem {
+    Problem::LogMismatch { index }
 }
