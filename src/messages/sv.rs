@@ -8,7 +8,7 @@ use attestera_core::document::canonical::TextError;
 use attestera_core::entry::EntryError;
 use attestera_core::logtime::TimeError;
 use attestera_core::pki::name::{MAX_CHARS, MAX_MARKS, NameField};
-use attestera_core::pki::{NameError, PkiError};
+use attestera_core::pki::{CaProblem, NameError, PkiError};
 use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{CONTEXT, Field, FieldError, StatementError};
 use attestera_core::verdict::{FileMatch, Problem, Said, Words};
@@ -381,7 +381,12 @@ fn pki(e: &PkiError) -> String {
         PkiError::NotYetValid { not_before, at } => {
             format!("certifikatet gäller först från {not_before}, inte vid {at}")
         }
-        PkiError::CaInvalid(why) => format!("organisationens CA-certifikat är ogiltigt: {why}"),
+        PkiError::CaInvalid(why) => {
+            format!(
+                "organisationens CA-certifikat är ogiltigt: {}",
+                ca_problem(why)
+            )
+        }
         PkiError::MissingSubjectField(what) => format!("certifikatet saknar {what} i sitt subjekt"),
         PkiError::KeyUsage => "certifikatet får inte användas för signaturer (keyUsage \
                                digitalSignature saknas)"
@@ -405,6 +410,16 @@ fn pki(e: &PkiError) -> String {
         PkiError::PemNotCanonical => "certifikatet är inte på kanonisk PEM-form (DER i base64, \
                                       64 tecken per rad, LF)"
             .into(),
+    }
+}
+
+fn ca_problem(p: &CaProblem) -> String {
+    match p {
+        CaProblem::Certificate(e) => pki(e),
+        CaProblem::NotCa => "inte ett CA-certifikat".into(),
+        CaProblem::NoKeyCertSign => "keyUsage saknar keyCertSign".into(),
+        CaProblem::SelfSignature => "självsigneringen stämmer inte".into(),
+        CaProblem::Issuer(why) => why.clone(),
     }
 }
 

@@ -138,7 +138,7 @@ pub fn issue_certificate(
         .map_err(|_| PkiError::KeyInvalid("CA-nyckeln kan inte tolkas".into()))?;
     pem_block(ca_cert_pem, "CERTIFICATE")?;
     let issuer = Issuer::from_ca_cert_pem(ca_cert_pem, ca_key)
-        .map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+        .map_err(|e| PkiError::CaInvalid(super::CaProblem::Issuer(e.to_string())))?;
     super::key::check_public_key(public_key_der)?;
     let public_key = SubjectPublicKeyInfo::from_der(public_key_der)
         .map_err(|_| PkiError::KeyInvalid("den publika nyckeln kan inte tolkas".into()))?;

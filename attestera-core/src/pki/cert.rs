@@ -198,20 +198,20 @@ fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), PkiError>
 /// Checks the CA certificate itself: self-signed, a CA, allowed to sign
 /// certificates, valid at `at`.
 pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
-    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.into()))?;
     let info = CertInfo::from_der(ca_der)?;
     if !ca.is_ca() {
-        return Err(PkiError::CaInvalid("inte ett CA-certifikat".into()));
+        return Err(PkiError::CaInvalid(super::CaProblem::NotCa));
     }
     if let Ok(Some(ku)) = ca.key_usage()
         && !ku.value.key_cert_sign()
     {
-        return Err(PkiError::CaInvalid("keyUsage saknar keyCertSign".into()));
+        return Err(PkiError::CaInvalid(super::CaProblem::NoKeyCertSign));
     }
     ca.verify_signature(None)
-        .map_err(|_| PkiError::CaInvalid("självsigneringen stämmer inte".into()))?;
-    check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
-    check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+        .map_err(|_| PkiError::CaInvalid(super::CaProblem::SelfSignature))?;
+    check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.into()))?;
+    check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.into()))?;
     Ok(info)
 }
 
@@ -222,7 +222,7 @@ pub fn check_issued_by(
     ca_der: &[u8],
     at: Timestamp,
 ) -> Result<CertInfo, PkiError> {
-    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.into()))?;
     check_ca(ca_der, at)?;
     let cert = parse(cert_der)?;
     let info = CertInfo::from_der(cert_der)?;

@@ -44,7 +44,7 @@ pub enum PkiError {
     #[error("certificate valid from {not_before}, not at {at}")]
     NotYetValid { not_before: String, at: String },
     #[error("CA certificate invalid: {0}")]
-    CaInvalid(String),
+    CaInvalid(CaProblem),
     #[error("certificate subject lacks {0}")]
     MissingSubjectField(&'static str),
     #[error("certificate lacks keyUsage digitalSignature")]
@@ -110,6 +110,29 @@ impl PkiError {
             PkiError::PemExtra => "certificate_extra_data",
             PkiError::PemNotCanonical => "certificate_not_canonical",
         }
+    }
+}
+
+/// Why the organisation's CA certificate is not usable as the CA.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum CaProblem {
+    /// It fails a check any certificate must pass.
+    #[error(transparent)]
+    Certificate(Box<PkiError>),
+    #[error("not a CA certificate")]
+    NotCa,
+    #[error("keyUsage lacks keyCertSign")]
+    NoKeyCertSign,
+    #[error("self-signature does not verify")]
+    SelfSignature,
+    /// The certificate generator cannot use it as an issuer (its reason).
+    #[error("unusable as issuer: {0}")]
+    Issuer(String),
+}
+
+impl From<PkiError> for CaProblem {
+    fn from(e: PkiError) -> CaProblem {
+        CaProblem::Certificate(Box::new(e))
     }
 }
 
