@@ -8,7 +8,7 @@ use attestera_core::document::canonical::TextError;
 use attestera_core::entry::EntryError;
 use attestera_core::logtime::TimeError;
 use attestera_core::pki::name::{MAX_CHARS, MAX_MARKS, NameField};
-use attestera_core::pki::{CaProblem, NameError, PkiError};
+use attestera_core::pki::{CaProblem, NameError, PkiError, PkiReason, SubjectField, ValidityUnit};
 use attestera_core::rules::{InvalidValue, Refusal};
 use attestera_core::statement::{CONTEXT, Field, FieldError, StatementError};
 use attestera_core::verdict::{FileMatch, Problem, Said, Words};
@@ -359,17 +359,23 @@ fn block(e: &BlockError) -> String {
 
 fn pki(e: &PkiError) -> String {
     match e {
-        PkiError::PemInvalid(why) => format!("filen är inte giltig PEM: {why}"),
+        PkiError::PemInvalid(why) => format!("filen är inte giltig PEM: {}", reason(*why)),
         PkiError::PemLabel { expected, found } => {
             format!("väntade ett {expected}-block i PEM-filen men fann {found}")
         }
-        PkiError::CertificateInvalid(why) => format!("certifikatet kan inte läsas: {why}"),
+        PkiError::CertificateInvalid(why) => {
+            format!("certifikatet kan inte läsas: {}", reason(*why))
+        }
         PkiError::KeyInvalid(why) => {
-            format!("nyckeln kan inte läsas (väntade PKCS#8 med Ed25519 eller ECDSA P-256): {why}")
+            format!(
+                "nyckeln kan inte läsas (väntade PKCS#8 med Ed25519 eller ECDSA P-256): {}",
+                reason(*why)
+            )
         }
-        PkiError::KeyUnsupported(what) => {
-            format!("nyckeltypen stöds inte: {what} (Ed25519 och ECDSA P-256 stöds)")
-        }
+        PkiError::KeyUnsupported(what) => format!(
+            "nyckeltypen stöds inte: {} (Ed25519 och ECDSA P-256 stöds)",
+            reason(*what)
+        ),
         PkiError::KeyCertificateMismatch => "nyckeln hör inte till certifikatet".into(),
         PkiError::KeyReserved => "nyckeln är loggens signeringsnyckel eller CA-nyckeln; en \
                                   godkännare ska ha en egen nyckel"
@@ -387,7 +393,13 @@ fn pki(e: &PkiError) -> String {
                 ca_problem(why)
             )
         }
-        PkiError::MissingSubjectField(what) => format!("certifikatet saknar {what} i sitt subjekt"),
+        PkiError::MissingSubjectField(what) => {
+            let what = match what {
+                SubjectField::Name => "namn (CN)",
+                SubjectField::Role => "roll (title, 2.5.4.12)",
+            };
+            format!("certifikatet saknar {what} i sitt subjekt")
+        }
         PkiError::KeyUsage => "certifikatet får inte användas för signaturer (keyUsage \
                                digitalSignature saknas)"
             .into(),
@@ -402,14 +414,44 @@ fn pki(e: &PkiError) -> String {
         PkiError::SubjectField(e) => format!("ogiltiga uppgifter för certifikatet: {}", field(e)),
         PkiError::Generate(why) => format!("certifikatet kunde inte skapas: {why}"),
         PkiError::ValidityInvalid { given, max, unit } => {
+            let unit = match unit {
+                ValidityUnit::Days => "dagar",
+                ValidityUnit::Years => "år",
+            };
             format!("giltighetstiden ska vara 1–{max} {unit}, inte {given}")
         }
+        PkiError::NoRandomness => "certifikatet kunde inte skapas: ingen slumpkälla".into(),
         PkiError::PemExtra => "certifikatfältet ska innehålla exakt ett PEM-certifikat och inget \
                                annat (ingen text före eller efter, inga rubriker, inga fler block)"
             .into(),
         PkiError::PemNotCanonical => "certifikatet är inte på kanonisk PEM-form (DER i base64, \
                                       64 tecken per rad, LF)"
             .into(),
+    }
+}
+
+fn reason(r: PkiReason) -> &'static str {
+    match r {
+        PkiReason::PemUnreadable => {
+            "ingen läsbar PEM-text (rader -----BEGIN …----- och -----END …----- kring base64)"
+        }
+        PkiReason::NoPemBlock => "inget PEM-block",
+        PkiReason::NotX509 => "DER-kodningen är inte ett X.509-certifikat",
+        PkiReason::TrailingData => "skräp efter certifikatet",
+        PkiReason::Pkcs8Structure => "PKCS#8-strukturen kan inte tolkas",
+        PkiReason::Pkcs8Key => "PKCS#8-nyckeln kan inte tolkas",
+        PkiReason::Key => "nyckeln kan inte tolkas",
+        PkiReason::CaKey => "CA-nyckeln kan inte tolkas",
+        PkiReason::PublicKey => "den publika nyckeln kan inte tolkas",
+        PkiReason::NotSpki => "den publika nyckeln är inte en SubjectPublicKeyInfo i DER",
+        PkiReason::DataAfterPublicKey => "det finns data efter den publika nyckeln",
+        PkiReason::Ed25519Shape => "en Ed25519-nyckel ska vara 32 byte utan parametrar (RFC 8410)",
+        PkiReason::P256Compressed => {
+            "en P-256-nyckel ska anges som okomprimerad punkt (openssl ec -pubout -conv_form \
+             uncompressed)"
+        }
+        PkiReason::PublicKeyAlgorithm => "den publika nyckelns algoritm",
+        PkiReason::CertificateKey => "certifikatets nyckel",
     }
 }
 

@@ -229,3 +229,18 @@ fn every_evidence_problem_has_a_swedish_sentence_with_its_values() {
         }
     }
 }
+
+#[test]
+fn pki_reasons_are_said_in_swedish() {
+    use attestera_core::pki::PkiReason;
+    let e = PkiError::KeyUnsupported(PkiReason::P256Compressed);
+    assert!(say(&e).contains("okomprimerad punkt"), "{}", say(&e));
+    let e = PkiError::PemInvalid(PkiReason::PemUnreadable);
+    assert!(say(&e).contains("ingen läsbar PEM-text"), "{}", say(&e));
+    let e = PkiError::CaInvalid(attestera_core::pki::CaProblem::from(PkiError::KeyUsage));
+    assert!(
+        say(&e).contains("keyUsage digitalSignature saknas"),
+        "{}",
+        say(&e)
+    );
+}

@@ -21,18 +21,18 @@ pub use name::NameError;
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PkiError {
     #[error("not valid PEM: {0}")]
-    PemInvalid(String),
+    PemInvalid(PkiReason),
     #[error("expected a {expected} PEM block, found {found}")]
     PemLabel {
         expected: &'static str,
         found: String,
     },
     #[error("certificate unreadable: {0}")]
-    CertificateInvalid(String),
+    CertificateInvalid(PkiReason),
     #[error("key unreadable: {0}")]
-    KeyInvalid(String),
+    KeyInvalid(PkiReason),
     #[error("key type unsupported: {0}")]
-    KeyUnsupported(String),
+    KeyUnsupported(PkiReason),
     #[error("key does not belong to the certificate")]
     KeyCertificateMismatch,
     #[error("key is the log or CA key")]
@@ -46,7 +46,7 @@ pub enum PkiError {
     #[error("CA certificate invalid: {0}")]
     CaInvalid(CaProblem),
     #[error("certificate subject lacks {0}")]
-    MissingSubjectField(&'static str),
+    MissingSubjectField(SubjectField),
     #[error("certificate lacks keyUsage digitalSignature")]
     KeyUsage,
     #[error("certificate has unknown critical extension {0}")]
@@ -59,13 +59,15 @@ pub enum PkiError {
     SubjectName(NameError),
     #[error("subject invalid: {0}")]
     SubjectField(crate::statement::FieldError),
+    #[error("no source of randomness")]
+    NoRandomness,
     #[error("certificate generation failed: {0}")]
     Generate(String),
     #[error("validity must be 1..={max} {unit}, not {given}")]
     ValidityInvalid {
         given: i64,
         max: i64,
-        unit: &'static str,
+        unit: ValidityUnit,
     },
     #[error("certificate field holds more than one PEM certificate")]
     PemExtra,
@@ -105,11 +107,80 @@ impl PkiError {
             PkiError::IsCa => "certificate_is_ca",
             PkiError::SignatureInvalid => "signature_invalid",
             PkiError::SubjectName(_) | PkiError::SubjectField(_) => "subject_invalid",
-            PkiError::Generate(_) => "certificate_generation_failed",
+            PkiError::Generate(_) | PkiError::NoRandomness => "certificate_generation_failed",
             PkiError::ValidityInvalid { .. } => "validity_invalid",
             PkiError::PemExtra => "certificate_extra_data",
             PkiError::PemNotCanonical => "certificate_not_canonical",
         }
+    }
+}
+
+/// Why a PEM text, certificate or key cannot be read or is not supported.
+#[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
+pub enum PkiReason {
+    #[error("no readable PEM text")]
+    PemUnreadable,
+    #[error("no PEM block")]
+    NoPemBlock,
+    #[error("DER is not an X.509 certificate")]
+    NotX509,
+    #[error("data after the certificate")]
+    TrailingData,
+    #[error("PKCS#8 structure unreadable")]
+    Pkcs8Structure,
+    #[error("PKCS#8 key unreadable")]
+    Pkcs8Key,
+    #[error("key unreadable")]
+    Key,
+    #[error("CA key unreadable")]
+    CaKey,
+    #[error("public key unreadable")]
+    PublicKey,
+    #[error("public key is not a DER SubjectPublicKeyInfo")]
+    NotSpki,
+    #[error("data after the public key")]
+    DataAfterPublicKey,
+    #[error("Ed25519 key must be 32 bytes without parameters (RFC 8410)")]
+    Ed25519Shape,
+    #[error("P-256 key must be an uncompressed point")]
+    P256Compressed,
+    #[error("public key algorithm")]
+    PublicKeyAlgorithm,
+    #[error("certificate key")]
+    CertificateKey,
+}
+
+/// A subject field a certificate must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectField {
+    /// CN.
+    Name,
+    /// title, 2.5.4.12.
+    Role,
+}
+
+impl std::fmt::Display for SubjectField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SubjectField::Name => "CN",
+            SubjectField::Role => "title (2.5.4.12)",
+        })
+    }
+}
+
+/// The unit of a validity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidityUnit {
+    Days,
+    Years,
+}
+
+impl std::fmt::Display for ValidityUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValidityUnit::Days => "days",
+            ValidityUnit::Years => "years",
+        })
     }
 }
 
@@ -139,7 +210,7 @@ impl From<PkiError> for CaProblem {
 /// Parses one PEM block and checks its label, so a key passed where a
 /// certificate belongs (or the reverse) is named as such.
 pub fn pem_block(text: &str, expected: &'static str) -> Result<Vec<u8>, PkiError> {
-    let block = pem::parse(text).map_err(|_| PkiError::PemInvalid(cert::PEM_UNREADABLE.into()))?;
+    let block = pem::parse(text).map_err(|_| PkiError::PemInvalid(PkiReason::PemUnreadable))?;
     if block.tag() != expected {
         return Err(PkiError::PemLabel {
             expected,

@@ -49,7 +49,7 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
         ("Block", BlockError::NoRows.into()),
         (
             "Pki (unreadable input)",
-            PkiError::PemInvalid("x".into()).into(),
+            PkiError::PemInvalid(attestera_core::pki::PkiReason::NoPemBlock).into(),
         ),
         ("Pki (other)", PkiError::NotIssuedByCa.into()),
         (
@@ -132,7 +132,7 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
         ),
         (
             "Refused Pki (unreadable input)",
-            refused(PkiError::KeyInvalid("x".into()).into()),
+            refused(PkiError::KeyInvalid(attestera_core::pki::PkiReason::Key).into()),
         ),
         (
             "Refused Pki (other)",
