@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::service::ServiceError;
-use crate::service::verify::{CertificateFacts, LogView, LoggedApproval, Problem};
+use crate::service::verify::{CertificateFacts, LogView, LoggedApproval};
 use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
 use crate::wire::{ConsistencyProof, InclusionProof, ServedEntry};
 use attestera_core::document::Version;
@@ -19,6 +19,7 @@ use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::pki;
 use attestera_core::rules::{self, ApprovalRow, DocumentRow, Projection};
 use attestera_core::tlog::{self, Checkpoint, Hash, NoteVerifier};
+use attestera_core::verdict::Problem;
 
 /// Why a remote answer cannot be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,7 @@ pub enum ClientError {
     ProofInvalid(u64),
     #[error("loggpost {0} är inte vad servern påstår")]
     EntryMismatch(u64),
-    #[error("loggen är förfalskad: {0}")]
+    #[error("loggen är förfalskad: {}", crate::messages::say(.0))]
     LogTime(#[from] attestera_core::logtime::TimeError),
     #[error("kunde inte spara klientens tillstånd i {0}: {1}")]
     State(PathBuf, String),
@@ -98,7 +99,11 @@ impl ClientError {
         match self {
             ClientError::Unreachable(..) | ClientError::State(..) => 2,
             ClientError::Problem { status, .. } if *status >= 500 => 2,
-            ClientError::Problem { code, .. } if code.starts_with("text_") => 2,
+            ClientError::Problem { code, .. }
+                if attestera_core::document::canonical::TextError::has_code(code) =>
+            {
+                2
+            }
             _ => 1,
         }
     }
@@ -454,7 +459,7 @@ impl Remote {
             let facts = state.facts(&rules::fact_keys(&entry.body));
             match rules::check(index, entry, &ca, &facts) {
                 Ok(change) => state.apply(change),
-                Err(r) => problems.push((index, r.code(), r.to_string())),
+                Err(r) => problems.push((index, r.code(), crate::messages::say(&r))),
             }
         }
         Ok(Replay {

@@ -91,11 +91,11 @@ pub struct DocumentRecord {
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum EntryError {
-    #[error("loggposten är inte giltig JSON för attestera: {0}")]
+    #[error("entry is not valid JSON: {0}")]
     Malformed(String),
-    #[error("loggpostens version {0} stöds inte")]
+    #[error("entry version {0} unsupported")]
     Version(u32),
-    #[error("loggposten är inte på kanonisk form")]
+    #[error("entry not canonical")]
     NotCanonical,
 }
 

@@ -11,17 +11,13 @@ pub const CLOCK_AHEAD: SignedDuration = SignedDuration::from_mins(10);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error(
-        "loggpost {index} är stämplad {logged_at}, före föregående post ({previous}): loggens tid går bakåt"
-    )]
+    #[error("entry {index} logged at {logged_at}, before the previous entry ({previous})")]
     Backwards {
         index: u64,
         logged_at: Timestamp,
         previous: Timestamp,
     },
-    #[error(
-        "loggpost {index} är stämplad {logged_at}, senare än nu ({now}): en ärlig logg har inga poster från framtiden"
-    )]
+    #[error("entry {index} logged at {logged_at}, later than now ({now})")]
     Future {
         index: u64,
         logged_at: Timestamp,

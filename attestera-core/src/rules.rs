@@ -111,80 +111,71 @@ pub enum Change {
 /// Why an entry may not be appended.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    #[error("dokumentet är redan registrerat")]
+    #[error("document already registered")]
     DocumentAlreadyRegistered,
-    #[error("dokumentet är inte registrerat")]
+    #[error("document not registered")]
     DocumentNotRegistered,
     #[error(transparent)]
     Statement(#[from] StatementError),
     #[error(transparent)]
     Pki(#[from] PkiError),
-    #[error("certifikatet är inte utfärdat i denna logg")]
+    #[error("certificate not issued in this log")]
     CertificateUnknown,
-    #[error("certifikatet återkallades {revoked_at} och kan inte användas för nya godkännanden")]
+    #[error("certificate revoked at {revoked_at}")]
     CertificateRevoked { revoked_at: Timestamp },
-    #[error("certifikatet är redan registrerat")]
+    #[error("certificate already registered")]
     CertificateAlreadyIssued,
-    #[error("certifikatet är redan återkallat")]
+    #[error("certificate already revoked")]
     CertificateAlreadyRevoked,
-    #[error("CA-certifikatet kan inte återkallas här")]
+    #[error("the CA certificate cannot be revoked")]
     CaNotRevocable,
-    #[error("loggen saknar organisationens CA-certifikat som första post")]
+    #[error("log lacks the CA certificate as first entry")]
     CaMissing,
-    #[error("{field} i godkännandet ({statement}) stämmer inte med certifikatet ({certificate})")]
+    #[error("{field} in the statement ({statement}) differs from the certificate ({certificate})")]
     SignerMismatch {
-        field: &'static str,
+        field: crate::pki::name::NameField,
         statement: String,
         certificate: String,
     },
-    #[error("signaturalgoritmen stämmer inte med certifikatets nyckel")]
+    #[error("signature algorithm does not match the key")]
     AlgorithmMismatch,
-    #[error("signaturen är inte giltig base64")]
+    #[error("signature is not valid base64")]
     SignatureEncoding,
-    #[error("signeringstiden {signed_at} ligger för långt från loggens tid {logged_at}")]
+    #[error("signing time {signed_at} too far from log time {logged_at}")]
     SigningTime {
         signed_at: Timestamp,
         logged_at: Timestamp,
     },
-    #[error("{name} ({role}) har redan godkänt detta dokument")]
+    #[error("{name} ({role}) already approved this document")]
     DuplicateApproval { name: String, role: String },
-    #[error("ogiltigt värde: {0}")]
-    Invalid(String),
-    #[error(
-        "ett överfört godkännande ska vara från före attestera ({start}); {date} ska signeras, inte importeras"
-    )]
+    #[error("invalid value: {0}")]
+    Invalid(InvalidValue),
+    #[error("imported approval dated {date}, not before attestera started ({start})")]
     ImportAfterStart { date: Date, start: Date },
     #[error(transparent)]
     Name(#[from] NameError),
-    #[error(
-        "den publika nyckeln är redan certifierad (certifikat {fingerprint}); en nyckel hör till en enda identitet för alltid och certifieras aldrig igen, inte heller efter en återkallelse. Skapa en ny nyckel"
-    )]
+    #[error("public key already certified (certificate {fingerprint})")]
     KeyAlreadyCertified { fingerprint: Hash },
-    #[error(
-        "namnet ”{name}” kan förväxlas med {} som redan har certifikat (samma tecken till utseendet). Är det en annan person: bekräfta med --confirm-lookalike (HTTP: \"confirm_lookalike\": true); bekräftelsen skrivs i loggen",
-        quoted(others)
-    )]
+    #[error("name {name:?} looks like existing holders {others:?}")]
     LookalikeUnconfirmed { name: String, others: Vec<String> },
-    #[error(
-        "bekräftelsen av förväxlingsbara namn ({}) stämmer inte med innehavarna som namnet liknar ({})",
-        quoted(confirmed),
-        quoted(expected)
-    )]
+    #[error("lookalike confirmation {confirmed:?} differs from the holders {expected:?}")]
     LookalikeConfirmationMismatch {
         confirmed: Vec<String>,
         expected: Vec<String>,
     },
 }
 
-fn quoted(names: &[String]) -> String {
-    if names.is_empty() {
-        return "inga".into();
-    }
-    names
-        .iter()
-        .map(|n| format!("”{n}”"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Which value of an entry is invalid ([`Refusal::Invalid`]).
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum InvalidValue {
+    #[error(transparent)]
+    Field(#[from] statement::FieldError),
+    #[error("digest is not 64 lowercase hex digits")]
+    Digest,
+    #[error("unknown canonical text version")]
+    CanonicalVersion,
+    #[error("date {0} is in the future")]
+    FutureDate(Date),
 }
 
 impl Refusal {
@@ -326,14 +317,14 @@ pub fn check_signed_approval(
     let cert_role = info.role.clone().unwrap_or_default();
     if statement.name != cert_name {
         return Err(Refusal::SignerMismatch {
-            field: "namnet",
+            field: crate::pki::name::NameField::Name,
             statement: statement.name,
             certificate: cert_name,
         });
     }
     if statement.role != cert_role {
         return Err(Refusal::SignerMismatch {
-            field: "rollen",
+            field: crate::pki::name::NameField::Role,
             statement: statement.role,
             certificate: cert_role,
         });
@@ -359,8 +350,7 @@ fn is_hex_digest(s: &str) -> bool {
 
 /// A digest field of an entry, which `check` has required to be 64 lowercase hex digits.
 fn digest_field(s: &str) -> Result<Hash, Refusal> {
-    Hash::from_hex(s)
-        .map_err(|_| Refusal::Invalid("kontrollsumman är inte 64 små hextecken".into()))
+    Hash::from_hex(s).map_err(|_| Refusal::Invalid(InvalidValue::Digest))
 }
 
 /// The change an entry makes to the tables, derived from its bytes alone
@@ -466,7 +456,8 @@ fn signing_time_fits(signed_at: Timestamp, at: Timestamp) -> bool {
 /// An operator is a bounded field of the entry, not part of a statement:
 /// its refusal says so (`entry_field_invalid`).
 fn check_operator(operator: &str) -> Result<(), Refusal> {
-    statement::check_field("operatör", operator).map_err(|e| Refusal::Invalid(e.to_string()))
+    statement::check_field(statement::Field::Operator, operator)
+        .map_err(|e| Refusal::Invalid(e.into()))
 }
 
 /// Decides whether `entry`, appended at `index`, is allowed given `facts`
@@ -517,7 +508,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             reason, operator, ..
         } => {
             check_operator(operator)?;
-            statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.into()))?;
             let cert = facts
                 .certificate
                 .as_ref()
@@ -532,12 +523,10 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
         EntryBody::Registration { document, operator } => {
             check_operator(operator)?;
             if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
-                return Err(Refusal::Invalid(
-                    "kontrollsumman är inte 64 små hextecken".into(),
-                ));
+                return Err(Refusal::Invalid(InvalidValue::Digest));
             }
             if crate::document::Version::of_record(document.canonical.as_deref()).is_none() {
-                return Err(Refusal::Invalid("okänd version av kanonisk text".into()));
+                return Err(Refusal::Invalid(InvalidValue::CanonicalVersion));
             }
             if facts.document_registered {
                 return Err(Refusal::DocumentAlreadyRegistered);
@@ -554,9 +543,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             name::check_role(role)?;
             check_operator(operator)?;
             if *date > stockholm::date_of(at) {
-                return Err(Refusal::Invalid(format!(
-                    "datumet {date} ligger i framtiden"
-                )));
+                return Err(Refusal::Invalid(InvalidValue::FutureDate(*date)));
             }
             if let Some(since) = facts.ca_since
                 && *date >= stockholm::date_of(since)

@@ -24,13 +24,19 @@ pub struct Statement {
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum StatementError {
-    #[error("godkännandet är inte ett attestera-godkännande (första raden ska vara {CONTEXT})")]
+    #[error("not an attestera statement (first line must be {CONTEXT})")]
     Context,
-    #[error("godkännandet är felaktigt: rad {line} ska börja med \"{field} \"")]
+    #[error("statement line {line} must start with {field:?}")]
     Field { line: usize, field: &'static str },
-    #[error("{0}")]
-    Value(String),
-    #[error("godkännandet är inte på kanonisk form")]
+    #[error(transparent)]
+    Value(#[from] FieldError),
+    #[error("statement document digest is not 64 hex digits")]
+    Digest,
+    #[error("statement signing time is not an RFC 3339 time")]
+    SignedAt,
+    #[error("statement signing time cannot be rounded: {0}")]
+    Rounding(String),
+    #[error("statement not canonical")]
     NotCanonical,
 }
 
@@ -38,6 +44,51 @@ impl StatementError {
     pub fn code(&self) -> &'static str {
         "statement_malformed"
     }
+}
+
+/// Which bounded one-line field a [`FieldError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// A name in a statement or a token's name.
+    Name,
+    /// A role in a statement.
+    Role,
+    /// The organisation in a certificate's subject.
+    Organisation,
+    /// The organisation's name given to `init`.
+    OrganisationName,
+    /// The operator recorded in an entry.
+    Operator,
+    /// A revocation's reason.
+    Reason,
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Field::Name => "name",
+            Field::Role => "role",
+            Field::Organisation => "organisation",
+            Field::OrganisationName => "organisation name",
+            Field::Operator => "operator",
+            Field::Reason => "reason",
+        })
+    }
+}
+
+/// Why a one-line field is refused.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    #[error("{field} is too long (max {max} characters)")]
+    TooLong { field: Field, max: usize },
+    #[error("{field} is empty or padded with spaces")]
+    EmptyOrPadded { field: Field },
+    #[error("{field} contains control or invisible characters")]
+    Invisible { field: Field },
+    #[error("{field} may only have single plain spaces")]
+    Spacing { field: Field },
+    #[error("{field} is not in Unicode NFC")]
+    NotNfc { field: Field },
 }
 
 /// Longest one-line field (name, role, operator, organisation), in characters.
@@ -48,57 +99,86 @@ pub const MAX_REASON_CHARS: usize = 500;
 /// Checks a name or role for use in a statement, or an operator or
 /// organisation: non-empty, trimmed, one line, bounded, no control or
 /// invisible characters.
-pub fn check_field(what: &str, value: &str) -> Result<(), StatementError> {
-    if value.chars().count() > MAX_FIELD_CHARS {
-        return Err(StatementError::Value(format!(
-            "{what} är för långt (högst {MAX_FIELD_CHARS} tecken)"
-        )));
+pub fn check_field(field: Field, value: &str) -> Result<(), FieldError> {
+    check_line(value, MAX_FIELD_CHARS).map_err(|rule| match rule {
+        LineRule::TooLong { .. } => FieldError::TooLong {
+            field,
+            max: MAX_FIELD_CHARS,
+        },
+        LineRule::Empty | LineRule::Padded => FieldError::EmptyOrPadded { field },
+        LineRule::Invisible => FieldError::Invisible { field },
+        LineRule::Spacing => FieldError::Spacing { field },
+        LineRule::NotNfc => FieldError::NotNfc { field },
+    })
+}
+
+/// A rule of one line of text that a value breaks ([`check_line`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineRule {
+    TooLong { chars: usize },
+    Empty,
+    Padded,
+    Invisible,
+    Spacing,
+    NotNfc,
+}
+
+/// The rules every one-line field follows, the one implementation that
+/// [`check_field`] and the stricter name rules (`pki::name`) share: at most
+/// `max` characters, non-empty, no white space at the edges, no control or
+/// invisible characters, single plain spaces, NFC.
+pub(crate) fn check_line(value: &str, max: usize) -> Result<(), LineRule> {
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(LineRule::TooLong { chars });
     }
-    if value.is_empty() || value.trim() != value {
-        return Err(StatementError::Value(format!(
-            "{what} är tomt eller har mellanslag i kanten"
-        )));
+    if value.is_empty() {
+        return Err(LineRule::Empty);
+    }
+    if value.trim() != value {
+        return Err(LineRule::Padded);
     }
     if value.chars().any(|c| c.is_control() || is_invisible(c)) {
-        return Err(StatementError::Value(format!(
-            "{what} innehåller styrtecken eller osynliga tecken"
-        )));
+        return Err(LineRule::Invisible);
     }
     if value.chars().any(|c| c.is_whitespace() && c != ' ') || value.contains("  ") {
-        return Err(StatementError::Value(format!(
-            "{what} får bara ha enkla vanliga mellanslag"
-        )));
+        return Err(LineRule::Spacing);
     }
     if !unicode_normalization::is_nfc(value) {
-        return Err(StatementError::Value(format!(
-            "{what} är inte i Unicode NFC"
-        )));
+        return Err(LineRule::NotNfc);
+    }
+    Ok(())
+}
+
+fn check_characters(field: Field, value: &str) -> Result<(), FieldError> {
+    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(FieldError::Invisible { field });
+    }
+    Ok(())
+}
+
+fn check_nfc(field: Field, value: &str) -> Result<(), FieldError> {
+    if !unicode_normalization::is_nfc(value) {
+        return Err(FieldError::NotNfc { field });
     }
     Ok(())
 }
 
 /// Checks a free-text reason (a revocation's): may be empty, one line,
 /// bounded, NFC, no control or invisible characters.
-pub fn check_reason(value: &str) -> Result<(), StatementError> {
+pub fn check_reason(value: &str) -> Result<(), FieldError> {
+    let field = Field::Reason;
     if value.chars().count() > MAX_REASON_CHARS {
-        return Err(StatementError::Value(format!(
-            "orsaken är för lång (högst {MAX_REASON_CHARS} tecken)"
-        )));
+        return Err(FieldError::TooLong {
+            field,
+            max: MAX_REASON_CHARS,
+        });
     }
     if value.is_empty() {
         return Ok(());
     }
-    if value.chars().any(|c| c.is_control() || is_invisible(c)) {
-        return Err(StatementError::Value(
-            "orsaken innehåller styrtecken eller osynliga tecken".into(),
-        ));
-    }
-    if !unicode_normalization::is_nfc(value) {
-        return Err(StatementError::Value(
-            "orsaken är inte i Unicode NFC".into(),
-        ));
-    }
-    Ok(())
+    check_characters(field, value)?;
+    check_nfc(field, value)
 }
 
 /// Characters that change how a text looks or reads without being seen:
@@ -123,15 +203,15 @@ impl Statement {
         role: &str,
         signed_at: Timestamp,
     ) -> Result<Statement, StatementError> {
-        check_field("namn", name)?;
-        check_field("roll", role)?;
+        check_field(Field::Name, name)?;
+        check_field(Field::Role, role)?;
         let signed_at = signed_at
             .round(
                 jiff::TimestampRound::new()
                     .smallest(Unit::Second)
                     .mode(jiff::RoundMode::Trunc),
             )
-            .map_err(|e| StatementError::Value(e.to_string()))?;
+            .map_err(|e| StatementError::Rounding(e.to_string()))?;
         Ok(Statement {
             document,
             name: name.into(),
@@ -167,12 +247,8 @@ impl Statement {
         let name = field(3, "name")?;
         let role = field(4, "role")?;
         let signed_at = field(5, "signed-at")?;
-        let document = Hash::from_hex(digest).map_err(|_| {
-            StatementError::Value("dokumentets kontrollsumma är inte 64 hextecken".into())
-        })?;
-        let signed_at: Timestamp = signed_at
-            .parse()
-            .map_err(|_| StatementError::Value("signeringstiden är inte en RFC 3339-tid".into()))?;
+        let document = Hash::from_hex(digest).map_err(|_| StatementError::Digest)?;
+        let signed_at: Timestamp = signed_at.parse().map_err(|_| StatementError::SignedAt)?;
         let statement = Statement::new(document, name, role, signed_at)?;
         if statement.encode() != text {
             return Err(StatementError::NotCanonical);

@@ -20,20 +20,156 @@ pub enum Severity {
     Notice,
 }
 
-/// One thing found: a stable code for machines, a Swedish sentence for people.
+/// One thing found: a stable code for machines, the values behind it
+/// ([`Said`]), and the sentence for people that the caller's catalogue
+/// ([`Words`]) made of them: the core itself writes no sentences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
+    #[serde(skip)]
+    pub said: Said,
 }
 
 impl Finding {
-    fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Finding {
+    fn new(said: Said, severity: Severity, words: &dyn Words) -> Finding {
+        Finding {
+            code: said.code(),
+            severity,
+            message: words.finding(&said),
+            said,
+        }
+    }
+
+    /// A finding whose sentence the caller already has (a problem it found
+    /// itself, or a copy it could not read).
+    pub fn told(code: &'static str, severity: Severity, message: String) -> Finding {
         Finding {
             code,
             severity,
-            message: message.into(),
+            message: message.clone(),
+            said: Said::Told { code, message },
+        }
+    }
+}
+
+/// Turns what a verdict found into a sentence: a catalogue of the caller's
+/// language, passed in like the time is.
+pub trait Words {
+    fn finding(&self, said: &Said) -> String;
+}
+
+/// How the copy's bytes matched the registered ones (`match_file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileMatch {
+    /// Exactly the registered bytes.
+    Exact,
+    /// The registered bytes followed by a block.
+    WithBlock,
+    /// The registered bytes followed by white space only.
+    WithWhitespace,
+}
+
+/// What a finding says, with the values its sentence needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    ContentChanged {
+        dnr: Option<String>,
+        title: Option<String>,
+    },
+    DnrChanged {
+        copy: String,
+        registered: String,
+    },
+    DocumentNotRegistered,
+    BlockMissing,
+    BlockUnreadable(BlockError),
+    MatchText(Version),
+    MatchFile(FileMatch),
+    RegisteredTextV1,
+    TextNotCovered,
+    RowWithoutApproval(BlockRow),
+    NameLookalike {
+        block: String,
+        log: String,
+    },
+    RowNameMismatch {
+        block: String,
+        log: String,
+    },
+    RowRoleMismatch {
+        block: String,
+        log: String,
+    },
+    RowDateMismatch {
+        block: Date,
+        log: Date,
+    },
+    ApprovalMissingFromBlock {
+        name: String,
+        role: String,
+        date: Date,
+    },
+    ImportedFromArchive {
+        operator: Option<String>,
+        on: Date,
+        name: String,
+    },
+    SignatureValid {
+        name: String,
+    },
+    SignerNameLookalike {
+        name: String,
+        others: Vec<String>,
+    },
+    ImportedNameLookalike {
+        name: String,
+        others: Vec<String>,
+    },
+    CertificateRevokedLater(Date),
+    ApprovedBeforeDocumentDate {
+        approved: Date,
+        document: Date,
+    },
+    BlockNotChecked,
+    /// A problem proving an entry from the log.
+    Problem(Problem),
+    /// A problem the caller found and has the sentence of.
+    Told {
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl Said {
+    /// The stable code of the finding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Said::ContentChanged { .. } => "content_changed",
+            Said::DnrChanged { .. } => "dnr_changed",
+            Said::DocumentNotRegistered => "document_not_registered",
+            Said::BlockMissing => "block_missing",
+            Said::BlockUnreadable(_) => "block_unreadable",
+            Said::MatchText(_) => "match_text",
+            Said::MatchFile(_) => "match_file",
+            Said::RegisteredTextV1 => "registered_text_v1",
+            Said::TextNotCovered => "text_not_covered",
+            Said::RowWithoutApproval(_) => "row_without_approval",
+            Said::NameLookalike { .. } => "name_lookalike",
+            Said::RowNameMismatch { .. } => "row_name_mismatch",
+            Said::RowRoleMismatch { .. } => "row_role_mismatch",
+            Said::RowDateMismatch { .. } => "row_date_mismatch",
+            Said::ApprovalMissingFromBlock { .. } => "approval_missing_from_block",
+            Said::ImportedFromArchive { .. } => "imported_from_archive",
+            Said::SignatureValid { .. } => "signature_valid",
+            Said::SignerNameLookalike { .. } => "signer_name_lookalike",
+            Said::ImportedNameLookalike { .. } => "imported_name_lookalike",
+            Said::CertificateRevokedLater(_) => "certificate_revoked_later",
+            Said::ApprovedBeforeDocumentDate { .. } => "approved_before_document_date",
+            Said::BlockNotChecked => "block_not_checked",
+            Said::Problem(p) => p.code(),
+            Said::Told { code, .. } => code,
         }
     }
 }
@@ -113,8 +249,8 @@ pub struct Verdict {
 pub struct ApprovalEvidence {
     pub row: ApprovalRow,
     /// Problems with the entry itself (signature, certificate at the time of
-    /// signing, inclusion in the checkpoint), as (code, Swedish message).
-    pub problems: Vec<(&'static str, String)>,
+    /// signing, inclusion in the checkpoint).
+    pub problems: Vec<Problem>,
     /// Whether the certificate was revoked after this approval (a notice).
     pub revoked_later: Option<jiff::Timestamp>,
     /// Holders' names the signer's name looks like, as its certificate's
@@ -146,7 +282,7 @@ pub struct Evidence {
     pub copy_dnr: Option<String>,
     pub approvals: Vec<ApprovalEvidence>,
     /// Problems proving the registration entry (inclusion, table ≠ log), as (code, message).
-    pub document_problems: Vec<(&'static str, String)>,
+    pub document_problems: Vec<Problem>,
     pub checkpoint_size: Option<u64>,
 }
 
@@ -167,6 +303,46 @@ pub fn file_prefix_matches(d: &DocumentRow, bytes: &[u8]) -> bool {
         .is_some_and(|prefix| Hash::sha256(prefix) == d.file_sha256)
 }
 
+/// What proving an entry from the log found wrong: by the checks of one
+/// approval entry ([`check_approval_entry`]) or by the service reading the
+/// log for the evidence. Each is an error finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The signature, statement or certificate is refused.
+    Refused(crate::rules::Refusal),
+    /// The certificate was revoked (at this time) before the approval was logged.
+    RevokedBefore(jiff::Timestamp),
+    /// The log's latest checkpoint cannot be verified: a check that could
+    /// not be made (INDETERMINATE), not one that failed.
+    CheckpointInvalid,
+    /// The entry is not included in the signed checkpoint of this size.
+    NotIncluded { index: u64, size: u64 },
+    /// The entry's bytes cannot be read.
+    EntryUnreadable {
+        index: u64,
+        error: crate::entry::EntryError,
+    },
+    /// A table row differs from the log entry it was made from.
+    LogMismatch { index: u64 },
+    /// The approval's certificate is not in the log.
+    CertificateNotInLog,
+}
+
+impl Problem {
+    /// Stable English code, as a finding's.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Refused(r) => r.code(),
+            Problem::RevokedBefore(_) => "certificate_revoked",
+            Problem::CheckpointInvalid => "checkpoint_invalid",
+            Problem::NotIncluded { .. } => "inclusion_proof_failed",
+            Problem::EntryUnreadable { error, .. } => error.code(),
+            Problem::LogMismatch { .. } => "log_mismatch",
+            Problem::CertificateNotInLog => "certificate_unknown",
+        }
+    }
+}
+
 /// The checks of one approval entry at its own log time: signature and
 /// certificate (against `ca_der`), and revocation order given the revocation
 /// entry's index and time, if the certificate was ever revoked. Returns the
@@ -176,7 +352,7 @@ pub fn check_approval_entry(
     entry: &crate::entry::Entry,
     ca_der: &[u8],
     revocation: Option<(u64, jiff::Timestamp)>,
-) -> (Vec<(&'static str, String)>, Option<jiff::Timestamp>) {
+) -> (Vec<Problem>, Option<jiff::Timestamp>) {
     let mut problems = Vec::new();
     let crate::entry::EntryBody::Approval {
         statement,
@@ -195,14 +371,11 @@ pub fn check_approval_entry(
         ca_der,
         entry.logged_at,
     ) {
-        problems.push((r.code(), r.to_string()));
+        problems.push(Problem::Refused(r));
     }
     match revocation {
         Some((i, at)) if i < index => {
-            problems.push((
-                "certificate_revoked",
-                format!("Certifikatet var återkallat ({at}) när godkännandet loggades."),
-            ));
+            problems.push(Problem::RevokedBefore(at));
             (problems, None)
         }
         Some((_, at)) => (problems, Some(at)),
@@ -210,17 +383,23 @@ pub fn check_approval_entry(
     }
 }
 
-/// Findings that say a check could not be made, rather than that it failed.
-const CANNOT_CHECK: [&str; 2] = ["checkpoint_invalid", "block_not_checked"];
+/// Whether a finding says a check could not be made, rather than that it failed.
+fn cannot_check(f: &Finding) -> bool {
+    matches!(
+        f.said,
+        Said::BlockNotChecked | Said::Problem(Problem::CheckpointInvalid)
+    )
+}
 
 /// The indication of ETSI EN 319 102-1 for one approval: TOTAL-FAILED when a
 /// check of the approval failed, INDETERMINATE when one could not be made,
 /// else TOTAL-PASSED. Whether the copy's block shows the approval is not a
 /// check of the approval (see [`ApprovalReport::in_block`]).
 fn indication_of(findings: &[Finding]) -> Indication {
-    let cannot_check = |f: &Finding| CANNOT_CHECK.contains(&f.code);
     if findings.iter().any(|f| {
-        f.severity == Severity::Error && !cannot_check(f) && f.code != "approval_missing_from_block"
+        f.severity == Severity::Error
+            && !cannot_check(f)
+            && !matches!(f.said, Said::ApprovalMissingFromBlock { .. })
     }) {
         Indication::TotalFailed
     } else if findings.iter().any(cannot_check) {
@@ -234,12 +413,8 @@ fn same_skeleton(a: &str, b: &str) -> bool {
     skeleton(a).eq(skeleton(b))
 }
 
-fn row_text(r: &BlockRow) -> String {
-    format!("{}, {} {}", r.name, r.role, r.date)
-}
-
-/// Decides the verdict.
-pub fn evaluate(e: &Evidence) -> Verdict {
+/// Decides the verdict; `words` says each finding.
+pub fn evaluate(e: &Evidence, words: &dyn Words) -> Verdict {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
     let document = DocumentReport {
@@ -262,55 +437,57 @@ pub fn evaluate(e: &Evidence) -> Verdict {
         None => match e.similar.first() {
             Some(d) => {
                 findings.push(Finding::new(
-                    "content_changed",
+                    Said::ContentChanged {
+                        dnr: d.dnr.clone(),
+                        title: d.title.clone(),
+                    },
                     Severity::Error,
-                    format!(
-                        "Innehållet skiljer sig från det registrerade dokumentet {}{}: texten har ändrats.",
-                        d.dnr.as_deref().map(|x| format!("dnr {x} ")).unwrap_or_default(),
-                        d.title.as_deref().map(|t| format!("”{t}”")).unwrap_or_default()
-                    ),
+                    words,
                 ));
                 let dnr_kept = e.similar.iter().any(|s| s.dnr == e.copy_dnr);
                 if let (Some(copy), Some(registered)) = (&e.copy_dnr, &d.dnr)
                     && !dnr_kept
                 {
                     findings.push(Finding::new(
-                        "dnr_changed",
+                        Said::DnrChanged {
+                            copy: copy.clone(),
+                            registered: registered.clone(),
+                        },
                         Severity::Error,
-                        format!("Diarienumret är ändrat: kopian anger {copy}, det registrerade dokumentet {registered}."),
+                        words,
                     ));
                 }
             }
             None => findings.push(Finding::new(
-                "document_not_registered",
+                Said::DocumentNotRegistered,
                 Severity::Error,
-                "Dokumentet med detta innehåll finns inte i loggen.",
+                words,
             )),
         },
         Some(d) => {
-            findings.push(match_finding(e, d));
-            findings.extend(version_findings(e));
+            findings.push(match_finding(e, d, words));
+            findings.extend(version_findings(e, words));
         }
     }
 
-    for (code, message) in &e.document_problems {
-        findings.push(Finding::new(code, Severity::Error, message.clone()));
+    for p in &e.document_problems {
+        findings.push(Finding::new(
+            Said::Problem(p.clone()),
+            Severity::Error,
+            words,
+        ));
     }
 
     let rows: Vec<BlockRow> = match &e.block {
         None => {
-            findings.push(Finding::new(
-                "block_missing",
-                Severity::Error,
-                "Dokumentet saknar attesteringsblock.",
-            ));
+            findings.push(Finding::new(Said::BlockMissing, Severity::Error, words));
             Vec::new()
         }
         Some(Err(err)) => {
             findings.push(Finding::new(
-                "block_unreadable",
+                Said::BlockUnreadable(err.clone()),
                 Severity::Error,
-                err.to_string(),
+                words,
             ));
             Vec::new()
         }
@@ -318,7 +495,7 @@ pub fn evaluate(e: &Evidence) -> Verdict {
     };
 
     if e.document.is_some() {
-        match_rows(e, &rows, &mut findings, &mut reports);
+        match_rows(e, &rows, words, &mut findings, &mut reports);
     }
 
     let any_error = findings
@@ -341,47 +518,32 @@ pub fn evaluate(e: &Evidence) -> Verdict {
 
 /// What matched: the exact bytes (alone, or followed by a block or white
 /// space), or the canonical text under the registration's rules.
-fn match_finding(e: &Evidence, d: &DocumentRow) -> Finding {
+fn match_finding(e: &Evidence, d: &DocumentRow, words: &dyn Words) -> Finding {
     if !e.file_match {
-        let version = match e.version {
-            Version::V1 => "kanonisk text v1",
-            Version::V2 => "kanonisk text v2",
-        };
-        return Finding::new(
-            "match_text",
-            Severity::Notice,
-            format!("Texten stämmer med den registrerade texten ({version})."),
-        );
+        return Finding::new(Said::MatchText(e.version), Severity::Notice, words);
     }
-    let message = if e.file_sha256 == d.file_sha256 {
-        "Filen är exakt de registrerade byten: det registrerade dokumentet, oförändrat."
+    let how = if e.file_sha256 == d.file_sha256 {
+        FileMatch::Exact
     } else if e.block.is_some() {
-        "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av ett block."
+        FileMatch::WithBlock
     } else {
-        "Filen börjar med exakt de registrerade byten: det registrerade dokumentet, oförändrat, följt av enbart blanktecken."
+        FileMatch::WithWhitespace
     };
-    Finding::new("match_file", Severity::Notice, message)
+    Finding::new(Said::MatchFile(how), Severity::Notice, words)
 }
 
 /// What a registration under `text-v1` means for the match.
-fn version_findings(e: &Evidence) -> Vec<Finding> {
+fn version_findings(e: &Evidence, words: &dyn Words) -> Vec<Finding> {
     let mut out = Vec::new();
     if e.version == Version::V1 {
         out.push(Finding::new(
-            "registered_text_v1",
+            Said::RegisteredTextV1,
             Severity::Notice,
-            "Dokumentet registrerades enligt den äldre regeln kanonisk text v1, som skar bort allt \
-             efter raden ”Detta dokument har godkänts digitalt av följande personer:” även mitt i texten.",
+            words,
         ));
     }
     if e.uncovered {
-        out.push(Finding::new(
-            "text_not_covered",
-            Severity::Warning,
-            "Texten efter raden ”Detta dokument har godkänts digitalt av följande personer:” mitt i \
-             dokumentet omfattas inte av registreringen (kanonisk text v1) och har inte kontrollerats; \
-             jämför den delen med originalet.",
-        ));
+        out.push(Finding::new(Said::TextNotCovered, Severity::Warning, words));
     }
     out
 }
@@ -391,14 +553,16 @@ fn version_findings(e: &Evidence) -> Vec<Finding> {
 fn match_rows(
     e: &Evidence,
     rows: &[BlockRow],
+    words: &dyn Words,
     findings: &mut Vec<Finding>,
     reports: &mut Vec<ApprovalReport>,
 ) {
     let mut pairing = exact_pairs(&e.approvals, rows);
-    let mut mismatch = pair_leftovers(e, rows, &mut pairing, findings);
+    let mut mismatch = pair_leftovers(e, rows, &mut pairing, words, findings);
     for (ai, a) in e.approvals.iter().enumerate() {
         let f = std::mem::take(&mut mismatch[ai]);
-        reports.push(approval_report(e, a, pairing.row_of[ai].is_some(), f));
+        let paired = pairing.row_of[ai].is_some();
+        reports.push(approval_report(e, a, paired, f, words));
     }
 }
 
@@ -433,6 +597,7 @@ fn pair_leftovers(
     e: &Evidence,
     rows: &[BlockRow],
     pairing: &mut Pairing,
+    words: &dyn Words,
     findings: &mut Vec<Finding>,
 ) -> Vec<Vec<Finding>> {
     let mut mismatch: Vec<Vec<Finding>> = vec![Vec::new(); e.approvals.len()];
@@ -442,18 +607,15 @@ fn pair_leftovers(
         }
         let Some(ai) = near_approval(e, r, pairing) else {
             findings.push(Finding::new(
-                "row_without_approval",
+                Said::RowWithoutApproval(r.clone()),
                 Severity::Error,
-                format!(
-                    "Raden ”{}” i blocket motsvarar inget godkännande i loggen.",
-                    row_text(r)
-                ),
+                words,
             ));
             continue;
         };
         pairing.row_used[ri] = true;
         pairing.row_of[ai] = Some(ri);
-        row_differences(r, &e.approvals[ai].row, &mut mismatch[ai]);
+        row_differences(r, &e.approvals[ai].row, words, &mut mismatch[ai]);
     }
     mismatch
 }
@@ -476,35 +638,27 @@ fn near_approval(e: &Evidence, r: &BlockRow, pairing: &Pairing) -> Option<usize>
 }
 
 /// Where a paired row differs from its approval.
-fn row_differences(r: &BlockRow, a: &ApprovalRow, f: &mut Vec<Finding>) {
+fn row_differences(r: &BlockRow, a: &ApprovalRow, words: &dyn Words, f: &mut Vec<Finding>) {
+    let mut error = |said| f.push(Finding::new(said, Severity::Error, words));
     if r.name != a.name {
-        if same_skeleton(&r.name, &a.name) {
-            f.push(Finding::new(
-                "name_lookalike",
-                Severity::Error,
-                format!("Namnet ”{}” i blocket ser ut som ”{}” men innehåller andra tecken (förväxlingsbara bokstäver).", r.name, a.name),
-            ));
+        let (block, log) = (r.name.clone(), a.name.clone());
+        error(if same_skeleton(&r.name, &a.name) {
+            Said::NameLookalike { block, log }
         } else {
-            f.push(Finding::new(
-                "row_name_mismatch",
-                Severity::Error,
-                format!("Blocket anger namnet ”{}”, loggen ”{}”.", r.name, a.name),
-            ));
-        }
+            Said::RowNameMismatch { block, log }
+        });
     }
     if r.role != a.role {
-        f.push(Finding::new(
-            "row_role_mismatch",
-            Severity::Error,
-            format!("Blocket anger rollen ”{}”, loggen ”{}”.", r.role, a.role),
-        ));
+        error(Said::RowRoleMismatch {
+            block: r.role.clone(),
+            log: a.role.clone(),
+        });
     }
     if r.date != a.date {
-        f.push(Finding::new(
-            "row_date_mismatch",
-            Severity::Error,
-            format!("Blocket anger datumet {}, loggen {}.", r.date, a.date),
-        ));
+        error(Said::RowDateMismatch {
+            block: r.date,
+            log: a.date,
+        });
     }
 }
 
@@ -514,26 +668,31 @@ fn approval_report(
     a: &ApprovalEvidence,
     paired: bool,
     mut f: Vec<Finding>,
+    words: &dyn Words,
 ) -> ApprovalReport {
     let block_readable = e.block.as_ref().is_some_and(|b| b.is_ok());
     let in_block = block_readable.then_some(paired);
     if in_block == Some(false) {
         f.push(Finding::new(
-            "approval_missing_from_block",
+            Said::ApprovalMissingFromBlock {
+                name: a.row.name.clone(),
+                role: a.row.role.clone(),
+                date: a.row.date,
+            },
             Severity::Error,
-            format!(
-                "Godkännandet av {} ({}) {} finns i loggen men visas inte i blocket: \
-                 blocket återger inte alla godkännanden.",
-                a.row.name, a.row.role, a.row.date
-            ),
+            words,
         ));
     }
-    for (code, message) in &a.problems {
-        f.push(Finding::new(code, Severity::Error, message.clone()));
+    for p in &a.problems {
+        f.push(Finding::new(
+            Said::Problem(p.clone()),
+            Severity::Error,
+            words,
+        ));
     }
-    kind_finding(a, &mut f);
-    lookalike_finding(a, &mut f);
-    context_findings(e, a, &mut f);
+    kind_finding(a, words, &mut f);
+    lookalike_finding(a, words, &mut f);
+    context_findings(e, a, words, &mut f);
     let indication = indication_of(&f);
     ApprovalReport {
         name: a.row.name.clone(),
@@ -548,27 +707,25 @@ fn approval_report(
 }
 
 /// How the approval came into the log: carried over from the archive, or signed.
-fn kind_finding(a: &ApprovalEvidence, f: &mut Vec<Finding>) {
+fn kind_finding(a: &ApprovalEvidence, words: &dyn Words, f: &mut Vec<Finding>) {
     match a.row.kind {
         ApprovalKind::Imported => f.push(Finding::new(
-            "imported_from_archive",
+            Said::ImportedFromArchive {
+                operator: a.row.operator.clone(),
+                on: crate::stockholm::date_of(a.row.logged_at),
+                name: a.row.name.clone(),
+            },
             Severity::Notice,
-            format!(
-                "Godkännandet är överfört från arkivet av {} {}; det är inte signerat av {} själv.",
-                a.row.operator.as_deref().unwrap_or("okänd"),
-                crate::stockholm::date_of(a.row.logged_at),
-                a.row.name
-            ),
+            words,
         )),
         ApprovalKind::Signed => {
             if a.problems.is_empty() {
                 f.push(Finding::new(
-                    "signature_valid",
+                    Said::SignatureValid {
+                        name: a.row.name.clone(),
+                    },
                     Severity::Notice,
-                    format!(
-                        "{} har signerat med ett giltigt certifikat från organisationens CA.",
-                        a.row.name
-                    ),
+                    words,
                 ));
             }
         }
@@ -576,64 +733,45 @@ fn kind_finding(a: &ApprovalEvidence, f: &mut Vec<Finding>) {
 }
 
 /// The approver's name looks like another holder's.
-fn lookalike_finding(a: &ApprovalEvidence, f: &mut Vec<Finding>) {
-    if !a.lookalike_of.is_empty() {
-        let others = a
-            .lookalike_of
-            .iter()
-            .map(|n| format!("”{n}”"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        f.push(match a.row.kind {
-            ApprovalKind::Signed => Finding::new(
-                "signer_name_lookalike",
-                Severity::Warning,
-                format!(
-                    "Namnet ”{}” ser ut som {others} men är ett annat namn (förväxlingsbara tecken); administratören bekräftade vid utfärdandet att det är en annan person. Kontrollera vem som godkände.",
-                    a.row.name
-                ),
-            ),
-            ApprovalKind::Imported => Finding::new(
-                "imported_name_lookalike",
-                Severity::Warning,
-                format!(
-                    "Det överförda namnet ”{}” ser ut som {others}, som har ett certifikat, men är ett annat namn (förväxlingsbara tecken). Ingen har bekräftat att det är en annan person: kontrollera mot arkivet.",
-                    a.row.name
-                ),
-            ),
-        });
+fn lookalike_finding(a: &ApprovalEvidence, words: &dyn Words, f: &mut Vec<Finding>) {
+    if a.lookalike_of.is_empty() {
+        return;
     }
+    let name = a.row.name.clone();
+    let others = a.lookalike_of.clone();
+    let said = match a.row.kind {
+        ApprovalKind::Signed => Said::SignerNameLookalike { name, others },
+        ApprovalKind::Imported => Said::ImportedNameLookalike { name, others },
+    };
+    f.push(Finding::new(said, Severity::Warning, words));
 }
 
 /// What else bears on the approval: a later revocation, a date before the
 /// document's, a block that could not be checked.
-fn context_findings(e: &Evidence, a: &ApprovalEvidence, f: &mut Vec<Finding>) {
+fn context_findings(e: &Evidence, a: &ApprovalEvidence, words: &dyn Words, f: &mut Vec<Finding>) {
     let doc_date = e.document.as_ref().and_then(|d| d.date);
     if let Some(at) = a.revoked_later {
         f.push(Finding::new(
-            "certificate_revoked_later",
+            Said::CertificateRevokedLater(crate::stockholm::date_of(at)),
             Severity::Notice,
-            format!(
-                "Certifikatet återkallades {} – efter godkännandet, som därför står sig.",
-                crate::stockholm::date_of(at)
-            ),
+            words,
         ));
     }
     if let Some(d) = doc_date.filter(|d| a.row.date < *d) {
         f.push(Finding::new(
-            "approved_before_document_date",
+            Said::ApprovedBeforeDocumentDate {
+                approved: a.row.date,
+                document: d,
+            },
             Severity::Notice,
-            format!(
-                "Godkännandet ({}) är daterat före dokumentets datum ({d}).",
-                a.row.date
-            ),
+            words,
         ));
     }
     if !matches!(e.block, Some(Ok(_))) {
         f.push(Finding::new(
-            "block_not_checked",
+            Said::BlockNotChecked,
             Severity::Warning,
-            "Dokumentet har inget läsbart block, så det går inte att avgöra om det bär detta godkännande.",
+            words,
         ));
     }
 }
@@ -641,6 +779,25 @@ fn context_findings(e: &Evidence, a: &ApprovalEvidence, f: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn signature_invalid() -> Problem {
+        Problem::Refused(crate::rules::Refusal::Pki(
+            crate::pki::PkiError::SignatureInvalid,
+        ))
+    }
+
+    /// Says a finding as its values, so tests can read what was said.
+    struct Plain;
+
+    impl Words for Plain {
+        fn finding(&self, said: &Said) -> String {
+            format!("{said:?}")
+        }
+    }
+
+    fn evaluate(e: &Evidence) -> Verdict {
+        super::evaluate(e, &Plain)
+    }
 
     fn approval(index: u64, name: &str, role: &str, date: &str) -> ApprovalEvidence {
         ApprovalEvidence {
@@ -727,12 +884,9 @@ mod tests {
     fn an_unverifiable_checkpoint_makes_an_approval_indeterminate_unless_it_failed() {
         let mut approvals = two();
         for a in &mut approvals {
-            a.problems
-                .push(("checkpoint_invalid", "kan inte verifieras".into()));
+            a.problems.push(Problem::CheckpointInvalid);
         }
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "signaturen är ogiltig".into()));
+        approvals[1].problems.push(signature_invalid());
         let rows = vec![
             row("Anna Berg", "Chef", "2026-11-25"),
             row("Per Persson", "Direktör", "2026-11-26"),
@@ -816,9 +970,7 @@ mod tests {
     #[test]
     fn a_missing_approval_with_a_failed_check_is_still_failed() {
         let mut approvals = two();
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "x".into()));
+        approvals[1].problems.push(signature_invalid());
         let v = evaluate(&evidence(
             vec![row("Anna Berg", "Chef", "2026-11-25")],
             approvals,
@@ -827,8 +979,20 @@ mod tests {
         assert_eq!(v.approvals[1].in_block, Some(false));
     }
 
-    fn messages(v: &Verdict) -> Vec<&str> {
-        v.findings.iter().map(|f| f.message.as_str()).collect()
+    fn said(v: &Verdict, code: &str) -> Vec<Said> {
+        v.findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.said.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_finding_says_its_values_through_the_words_given() {
+        let v = evaluate(&evidence(vec![], vec![]));
+        let f = v.findings.iter().find(|f| f.code == "match_text").unwrap();
+        assert_eq!(f.said, Said::MatchText(Version::V2));
+        assert_eq!(f.message, format!("{:?}", f.said));
     }
 
     #[test]
@@ -838,15 +1002,19 @@ mod tests {
         // The bare registered bytes (same file digest), no block.
         e.block = None;
         let v = evaluate(&e);
-        let m = messages(&v).join(" ");
-        assert!(m.contains("exakt de registrerade byten"), "{m}");
-        assert!(!m.contains("följt av"), "{m}");
+        assert_eq!(
+            said(&v, "match_file"),
+            vec![Said::MatchFile(FileMatch::Exact)]
+        );
         // The registered bytes followed by a block.
         e.file_sha256 = Hash::sha256(b"other");
         e.block = Some(Ok(vec![]));
-        let m = messages(&evaluate(&e)).join(" ");
-        assert!(m.contains("följt av ett block"), "{m}");
-        assert_eq!(evaluate(&e).document.match_level, Some("file"));
+        let v = evaluate(&e);
+        assert_eq!(
+            said(&v, "match_file"),
+            vec![Said::MatchFile(FileMatch::WithBlock)]
+        );
+        assert_eq!(v.document.match_level, Some("file"));
     }
 
     #[test]
@@ -868,9 +1036,7 @@ mod tests {
     #[test]
     fn a_problem_with_the_entry_fails_its_approval() {
         let mut approvals = two();
-        approvals[1]
-            .problems
-            .push(("signature_invalid", "x".into()));
+        approvals[1].problems.push(signature_invalid());
         let rows = vec![
             row("Anna Berg", "Chef", "2026-11-25"),
             row("Per Persson", "Direktör", "2026-11-26"),

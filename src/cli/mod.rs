@@ -151,7 +151,7 @@ async fn with_service(
         Command::Log(cmd) => log_command(p, s, cmd).await?,
         Command::Token(cmd) => token_command(p, s, cmd).await?,
         Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) => {
-            return Err(ServiceError::Config("kommandot körs utan tjänst".into()));
+            return Err(ServiceError::CommandWithoutService);
         }
     })
 }

@@ -234,7 +234,11 @@ async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientErro
     let doc = match read_document(bytes) {
         Ok(d) => d,
         Err(ServiceError::Text(e)) => {
-            return Ok(verify::indeterminate(bytes, e.code(), e.to_string()));
+            return Ok(verify::indeterminate(
+                bytes,
+                e.code(),
+                crate::messages::say(&e),
+            ));
         }
         Err(e) => return Err(ClientError::Protocol(e.to_string())),
     };

@@ -100,10 +100,9 @@ fn refuse(stream: TcpStream) {
 }
 
 fn too_many_connections() -> Vec<u8> {
-    let body = serde_json::to_vec(&super::problem::Problem::new(
+    let body = serde_json::to_vec(&super::problem::Problem::request(
         axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "too_many_connections",
-        "Tjänsten har för många öppna anslutningar; försök igen om en stund.",
+        crate::messages::RequestProblem::TooManyConnections,
     ))
     .unwrap_or_default();
     let mut response = format!(

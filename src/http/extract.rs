@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::problem::Problem;
+use crate::messages::{JsonProblem, PathProblem, QueryProblem, RequestProblem};
 
 /// A request body, read whole: at most `body_limit` bytes, within `body_timeout`.
 pub struct RawBody(pub Bytes);
@@ -25,10 +26,9 @@ impl FromRequest<AppState> for RawBody {
 }
 
 fn too_large(limit: usize) -> Problem {
-    Problem::new(
+    Problem::request(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
-        format!("Begäran är större än tillåtet ({limit} byte)."),
+        RequestProblem::BodyOverLimit { limit },
     )
 }
 
@@ -45,19 +45,16 @@ async fn read_body(req: Request, state: &AppState) -> Result<Bytes, Problem> {
     }
     let body = Limited::new(req.into_body(), limit);
     match tokio::time::timeout(state.config.body_timeout, body.collect()).await {
-        Err(_) => Err(Problem::new(
+        Err(_) => Err(Problem::request(
             StatusCode::REQUEST_TIMEOUT,
-            "body_timeout",
-            format!(
-                "Begärans innehåll kom inte fram inom {} sekunder.",
-                state.config.body_timeout.as_secs()
-            ),
+            RequestProblem::BodyTimeout {
+                secs: state.config.body_timeout.as_secs(),
+            },
         )),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large(limit)),
-        Ok(Err(_)) => Err(Problem::new(
+        Ok(Err(_)) => Err(Problem::request(
             StatusCode::BAD_REQUEST,
-            "body_unreadable",
-            "Begärans innehåll kunde inte läsas (avbrutet eller felaktigt kodat).",
+            RequestProblem::BodyUnreadable,
         )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
@@ -99,11 +96,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJson<T> {
 }
 
 fn not_json() -> Problem {
-    Problem::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        "Innehållet ska vara JSON med Content-Type: application/json.",
-    )
+    Problem::request(StatusCode::UNSUPPORTED_MEDIA_TYPE, RequestProblem::NotJson)
 }
 
 fn require_json(req: &Request) -> Result<(), Problem> {
@@ -118,24 +111,24 @@ fn require_json(req: &Request) -> Result<(), Problem> {
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice(bytes).map_err(|e| {
-        let at = format!("rad {}, kolumn {}", e.line(), e.column());
         let what = match e.classify() {
-            serde_json::error::Category::Data => field_problem(&e.to_string())
-                .unwrap_or_else(|| "ett fält har fel typ eller värde".into()),
-            serde_json::error::Category::Eof => "innehållet tar slut mitt i".into(),
-            _ => "innehållet är inte giltig JSON".into(),
+            serde_json::error::Category::Data => {
+                field_problem(&e.to_string()).unwrap_or(JsonProblem::WrongValue)
+            }
+            serde_json::error::Category::Eof => JsonProblem::Eof,
+            _ => JsonProblem::Syntax,
         };
-        Problem::new(
+        let (line, column) = (e.line(), e.column());
+        Problem::request(
             StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("JSON-innehållet kan inte läsas: {what} ({at})."),
+            RequestProblem::Json { what, line, column },
         )
     })
 }
 
-/// A serde message about a named field, in Swedish (serde's wording of
+/// A serde message about a named field (serde's wording of
 /// `missing_field`, `unknown_field` and `duplicate_field` is fixed).
-fn field_problem(message: &str) -> Option<String> {
+fn field_problem(message: &str) -> Option<JsonProblem> {
     let name = |prefix: &str| {
         message
             .strip_prefix(prefix)
@@ -143,11 +136,11 @@ fn field_problem(message: &str) -> Option<String> {
             .map(super::printable_name)
     };
     if let Some(n) = name("missing field `") {
-        Some(format!("fältet {n} saknas"))
+        Some(JsonProblem::MissingField(n))
     } else if let Some(n) = name("unknown field `") {
-        Some(format!("okänt fält {n}"))
+        Some(JsonProblem::UnknownField(n))
     } else {
-        name("duplicate field `").map(|n| format!("fältet {n} anges flera gånger"))
+        name("duplicate field `").map(JsonProblem::DuplicateField)
     }
 }
 
@@ -171,27 +164,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-fn invalid_query(detail: String) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "invalid_query", detail)
+fn invalid_query(q: QueryProblem) -> Problem {
+    Problem::request(StatusCode::BAD_REQUEST, RequestProblem::Query(q))
 }
 
 fn check_pairs(pairs: &[(String, String)]) -> Result<(), Problem> {
     for (i, (k, v)) in pairs.iter().enumerate() {
         let name = super::printable_name(k);
         if k.chars().chain(v.chars()).any(forbidden_in_query) {
-            return Err(invalid_query(format!(
-                "Parametern {name} innehåller ett styrtecken (till exempel NUL) eller ogiltig UTF-8; sådana tecken tas inte emot."
-            )));
+            return Err(invalid_query(QueryProblem::Control(name)));
         }
         if v.trim().is_empty() {
-            return Err(invalid_query(format!(
-                "Parametern {name} är tom; utelämna den i stället."
-            )));
+            return Err(invalid_query(QueryProblem::Empty(name)));
         }
         if pairs[..i].iter().any(|(earlier, _)| earlier == k) {
-            return Err(invalid_query(format!(
-                "Parametern {name} anges flera gånger."
-            )));
+            return Err(invalid_query(QueryProblem::Repeated(name)));
         }
     }
     Ok(())
@@ -207,11 +194,11 @@ fn forbidden_in_query(c: char) -> bool {
 fn query_problem<T: DeserializeOwned>(message: &str, pairs: &[(String, String)]) -> Problem {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = super::printable_name(rest.split('`').next().unwrap_or_default());
-        return invalid_query(format!("Okänd parameter {name}."));
+        return invalid_query(QueryProblem::Unknown(name));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = super::printable_name(rest.split('`').next().unwrap_or_default());
-        return invalid_query(format!("Parametern {name} saknas."));
+        return invalid_query(QueryProblem::Missing(name));
     }
     let culprit = pairs.iter().find(|(k, v)| {
         let alone = serde_urlencoded::to_string([(k, v)]).unwrap_or_default();
@@ -220,12 +207,11 @@ fn query_problem<T: DeserializeOwned>(message: &str, pairs: &[(String, String)])
             .is_some_and(|e| !e.to_string().starts_with("missing field"))
     });
     match culprit {
-        Some((k, v)) => invalid_query(format!(
-            "Parametern {} har ett ogiltigt värde \"{}\" (ett tal väntades).",
-            super::printable_name(k),
-            super::printable_name(v)
-        )),
-        None => invalid_query("Frågesträngen kan inte läsas.".into()),
+        Some((k, v)) => invalid_query(QueryProblem::BadValue {
+            name: super::printable_name(k),
+            value: super::printable_name(v),
+        }),
+        None => invalid_query(QueryProblem::Unreadable),
     }
 }
 
@@ -241,28 +227,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {
-                let detail = match e.kind() {
+                let what = match e.kind() {
                     ErrorKind::ParseError { value, .. }
                     | ErrorKind::ParseErrorAtKey { value, .. }
-                    | ErrorKind::ParseErrorAtIndex { value, .. } => format!(
-                        "Värdet \"{}\" i sökvägen är inte ett index (ett heltal från 0).",
-                        super::printable_name(value)
-                    ),
-                    ErrorKind::InvalidUtf8InPathParam { .. } => {
-                        "Sökvägen är inte giltig UTF-8.".to_string()
+                    | ErrorKind::ParseErrorAtIndex { value, .. } => {
+                        PathProblem::NotIndex(super::printable_name(value))
                     }
-                    _ => "Sökvägen kan inte läsas.".to_string(),
+                    ErrorKind::InvalidUtf8InPathParam { .. } => PathProblem::NotUtf8,
+                    _ => PathProblem::Unreadable,
                 };
-                Err(Problem::new(
+                Err(Problem::request(
                     StatusCode::BAD_REQUEST,
-                    "invalid_path",
-                    detail,
+                    RequestProblem::Path(what),
                 ))
             }
-            Err(_) => Err(Problem::new(
+            Err(_) => Err(Problem::request(
                 StatusCode::BAD_REQUEST,
-                "invalid_path",
-                "Sökvägen kan inte läsas.",
+                RequestProblem::Path(PathProblem::Unreadable),
             )),
         }
     }
@@ -314,14 +295,10 @@ mod tests {
     #[test]
     fn json_field_problems_are_swedish() {
         let e = serde_json::from_str::<Q>("{}").unwrap_err();
-        assert_eq!(
-            field_problem(&e.to_string()).as_deref(),
-            Some("fältet old saknas")
-        );
+        let said = field_problem(&e.to_string()).map(|p| crate::messages::sv::json_problem(&p));
+        assert_eq!(said.as_deref(), Some("fältet old saknas"));
         let e = serde_json::from_str::<Q>("{\"old\":1,\"x\":2}").unwrap_err();
-        assert_eq!(
-            field_problem(&e.to_string()).as_deref(),
-            Some("okänt fält x")
-        );
+        let said = field_problem(&e.to_string()).map(|p| crate::messages::sv::json_problem(&p));
+        assert_eq!(said.as_deref(), Some("okänt fält x"));
     }
 }

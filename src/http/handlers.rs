@@ -198,8 +198,13 @@ pub async fn approve(
     ApiJson(req): ApiJson<ApprovalRequest>,
 ) -> ApiResult<Response> {
     let id = doc_id(&id)?;
-    let statement = Statement::parse(&req.statement)
-        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let statement = Statement::parse(&req.statement).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.code(),
+            crate::messages::say(&e),
+        )
+    })?;
     if statement.document != id {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,

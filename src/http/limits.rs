@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::problem::Problem;
+use crate::messages::RequestProblem;
 
 /// Longest accepted request target (path and query), bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -34,10 +35,12 @@ fn head_problem(request: &Request) -> Option<Problem> {
         .path_and_query()
         .map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_BYTES {
-        return Some(Problem::new(
+        return Some(Problem::request(
             StatusCode::URI_TOO_LONG,
-            "uri_too_long",
-            format!("Adressen är {uri_len} byte; högst {MAX_URI_BYTES} byte tas emot."),
+            RequestProblem::UriTooLong {
+                bytes: uri_len,
+                max: MAX_URI_BYTES,
+            },
         ));
     }
     let headers = request.headers();
@@ -46,13 +49,14 @@ fn head_problem(request: &Request) -> Option<Problem> {
         .map(|(k, v)| k.as_str().len() + v.len() + 4)
         .sum();
     if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        return Some(Problem::new(
+        return Some(Problem::request(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
-            format!(
-                "Begärans huvudfält är för stora: {} fält, {bytes} byte (högst {MAX_HEADERS} fält, {MAX_HEADER_BYTES} byte).",
-                headers.len()
-            ),
+            RequestProblem::HeadersTooLarge {
+                fields: headers.len(),
+                bytes,
+                max_fields: MAX_HEADERS,
+                max_bytes: MAX_HEADER_BYTES,
+            },
         ));
     }
     None

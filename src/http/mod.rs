@@ -170,7 +170,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "Sökvägen finns inte.")
+    Problem::request(
+        StatusCode::NOT_FOUND,
+        crate::messages::RequestProblem::NotFound,
+    )
 }
 
 /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight

@@ -5,7 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::messages::{self, Catalogue, Message, RequestProblem};
 use crate::service::ServiceError;
+use attestera_core::rules::Refusal;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -29,20 +31,18 @@ impl Problem {
         }
     }
 
+    /// A refusal of the HTTP edge itself, said by the default catalogue.
+    pub fn request(status: StatusCode, p: RequestProblem) -> Problem {
+        Problem::new(status, p.code(), messages::say(&p))
+    }
+
     pub fn unauthorized() -> Problem {
-        Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Ogiltig eller saknad token (Authorization: Bearer …).",
-        )
+        Problem::request(StatusCode::UNAUTHORIZED, RequestProblem::Unauthorized)
     }
 
     pub fn forbidden(needed: &str) -> Problem {
-        Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("Åtgärden kräver rollen {needed}."),
-        )
+        let needed = needed.to_string();
+        Problem::request(StatusCode::FORBIDDEN, RequestProblem::Forbidden { needed })
     }
 }
 
@@ -66,57 +66,105 @@ impl IntoResponse for Problem {
 /// A problem document for a status answered without one (a bare 405 or 408,
 /// or any other 4xx the framework gives).
 pub fn for_status(status: StatusCode) -> Problem {
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "Sökvägen finns inte."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Metoden stöds inte här."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "Begäran är större än tillåtet."),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "Begäran tog för lång tid."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
-            "Innehållets typ (Content-Type) stöds inte här.",
-        ),
-        _ => ("invalid_request", "Begäran kan inte tas emot."),
+    let p = match status {
+        StatusCode::NOT_FOUND => RequestProblem::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => RequestProblem::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => RequestProblem::BodyTooLarge,
+        StatusCode::REQUEST_TIMEOUT => RequestProblem::Timeout,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => RequestProblem::UnsupportedMediaType,
+        _ => RequestProblem::Invalid,
     };
-    Problem::new(status, code, detail)
+    Problem::request(status, p)
 }
 
-/// The HTTP status for a service error.
-pub fn status_of(e: &ServiceError) -> StatusCode {
+/// The HTTP status for a service error, chosen by its variant. Every
+/// variant is named, so a new one must be decided here (docs/api.md, "Fel").
+pub fn status(e: &ServiceError) -> StatusCode {
     match e {
+        e if e.is_unreadable_pki() => StatusCode::BAD_REQUEST,
+        ServiceError::Refused(r) => refusal_status(r),
         ServiceError::UnknownDocument(_)
         | ServiceError::UnknownLeaf
         | ServiceError::NoSuchEntry { .. }
         | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
-        e if e.is_unreadable_pki() => StatusCode::BAD_REQUEST,
-        ServiceError::Refused(r) => match r.code() {
-            "document_not_registered" => StatusCode::NOT_FOUND,
-            "document_already_registered"
-            | "approval_duplicate"
-            | "certificate_already_issued"
-            | "certificate_already_revoked" => StatusCode::CONFLICT,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        },
-        ServiceError::Pki(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Text(_) | ServiceError::Block(_) | ServiceError::Entry(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
         ServiceError::TokenOutdated => StatusCode::UNAUTHORIZED,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
-        ServiceError::DocumentHasBlock => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Pki(_)
+        | ServiceError::Text(_)
+        | ServiceError::Block(_)
+        | ServiceError::Entry(_)
+        | ServiceError::DocumentHasBlock
+        | ServiceError::TokenName(_)
+        | ServiceError::TokenNameTooLong { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        ServiceError::NotInitialized(_)
+        | ServiceError::AlreadyInitialized(_)
+        | ServiceError::Io { .. }
+        | ServiceError::Store(_)
+        | ServiceError::Note(_)
+        | ServiceError::Tree(_)
+        | ServiceError::Config(_)
+        | ServiceError::NoRandomness
+        | ServiceError::NoCheckpoint
+        | ServiceError::NoTempDir
+        | ServiceError::CommandWithoutService
+        | ServiceError::OutputExists(_)
+        | ServiceError::Cancelled
+        | ServiceError::TableMismatch { .. }
+        | ServiceError::IssuedButNotPlaced { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status of a refusal by the log's rules: 404 for what is not there,
+/// 409 for what is there already, 422 for the rest.
+fn refusal_status(r: &Refusal) -> StatusCode {
+    match r {
+        Refusal::Pki(e) if e.is_unreadable_input() => StatusCode::BAD_REQUEST,
+        Refusal::DocumentNotRegistered => StatusCode::NOT_FOUND,
+        Refusal::DocumentAlreadyRegistered
+        | Refusal::DuplicateApproval { .. }
+        | Refusal::CertificateAlreadyIssued
+        | Refusal::CertificateAlreadyRevoked => StatusCode::CONFLICT,
+        Refusal::Statement(_)
+        | Refusal::Pki(_)
+        | Refusal::CertificateUnknown
+        | Refusal::CertificateRevoked { .. }
+        | Refusal::CaNotRevocable
+        | Refusal::CaMissing
+        | Refusal::SignerMismatch { .. }
+        | Refusal::AlgorithmMismatch
+        | Refusal::SignatureEncoding
+        | Refusal::SigningTime { .. }
+        | Refusal::Invalid(_)
+        | Refusal::ImportAfterStart { .. }
+        | Refusal::Name(_)
+        | Refusal::KeyAlreadyCertified { .. }
+        | Refusal::LookalikeUnconfirmed { .. }
+        | Refusal::LookalikeConfirmationMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The `detail` a caller is shown: the catalogue's sentence, except that
+/// the text of a failing database or filesystem stays in the service's log.
+fn detail(e: &ServiceError, c: &dyn Catalogue) -> String {
+    match e {
+        ServiceError::Store(_) | ServiceError::Io { .. } => c.storage_failed(),
+        e => e.render(c),
     }
 }
 
 impl From<ServiceError> for Problem {
     fn from(e: ServiceError) -> Problem {
-        let status = status_of(&e);
+        let status = status(&e);
         if status.is_server_error() {
-            tracing::error!(code = e.code(), error = %e, "request failed");
+            tracing::error!(code = e.code(), error = %e, source = ?e, "request failed");
         }
-        Problem::new(status, e.code(), e.to_string())
+        Problem::new(status, e.code(), detail(&e, messages::default()))
     }
 }
+
+#[cfg(test)]
+mod tests;

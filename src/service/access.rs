@@ -188,18 +188,18 @@ pub fn token_row_intact(key: &hmac::Key, row: &TokenRow) -> bool {
 
 impl Service {
     pub async fn create_token(&self, name: &str, role: Role) -> Result<CreatedToken, ServiceError> {
-        attestera_core::statement::check_field("namn", name)
-            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        attestera_core::statement::check_field(attestera_core::statement::Field::Name, name)
+            .map_err(ServiceError::TokenName)?;
         // The name is logged as "name (token id)", an operator field of at most MAX_FIELD_CHARS.
         if name.chars().count() > MAX_TOKEN_NAME_CHARS {
-            return Err(ServiceError::Config(format!(
-                "namnet är för långt (högst {MAX_TOKEN_NAME_CHARS} tecken)"
-            )));
+            return Err(ServiceError::TokenNameTooLong {
+                max: MAX_TOKEN_NAME_CHARS,
+            });
         }
         let mut secret = [0u8; 32];
         SystemRandom::new()
             .fill(&mut secret)
-            .map_err(|_| ServiceError::Config("slumptalskällan svarar inte".into()))?;
+            .map_err(|_| ServiceError::NoRandomness)?;
         let secret = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(secret));
         let hash = secret_hash(&secret);
         let created_at = super::now().to_string();

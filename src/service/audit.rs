@@ -177,12 +177,15 @@ impl Replay {
         }
         let entry = match Entry::decode(data) {
             Ok(e) => e,
-            Err(e) => return problems.push(at(e.code(), format!("loggpost {index}: {e}"))),
+            Err(e) => {
+                let said = crate::messages::say(&e);
+                return problems.push(at(e.code(), format!("loggpost {index}: {said}")));
+            }
         };
         if let Err(e) =
             attestera_core::logtime::step(index, entry.logged_at, self.last_time, self.now)
         {
-            problems.push(at(e.code(), e.to_string()));
+            problems.push(at(e.code(), crate::messages::say(&e)));
         }
         if self.last_time.is_some_and(|t| entry.logged_at > t) {
             self.batch_ends.push(index);
@@ -193,7 +196,11 @@ impl Replay {
             Ok(change) => self.state.apply(change),
             Err(r) => problems.push(at(
                 r.code(),
-                format!("loggpost {index} ({}): {r}", entry.body.kind()),
+                format!(
+                    "loggpost {index} ({}): {}",
+                    entry.body.kind(),
+                    crate::messages::say(&r)
+                ),
             )),
         }
     }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{ServiceError, io_err};
+use super::{ConfigError, ServiceError, io_err};
 use attestera_core::entry::EntryBody;
 use attestera_core::pki;
 use attestera_core::tlog::NoteSigner;
@@ -123,12 +123,9 @@ impl DataDir {
         }
         let text = self.read_string(&path)?;
         let config: Config =
-            serde_json::from_str(&text).map_err(|e| ServiceError::Config(e.to_string()))?;
+            serde_json::from_str(&text).map_err(|e| ConfigError::Unreadable(e.to_string()))?;
         if config.format != 1 {
-            return Err(ServiceError::Config(format!(
-                "okänt format {}",
-                config.format
-            )));
+            return Err(ConfigError::UnknownFormat(config.format).into());
         }
         Ok(config)
     }
@@ -141,10 +138,7 @@ impl DataDir {
     pub fn read_private_key(&self, path: &Path) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         let meta = std::fs::metadata(path).map_err(io_err("läsa", path))?;
         if meta.permissions().mode() & 0o077 != 0 {
-            return Err(ServiceError::Config(format!(
-                "{} kan läsas av andra än ägaren; kör chmod 600 på filen",
-                path.display()
-            )));
+            return Err(ConfigError::KeyReadableByOthers(path.to_path_buf()).into());
         }
         let text = Zeroizing::new(self.read_string(path)?);
         Ok(Zeroizing::new(pki::pem_block(&text, "PRIVATE KEY")?))
@@ -182,9 +176,11 @@ impl DataDir {
         if let (Some(given), Some(ca_org)) = (org, &adopted_org)
             && given != ca_org
         {
-            return Err(ServiceError::Config(format!(
-                "--org \"{given}\" stämmer inte med CA-certifikatets organisation \"{ca_org}\"; utelämna --org"
-            )));
+            return Err(ConfigError::OrgMismatch {
+                given: given.to_string(),
+                ca_org: ca_org.clone(),
+            }
+            .into());
         }
         let org = org
             .map(str::to_string)
@@ -192,14 +188,17 @@ impl DataDir {
             .unwrap_or_else(|| "Attestera".into());
         let org = org.as_str();
         // The organisation is in every certificate and shown beside every name.
-        attestera_core::statement::check_field("organisationens namn", org)
-            .map_err(|e| ServiceError::Config(e.to_string()))?;
+        attestera_core::statement::check_field(
+            attestera_core::statement::Field::OrganisationName,
+            org,
+        )
+        .map_err(ConfigError::OrgName)?;
         let origin = match origin {
             Some(o) => o.to_string(),
             None => {
                 let mut unique = [0u8; 4];
                 ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut unique)
-                    .map_err(|_| ServiceError::Config("ingen slumpkälla".into()))?;
+                    .map_err(|_| ServiceError::NoRandomness)?;
                 default_origin(org, unique)
             }
         };
@@ -208,9 +207,7 @@ impl DataDir {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '+')
         {
-            return Err(ServiceError::Config(format!(
-                "loggens ursprung \"{origin}\" måste vara icke-tomt, utan mellanslag, styrtecken och '+' (t.ex. skarpnack.stockholm.se/attestera)"
-            )));
+            return Err(ConfigError::Origin(origin).into());
         }
         let parent = match self.root.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -249,9 +246,7 @@ impl DataDir {
             (Some(c), Some(k)) => (self.read_string(c)?, Zeroizing::new(self.read_string(k)?)),
             (None, None) => pki::create_ca(org, now, 10, &ring::rand::SystemRandom::new())?,
             _ => {
-                return Err(ServiceError::Config(
-                    "--ca-cert och --ca-key måste anges tillsammans".into(),
-                ));
+                return Err(ConfigError::CaPairIncomplete.into());
             }
         };
         // The log keeps the CA certificate alone and in canonical form.
@@ -331,9 +326,7 @@ fn tempfile_dir(parent: &Path) -> Result<PathBuf, ServiceError> {
             }
         }
     }
-    Err(ServiceError::Config(
-        "kunde inte skapa en tillfällig katalog".into(),
-    ))
+    Err(ServiceError::NoTempDir)
 }
 
 #[cfg(test)]

@@ -30,85 +30,69 @@ use attestera_core::document::{block, canonical, metadata};
 use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
 use attestera_core::pki::{self, PkiError, SigningKey, Subject};
 use attestera_core::rules::{DocumentRow, Refusal};
-use attestera_core::statement::Statement;
+use attestera_core::statement::{FieldError, Statement};
 use attestera_core::tlog::{self, Hash, NoteSigner, NoteVerifier};
 pub use datadir::{Config, DataDir};
 pub use sequencer::{Appended, Sequencer};
 use std::sync::Arc;
 
-/// Errors of the use cases. `code()` is stable; Display is Swedish.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the use cases. `code()` is stable; the HTTP status and exit
+/// code follow from the variant (`http::problem::status`, [`ServiceError::exit_code`]);
+/// Display is the sentence of the default catalogue ([`crate::messages`]).
+#[derive(Debug)]
 pub enum ServiceError {
-    #[error("ingen attestera-datakatalog i {0} (kör först: attestera init)")]
     NotInitialized(PathBuf),
-    #[error("{0} innehåller redan en attestera-installation; den skrivs inte över")]
     AlreadyInitialized(PathBuf),
-    #[error("kunde inte {action} {}: {}", path.display(), io_reason(source))]
+    /// `action` is the verb of the sentence ("läsa", "skriva" …).
     Io {
         action: &'static str,
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Text(#[from] canonical::TextError),
-    #[error("{0}")]
-    Block(#[from] block::BlockError),
-    #[error("{0}")]
-    Pki(#[from] PkiError),
-    #[error("{0}")]
-    Refused(#[from] Refusal),
-    #[error("{0}")]
+    Text(canonical::TextError),
+    Block(block::BlockError),
+    Pki(PkiError),
+    Refused(Refusal),
     Store(StoreError),
-    #[error("{0}")]
-    Entry(#[from] EntryError),
-    #[error("loggens nyckel eller kontrollpunkt: {0}")]
-    Note(#[from] tlog::NoteError),
-    #[error("merkleträdet: {0}")]
-    Tree(#[from] tlog::TreeError),
-    #[error("ogiltig inställning: {0}")]
-    Config(String),
-    #[error("dokumentet är inte registrerat (kanonisk text {0})")]
+    Entry(EntryError),
+    Note(tlog::NoteError),
+    Tree(tlog::TreeError),
+    /// The data directory's configuration or the options of `init`.
+    Config(ConfigError),
+    /// The system's source of randomness failed.
+    NoRandomness,
+    /// The log has no signed checkpoint yet.
+    NoCheckpoint,
+    /// No temporary directory could be created beside the target.
+    NoTempDir,
+    /// A token's name is not a valid one-line field.
+    TokenName(FieldError),
+    /// A token's name is longer than the operator field allows for it.
+    TokenNameTooLong {
+        max: usize,
+    },
+    /// A command that needs no service was routed to one (a bug).
+    CommandWithoutService,
     UnknownDocument(Hash),
-    #[error("loggen har ingen post {index} (storlek {size})")]
-    NoSuchEntry { index: u64, size: u64 },
-    #[error("ogiltigt intervall: {0}")]
+    NoSuchEntry {
+        index: u64,
+        size: u64,
+    },
     Range(String),
-    #[error("filerna {0} finns redan; de skrivs inte över")]
     OutputExists(PathBuf),
-    #[error("loggen kunde inte skrivas: {0}")]
     AppendFailed(String),
-    #[error("loggens skrivare har stannat")]
     SequencerStopped,
-    #[error("dokumentet har inga godkännanden ännu; det finns inget block att skriva ut")]
     NoApprovals,
-    #[error(
-        "dokumentet slutar redan med ett attesteringsblock (”Detta dokument har godkänts digitalt av \
-         följande personer:” och blockets rader); ett dokument registreras utan block. Ta bort \
-         blocket och registrera igen, eller använd attestera import om godkännandena är historiska"
-    )]
     DocumentHasBlock,
-    #[error("det finns ingen aktiv token med id {0}")]
     NoSuchToken(i64),
-    #[error(
-        "token har det äldre formatet (utan id) och godtas inte längre: skapa en ny token \
-         (attestera token create) och återkalla den gamla (attestera token revoke)"
-    )]
+    /// A token in the format from before tokens carried an id.
     TokenOutdated,
-    #[error("avbrutet; inget godkännande har lämnats")]
     Cancelled,
-    #[error("ingen loggpost har den lövhashen")]
     UnknownLeaf,
-    #[error(
-        "tabellen {table} stämmer inte med loggpost {index}: databasen har ändrats utanför \
-         attestera, så raden visas inte. Kör attestera audit"
-    )]
-    TableMismatch { table: &'static str, index: u64 },
-    #[error(
-        "certifikatet är utfärdat och loggat (loggpost {log_index}), men filerna kunde inte läggas på plats: {reason}. \
-         De finns kvar under tillfälliga namn i {} (.cert.pem.*.tmp och, om nyckeln skapades här, .key.pem.*.tmp); \
-         byt namn på dem eller återkalla certifikatet",
-        kept.display()
-    )]
+    TableMismatch {
+        table: &'static str,
+        index: u64,
+    },
     IssuedButNotPlaced {
         log_index: u64,
         kept: PathBuf,
@@ -116,13 +100,88 @@ pub enum ServiceError {
     },
 }
 
+/// What is wrong with the data directory's configuration or `init`'s options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// config.json is not valid JSON for attestera (serde's reason).
+    Unreadable(String),
+    UnknownFormat(u32),
+    /// A private key file others than the owner can read.
+    KeyReadableByOthers(PathBuf),
+    OrgMismatch {
+        given: String,
+        ca_org: String,
+    },
+    OrgName(FieldError),
+    /// The log's origin is empty or has spaces, control characters or '+'.
+    Origin(String),
+    /// Only one of --ca-cert and --ca-key was given.
+    CaPairIncomplete,
+    /// log.vkey does not belong to the log's signing key.
+    VerifierKeyMismatch(PathBuf),
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::messages::say(self))
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::messages::say(self))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl std::error::Error for ServiceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServiceError::Io { source, .. } => Some(source),
+            ServiceError::Text(e) => Some(e),
+            ServiceError::Block(e) => Some(e),
+            ServiceError::Pki(e) => Some(e),
+            ServiceError::Refused(e) => Some(e),
+            ServiceError::Store(e) => Some(e),
+            ServiceError::Entry(e) => Some(e),
+            ServiceError::Note(e) => Some(e),
+            ServiceError::Tree(e) => Some(e),
+            ServiceError::Config(e) => Some(e),
+            ServiceError::TokenName(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! from_error {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for ServiceError {
+            fn from(e: $ty) -> ServiceError {
+                ServiceError::$variant(e)
+            }
+        })*
+    };
+}
+
+from_error!(
+    Text(canonical::TextError),
+    Block(block::BlockError),
+    Pki(PkiError),
+    Refused(Refusal),
+    Entry(EntryError),
+    Note(tlog::NoteError),
+    Tree(tlog::TreeError),
+    Config(ConfigError),
+);
+
 impl ServiceError {
     /// Stable English code for JSON and problem documents.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::NotInitialized(_) => "data_dir_missing",
             ServiceError::AlreadyInitialized(_) => "data_dir_exists",
-            ServiceError::Io { .. } => "io_error",
+            ServiceError::Io { .. } | ServiceError::NoTempDir => "io_error",
             ServiceError::Text(e) => e.code(),
             ServiceError::Block(e) => e.code(),
             ServiceError::Pki(e) => e.code(),
@@ -132,6 +191,12 @@ impl ServiceError {
             ServiceError::Note(_) => "log_key_invalid",
             ServiceError::Tree(_) => "tree_invalid",
             ServiceError::Config(_) => "config_invalid",
+            ServiceError::NoRandomness => "randomness_unavailable",
+            ServiceError::NoCheckpoint => "checkpoint_missing",
+            ServiceError::TokenName(_) | ServiceError::TokenNameTooLong { .. } => {
+                "token_name_invalid"
+            }
+            ServiceError::CommandWithoutService => "internal_error",
             ServiceError::UnknownDocument(_) => "document_not_registered",
             ServiceError::NoSuchEntry { .. } => "entry_not_found",
             ServiceError::Range(_) => "invalid_range",
@@ -148,7 +213,6 @@ impl ServiceError {
         }
     }
 
-    /// 1 when the request was understood and refused, 2 when it could not be carried out.
     /// Whether a key or certificate given could not be read at all, whether
     /// the use case or the log's rules found it (exit 2, HTTP 400).
     pub fn is_unreadable_pki(&self) -> bool {
@@ -160,9 +224,14 @@ impl ServiceError {
         }
     }
 
+    /// The CLI's exit code: 1 when the request was understood and refused,
+    /// 2 when it could not be carried out. Every variant is named, so a new
+    /// one must be decided here (docs/operations.md lists the table).
     pub fn exit_code(&self) -> i32 {
+        const REFUSED: i32 = 1;
+        const FAILED: i32 = 2;
         match self {
-            e if e.is_unreadable_pki() => 2,
+            e if e.is_unreadable_pki() => FAILED,
             ServiceError::Pki(_)
             | ServiceError::Refused(_)
             | ServiceError::UnknownDocument(_)
@@ -171,23 +240,31 @@ impl ServiceError {
             | ServiceError::NoApprovals
             | ServiceError::DocumentHasBlock
             | ServiceError::NoSuchToken(_)
-            | ServiceError::Cancelled => 1,
-            _ => 2,
+            | ServiceError::TokenOutdated
+            | ServiceError::TokenName(_)
+            | ServiceError::TokenNameTooLong { .. }
+            | ServiceError::Cancelled => REFUSED,
+            ServiceError::NotInitialized(_)
+            | ServiceError::Io { .. }
+            | ServiceError::NoTempDir
+            | ServiceError::Text(_)
+            | ServiceError::Block(_)
+            | ServiceError::Store(_)
+            | ServiceError::Entry(_)
+            | ServiceError::Note(_)
+            | ServiceError::Tree(_)
+            | ServiceError::Config(_)
+            | ServiceError::NoRandomness
+            | ServiceError::NoCheckpoint
+            | ServiceError::CommandWithoutService
+            | ServiceError::NoSuchEntry { .. }
+            | ServiceError::Range(_)
+            | ServiceError::AppendFailed(_)
+            | ServiceError::SequencerStopped
+            | ServiceError::UnknownLeaf
+            | ServiceError::TableMismatch { .. }
+            | ServiceError::IssuedButNotPlaced { .. } => FAILED,
         }
-    }
-}
-
-/// A Swedish reason for the common I/O failures, the OS text otherwise.
-fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        NotFound => "filen eller katalogen finns inte".into(),
-        PermissionDenied => "åtkomst nekad".into(),
-        AlreadyExists => "finns redan".into(),
-        IsADirectory => "det är en katalog, inte en fil".into(),
-        NotADirectory => "en del av sökvägen är inte en katalog".into(),
-        StorageFull => "disken är full".into(),
-        _ => e.to_string(),
     }
 }
 
@@ -363,10 +440,7 @@ impl Service {
         let verifier_key = dir.read_string(&dir.log_vkey())?.trim().to_string();
         let verifier = NoteVerifier::parse(&verifier_key)?;
         if verifier_key != signer.verifier_key() {
-            return Err(ServiceError::Config(format!(
-                "{} hör inte till loggens signeringsnyckel",
-                dir.log_vkey().display()
-            )));
+            return Err(ConfigError::VerifierKeyMismatch(dir.log_vkey()).into());
         }
         let store = crate::store::open(&dir.database(), false).await?;
         let metrics = std::sync::Arc::new(metrics::Metrics::default());
@@ -763,9 +837,7 @@ impl Service {
         self.store
             .latest_checkpoint()
             .await?
-            .ok_or(ServiceError::Config(
-                "loggen har ingen kontrollpunkt".into(),
-            ))
+            .ok_or(ServiceError::NoCheckpoint)
     }
 
     /// One entry's bytes and parsed form.

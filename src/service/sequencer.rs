@@ -270,8 +270,10 @@ async fn verified_head_time(
         ));
     }
     let data = proven_entry(tx, last, &checkpoint).await?;
-    let entry = Entry::decode(&data)
-        .map_err(|e| corrupt("log_entries", format!("loggpost {last}: {e}")))?;
+    let entry = Entry::decode(&data).map_err(|e| {
+        let said = crate::messages::say(&e);
+        corrupt("log_entries", format!("loggpost {last}: {said}"))
+    })?;
     Ok(Some(entry.logged_at))
 }
 

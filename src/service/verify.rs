@@ -10,11 +10,8 @@ use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules::{self, ApprovalKind, ApprovalRow, DocumentRow};
 use attestera_core::tlog::{self, Checkpoint, Hash};
 use attestera_core::verdict::{
-    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Severity, Status, Verdict,
+    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Problem, Severity, Status, Verdict,
 };
-
-/// A problem found while gathering evidence: (code, message).
-pub type Problem = (&'static str, String);
 
 /// An approval with its log entry, as a view found it.
 #[derive(Debug, Clone)]
@@ -109,11 +106,7 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
             log_index: None,
         },
         approvals: Vec::new(),
-        findings: vec![Finding {
-            code,
-            severity: Severity::Error,
-            message,
-        }],
+        findings: vec![Finding::told(code, Severity::Error, message)],
         checkpoint_size: None,
     }
 }
@@ -122,7 +115,9 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
 pub async fn verify_copy<V: LogView>(view: &V, bytes: &[u8]) -> Result<Verdict, ServiceError> {
     let doc = match read_document(bytes) {
         Ok(d) => d,
-        Err(ServiceError::Text(e)) => return Ok(indeterminate(bytes, e.code(), e.to_string())),
+        Err(ServiceError::Text(e)) => {
+            return Ok(indeterminate(bytes, e.code(), crate::messages::say(&e)));
+        }
         Err(e) => return Err(e),
     };
     verify_read(view, bytes, &doc).await
@@ -177,20 +172,23 @@ pub async fn verdict_of<V: LogView>(
         (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
         _ => false,
     };
-    Ok(verdict::evaluate(&Evidence {
-        text_sha256: *text_sha256,
-        file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
-        block,
-        document,
-        version,
-        uncovered,
-        file_match,
-        similar,
-        copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
-        approvals,
-        document_problems,
-        checkpoint_size: view.checkpoint_size(),
-    }))
+    Ok(verdict::evaluate(
+        &Evidence {
+            text_sha256: *text_sha256,
+            file_sha256: copy.map(|(_, d)| d.file_sha256).unwrap_or_default(),
+            block,
+            document,
+            version,
+            uncovered,
+            file_match,
+            similar,
+            copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
+            approvals,
+            document_problems,
+            checkpoint_size: view.checkpoint_size(),
+        },
+        crate::messages::words(),
+    ))
 }
 
 /// The hints to show, at most [`verdict::MAX_SIMILAR`]: those with the
@@ -316,10 +314,7 @@ impl StoreView<'_> {
     ) -> Result<Option<Entry>, ServiceError> {
         let bytes = self.service.store.entry(index).await?.unwrap_or_default();
         match &self.checkpoint {
-            None => problems.push((
-                "checkpoint_invalid",
-                "Loggens senaste kontrollpunkt kan inte verifieras.".into(),
-            )),
+            None => problems.push(Problem::CheckpointInvalid),
             Some(c) => {
                 let proof = self.service.inclusion_proof(index, Some(c.size)).await?;
                 let ok = tlog::verify_inclusion(
@@ -331,17 +326,17 @@ impl StoreView<'_> {
                 )
                 .is_ok();
                 if !ok {
-                    problems.push((
-                        "inclusion_proof_failed",
-                        format!("Loggpost {index} ingår inte i den signerade kontrollpunkten (storlek {}).", c.size),
-                    ));
+                    problems.push(Problem::NotIncluded {
+                        index,
+                        size: c.size,
+                    });
                 }
             }
         }
         match Entry::decode(&bytes) {
             Ok(e) => Ok(Some(e)),
             Err(e) => {
-                problems.push((e.code(), format!("Loggpost {index} kan inte läsas: {e}")));
+                problems.push(Problem::EntryUnreadable { index, error: e });
                 Ok(None)
             }
         }
@@ -440,10 +435,7 @@ impl LogView for StoreView<'_> {
     async fn certificate(&self, fp: &Hash) -> Result<CertificateFacts, ServiceError> {
         let mut facts = CertificateFacts::default();
         let Some(cert) = self.service.store.certificate(fp).await? else {
-            facts.problems.push((
-                "certificate_unknown",
-                "Certifikatet finns inte i loggen.".into(),
-            ));
+            facts.problems.push(Problem::CertificateNotInLog);
             return Ok(facts);
         };
         match self
@@ -502,8 +494,5 @@ impl LogView for StoreView<'_> {
 }
 
 fn log_mismatch(index: u64) -> Problem {
-    (
-        "log_mismatch",
-        format!("Databasens tabeller stämmer inte med loggpost {index}; kör attestera audit."),
-    )
+    Problem::LogMismatch { index }
 }

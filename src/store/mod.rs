@@ -22,16 +22,18 @@ use attestera_core::tlog::Hash;
 
 pub mod sqlite;
 
-/// The store's domain error. `code()` is stable; Display is Swedish.
+/// Errors of the store. Display is English developer text for logs; people
+/// read the sentence of [`crate::messages`], and an API caller never sees
+/// the database's own text (`http::problem`).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("databasfel: {0}")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("databasen kunde inte uppgraderas: {0}")]
+    #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("databasen innehåller ett ogiltigt värde i {table}: {detail}")]
+    #[error("invalid value in {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },
-    #[error("databasen kan inte skrivas: {0}")]
+    #[error("database not writable: {0}")]
     NotWritable(String),
 }
 

@@ -293,11 +293,7 @@ mod tests {
             value_keys(&verdict.approvals[0]),
             schema_keys::<super::ApprovalReport>()
         );
-        let finding = Finding {
-            code: "x",
-            severity: Severity::Notice,
-            message: String::new(),
-        };
+        let finding = Finding::told("x", Severity::Notice, String::new());
         assert_eq!(value_keys(&finding), schema_keys::<super::Finding>());
     }
 }

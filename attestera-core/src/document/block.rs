@@ -47,17 +47,14 @@ pub struct BlockRow {
 pub enum BlockError {
     /// The document has no line "Detta dokument har godkänts digitalt av
     /// följande personer:".
-    #[error(
-        "Dokumentet saknar attesteringsblock (raden ”Detta dokument har godkänts \
-         digitalt av följande personer:” finns inte)."
-    )]
+    #[error("no approval block")]
     Missing,
     /// The table header "Namn Datum" is missing.
-    #[error("Attesteringsblocket saknar rubrikraden ”Namn Datum”.")]
+    #[error("block lacks the table header")]
     MissingHeader,
     /// A line before the table header that is neither the heading nor the
     /// introduction.
-    #[error("Rad {line} i attesteringsblocket hör inte hemma där: ”{text}”.")]
+    #[error("block line {line} does not belong there: {text:?}")]
     UnexpectedLine {
         /// Line number within the block.
         line: usize,
@@ -65,9 +62,7 @@ pub enum BlockError {
         text: String,
     },
     /// A row that does not end in a date, or has nothing before it.
-    #[error(
-        "Rad {line} i attesteringsblocket har inte formen ”Namn, Roll<tabb>ÅÅÅÅ-MM-DD”: ”{text}”."
-    )]
+    #[error("block line {line} is not a row: {text:?}")]
     MalformedRow {
         /// Line number within the block.
         line: usize,
@@ -76,21 +71,19 @@ pub enum BlockError {
     },
     /// A row without a comma between name and role, or with nothing after
     /// the last comma.
-    #[error("Rad {line} i attesteringsblocket saknar roll (skriv ”Namn, Roll” med kommatecken).")]
+    #[error("block line {line} has no role")]
     MissingRole {
         /// Line number within the block.
         line: usize,
     },
     /// A row with nothing before the comma.
-    #[error("Rad {line} i attesteringsblocket saknar namn.")]
+    #[error("block line {line} has no name")]
     EmptyName {
         /// Line number within the block.
         line: usize,
     },
     /// A row whose date is not a real date in the form YYYY-MM-DD.
-    #[error(
-        "Rad {line} i attesteringsblocket har ett ogiltigt datum: ”{text}” (ska vara ÅÅÅÅ-MM-DD)."
-    )]
+    #[error("block line {line} has an invalid date {text:?}")]
     InvalidDate {
         /// Line number within the block.
         line: usize,
@@ -98,7 +91,7 @@ pub enum BlockError {
         text: String,
     },
     /// The table has no rows.
-    #[error("Attesteringsblocket innehåller inga godkännanden.")]
+    #[error("block has no rows")]
     NoRows,
 }
 
@@ -659,7 +652,7 @@ mod tests {
                 text: "2020-02-30".into()
             }
             .to_string()
-            .contains("Rad 4")
+            .contains("line 4")
         );
     }
 

@@ -25,10 +25,10 @@ impl Subject {
     /// Names and roles end up in statements and blocks, so they follow the
     /// allow-list of [`super::name`]; the organisation is one bounded line.
     pub fn validate(&self) -> Result<(), PkiError> {
-        let invalid = |e: &dyn std::fmt::Display| PkiError::SubjectInvalid(e.to_string());
-        super::name::check_name(&self.name).map_err(|e| invalid(&e))?;
-        super::name::check_role(&self.role).map_err(|e| invalid(&e))?;
-        crate::statement::check_field("organisation", &self.org).map_err(|e| invalid(&e))?;
+        super::name::check_name(&self.name).map_err(PkiError::SubjectName)?;
+        super::name::check_role(&self.role).map_err(PkiError::SubjectName)?;
+        crate::statement::check_field(crate::statement::Field::Organisation, &self.org)
+            .map_err(PkiError::SubjectField)?;
         Ok(())
     }
 }
@@ -53,7 +53,7 @@ fn validity(
     let invalid = || PkiError::ValidityInvalid {
         given: days,
         max: MAX_VALIDITY_DAYS,
-        unit: "dagar",
+        unit: super::ValidityUnit::Days,
     };
     if !(1..=MAX_VALIDITY_DAYS).contains(&days) {
         return Err(invalid());
@@ -87,7 +87,7 @@ const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
 pub fn generate_ed25519_pkcs8(rng: &dyn SecureRandom) -> Result<Zeroizing<Vec<u8>>, PkiError> {
     let mut seed = Zeroizing::new([0u8; 32]);
     rng.fill(&mut seed[..])
-        .map_err(|_| gen_err("ingen slumpkälla"))?;
+        .map_err(|_| PkiError::NoRandomness)?;
     let mut der = Zeroizing::new(Vec::with_capacity(48));
     der.extend_from_slice(&ED25519_PKCS8_V1_PREFIX);
     der.extend_from_slice(&seed[..]);
@@ -114,7 +114,7 @@ pub fn create_ca(
     let days = years.checked_mul(366).ok_or(PkiError::ValidityInvalid {
         given: years,
         max: MAX_VALIDITY_DAYS / 366,
-        unit: "år",
+        unit: super::ValidityUnit::Years,
     })?;
     (params.not_before, params.not_after) = validity(now, days)?;
     params.serial_number = Some(random_serial(rng)?);
@@ -134,14 +134,14 @@ pub fn issue_certificate(
     rng: &dyn SecureRandom,
 ) -> Result<String, PkiError> {
     subject.validate()?;
-    let ca_key = KeyPair::from_pem(ca_key_pem)
-        .map_err(|_| PkiError::KeyInvalid("CA-nyckeln kan inte tolkas".into()))?;
+    let ca_key =
+        KeyPair::from_pem(ca_key_pem).map_err(|_| PkiError::KeyInvalid(super::PkiReason::CaKey))?;
     pem_block(ca_cert_pem, "CERTIFICATE")?;
     let issuer = Issuer::from_ca_cert_pem(ca_cert_pem, ca_key)
-        .map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+        .map_err(|e| PkiError::CaInvalid(super::CaProblem::Issuer(e.to_string())))?;
     super::key::check_public_key(public_key_der)?;
     let public_key = SubjectPublicKeyInfo::from_der(public_key_der)
-        .map_err(|_| PkiError::KeyInvalid("den publika nyckeln kan inte tolkas".into()))?;
+        .map_err(|_| PkiError::KeyInvalid(super::PkiReason::PublicKey))?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, subject.name.as_str());
@@ -163,7 +163,7 @@ pub fn issue_certificate(
 /// The SubjectPublicKeyInfo DER of a PKCS#8 private key.
 pub fn public_key_der_of(pkcs8_pem: &str) -> Result<Vec<u8>, PkiError> {
     let kp = KeyPair::from_pem(pkcs8_pem)
-        .map_err(|_| PkiError::KeyInvalid("PKCS#8-nyckeln kan inte tolkas".into()))?;
+        .map_err(|_| PkiError::KeyInvalid(super::PkiReason::Pkcs8Key))?;
     Ok(rcgen::PublicKeyData::subject_public_key_info(&kp))
 }
 

@@ -14,10 +14,6 @@ use x509_parser::x509::X509Name;
 
 use super::{KeyAlg, PkiError, pem_block};
 
-/// Why a PEM text cannot be read, in Swedish (the library's English reason is not shown).
-pub(crate) const PEM_UNREADABLE: &str =
-    "ingen läsbar PEM-text (rader -----BEGIN …----- och -----END …----- kring base64)";
-
 /// What attestera needs to know about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
@@ -53,11 +49,11 @@ pub fn parse_certificate_pem(text: &str) -> Result<Vec<u8>, PkiError> {
 /// text ever rides along into the permanent log.
 pub fn canonical_certificate_pem(text: &str) -> Result<(String, Vec<u8>), PkiError> {
     let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
-    let blocks =
-        pem::parse_many(trimmed).map_err(|_| PkiError::PemInvalid(PEM_UNREADABLE.into()))?;
+    let blocks = pem::parse_many(trimmed)
+        .map_err(|_| PkiError::PemInvalid(super::PkiReason::PemUnreadable))?;
     let [block] = blocks.as_slice() else {
         return Err(if blocks.is_empty() {
-            PkiError::PemInvalid("inget PEM-block".into())
+            PkiError::PemInvalid(super::PkiReason::NoPemBlock)
         } else {
             PkiError::PemExtra
         });
@@ -86,13 +82,10 @@ pub fn is_canonical_certificate_pem(text: &str, der: &[u8]) -> bool {
 }
 
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|_| {
-        PkiError::CertificateInvalid("DER-kodningen är inte ett X.509-certifikat".into())
-    })?;
+    let (rest, cert) = X509Certificate::from_der(der)
+        .map_err(|_| PkiError::CertificateInvalid(super::PkiReason::NotX509))?;
     if !rest.is_empty() {
-        return Err(PkiError::CertificateInvalid(
-            "skräp efter certifikatet".into(),
-        ));
+        return Err(PkiError::CertificateInvalid(super::PkiReason::TrailingData));
     }
     Ok(cert)
 }
@@ -103,7 +96,7 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, PkiError> {
 pub fn check_key_matches(cert_der: &[u8], key_pem: &str) -> Result<(), PkiError> {
     let key_spki = super::ca::public_key_der_of(key_pem)?;
     let (_, key_spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&key_spki)
-        .map_err(|_| PkiError::KeyInvalid("nyckeln kan inte tolkas".into()))?;
+        .map_err(|_| PkiError::KeyInvalid(super::PkiReason::Key))?;
     let cert = parse(cert_der)?;
     if cert.public_key().subject_public_key.data != key_spki.subject_public_key.data {
         return Err(PkiError::KeyCertificateMismatch);
@@ -198,20 +191,20 @@ fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), PkiError>
 /// Checks the CA certificate itself: self-signed, a CA, allowed to sign
 /// certificates, valid at `at`.
 pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
-    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.into()))?;
     let info = CertInfo::from_der(ca_der)?;
     if !ca.is_ca() {
-        return Err(PkiError::CaInvalid("inte ett CA-certifikat".into()));
+        return Err(PkiError::CaInvalid(super::CaProblem::NotCa));
     }
     if let Ok(Some(ku)) = ca.key_usage()
         && !ku.value.key_cert_sign()
     {
-        return Err(PkiError::CaInvalid("keyUsage saknar keyCertSign".into()));
+        return Err(PkiError::CaInvalid(super::CaProblem::NoKeyCertSign));
     }
     ca.verify_signature(None)
-        .map_err(|_| PkiError::CaInvalid("självsigneringen stämmer inte".into()))?;
-    check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
-    check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+        .map_err(|_| PkiError::CaInvalid(super::CaProblem::SelfSignature))?;
+    check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.into()))?;
+    check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.into()))?;
     Ok(info)
 }
 
@@ -222,7 +215,7 @@ pub fn check_issued_by(
     ca_der: &[u8],
     at: Timestamp,
 ) -> Result<CertInfo, PkiError> {
-    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.to_string()))?;
+    let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.into()))?;
     check_ca(ca_der, at)?;
     let cert = parse(cert_der)?;
     let info = CertInfo::from_der(cert_der)?;
@@ -241,13 +234,13 @@ pub fn check_issued_by(
     check_critical_extensions(&cert)?;
     check_valid_at(&info, at)?;
     if info.name.as_deref().is_none_or(str::is_empty) {
-        return Err(PkiError::MissingSubjectField("namn (CN)"));
+        return Err(PkiError::MissingSubjectField(super::SubjectField::Name));
     }
     if info.role.as_deref().is_none_or(str::is_empty) {
-        return Err(PkiError::MissingSubjectField("roll (title, 2.5.4.12)"));
+        return Err(PkiError::MissingSubjectField(super::SubjectField::Role));
     }
     if info.key_alg.is_none() {
-        return Err(PkiError::KeyUnsupported("certifikatets nyckel".into()));
+        return Err(PkiError::KeyUnsupported(super::PkiReason::CertificateKey));
     }
     Ok(info)
 }

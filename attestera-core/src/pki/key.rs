@@ -52,7 +52,7 @@ impl SigningKey {
         }
         EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, der, rng)
             .map(SigningKey::EcdsaP256)
-            .map_err(|_| PkiError::KeyInvalid("PKCS#8-strukturen kan inte tolkas".into()))
+            .map_err(|_| PkiError::KeyInvalid(super::PkiReason::Pkcs8Structure))
     }
 
     pub fn alg(&self) -> KeyAlg {
@@ -159,34 +159,29 @@ mod tests {
 pub fn check_public_key(spki_der: &[u8]) -> Result<(KeyAlg, Vec<u8>), PkiError> {
     use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_SIG_ED25519};
     use x509_parser::prelude::FromDer;
-    let invalid = |why: &str| PkiError::KeyInvalid(why.to_string());
+    let invalid = PkiError::KeyInvalid;
     let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der)
-        .map_err(|_| invalid("den publika nyckeln är inte en SubjectPublicKeyInfo i DER"))?;
+        .map_err(|_| invalid(super::PkiReason::NotSpki))?;
     if !rest.is_empty() {
-        return Err(invalid("det finns data efter den publika nyckeln"));
+        return Err(invalid(super::PkiReason::DataAfterPublicKey));
     }
     let key = &spki.subject_public_key.data;
     let alg = &spki.algorithm;
     if alg.algorithm == OID_SIG_ED25519 {
         if alg.parameters.is_some() || key.len() != 32 {
-            return Err(invalid(
-                "en Ed25519-nyckel ska vara 32 byte utan parametrar (RFC 8410)",
-            ));
+            return Err(invalid(super::PkiReason::Ed25519Shape));
         }
         Ok((KeyAlg::Ed25519, key.to_vec()))
     } else if alg.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY
         && alg.parameters.as_ref().and_then(|p| p.as_oid().ok()) == Some(OID_EC_P256)
     {
         if key.len() != 65 || key.first() != Some(&0x04) {
-            return Err(PkiError::KeyUnsupported(
-                "en P-256-nyckel ska anges som okomprimerad punkt (openssl ec -pubout -conv_form uncompressed)"
-                    .into(),
-            ));
+            return Err(PkiError::KeyUnsupported(super::PkiReason::P256Compressed));
         }
         Ok((KeyAlg::EcdsaP256Sha256, key.to_vec()))
     } else {
         Err(PkiError::KeyUnsupported(
-            "den publika nyckelns algoritm".into(),
+            super::PkiReason::PublicKeyAlgorithm,
         ))
     }
 }

@@ -14,64 +14,64 @@ pub use cert::{
     CertInfo, canonical_certificate_pem, check_issued_by, fingerprint, parse_certificate_pem,
 };
 pub use key::{KeyAlg, SigningKey, verify_signature};
+pub use name::NameError;
 
-/// Errors of the PKI layer; `code()` is stable for machines, Display is Swedish for people.
+/// Errors of the PKI layer; `code()` is stable for machines, Display is English
+/// developer text (people read them through the root crate's catalogue).
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PkiError {
-    #[error("filen är inte giltig PEM: {0}")]
-    PemInvalid(String),
-    #[error("väntade ett {expected}-block i PEM-filen men fann {found}")]
+    #[error("not valid PEM: {0}")]
+    PemInvalid(PkiReason),
+    #[error("expected a {expected} PEM block, found {found}")]
     PemLabel {
         expected: &'static str,
         found: String,
     },
-    #[error("certifikatet kan inte läsas: {0}")]
-    CertificateInvalid(String),
-    #[error("nyckeln kan inte läsas (väntade PKCS#8 med Ed25519 eller ECDSA P-256): {0}")]
-    KeyInvalid(String),
-    #[error("nyckeltypen stöds inte: {0} (Ed25519 och ECDSA P-256 stöds)")]
-    KeyUnsupported(String),
-    #[error("nyckeln hör inte till certifikatet")]
+    #[error("certificate unreadable: {0}")]
+    CertificateInvalid(PkiReason),
+    #[error("key unreadable: {0}")]
+    KeyInvalid(PkiReason),
+    #[error("key type unsupported: {0}")]
+    KeyUnsupported(PkiReason),
+    #[error("key does not belong to the certificate")]
     KeyCertificateMismatch,
-    #[error(
-        "nyckeln är loggens signeringsnyckel eller CA-nyckeln; en godkännare ska ha en egen nyckel"
-    )]
+    #[error("key is the log or CA key")]
     KeyReserved,
-    #[error("certifikatet är inte utfärdat av organisationens CA")]
+    #[error("certificate not issued by the CA")]
     NotIssuedByCa,
-    #[error("certifikatet har gått ut ({not_after}) och gällde inte vid {at}")]
+    #[error("certificate expired ({not_after}), not valid at {at}")]
     Expired { not_after: String, at: String },
-    #[error("certifikatet gäller först från {not_before}, inte vid {at}")]
+    #[error("certificate valid from {not_before}, not at {at}")]
     NotYetValid { not_before: String, at: String },
-    #[error("organisationens CA-certifikat är ogiltigt: {0}")]
-    CaInvalid(String),
-    #[error("certifikatet saknar {0} i sitt subjekt")]
-    MissingSubjectField(&'static str),
-    #[error("certifikatet får inte användas för signaturer (keyUsage digitalSignature saknas)")]
+    #[error("CA certificate invalid: {0}")]
+    CaInvalid(CaProblem),
+    #[error("certificate subject lacks {0}")]
+    MissingSubjectField(SubjectField),
+    #[error("certificate lacks keyUsage digitalSignature")]
     KeyUsage,
-    #[error("certifikatet har en okänd kritisk tillägg ({0})")]
+    #[error("certificate has unknown critical extension {0}")]
     UnknownCriticalExtension(String),
-    #[error(
-        "CA-certifikatet kan inte användas för godkännanden; använd godkännarens eget certifikat"
-    )]
+    #[error("CA certificate used as an approver certificate")]
     IsCa,
-    #[error("signaturen är ogiltig")]
+    #[error("signature invalid")]
     SignatureInvalid,
-    #[error("ogiltiga uppgifter för certifikatet: {0}")]
-    SubjectInvalid(String),
-    #[error("certifikatet kunde inte skapas: {0}")]
+    #[error("subject invalid: {0}")]
+    SubjectName(NameError),
+    #[error("subject invalid: {0}")]
+    SubjectField(crate::statement::FieldError),
+    #[error("no source of randomness")]
+    NoRandomness,
+    #[error("certificate generation failed: {0}")]
     Generate(String),
-    #[error("giltighetstiden ska vara 1–{max} {unit}, inte {given}")]
+    #[error("validity must be 1..={max} {unit}, not {given}")]
     ValidityInvalid {
         given: i64,
         max: i64,
-        unit: &'static str,
+        unit: ValidityUnit,
     },
-    #[error(
-        "certifikatfältet ska innehålla exakt ett PEM-certifikat och inget annat (ingen text före eller efter, inga rubriker, inga fler block)"
-    )]
+    #[error("certificate field holds more than one PEM certificate")]
     PemExtra,
-    #[error("certifikatet är inte på kanonisk PEM-form (DER i base64, 64 tecken per rad, LF)")]
+    #[error("certificate PEM not canonical")]
     PemNotCanonical,
 }
 
@@ -106,8 +106,8 @@ impl PkiError {
             PkiError::UnknownCriticalExtension(_) => "certificate_unknown_critical_extension",
             PkiError::IsCa => "certificate_is_ca",
             PkiError::SignatureInvalid => "signature_invalid",
-            PkiError::SubjectInvalid(_) => "subject_invalid",
-            PkiError::Generate(_) => "certificate_generation_failed",
+            PkiError::SubjectName(_) | PkiError::SubjectField(_) => "subject_invalid",
+            PkiError::Generate(_) | PkiError::NoRandomness => "certificate_generation_failed",
             PkiError::ValidityInvalid { .. } => "validity_invalid",
             PkiError::PemExtra => "certificate_extra_data",
             PkiError::PemNotCanonical => "certificate_not_canonical",
@@ -115,10 +115,102 @@ impl PkiError {
     }
 }
 
+/// Why a PEM text, certificate or key cannot be read or is not supported.
+#[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
+pub enum PkiReason {
+    #[error("no readable PEM text")]
+    PemUnreadable,
+    #[error("no PEM block")]
+    NoPemBlock,
+    #[error("DER is not an X.509 certificate")]
+    NotX509,
+    #[error("data after the certificate")]
+    TrailingData,
+    #[error("PKCS#8 structure unreadable")]
+    Pkcs8Structure,
+    #[error("PKCS#8 key unreadable")]
+    Pkcs8Key,
+    #[error("key unreadable")]
+    Key,
+    #[error("CA key unreadable")]
+    CaKey,
+    #[error("public key unreadable")]
+    PublicKey,
+    #[error("public key is not a DER SubjectPublicKeyInfo")]
+    NotSpki,
+    #[error("data after the public key")]
+    DataAfterPublicKey,
+    #[error("Ed25519 key must be 32 bytes without parameters (RFC 8410)")]
+    Ed25519Shape,
+    #[error("P-256 key must be an uncompressed point")]
+    P256Compressed,
+    #[error("public key algorithm")]
+    PublicKeyAlgorithm,
+    #[error("certificate key")]
+    CertificateKey,
+}
+
+/// A subject field a certificate must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectField {
+    /// CN.
+    Name,
+    /// title, 2.5.4.12.
+    Role,
+}
+
+impl std::fmt::Display for SubjectField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SubjectField::Name => "CN",
+            SubjectField::Role => "title (2.5.4.12)",
+        })
+    }
+}
+
+/// The unit of a validity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidityUnit {
+    Days,
+    Years,
+}
+
+impl std::fmt::Display for ValidityUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ValidityUnit::Days => "days",
+            ValidityUnit::Years => "years",
+        })
+    }
+}
+
+/// Why the organisation's CA certificate is not usable as the CA.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum CaProblem {
+    /// It fails a check any certificate must pass.
+    #[error(transparent)]
+    Certificate(Box<PkiError>),
+    #[error("not a CA certificate")]
+    NotCa,
+    #[error("keyUsage lacks keyCertSign")]
+    NoKeyCertSign,
+    #[error("self-signature does not verify")]
+    SelfSignature,
+    /// The certificate generator cannot use it as an issuer (its reason).
+    #[error("unusable as issuer: {0}")]
+    Issuer(String),
+}
+
+impl From<PkiError> for CaProblem {
+    fn from(e: PkiError) -> CaProblem {
+        CaProblem::Certificate(Box::new(e))
+    }
+}
+
 /// Parses one PEM block and checks its label, so a key passed where a
 /// certificate belongs (or the reverse) is named as such.
 pub fn pem_block(text: &str, expected: &'static str) -> Result<Vec<u8>, PkiError> {
-    let block = pem::parse(text).map_err(|_| PkiError::PemInvalid(cert::PEM_UNREADABLE.into()))?;
+    let block = pem::parse(text).map_err(|_| PkiError::PemInvalid(PkiReason::PemUnreadable))?;
     if block.tag() != expected {
         return Err(PkiError::PemLabel {
             expected,

@@ -11,6 +11,7 @@
 //! fillers), private use, compatibility forms (fullwidth letters) and
 //! unassigned code points.
 
+use crate::statement::LineRule;
 use std::collections::BTreeSet;
 
 use unicode_normalization::char::is_combining_mark;
@@ -19,49 +20,57 @@ use unicode_security::{GeneralSecurityProfile, MixedScript, skeleton};
 /// Longest name or role, in characters.
 pub const MAX_CHARS: usize = 100;
 /// Most combining marks on one letter (Vietnamese and Indic scripts need two or three).
-const MAX_MARKS: usize = 3;
+pub const MAX_MARKS: usize = 3;
 
-/// Why a name or role is refused; Display is Swedish and names the problem.
+/// Which field a [`NameError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameField {
+    Name,
+    Role,
+}
+
+impl std::fmt::Display for NameField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NameField::Name => "name",
+            NameField::Role => "role",
+        })
+    }
+}
+
+/// Why a name or role is refused; the values a sentence about it needs.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum NameError {
-    #[error("{what} är tomt")]
-    Empty { what: &'static str },
-    #[error("{what} är för långt ({chars} tecken; högst {MAX_CHARS})")]
-    TooLong { what: &'static str, chars: usize },
-    #[error("{what} är inte i Unicode NFC")]
-    NotNfc { what: &'static str },
-    #[error(
-        "{what} innehåller kommatecken; i blocket står rollen efter sista kommat, så raden skulle läsas som ett annat namn eller en annan roll"
-    )]
-    Comma { what: &'static str },
-    #[error(
-        "{what} innehåller tecknet U+{code:04X}, som inte är tillåtet: bara bokstäver, enkla mellanslag, bindestreck, apostrof och punkt (inga osynliga tecken, helbreda bokstäver, siffror eller egna tecken)"
-    )]
-    Character { what: &'static str, code: u32 },
-    #[error("{what} har mellanslag i början eller slutet, eller flera i rad")]
-    Spacing { what: &'static str },
-    #[error("ordet ”{word}” i {what} saknar bokstäver")]
-    NoLetter { what: &'static str, word: String },
-    #[error("{what} har två likadana skiljetecken i rad")]
-    Punctuation { what: &'static str },
-    #[error(
-        "{what} har ett diakritiskt tecken utan bokstav före, eller fler än {MAX_MARKS} på en bokstav"
-    )]
-    Marks { what: &'static str },
-    #[error(
-        "ordet ”{word}” i {what} blandar skriftsystem (t.ex. kyrilliska eller grekiska bokstäver bland latinska); varje ord ska skrivas i ett skriftsystem"
-    )]
-    MixedScript { what: &'static str, word: String },
+    #[error("{what} is empty")]
+    Empty { what: NameField },
+    #[error("{what} is too long ({chars} characters, max {MAX_CHARS})")]
+    TooLong { what: NameField, chars: usize },
+    #[error("{what} is not in Unicode NFC")]
+    NotNfc { what: NameField },
+    #[error("{what} contains a comma")]
+    Comma { what: NameField },
+    #[error("{what} contains the disallowed character U+{code:04X}")]
+    Character { what: NameField, code: u32 },
+    #[error("{what} has leading, trailing or repeated spaces")]
+    Spacing { what: NameField },
+    #[error("word {word:?} in {what} has no letter")]
+    NoLetter { what: NameField, word: String },
+    #[error("{what} has doubled punctuation")]
+    Punctuation { what: NameField },
+    #[error("{what} has a mark without a letter, or more than {MAX_MARKS} on one letter")]
+    Marks { what: NameField },
+    #[error("word {word:?} in {what} mixes scripts")]
+    MixedScript { what: NameField, word: String },
 }
 
 /// Checks an approver's name (a certificate's CN, an imported row's name).
 pub fn check_name(value: &str) -> Result<(), NameError> {
-    check("namnet", value)
+    check(NameField::Name, value)
 }
 
 /// Checks an approver's role (a certificate's title, an imported row's role).
 pub fn check_role(value: &str) -> Result<(), NameError> {
-    check("rollen", value)
+    check(NameField::Role, value)
 }
 
 fn is_punctuation(c: char) -> bool {
@@ -76,7 +85,7 @@ fn is_mark(c: char) -> bool {
     c.identifier_allowed() && is_combining_mark(c)
 }
 
-fn check(what: &'static str, value: &str) -> Result<(), NameError> {
+fn check(what: NameField, value: &str) -> Result<(), NameError> {
     if value.is_empty() {
         return Err(NameError::Empty { what });
     }
@@ -97,12 +106,20 @@ fn check(what: &'static str, value: &str) -> Result<(), NameError> {
             }
         });
     }
-    if !unicode_normalization::is_nfc(value) {
-        return Err(NameError::NotNfc { what });
-    }
-    if value.starts_with(' ') || value.ends_with(' ') || value.contains("  ") {
-        return Err(NameError::Spacing { what });
-    }
+    // The rules of any one-line field, after the allow-list above.
+    crate::statement::check_line(value, MAX_CHARS).map_err(|rule| match rule {
+        LineRule::Empty => NameError::Empty { what },
+        LineRule::TooLong { chars } => NameError::TooLong { what, chars },
+        LineRule::Padded | LineRule::Spacing => NameError::Spacing { what },
+        LineRule::NotNfc => NameError::NotNfc { what },
+        LineRule::Invisible => NameError::Character {
+            what,
+            code: value
+                .chars()
+                .find(|&c| c.is_control() || crate::statement::is_invisible(c))
+                .map_or(0, u32::from),
+        },
+    })?;
     check_sequences(what, value)?;
     for word in value.split(' ') {
         if !word.chars().any(is_letter) {
@@ -122,7 +139,7 @@ fn check(what: &'static str, value: &str) -> Result<(), NameError> {
 }
 
 /// Marks only on letters and not too many; no doubled punctuation ("--", "..").
-fn check_sequences(what: &'static str, value: &str) -> Result<(), NameError> {
+fn check_sequences(what: NameField, value: &str) -> Result<(), NameError> {
     let mut previous: Option<char> = None;
     let mut marks = 0;
     for c in value.chars() {
@@ -163,6 +180,39 @@ pub fn lookalikes<'a>(name: &str, holders: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_follow_the_same_one_line_rules_as_every_field() {
+        use crate::statement::{Field, FieldError, check_field};
+        let name = NameField::Name;
+        let field = Field::Name;
+        let cases = [
+            (
+                "",
+                NameError::Empty { what: name },
+                FieldError::EmptyOrPadded { field },
+            ),
+            (
+                "Anna  Berg",
+                NameError::Spacing { what: name },
+                FieldError::Spacing { field },
+            ),
+            (
+                " Anna",
+                NameError::Spacing { what: name },
+                FieldError::EmptyOrPadded { field },
+            ),
+            (
+                "Rene\u{301}",
+                NameError::NotNfc { what: name },
+                FieldError::NotNfc { field },
+            ),
+        ];
+        for (value, as_name, as_field) in cases {
+            assert_eq!(check_name(value), Err(as_name), "{value:?}");
+            assert_eq!(check_field(field, value), Err(as_field), "{value:?}");
+        }
+    }
 
     #[test]
     fn real_names_and_roles_in_many_scripts_pass() {

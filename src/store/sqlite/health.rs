@@ -43,18 +43,9 @@ pub fn probe(db: &Path) -> std::io::Result<()> {
     written
 }
 
-/// A Swedish reason for a filesystem that refuses writes.
+/// A Swedish reason for a filesystem that refuses writes (the catalogue's).
 pub fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind::*;
-    match e.kind() {
-        StorageFull => "disken är full".into(),
-        QuotaExceeded => "diskkvoten är slut".into(),
-        ReadOnlyFilesystem => "filsystemet är skrivskyddat".into(),
-        PermissionDenied => {
-            "databasen är skrivskyddad (filen eller katalogen får inte skrivas)".into()
-        }
-        _ => format!("filen kan inte skrivas ({e})"),
-    }
+    crate::messages::default().write_refused(e)
 }
 
 /// A Swedish reason for an SQLite error code, if it is one a write failure gives.
@@ -74,11 +65,22 @@ fn sqlite_reason(e: &StoreError) -> Option<&'static str> {
     })
 }
 
+/// attestera's own reason for `e`; never the database's text, which is logged.
+fn own_reason(e: &StoreError) -> String {
+    match e {
+        StoreError::Database(_) | StoreError::Migrate(_) => {
+            crate::messages::default().database_failed()
+        }
+        StoreError::Corrupt { .. } | StoreError::NotWritable(_) => crate::messages::say(e),
+    }
+}
+
 /// Why a write failed with `e`, given the probe run after it: the
-/// filesystem's own reason when the probe finds one, else SQLite's, else `e`.
+/// filesystem's own reason when the probe finds one, else SQLite's, else
+/// that the database failed (its own text goes to the log, not to callers).
 pub fn write_failure_reason(probed: std::io::Result<()>, e: &StoreError) -> String {
     match probed {
         Err(io) => io_reason(&io),
-        Ok(()) => sqlite_reason(e).map_or_else(|| e.to_string(), str::to_string),
+        Ok(()) => sqlite_reason(e).map_or_else(|| own_reason(e), str::to_string),
     }
 }
