@@ -101,6 +101,7 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
         ("NoApprovals", ServiceError::NoApprovals),
         ("DocumentHasBlock", ServiceError::DocumentHasBlock),
         ("NoSuchToken", ServiceError::NoSuchToken(4)),
+        ("TokenOutdated", ServiceError::TokenOutdated),
         ("Cancelled", ServiceError::Cancelled),
         ("UnknownLeaf", ServiceError::UnknownLeaf),
         (
