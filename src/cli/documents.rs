@@ -100,7 +100,7 @@ fn show_draft(
 /// A document's attestation block, as text.
 #[derive(Serialize)]
 pub struct Block {
-    block: String,
+    pub(super) block: String,
 }
 
 pub async fn block(s: &Service, file: &Path) -> Result<Block, ServiceError> {

@@ -13,8 +13,8 @@ use attestera_core::tlog;
 /// The latest signed checkpoint, verbatim.
 #[derive(Serialize)]
 pub struct CheckpointNote {
-    note: String,
-    tree_size: u64,
+    pub(super) note: String,
+    pub(super) tree_size: u64,
 }
 
 pub async fn checkpoint(s: &Service) -> Result<CheckpointNote, ServiceError> {
@@ -25,8 +25,8 @@ pub async fn checkpoint(s: &Service) -> Result<CheckpointNote, ServiceError> {
 /// The log's verification key (C2SP) and origin.
 #[derive(Serialize)]
 pub struct LogKey {
-    origin: String,
-    public_key: String,
+    pub(super) origin: String,
+    pub(super) public_key: String,
 }
 
 pub fn public_key(s: &Service) -> LogKey {
@@ -47,17 +47,35 @@ pub struct LogEntry {
     bytes: Vec<u8>,
     #[serde(skip)]
     parsed: Entry,
+    /// The checkpoint a client proved the entry in (remote only).
+    #[serde(skip)]
+    proven_in: Option<u64>,
 }
 
 pub async fn entry(s: &Service, index: u64) -> Result<LogEntry, ServiceError> {
     let (bytes, parsed) = s.entry(index).await?;
-    Ok(LogEntry {
-        entry: serde_json::from_slice(&bytes).unwrap_or_default(),
-        index,
-        leaf_hash: tlog::to_base64(&tlog::record_hash(&bytes)),
-        bytes,
-        parsed,
-    })
+    Ok(LogEntry::new(index, bytes, parsed))
+}
+
+impl LogEntry {
+    pub(super) fn new(index: u64, bytes: Vec<u8>, parsed: Entry) -> LogEntry {
+        LogEntry {
+            entry: serde_json::from_slice(&bytes).unwrap_or_default(),
+            index,
+            leaf_hash: tlog::record_hash(&bytes).to_base64(),
+            bytes,
+            parsed,
+            proven_in: None,
+        }
+    }
+
+    /// The same entry, as proved in checkpoint `size`.
+    pub(super) fn proven_in(self, size: u64) -> LogEntry {
+        LogEntry {
+            proven_in: Some(size),
+            ..self
+        }
+    }
 }
 
 pub async fn proof(
@@ -90,9 +108,13 @@ impl Report for LogKey {
 
 impl Report for LogEntry {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let proven = self
+            .proven_in
+            .map(|size| format!(", bevisad i kontrollpunkt {size}"))
+            .unwrap_or_default();
         writeln!(
             out,
-            "Loggpost {} ({}, {}):",
+            "Loggpost {} ({}, {}){proven}:",
             self.index,
             self.parsed.body.kind(),
             self.parsed.logged_at

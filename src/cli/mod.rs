@@ -42,8 +42,7 @@ pub use args::{
 // What `remote` uses from here.
 pub(crate) use documents::confirm;
 pub(crate) use input::{read_file, read_text_file};
-pub(crate) use print::{print_json, shown};
-pub(crate) use verification::print_verdict;
+pub(crate) use print::shown;
 
 use crate::service::{DataDir, Service, ServiceError};
 use print::Printer;

@@ -1,15 +1,17 @@
 //! `--server URL`: the commands that work against a remote service, each
 //! checking what the server says before believing it (see `crate::client`).
 
-use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
 
-use super::{
-    Cli, Command, Failure, LogCommand, print_json, print_verdict, read_file, read_text_file, shown,
-};
+use super::documents::Block;
+use super::log::{CheckpointNote, LogEntry, LogKey};
+use super::print::{Printer, Report};
+use super::{Cli, Command, Failure, LogCommand, read_file, read_text_file, shown};
 use crate::client::{ClientError, Remote};
 use crate::service::audit::{AuditProblem, AuditReport};
 use crate::service::{ServiceError, lookup, read_document, verify};
-use crate::wire::{ApprovalReceipt, Approved, Registered};
+use crate::wire::{ApprovalReceipt, Approved, ConsistencyProof, InclusionProof, Registered};
 use attestera_core::document::CANONICAL_VERSION;
 use attestera_core::document::block;
 use attestera_core::entry::EntryBody;
@@ -28,183 +30,233 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     for n in &remote.notices {
         eprintln!("{}", shown(n));
     }
-    match &cli.command {
-        Command::Verify { file } => {
-            let bytes = read_file(file)?;
-            let v = match verify(&mut remote, &bytes).await {
-                Ok(v) => v,
-                Err(e) if e.untrusted_code().is_some() => untrusted_verdict(&bytes, &e),
-                Err(e) => return Err(e.into()),
-            };
-            if cli.json {
-                print_json(&v);
-            } else {
-                print_verdict(&v);
-            }
-            Ok(v.status.exit_code())
-        }
-        Command::Audit => {
-            let report = match audit(&mut remote).await {
-                Ok(r) => r,
-                Err(e) => match e.untrusted_code() {
-                    Some(code) => untrusted_report(code, e.to_string()),
-                    None => return Err(e.into()),
-                },
-            };
-            if cli.json {
-                print_json(&report);
-            } else if report.ok {
-                outln!(
-                    "Granskade {} loggposter från {}: allt stämmer.",
-                    report.entries,
-                    shown(server)
-                );
-            } else {
-                outln!("Loggen på {} stämmer inte:", shown(server));
-                for p in &report.problems {
-                    outln!("  [{}] {}", shown(p.code), shown(&p.message));
-                }
-            }
-            Ok(if report.ok { 0 } else { 1 })
-        }
-        Command::Register { file } => {
-            let bytes = read_file(file)?;
-            let local = read_document(&bytes)?;
-            crate::service::refuse_block(&local)?;
-            let r: Registered = remote.post_bytes("/api/v1/documents", bytes).await?;
-            let index = r.log_index;
-            let (cp, _) = remote.checkpoint().await?;
-            match remote.proven_entry(&cp, index).await?.1.body {
-                EntryBody::Registration { document, .. }
-                    if document.text_sha256 == local.text_sha256.to_hex()
-                        && document.canonical.as_deref() == Some(CANONICAL_VERSION) => {}
-                _ => return Err(ClientError::EntryMismatch(index).into()),
-            }
-            if cli.json {
-                print_json(&r);
-            } else {
-                outln!(
-                    "Registrerade dokumentet (loggpost {index}, kontrollerad mot kontrollpunkt {}).",
-                    cp.size
-                );
-                outln!("Id (kanonisk text, SHA-256): {}", local.text_sha256);
-            }
-            Ok(0)
-        }
+    let p = Printer::new(cli.json);
+    let r = &mut remote;
+    Ok(match &cli.command {
+        Command::Verify { file } => p.print(&verify_file(r, file).await?),
+        Command::Audit => p.print(&audit_server(r, server).await?),
+        Command::Register { file } => p.print(&register(r, file).await?),
         Command::Approve {
             file,
             key,
             cert,
             yes,
-        } => approve(cli, &mut remote, file, key, cert, *yes).await,
-        Command::Block { file } => {
-            let doc = read_document(&read_file(file)?)?;
-            let (cp, _) = remote.checkpoint().await?;
-            let replay = remote.replay(&cp).await?;
-            let found = lookup::find(&replay, &doc).await?;
-            let Some((_, approvals)) = found.and_then(|f| replay.document(&f.row.text_sha256))
-            else {
-                return Err(ServiceError::UnknownDocument(doc.text_sha256).into());
-            };
-            if approvals.is_empty() {
-                return Err(ServiceError::NoApprovals.into());
-            }
-            let rows: Vec<_> = approvals
-                .into_iter()
-                .map(|(a, _)| block::BlockRow {
-                    name: a.name,
-                    role: a.role,
-                    date: a.date,
-                })
-                .collect();
-            let text = block::render(&rows);
-            if cli.json {
-                print_json(&json!({ "block": text }));
-            } else {
-                out!("{}", attestera_core::printable::lines(&text));
-            }
-            Ok(0)
+        } => p.print(&approve(cli, r, file, key, cert, *yes).await?),
+        Command::Block { file } => p.print(&block_of(r, file).await?),
+        Command::Log(cmd) => log_command(p, r, cmd).await?,
+        _ => {
+            return Err(Failure::new(
+                "not_supported",
+                "kommandot fungerar bara lokalt, utan --server",
+                2,
+            ));
         }
-        Command::Log(cmd) => {
-            match cmd {
-                LogCommand::PublicKey if cli.json => print_json(&json!({
-                    "public_key": remote.log_key(),
-                    "origin": remote.origin(),
-                })),
-                LogCommand::PublicKey => outln!("{}", remote.log_key()),
-                LogCommand::Checkpoint => {
-                    let (cp, note) = remote.checkpoint().await?;
-                    if cli.json {
-                        print_json(&json!({ "tree_size": cp.size, "note": note }));
-                    } else {
-                        out!("{}", attestera_core::printable::lines(&note));
-                    }
-                }
-                LogCommand::Entry { index } => {
-                    let (cp, _) = remote.checkpoint().await?;
-                    let (bytes, entry) = remote.proven_entry(&cp, *index).await?;
-                    if cli.json {
-                        let value: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-                        print_json(
-                            &json!({ "index": index, "leaf_hash": tlog::to_base64(&tlog::record_hash(&bytes)), "entry": value }),
-                        );
-                    } else {
-                        outln!(
-                            "Loggpost {index} ({}, {}), bevisad i kontrollpunkt {}:",
-                            entry.body.kind(),
-                            entry.logged_at,
-                            cp.size
-                        );
-                        outln!(
-                            "{}",
-                            attestera_core::printable::json(&String::from_utf8_lossy(&bytes))
-                        );
-                    }
-                }
-                LogCommand::Proof { index, tree_size } => {
-                    let (cp, _) = remote.checkpoint().await?;
-                    let size = checked_size(tree_size.unwrap_or(cp.size), &cp)?;
-                    if *index >= size {
-                        return Err(crate::service::ServiceError::NoSuchEntry {
-                            index: *index,
-                            size,
-                        }
-                        .into());
-                    }
-                    print_json(&remote.proven_inclusion(&cp, *index, size).await?);
-                }
-                LogCommand::Consistency { old_size, new_size } => {
-                    // The roots come from entries verified against the checkpoint, so
-                    // checking the server's proof against them shows that the proof is
-                    // right (what the command prints), not what the roots are.
-                    let (cp, _) = remote.checkpoint().await?;
-                    checked_size(*new_size, &cp)?;
-                    if *old_size == 0 || old_size > new_size {
-                        return Err(crate::service::ServiceError::Range(format!(
-                            "behöver 1 ≤ {old_size} ≤ {new_size}"
-                        ))
-                        .into());
-                    }
-                    let roots = remote.roots_at(&cp, &[*old_size, *new_size]).await?;
-                    let served = remote.consistency(*old_size, *new_size).await?;
-                    if !served.verify(&roots[0], &roots[1]) {
-                        return Err(ClientError::Forked {
-                            served: *new_size,
-                            remembered: *old_size,
-                        }
-                        .into());
-                    }
-                    print_json(&served);
-                }
-            }
-            Ok(0)
+    })
+}
+
+async fn log_command(p: Printer, r: &mut Remote, cmd: &LogCommand) -> Result<i32, Failure> {
+    Ok(match cmd {
+        LogCommand::PublicKey => p.print(&LogKey {
+            public_key: r.log_key().to_string(),
+            origin: r.origin().to_string(),
+        }),
+        LogCommand::Checkpoint => {
+            let (cp, note) = r.checkpoint().await?;
+            p.print(&CheckpointNote {
+                tree_size: cp.size,
+                note,
+            })
         }
-        _ => Err(Failure::new(
-            "not_supported",
-            "kommandot fungerar bara lokalt, utan --server",
-            2,
-        )),
+        LogCommand::Entry { index } => p.print(&proven_entry(r, *index).await?),
+        LogCommand::Proof { index, tree_size } => p.print(&proof(r, *index, *tree_size).await?),
+        LogCommand::Consistency { old_size, new_size } => {
+            p.print(&consistency(r, *old_size, *new_size).await?)
+        }
+    })
+}
+
+/// A result the client proved against a checkpoint it verified: its JSON
+/// is the value itself, its text also says which checkpoint.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Proven<T: serde::Serialize> {
+    value: T,
+    #[serde(skip)]
+    checkpoint: u64,
+}
+
+impl Report for Proven<Registered> {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Registrerade dokumentet (loggpost {}, kontrollerad mot kontrollpunkt {}).",
+            self.value.log_index, self.checkpoint
+        )?;
+        writeln!(
+            out,
+            "Id (kanonisk text, SHA-256): {}",
+            self.value.text_sha256
+        )
     }
+}
+
+impl Report for Proven<Approved> {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let a = &self.value;
+        writeln!(
+            out,
+            "Godkänt av {}, {} den {} (loggpost {}, bevisad i kontrollpunkt {}).",
+            shown(&a.name),
+            shown(&a.role),
+            a.date,
+            a.log_index,
+            self.checkpoint
+        )
+    }
+}
+
+/// The audit of a server's log as this client replayed it.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct ServerAudit {
+    report: AuditReport,
+    #[serde(skip)]
+    server: String,
+}
+
+impl Report for ServerAudit {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let server = shown(&self.server);
+        if self.report.ok {
+            return writeln!(
+                out,
+                "Granskade {} loggposter från {server}: allt stämmer.",
+                self.report.entries
+            );
+        }
+        writeln!(out, "Loggen på {server} stämmer inte:")?;
+        for p in &self.report.problems {
+            writeln!(out, "  [{}] {}", shown(p.code), shown(&p.message))?;
+        }
+        Ok(())
+    }
+
+    fn exit_code(&self) -> i32 {
+        if self.report.ok { 0 } else { 1 }
+    }
+}
+
+async fn verify_file(remote: &mut Remote, file: &Path) -> Result<Verdict, Failure> {
+    let bytes = read_file(file)?;
+    match verify(remote, &bytes).await {
+        Ok(v) => Ok(v),
+        Err(e) if e.untrusted_code().is_some() => Ok(untrusted_verdict(&bytes, &e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn audit_server(remote: &mut Remote, server: &str) -> Result<ServerAudit, Failure> {
+    let report = match audit(remote).await {
+        Ok(r) => r,
+        Err(e) => match e.untrusted_code() {
+            Some(code) => untrusted_report(code, e.to_string()),
+            None => return Err(e.into()),
+        },
+    };
+    Ok(ServerAudit {
+        report,
+        server: server.to_string(),
+    })
+}
+
+/// Registers a copy, then checks that the entry the server logged is this
+/// document under the current rules before saying it was registered.
+async fn register(remote: &mut Remote, file: &Path) -> Result<Proven<Registered>, Failure> {
+    let bytes = read_file(file)?;
+    let local = read_document(&bytes)?;
+    crate::service::refuse_block(&local)?;
+    let r: Registered = remote.post_bytes("/api/v1/documents", bytes).await?;
+    let index = r.log_index;
+    let (cp, _) = remote.checkpoint().await?;
+    match remote.proven_entry(&cp, index).await?.1.body {
+        EntryBody::Registration { document, .. }
+            if document.text_sha256 == local.text_sha256.to_hex()
+                && document.canonical.as_deref() == Some(CANONICAL_VERSION) => {}
+        _ => return Err(ClientError::EntryMismatch(index).into()),
+    }
+    Ok(Proven {
+        value: r,
+        checkpoint: cp.size,
+    })
+}
+
+/// The block of the registered document a copy belongs to, from the replayed log.
+async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
+    let doc = read_document(&read_file(file)?)?;
+    let (cp, _) = remote.checkpoint().await?;
+    let replay = remote.replay(&cp).await?;
+    let found = lookup::find(&replay, &doc).await?;
+    let Some((_, approvals)) = found.and_then(|f| replay.document(&f.row.text_sha256)) else {
+        return Err(ServiceError::UnknownDocument(doc.text_sha256).into());
+    };
+    if approvals.is_empty() {
+        return Err(ServiceError::NoApprovals.into());
+    }
+    let rows: Vec<_> = approvals
+        .into_iter()
+        .map(|(a, _)| block::BlockRow {
+            name: a.name,
+            role: a.role,
+            date: a.date,
+        })
+        .collect();
+    Ok(Block {
+        block: block::render(&rows),
+    })
+}
+
+async fn proven_entry(remote: &mut Remote, index: u64) -> Result<LogEntry, Failure> {
+    let (cp, _) = remote.checkpoint().await?;
+    let (bytes, entry) = remote.proven_entry(&cp, index).await?;
+    Ok(LogEntry::new(index, bytes, entry).proven_in(cp.size))
+}
+
+async fn proof(
+    remote: &mut Remote,
+    index: u64,
+    tree_size: Option<u64>,
+) -> Result<InclusionProof, Failure> {
+    let (cp, _) = remote.checkpoint().await?;
+    let size = checked_size(tree_size.unwrap_or(cp.size), &cp)?;
+    if index >= size {
+        return Err(ServiceError::NoSuchEntry { index, size }.into());
+    }
+    Ok(remote.proven_inclusion(&cp, index, size).await?)
+}
+
+/// The roots come from entries verified against the checkpoint, so
+/// checking the server's proof against them shows that the proof is right
+/// (what the command prints), not what the roots are.
+async fn consistency(
+    remote: &mut Remote,
+    old_size: u64,
+    new_size: u64,
+) -> Result<ConsistencyProof, Failure> {
+    let (cp, _) = remote.checkpoint().await?;
+    checked_size(new_size, &cp)?;
+    if old_size == 0 || old_size > new_size {
+        return Err(ServiceError::Range(format!("behöver 1 ≤ {old_size} ≤ {new_size}")).into());
+    }
+    let roots = remote.roots_at(&cp, &[old_size, new_size]).await?;
+    let served = remote.consistency(old_size, new_size).await?;
+    if !served.verify(&roots[0], &roots[1]) {
+        return Err(ClientError::Forked {
+            served: new_size,
+            remembered: old_size,
+        }
+        .into());
+    }
+    Ok(served)
 }
 
 /// A tree size the client can check: one of the trees up to the verified checkpoint.
@@ -308,7 +360,7 @@ async fn approve(
     key: &std::path::Path,
     cert: &std::path::Path,
     yes: bool,
-) -> Result<i32, Failure> {
+) -> Result<Proven<Approved>, Failure> {
     let bytes = read_file(file)?;
     let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
     let cert_pem = read_text_file(cert)?;
@@ -341,16 +393,8 @@ async fn approve(
         logged_at: entry.logged_at,
         checkpoint_size: cp.size,
     };
-    if cli.json {
-        print_json(&approved);
-    } else {
-        outln!(
-            "Godkänt av {}, {} den {} (loggpost {index}, bevisad i kontrollpunkt {}).",
-            shown(&approved.name),
-            shown(&approved.role),
-            approved.date,
-            cp.size
-        );
-    }
-    Ok(0)
+    Ok(Proven {
+        value: approved,
+        checkpoint: cp.size,
+    })
 }

@@ -97,11 +97,6 @@ fn severity_sv(s: Severity) -> &'static str {
     }
 }
 
-/// A verdict as text on stdout (for `remote`, until it returns reports).
-pub(crate) fn print_verdict(v: &Verdict) {
-    super::print::Printer::new(false).print(v);
-}
-
 impl Report for AuditReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
