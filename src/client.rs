@@ -286,6 +286,8 @@ impl Remote {
     /// pinned key and its consistency with the last one verified, and
     /// remembers it.
     pub async fn checkpoint(&mut self) -> Result<(Checkpoint, String), ClientError> {
+        // What any process verified last, not only what this one loaded at connect.
+        self.reload_state();
         let note = self.get_text("/api/v1/log/checkpoint").await?;
         let cp = self
             .verifier
@@ -326,12 +328,58 @@ impl Remote {
             }
         }
         self.state.checkpoint = Some(note.clone());
-        self.save()?;
+        if let Some(newer) = self.save()? {
+            self.prove_older(&cp, newer).await?;
+        }
         Ok((cp, note))
     }
 
-    /// Remembers the checkpoint, unless another client has verified a larger tree meanwhile.
-    fn save(&self) -> Result<(), ClientError> {
+    /// Another process verified a larger tree while this one checked `cp`:
+    /// `cp` must be a prefix of it, or the server showed the two a fork.
+    async fn prove_older(&mut self, cp: &Checkpoint, newer: TrustState) -> Result<(), ClientError> {
+        let newer_cp = newer
+            .checkpoint
+            .as_deref()
+            .and_then(|n| self.verifier.open(n).ok())
+            .and_then(|b| Checkpoint::parse(b).ok())
+            .ok_or_else(|| {
+                ClientError::State(
+                    self.state_path.clone(),
+                    "sparad kontrollpunkt är ogiltig".into(),
+                )
+            })?;
+        let proof = self.consistency(cp.size, newer_cp.size).await?;
+        if !proof.verify(&cp.root, &newer_cp.root) {
+            return Err(ClientError::Forked {
+                served: cp.size,
+                remembered: newer_cp.size,
+            });
+        }
+        self.state = newer;
+        Ok(())
+    }
+
+    /// Takes the stored state if it is this log's and holds a larger tree.
+    fn reload_state(&mut self) {
+        let size = |s: &TrustState| {
+            s.checkpoint
+                .as_deref()
+                .and_then(|n| self.verifier.open(n).ok())
+                .and_then(|b| Checkpoint::parse(b).ok())
+                .map(|c| c.size)
+        };
+        if let Ok(text) = std::fs::read_to_string(&self.state_path)
+            && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
+            && stored.log_key == self.state.log_key
+            && size(&stored) > size(&self.state)
+        {
+            self.state = stored;
+        }
+    }
+
+    /// Remembers the checkpoint, unless another client has verified a larger
+    /// tree meanwhile (then returns that one).
+    fn save(&self) -> Result<Option<TrustState>, ClientError> {
         let size_of = |state: &TrustState| {
             state
                 .checkpoint
@@ -590,11 +638,14 @@ fn state_json(state: &TrustState) -> Vec<u8> {
 /// Saves `state` at `path` unless the stored state has verified a larger
 /// tree (by `size_of`): read, compare and write happen under an exclusive
 /// lock, so that of two clients the one with the smaller tree cannot write last.
+/// Writes `state` unless the stored one has a larger tree (another process
+/// verified more meanwhile); then returns the stored one, for the caller to
+/// prove its own checkpoint consistent with.
 fn save_state(
     path: &Path,
     state: &TrustState,
     size_of: impl Fn(&TrustState) -> Option<u64>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<TrustState>> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -608,9 +659,9 @@ fn save_state(
         && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
         && size_of(&stored) > size_of(state)
     {
-        return Ok(());
+        return Ok(Some(stored));
     }
-    write_atomic(path, &state_json(state))
+    write_atomic(path, &state_json(state)).map(|()| None)
     // The lock is released when `lock` is dropped.
 }
 
@@ -948,8 +999,10 @@ mod tests {
         let stored: TrustState =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(size_of(&stored), Some(300));
-        // A smaller tree written later does not replace it.
-        save_state(&path, &state(7), size_of).unwrap();
+        // A smaller tree written later does not replace it, and its writer
+        // is handed the larger one to prove its own checkpoint against.
+        let newer = save_state(&path, &state(7), size_of).unwrap();
+        assert_eq!(newer.as_ref().and_then(size_of), Some(300));
         let stored: TrustState =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(size_of(&stored), Some(300));

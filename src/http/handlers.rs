@@ -485,10 +485,11 @@ pub async fn signatures(
         }
     }
     let body = signatures_csv(&rows).map_err(|e| {
+        tracing::error!(error = %e, "signature export failed");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "export_failed",
-            format!("CSV-filen kunde inte skapas: {e}"),
+            "CSV-filen kunde inte skapas; felet är loggat hos tjänsten.",
         )
     })?;
     Ok((

@@ -488,19 +488,28 @@ impl Service {
         answer
     }
 
+    /// The answer names what is wrong in words for anyone (readiness is
+    /// public); the database's own text goes to the service's log only.
     async fn probe_readiness(&self) -> Result<(), String> {
-        self.store
-            .ping()
-            .await
-            .map_err(|e| format!("Databasen svarar inte: {e}"))?;
-        self.store
-            .check_writable()
-            .await
-            .map_err(|e| format!("Inte redo: {e}."))?;
-        self.checkpoint()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        if let Err(e) = self.store.ping().await {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            return Err("Databasen svarar inte.".into());
+        }
+        match self.store.check_writable().await {
+            Err(StoreError::NotWritable(why)) => {
+                return Err(format!("Inte redo: databasen kan inte skrivas ({why})."));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "not ready: the database cannot be written");
+                return Err("Inte redo: databasen kan inte skrivas.".into());
+            }
+            Ok(()) => {}
+        }
+        if let Err(e) = self.checkpoint().await {
+            tracing::warn!(error = %e, "not ready: no checkpoint");
+            return Err("Inte redo: loggens kontrollpunkt kan inte läsas.".into());
+        }
+        Ok(())
     }
 
     /// Closes the database cleanly.
