@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::entry::{Entry, EntryBody};
+use crate::entry::{DocumentRecord, Entry, EntryBody};
 use crate::pki::name::{self, NameError};
 use crate::pki::{self, CertInfo, KeyAlg, PkiError};
 use crate::statement::{self, Statement, StatementError};
@@ -469,68 +469,12 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             certificate,
             operator,
             lookalike_of,
-        } => {
-            check_operator(operator)?;
-            let der = pki::parse_certificate_pem(certificate)?;
-            if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
-                return Err(PkiError::PemNotCanonical.into());
-            }
-            // The CA has no holder to be taken for; an approver's name may.
-            let holder = if der == ca_der {
-                if facts.ca_present {
-                    return Err(Refusal::CertificateAlreadyIssued);
-                }
-                pki::cert::check_ca(&der, at)?;
-                None
-            } else {
-                if !facts.ca_present {
-                    return Err(Refusal::CaMissing);
-                }
-                let info = pki::check_issued_by(&der, ca_der, at)?;
-                name::check_name(info.name.as_deref().unwrap_or_default())?;
-                name::check_role(info.role.as_deref().unwrap_or_default())?;
-                info.name
-            };
-            if facts.certificate.is_some() {
-                return Err(Refusal::CertificateAlreadyIssued);
-            }
-            if let Some(fingerprint) = &facts.key_certified_as {
-                return Err(Refusal::KeyAlreadyCertified {
-                    fingerprint: *fingerprint,
-                });
-            }
-            match &holder {
-                Some(h) => check_lookalikes(h, lookalike_of, &facts.lookalikes)?,
-                None => check_lookalikes("", lookalike_of, &[])?,
-            }
-        }
+        } => check_issued(certificate, operator, lookalike_of, ca_der, at, facts)?,
         EntryBody::CertificateRevoked {
             reason, operator, ..
-        } => {
-            check_operator(operator)?;
-            statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.into()))?;
-            let cert = facts
-                .certificate
-                .as_ref()
-                .ok_or(Refusal::CertificateUnknown)?;
-            if cert.is_ca {
-                return Err(Refusal::CaNotRevocable);
-            }
-            if cert.revoked_index.is_some() {
-                return Err(Refusal::CertificateAlreadyRevoked);
-            }
-        }
+        } => check_revoked(reason, operator, facts)?,
         EntryBody::Registration { document, operator } => {
-            check_operator(operator)?;
-            if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
-                return Err(Refusal::Invalid(InvalidValue::Digest));
-            }
-            if crate::document::Version::of_record(document.canonical.as_deref()).is_none() {
-                return Err(Refusal::Invalid(InvalidValue::CanonicalVersion));
-            }
-            if facts.document_registered {
-                return Err(Refusal::DocumentAlreadyRegistered);
-            }
+            check_registration(document, operator, facts)?
         }
         EntryBody::ImportedApproval {
             name,
@@ -538,73 +482,195 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             date,
             operator,
             ..
-        } => {
-            name::check_name(name)?;
-            name::check_role(role)?;
-            check_operator(operator)?;
-            if *date > stockholm::date_of(at) {
-                return Err(Refusal::Invalid(InvalidValue::FutureDate(*date)));
-            }
-            if let Some(since) = facts.ca_since
-                && *date >= stockholm::date_of(since)
-            {
-                return Err(Refusal::ImportAfterStart {
-                    date: *date,
-                    start: stockholm::date_of(since),
-                });
-            }
-            if !facts.document_registered {
-                return Err(Refusal::DocumentNotRegistered);
-            }
-            if facts.approval_exists {
-                return Err(Refusal::DuplicateApproval {
-                    name: name.clone(),
-                    role: role.clone(),
-                });
-            }
-        }
+        } => check_imported(name, role, *date, operator, at, facts)?,
         EntryBody::Approval {
             statement,
             algorithm,
             signature,
             certificate,
-        } => {
-            let (s, _) =
-                check_signed_approval(statement, *algorithm, signature, certificate, ca_der, at)?;
-            if !pki::cert::is_canonical_certificate_pem(
-                certificate,
-                &pki::parse_certificate_pem(certificate)?,
-            ) {
-                return Err(PkiError::PemNotCanonical.into());
-            }
-            // A certificate issued before the allow-list cannot sign under a name outside it.
-            name::check_name(&s.name)?;
-            name::check_role(&s.role)?;
-            if !signing_time_fits(s.signed_at, at) {
-                return Err(Refusal::SigningTime {
-                    signed_at: s.signed_at,
-                    logged_at: at,
-                });
-            }
-            if !facts.document_registered {
-                return Err(Refusal::DocumentNotRegistered);
-            }
-            let cert = facts
-                .certificate
-                .as_ref()
-                .ok_or(Refusal::CertificateUnknown)?;
-            if let Some(revoked_at) = cert.revoked_at {
-                return Err(Refusal::CertificateRevoked { revoked_at });
-            }
-            if facts.approval_exists {
-                return Err(Refusal::DuplicateApproval {
-                    name: s.name,
-                    role: s.role,
-                });
-            }
-        }
+        } => check_approval(
+            statement,
+            *algorithm,
+            signature,
+            certificate,
+            ca_der,
+            at,
+            facts,
+        )?,
     }
     change_of(index, entry)
+}
+
+/// A certificate: canonical PEM, the CA once and first, an approver's
+/// issued by it with an allowed name, never a second certificate for a key,
+/// look-alikes confirmed exactly.
+fn check_issued(
+    certificate: &str,
+    operator: &str,
+    lookalike_of: &[String],
+    ca_der: &[u8],
+    at: Timestamp,
+    facts: &Facts,
+) -> Result<(), Refusal> {
+    check_operator(operator)?;
+    let der = pki::parse_certificate_pem(certificate)?;
+    if !pki::cert::is_canonical_certificate_pem(certificate, &der) {
+        return Err(PkiError::PemNotCanonical.into());
+    }
+    // The CA has no holder to be taken for; an approver's name may.
+    let holder = if der == ca_der {
+        if facts.ca_present {
+            return Err(Refusal::CertificateAlreadyIssued);
+        }
+        pki::cert::check_ca(&der, at)?;
+        None
+    } else {
+        if !facts.ca_present {
+            return Err(Refusal::CaMissing);
+        }
+        let info = pki::check_issued_by(&der, ca_der, at)?;
+        name::check_name(info.name.as_deref().unwrap_or_default())?;
+        name::check_role(info.role.as_deref().unwrap_or_default())?;
+        info.name
+    };
+    if facts.certificate.is_some() {
+        return Err(Refusal::CertificateAlreadyIssued);
+    }
+    if let Some(fingerprint) = &facts.key_certified_as {
+        return Err(Refusal::KeyAlreadyCertified {
+            fingerprint: *fingerprint,
+        });
+    }
+    match &holder {
+        Some(h) => check_lookalikes(h, lookalike_of, &facts.lookalikes),
+        None => check_lookalikes("", lookalike_of, &[]),
+    }
+}
+
+/// A revocation: of a known approver certificate, once, with a reason.
+fn check_revoked(reason: &str, operator: &str, facts: &Facts) -> Result<(), Refusal> {
+    check_operator(operator)?;
+    statement::check_reason(reason).map_err(|e| Refusal::Invalid(e.into()))?;
+    let cert = facts
+        .certificate
+        .as_ref()
+        .ok_or(Refusal::CertificateUnknown)?;
+    if cert.is_ca {
+        return Err(Refusal::CaNotRevocable);
+    }
+    if cert.revoked_index.is_some() {
+        return Err(Refusal::CertificateAlreadyRevoked);
+    }
+    Ok(())
+}
+
+/// A registration: digests in their one spelling, known rules, once.
+fn check_registration(
+    document: &DocumentRecord,
+    operator: &str,
+    facts: &Facts,
+) -> Result<(), Refusal> {
+    check_operator(operator)?;
+    if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
+        return Err(Refusal::Invalid(InvalidValue::Digest));
+    }
+    if crate::document::Version::of_record(document.canonical.as_deref()).is_none() {
+        return Err(Refusal::Invalid(InvalidValue::CanonicalVersion));
+    }
+    if facts.document_registered {
+        return Err(Refusal::DocumentAlreadyRegistered);
+    }
+    Ok(())
+}
+
+/// An imported approval: allowed name and role, dated before attestera
+/// started and not in the future, of a registered document, once.
+fn check_imported(
+    name: &str,
+    role: &str,
+    date: Date,
+    operator: &str,
+    at: Timestamp,
+    facts: &Facts,
+) -> Result<(), Refusal> {
+    name::check_name(name)?;
+    name::check_role(role)?;
+    check_operator(operator)?;
+    if date > stockholm::date_of(at) {
+        return Err(Refusal::Invalid(InvalidValue::FutureDate(date)));
+    }
+    if let Some(since) = facts.ca_since
+        && date >= stockholm::date_of(since)
+    {
+        return Err(Refusal::ImportAfterStart {
+            date,
+            start: stockholm::date_of(since),
+        });
+    }
+    if !facts.document_registered {
+        return Err(Refusal::DocumentNotRegistered);
+    }
+    if facts.approval_exists {
+        return Err(Refusal::DuplicateApproval {
+            name: name.to_string(),
+            role: role.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A signed approval: signature and certificate valid at the log's time,
+/// canonical PEM, allowed name, signed recently, of a registered document,
+/// not revoked, once.
+fn check_approval(
+    statement_text: &str,
+    algorithm: KeyAlg,
+    signature: &str,
+    certificate: &str,
+    ca_der: &[u8],
+    at: Timestamp,
+    facts: &Facts,
+) -> Result<(), Refusal> {
+    let (s, _) = check_signed_approval(
+        statement_text,
+        algorithm,
+        signature,
+        certificate,
+        ca_der,
+        at,
+    )?;
+    if !pki::cert::is_canonical_certificate_pem(
+        certificate,
+        &pki::parse_certificate_pem(certificate)?,
+    ) {
+        return Err(PkiError::PemNotCanonical.into());
+    }
+    // A certificate issued before the allow-list cannot sign under a name outside it.
+    name::check_name(&s.name)?;
+    name::check_role(&s.role)?;
+    if !signing_time_fits(s.signed_at, at) {
+        return Err(Refusal::SigningTime {
+            signed_at: s.signed_at,
+            logged_at: at,
+        });
+    }
+    if !facts.document_registered {
+        return Err(Refusal::DocumentNotRegistered);
+    }
+    let cert = facts
+        .certificate
+        .as_ref()
+        .ok_or(Refusal::CertificateUnknown)?;
+    if let Some(revoked_at) = cert.revoked_at {
+        return Err(Refusal::CertificateRevoked { revoked_at });
+    }
+    if facts.approval_exists {
+        return Err(Refusal::DuplicateApproval {
+            name: s.name,
+            role: s.role,
+        });
+    }
+    Ok(())
 }
 
 /// A certificate's confirmation of look-alike names must name exactly the
