@@ -13,6 +13,7 @@
 pub mod document;
 pub mod entry;
 pub mod logtime;
+pub mod lookup;
 pub mod pki;
 pub mod printable;
 pub mod rules;

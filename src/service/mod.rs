@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError};
 use crate::wire::{
     ApprovalRequest, Approved, ConsistencyProof, Imported, InclusionProof, Registered, Revoked,
 };
-use attestera_core::document::{block, canonical, metadata};
+use attestera_core::document::{block, canonical};
 use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
 use attestera_core::pki::{self, PkiError, SigningKey, Subject};
 use attestera_core::rules::{DocumentRow, Refusal};
@@ -280,37 +280,12 @@ pub(crate) fn io_err(
     }
 }
 
-/// A document read from bytes: digests, canonical text and metadata.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReadDocument {
-    /// Digest of the canonical text under the current rules (`text-v2`).
-    pub text_sha256: Hash,
-    /// Digest `text-v1` gave the document before the copy's block, when it
-    /// differs (a heading in mid-text): how a v1 registration is found.
-    #[serde(skip)]
-    pub text_sha256_v1: Option<Hash>,
-    pub file_sha256: Hash,
-    pub file_size: u64,
-    pub metadata: metadata::Metadata,
-    #[serde(skip)]
-    pub text: String,
-}
+pub use attestera_core::document::ReadDocument;
 
-/// Reads bytes as a text document (UTF-8), computing both digests.
+/// Reads bytes as a text document (UTF-8), computing both digests
+/// (`attestera_core::document::read`).
 pub fn read_document(bytes: &[u8]) -> Result<ReadDocument, ServiceError> {
-    let text = canonical::decode(bytes)?;
-    let canon = canonical::canonical_text(&text);
-    if canon.is_empty() {
-        return Err(canonical::TextError::Empty.into());
-    }
-    Ok(ReadDocument {
-        text_sha256: canonical::text_digest(&canon),
-        text_sha256_v1: canonical::v1_of_body(&text).map(|v1| canonical::text_digest(&v1)),
-        file_sha256: Hash::sha256(bytes),
-        file_size: bytes.len() as u64,
-        metadata: metadata::extract(&text),
-        text,
-    })
+    Ok(attestera_core::document::read(bytes)?)
 }
 
 /// A document to register must not carry a block: its rows would be

@@ -6,9 +6,11 @@ pub mod block;
 pub mod canonical;
 mod lines;
 pub mod metadata;
+pub mod read;
 
 pub use block::{BlockError, BlockRow, HEADING, INTRO};
 pub use canonical::{
     CANONICAL_VERSION, TextError, Version, canonical_text, canonical_text_v1, decode, text_digest,
 };
 pub use metadata::{Metadata, extract};
+pub use read::{ReadDocument, read};

@@ -1,0 +1,58 @@
+//! A document read from bytes: what verification and registration need of
+//! a copy — both digests, the text and its metadata — computed once.
+
+use serde::Serialize;
+
+use super::canonical::{self, TextError};
+use super::metadata::{self, Metadata};
+use crate::tlog::Hash;
+
+/// A document read from bytes: digests, canonical text and metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadDocument {
+    /// Digest of the canonical text under the current rules (`text-v2`).
+    pub text_sha256: Hash,
+    /// Digest `text-v1` gave the document before the copy's block, when it
+    /// differs (a heading in mid-text): how a v1 registration is found.
+    #[serde(skip)]
+    pub text_sha256_v1: Option<Hash>,
+    pub file_sha256: Hash,
+    pub file_size: u64,
+    pub metadata: Metadata,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Reads bytes as a text document (UTF-8), computing both digests.
+pub fn read(bytes: &[u8]) -> Result<ReadDocument, TextError> {
+    let text = canonical::decode(bytes)?;
+    let canon = canonical::canonical_text(&text);
+    if canon.is_empty() {
+        return Err(TextError::Empty);
+    }
+    Ok(ReadDocument {
+        text_sha256: canonical::text_digest(&canon),
+        text_sha256_v1: canonical::v1_of_body(&text).map(|v1| canonical::text_digest(&v1)),
+        file_sha256: Hash::sha256(bytes),
+        file_size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+        metadata: metadata::extract(&text),
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_read_once_into_both_digests_and_its_metadata() {
+        let crlf = read(b"Rubrik\r\n\r\nText.\r\n").unwrap();
+        let lf = read(b"Rubrik\n\nText.\n").unwrap();
+        // The text digest survives line endings; the file digest is of the bytes.
+        assert_eq!(crlf.text_sha256, lf.text_sha256);
+        assert_ne!(crlf.file_sha256, lf.file_sha256);
+        assert_eq!(crlf.file_sha256, Hash::sha256(b"Rubrik\r\n\r\nText.\r\n"));
+        assert_eq!((crlf.file_size, lf.file_size), (17, 14));
+        assert_eq!(read(b" \n\n").unwrap_err(), TextError::Empty);
+    }
+}
