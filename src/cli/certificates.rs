@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::args::AddUserArgs;
 use super::input::read_text_file;
 use super::print::{Report, shown};
+use crate::service::certify::NewUser;
 use crate::service::{Service, ServiceError, UserIssued};
 use crate::wire::Revoked;
 
@@ -28,15 +29,15 @@ pub async fn add_user(
     a: &AddUserArgs,
     operator: &str,
 ) -> Result<UserIssued, ServiceError> {
-    s.add_user(
-        &a.name,
-        &a.role,
-        &a.out,
-        a.key.as_deref(),
-        a.days,
+    s.add_user(&NewUser {
+        name: &a.name,
+        role: &a.role,
+        out: &a.out,
+        existing_key: a.key.as_deref(),
+        days: a.days,
         operator,
-        a.confirm_lookalike,
-    )
+        confirm_lookalike: a.confirm_lookalike,
+    })
     .await
 }
 

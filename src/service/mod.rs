@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jiff::{Timestamp, Unit};
-use serde::Serialize;
 
 use crate::store::{Store, StoreError};
 use crate::wire::{
@@ -28,10 +27,11 @@ use crate::wire::{
 };
 use attestera_core::document::{block, canonical};
 use attestera_core::entry::{DocumentRecord, Entry, EntryBody, EntryError};
-use attestera_core::pki::{self, PkiError, SigningKey, Subject};
+use attestera_core::pki::{self, PkiError, SigningKey};
 use attestera_core::rules::{DocumentRow, Refusal};
 use attestera_core::statement::{FieldError, Statement};
 use attestera_core::tlog::{self, Hash, NoteSigner, NoteVerifier};
+pub use certify::UserIssued;
 pub use datadir::{Config, DataDir};
 pub use sequencer::{Appended, Sequencer};
 use std::sync::Arc;
@@ -298,21 +298,6 @@ pub fn refuse_block(doc: &ReadDocument) -> Result<(), ServiceError> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct UserIssued {
-    pub name: String,
-    pub role: String,
-    pub fingerprint: Hash,
-    pub serial: String,
-    pub not_after: Timestamp,
-    pub log_index: u64,
-    pub key_path: Option<PathBuf>,
-    pub cert_path: PathBuf,
-    /// Holders' names this name looks like, confirmed as other people (logged).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lookalike_of: Vec<String>,
-}
-
 /// What an approver is about to sign, for showing before confirmation.
 #[derive(Debug)]
 pub struct ApprovalDraft {
@@ -525,123 +510,6 @@ impl Service {
             return Ok(Vec::new());
         }
         Ok(self.store.lookalike_names(name).await?)
-    }
-
-    /// Issues an approver certificate. With `existing_key` the approver
-    /// brings a key (only `cert.pem` is written); otherwise a new Ed25519 key
-    /// is written to `out/key.pem` (0600). Files appear only after the
-    /// issuance is in the log. `confirm_lookalike` confirms that a name
-    /// looking like an existing holder's is another person.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_user(
-        &self,
-        name: &str,
-        role: &str,
-        out: &Path,
-        existing_key: Option<&Path>,
-        days: i64,
-        operator: &str,
-        confirm_lookalike: bool,
-    ) -> Result<UserIssued, ServiceError> {
-        certify::check_validity_days(days)?;
-        let subject = Subject {
-            name: name.into(),
-            role: role.into(),
-            org: self.config.org.clone(),
-        };
-        subject.validate()?;
-        let lookalike_of = self.confirmed_lookalikes(name, confirm_lookalike).await?;
-        let key_path = out.join("key.pem");
-        let cert_path = out.join("cert.pem");
-        let outputs = if existing_key.is_some() {
-            vec![&cert_path]
-        } else {
-            vec![&key_path, &cert_path]
-        };
-        if let Some(p) = outputs.into_iter().find(|p| p.exists()) {
-            return Err(ServiceError::OutputExists(p.clone()));
-        }
-        let key_pem = match existing_key {
-            Some(path) => {
-                let pem = self.dir.read_string(path)?;
-                SigningKey::from_pkcs8_pem(&pem, &ring::rand::SystemRandom::new())?;
-                zeroize::Zeroizing::new(pem)
-            }
-            None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8(
-                &ring::rand::SystemRandom::new(),
-            )?),
-        };
-        let spki = pki::ca::public_key_der_of(&key_pem)?;
-        let cert_pem = self.issue(&subject, &spki, days)?;
-        let created_dir = !out.exists();
-        std::fs::create_dir_all(out).map_err(io_err("skapa katalogen", out))?;
-        // Write under unique temporary names, log, then link into place without
-        // replacing anything: a refused issuance leaves no files behind.
-        let tag = format!(
-            "{}-{}",
-            std::process::id(),
-            &pki::fingerprint(cert_pem.as_bytes()).to_hex()[..12]
-        );
-        let tmp_key = out.join(format!(".key.pem.{tag}.tmp"));
-        let tmp_cert = out.join(format!(".cert.pem.{tag}.tmp"));
-        let written = (|| {
-            if existing_key.is_none() {
-                datadir::write_private(&tmp_key, key_pem.as_bytes())?;
-            }
-            std::fs::write(&tmp_cert, &cert_pem).map_err(io_err("skriva", &tmp_cert))
-        })();
-        let appended = match written {
-            Ok(()) => {
-                self.sequencer
-                    .append(vec![EntryBody::CertificateIssued {
-                        certificate: cert_pem.clone(),
-                        operator: operator.into(),
-                        lookalike_of: lookalike_of.clone(),
-                    }])
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        let appended = match appended {
-            Ok(a) => a,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp_key);
-                let _ = std::fs::remove_file(&tmp_cert);
-                if created_dir {
-                    let _ = std::fs::remove_dir(out);
-                }
-                return Err(e);
-            }
-        };
-        let log_index = appended.entries.first().map(|e| e.0).unwrap_or_default();
-        // The certificate is in the log now: a failure from here on must not lose the key.
-        let placed = (|| {
-            if existing_key.is_none() {
-                std::fs::hard_link(&tmp_key, &key_path).map_err(io_err("skapa", &key_path))?;
-            }
-            std::fs::hard_link(&tmp_cert, &cert_path).map_err(io_err("skapa", &cert_path))
-        })();
-        if let Err(e) = placed {
-            return Err(ServiceError::IssuedButNotPlaced {
-                log_index,
-                kept: out.to_path_buf(),
-                reason: e.to_string(),
-            });
-        }
-        let _ = std::fs::remove_file(&tmp_key);
-        let _ = std::fs::remove_file(&tmp_cert);
-        let info = pki::CertInfo::from_der(&pki::parse_certificate_pem(&cert_pem)?)?;
-        Ok(UserIssued {
-            name: name.into(),
-            role: role.into(),
-            fingerprint: info.fingerprint,
-            serial: info.serial,
-            not_after: info.not_after,
-            log_index,
-            key_path: existing_key.is_none().then_some(key_path),
-            cert_path,
-            lookalike_of,
-        })
     }
 
     /// Revokes a certificate from now on.
