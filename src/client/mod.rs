@@ -6,20 +6,23 @@
 
 use std::path::{Path, PathBuf};
 
+mod replay;
+mod state;
+
+pub use replay::Replay;
+pub use state::default_state_dir;
+use state::{TrustState, save_state, state_file, state_json, write_atomic};
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::service::ServiceError;
-use crate::service::verify::{CertificateFacts, LogView, LoggedApproval};
 use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
 use crate::wire::{ConsistencyProof, InclusionProof, ServedEntry};
-use attestera_core::document::Version;
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::pki;
-use attestera_core::rules::{self, ApprovalRow, DocumentRow, Projection};
-use attestera_core::tlog::{self, Checkpoint, Hash, NoteVerifier};
-use attestera_core::verdict::Problem;
+use attestera_core::rules::{self, Projection};
+use attestera_core::tlog::{self, Checkpoint, NoteVerifier};
 
 /// Why a remote answer cannot be accepted.
 #[derive(Debug, thiserror::Error)]
@@ -109,14 +112,6 @@ impl ClientError {
     }
 }
 
-/// What the client remembers about one log, keyed by its verifier key.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct TrustState {
-    log_key: String,
-    /// The last checkpoint note this client verified, verbatim.
-    checkpoint: Option<String>,
-}
-
 /// A connection to a remote service, with its pinned key.
 pub struct Remote {
     base: String,
@@ -127,11 +122,6 @@ pub struct Remote {
     state_path: PathBuf,
     /// Notices for the user (e.g. trust on first use).
     pub notices: Vec<String>,
-}
-
-fn state_file(state_dir: &Path, log_key: &str) -> PathBuf {
-    let id = hex::encode(&Sha256::digest(log_key.as_bytes())[..8]);
-    state_dir.join(format!("log-{id}.json"))
 }
 
 impl Remote {
@@ -630,62 +620,6 @@ fn with_query<Q: Serialize>(path: &str, query: &Q) -> String {
     }
 }
 
-/// A state file's text.
-fn state_json(state: &TrustState) -> Vec<u8> {
-    serde_json::to_vec_pretty(state).unwrap_or_default()
-}
-
-/// Saves `state` at `path` unless the stored state has verified a larger
-/// tree (by `size_of`): read, compare and write happen under an exclusive
-/// lock, so that of two clients the one with the smaller tree cannot write last.
-/// Writes `state` unless the stored one has a larger tree (another process
-/// verified more meanwhile); then returns the stored one, for the caller to
-/// prove its own checkpoint consistent with.
-fn save_state(
-    path: &Path,
-    state: &TrustState,
-    size_of: impl Fn(&TrustState) -> Option<u64>,
-) -> std::io::Result<Option<TrustState>> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path.with_extension("lock"))?;
-    lock.lock()?;
-    if let Ok(text) = std::fs::read_to_string(path)
-        && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
-        && size_of(&stored) > size_of(state)
-    {
-        return Ok(Some(stored));
-    }
-    write_atomic(path, &state_json(state)).map(|()| None)
-    // The lock is released when `lock` is dropped.
-}
-
-/// Writes a file all at once: into a temporary file of a unique name in the
-/// same directory (readable by the user only), synced, renamed over `path`,
-/// and the directory synced. A reader sees the old file or the new one,
-/// never half of one, and two writers never share a temporary file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".attestera-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
 /// Decodes a successful answer into its wire type: strictly, so that a
 /// field missing, unknown or of the wrong form is a protocol error, not a
 /// guess.
@@ -781,238 +715,10 @@ fn why_unreachable(e: &reqwest::Error) -> String {
     }
 }
 
-/// The log as the client replayed it.
-pub struct Replay {
-    /// The organisation CA certificate (entry 0), DER.
-    pub ca: Vec<u8>,
-    pub entries: Vec<Entry>,
-    pub state: Projection,
-    /// Entries the rules refuse: (index, code, message).
-    pub problems: Vec<(u64, &'static str, String)>,
-    /// The size of the checkpoint replayed.
-    pub checkpoint_size: u64,
-}
-
-impl Replay {
-    /// A document and its approvals (oldest first) with their entries.
-    pub fn document(
-        &self,
-        text_sha256: &Hash,
-    ) -> Option<(DocumentRow, Vec<(ApprovalRow, &Entry)>)> {
-        let d = self.state.documents.get(text_sha256)?.clone();
-        let approvals = self
-            .state
-            .approvals
-            .values()
-            .filter(|a| a.document == *text_sha256)
-            .filter_map(|a| {
-                Some((
-                    a.clone(),
-                    self.entries.get(usize::try_from(a.log_index).ok()?)?,
-                ))
-            })
-            .collect();
-        Some((d, approvals))
-    }
-
-    /// The revocation (index, time) of a certificate, if any.
-    pub fn revocation(&self, fingerprint: &Hash) -> Option<(u64, jiff::Timestamp)> {
-        let c = self.state.certificates.get(fingerprint)?;
-        Some((c.revoked_index?, c.revoked_at?))
-    }
-
-    /// The look-alike names confirmed when a certificate was issued (its entry says).
-    /// Certificate holders whose other name reads as `name` (for an imported approval).
-    pub fn holder_lookalikes(&self, name: &str) -> Vec<String> {
-        attestera_core::pki::name::lookalikes(
-            name,
-            self.state
-                .certificates
-                .values()
-                .filter_map(|c| c.name.as_deref()),
-        )
-    }
-
-    pub fn lookalike_of(&self, fingerprint: &Hash) -> Vec<String> {
-        self.state
-            .certificates
-            .get(fingerprint)
-            .and_then(|c| self.entries.get(usize::try_from(c.issued_index).ok()?))
-            .map(|e| match &e.body {
-                EntryBody::CertificateIssued { lookalike_of, .. } => lookalike_of.clone(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// The replay as a view for verification: what it knows comes from entries
-/// verified against the checkpoint, so it finds no problems of its own
-/// beyond what the rules found replaying them.
-impl LogView for Replay {
-    fn ca_der(&self) -> &[u8] {
-        &self.ca
-    }
-
-    fn checkpoint_size(&self) -> Option<u64> {
-        Some(self.checkpoint_size)
-    }
-
-    async fn registration(
-        &self,
-        text_sha256: &Hash,
-    ) -> Result<Option<(DocumentRow, Version)>, ServiceError> {
-        let Some(row) = self.state.documents.get(text_sha256) else {
-            return Ok(None);
-        };
-        let version = usize::try_from(row.log_index)
-            .ok()
-            .and_then(|i| self.entries.get(i))
-            .and_then(|e| match &e.body {
-                EntryBody::Registration { document, .. } => {
-                    Version::of_record(document.canonical.as_deref())
-                }
-                _ => None,
-            })
-            .unwrap_or(Version::V2);
-        Ok(Some((row.clone(), version)))
-    }
-
-    async fn proven_document(
-        &self,
-        row: DocumentRow,
-    ) -> Result<(DocumentRow, Vec<Problem>), ServiceError> {
-        Ok((row, Vec::new()))
-    }
-
-    async fn checked_document(&self, row: DocumentRow) -> Result<DocumentRow, ServiceError> {
-        Ok(row)
-    }
-
-    async fn approvals(&self, document: &Hash) -> Result<Vec<LoggedApproval>, ServiceError> {
-        let approvals = self.document(document).map(|(_, a)| a).unwrap_or_default();
-        Ok(approvals
-            .into_iter()
-            .map(|(row, entry)| LoggedApproval {
-                row,
-                entry: Some(entry.clone()),
-                problems: Vec::new(),
-            })
-            .collect())
-    }
-
-    async fn certificate(&self, fingerprint: &Hash) -> Result<CertificateFacts, ServiceError> {
-        Ok(CertificateFacts {
-            revocation: self.revocation(fingerprint),
-            lookalike_of: self.lookalike_of(fingerprint),
-            problems: Vec::new(),
-        })
-    }
-
-    async fn holder_lookalikes(&self, name: &str) -> Result<Vec<String>, ServiceError> {
-        Ok(Replay::holder_lookalikes(self, name))
-    }
-
-    async fn similar(
-        &self,
-        dnr: Option<&str>,
-        title: Option<&str>,
-    ) -> Result<Vec<DocumentRow>, ServiceError> {
-        Ok(self
-            .state
-            .documents
-            .values()
-            .filter(|d| attestera_core::verdict::is_similar(d, dnr, title))
-            .cloned()
-            .collect())
-    }
-}
-
-/// The client's state directory: `$ATTESTERA_STATE_DIR`, else `$XDG_STATE_HOME/attestera`,
-/// else `~/.local/state/attestera`.
-pub fn default_state_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("ATTESTERA_STATE_DIR") {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
-        return PathBuf::from(d).join("attestera");
-    }
-    std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".local/state/attestera"))
-        .unwrap_or_else(|| PathBuf::from(".attestera-state"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A state whose "checkpoint" is just its tree size, for the tests.
-    fn state(size: u64) -> TrustState {
-        TrustState {
-            log_key: "k".into(),
-            checkpoint: Some(size.to_string()),
-        }
-    }
-
-    fn size_of(s: &TrustState) -> Option<u64> {
-        s.checkpoint.as_deref()?.parse().ok()
-    }
-
-    #[test]
-    fn concurrent_writers_never_leave_a_torn_or_older_state() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log-x.json");
-        let done = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            // Two clients verifying growing trees, one the even sizes, one the odd.
-            let writers: Vec<_> = [0u64, 1]
-                .into_iter()
-                .map(|parity| {
-                    let path = &path;
-                    scope.spawn(move || {
-                        for n in (1..=300u64).filter(|n| n % 2 == parity) {
-                            save_state(path, &state(n), size_of).unwrap();
-                        }
-                    })
-                })
-                .collect();
-            // A reader sees whole files only, and sizes that never go down.
-            let reader = scope.spawn(|| {
-                let mut seen = 0;
-                let mut reads = 0u64;
-                while !done.load(std::sync::atomic::Ordering::SeqCst) || reads == 0 {
-                    if let Ok(text) = std::fs::read_to_string(&path) {
-                        let stored: TrustState = serde_json::from_str(&text).expect("a whole file");
-                        let size = size_of(&stored).unwrap();
-                        assert!(size >= seen, "went back from {seen} to {size}");
-                        seen = size;
-                        reads += 1;
-                    }
-                }
-            });
-            for w in writers {
-                w.join().unwrap();
-            }
-            done.store(true, std::sync::atomic::Ordering::SeqCst);
-            reader.join().unwrap();
-        });
-        let stored: TrustState =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(size_of(&stored), Some(300));
-        // A smaller tree written later does not replace it, and its writer
-        // is handed the larger one to prove its own checkpoint against.
-        let newer = save_state(&path, &state(7), size_of).unwrap();
-        assert_eq!(newer.as_ref().and_then(size_of), Some(300));
-        let stored: TrustState =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(size_of(&stored), Some(300));
-        // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
-    }
+    use attestera_core::Hash;
 
     #[test]
     fn a_hostile_answer_is_a_protocol_error_not_a_panic() {
