@@ -286,18 +286,8 @@ impl Remote {
             .and_then(|body| {
                 Checkpoint::parse(body).map_err(|e| ClientError::CheckpointInvalid(e.to_string()))
             })?;
-        if let Some(old_note) = self.state.checkpoint.clone() {
-            let old = self
-                .verifier
-                .open(&old_note)
-                .ok()
-                .and_then(|b| Checkpoint::parse(b).ok())
-                .ok_or_else(|| {
-                    ClientError::State(
-                        self.state_path.clone(),
-                        "sparad kontrollpunkt är ogiltig".into(),
-                    )
-                })?;
+        if self.state.checkpoint.is_some() {
+            let old = self.remembered_or_invalid(&self.state)?;
             if cp.size < old.size {
                 return Err(ClientError::RolledBack {
                     served: cp.size,
@@ -327,17 +317,7 @@ impl Remote {
     /// Another process verified a larger tree while this one checked `cp`:
     /// `cp` must be a prefix of it, or the server showed the two a fork.
     async fn prove_older(&mut self, cp: &Checkpoint, newer: TrustState) -> Result<(), ClientError> {
-        let newer_cp = newer
-            .checkpoint
-            .as_deref()
-            .and_then(|n| self.verifier.open(n).ok())
-            .and_then(|b| Checkpoint::parse(b).ok())
-            .ok_or_else(|| {
-                ClientError::State(
-                    self.state_path.clone(),
-                    "sparad kontrollpunkt är ogiltig".into(),
-                )
-            })?;
+        let newer_cp = self.remembered_or_invalid(&newer)?;
         let proof = self.consistency(cp.size, newer_cp.size).await?;
         if !proof.verify(&cp.root, &newer_cp.root) {
             return Err(ClientError::Forked {
@@ -351,13 +331,7 @@ impl Remote {
 
     /// Takes the stored state if it is this log's and holds a larger tree.
     fn reload_state(&mut self) {
-        let size = |s: &TrustState| {
-            s.checkpoint
-                .as_deref()
-                .and_then(|n| self.verifier.open(n).ok())
-                .and_then(|b| Checkpoint::parse(b).ok())
-                .map(|c| c.size)
-        };
+        let size = |s: &TrustState| self.remembered(s).map(|c| c.size);
         if let Ok(text) = std::fs::read_to_string(&self.state_path)
             && let Ok(stored) = serde_json::from_str::<TrustState>(&text)
             && stored.log_key == self.state.log_key
@@ -370,16 +344,25 @@ impl Remote {
     /// Remembers the checkpoint, unless another client has verified a larger
     /// tree meanwhile (then returns that one).
     fn save(&self) -> Result<Option<TrustState>, ClientError> {
-        let size_of = |state: &TrustState| {
-            state
-                .checkpoint
-                .as_deref()
-                .and_then(|n| self.verifier.open(n).ok())
-                .and_then(|b| Checkpoint::parse(b).ok())
-                .map(|c| c.size)
-        };
+        let size_of = |state: &TrustState| self.remembered(state).map(|c| c.size);
         save_state(&self.state_path, &self.state, size_of)
             .map_err(|e| ClientError::State(self.state_path.clone(), e.to_string()))
+    }
+
+    /// The checkpoint a state remembers, if its note opens under the pinned key.
+    fn remembered(&self, state: &TrustState) -> Option<Checkpoint> {
+        let body = self.verifier.open(state.checkpoint.as_deref()?).ok()?;
+        Checkpoint::parse(body).ok()
+    }
+
+    /// Like [`Remote::remembered`], for a state that must hold one.
+    fn remembered_or_invalid(&self, state: &TrustState) -> Result<Checkpoint, ClientError> {
+        self.remembered(state).ok_or_else(|| {
+            ClientError::State(
+                self.state_path.clone(),
+                "sparad kontrollpunkt är ogiltig".into(),
+            )
+        })
     }
 
     /// Entry `index`, proved to be in the checkpoint `cp`.
