@@ -188,6 +188,12 @@ pub struct ServeArgs {
     /// Längsta tid ett svar får vänta på att klienten tar emot mer av det, sekunder.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub write_timeout_secs: u64,
+    /// Minuter utan aktivitet innan en inloggning på webbsidorna upphör.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..=720))]
+    pub session_idle_minutes: u64,
+    /// Webbläsare når tjänsten över TLS (via en proxy framför den): inloggningskakan blir Secure.
+    #[arg(long)]
+    pub behind_tls: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -72,5 +72,10 @@ fn http_config(a: &ServeArgs) -> crate::http::HttpConfig {
         body_timeout: Duration::from_secs(a.body_timeout_secs),
         max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
         write_timeout: Duration::from_secs(a.write_timeout_secs),
+        sessions: crate::service::sessions::SessionPolicy {
+            idle_secs: i64::try_from(a.session_idle_minutes.saturating_mul(60)).unwrap_or(i64::MAX),
+            ..Default::default()
+        },
+        behind_tls: a.behind_tls,
     }
 }

@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod limits;
 pub mod openapi;
 pub mod problem;
+pub mod web;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -46,6 +47,11 @@ pub struct HttpConfig {
     pub max_connections: usize,
     /// Longest time an answer may wait for the client to take more of it.
     pub write_timeout: Duration,
+    /// How long a web page session lasts.
+    pub sessions: crate::service::sessions::SessionPolicy,
+    /// Whether browsers reach the service over TLS (through a proxy in
+    /// front of it): session cookies are then Secure.
+    pub behind_tls: bool,
 }
 
 impl Default for HttpConfig {
@@ -58,6 +64,8 @@ impl Default for HttpConfig {
             body_timeout: Duration::from_secs(60),
             max_connections: 512,
             write_timeout: Duration::from_secs(60),
+            sessions: Default::default(),
+            behind_tls: false,
         }
     }
 }
@@ -78,24 +86,37 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
 }
 
-/// Turns an answer without a problem document (the router's 405, a timeout
-/// layer's 408, any bare 4xx) into one, with a Swedish detail for its status.
-async fn problem_for_bare_errors(response: Response) -> Response {
-    let is_problem = response
+/// Turns an answer without a body of its own (the router's 405, a timeout
+/// layer's 408, any bare 4xx) into a page for a page's path, and into a
+/// problem document with a Swedish detail for the API's.
+async fn explain_bare_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let page = web::is_page(req.uri().path());
+    let response = next.run(req).await;
+    let explained = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem || !response.status().is_client_error() {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/problem+json")
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if explained || !response.status().is_client_error() {
         return response;
     }
     let allow = response.headers().get(axum::http::header::ALLOW).cloned();
-    let mut problem = problem::for_status(response.status()).into_response();
+    let mut explained = if page {
+        web::page::for_status(response.status())
+    } else {
+        problem::for_status(response.status()).into_response()
+    };
     if let Some(allow) = allow {
-        problem
+        explained
             .headers_mut()
             .insert(axum::http::header::ALLOW, allow);
     }
-    problem
+    explained
 }
 
 /// Request spans carry the method and the path only: no query string
@@ -155,12 +176,14 @@ pub fn router(state: AppState) -> Router {
             )
         }),
     )
+    .merge(web::routes())
     .fallback(not_found)
     .with_state(state)
     // Bodies are limited and timed by the extractors (`extract`), after the token is checked.
     .layer(axum::middleware::from_fn(limits::check_head))
-    // Outside the other layers, so their bare answers become problems too.
-    .layer(axum::middleware::map_response(problem_for_bare_errors))
+    // Outside the other layers, so their bare answers are explained too.
+    .layer(axum::middleware::from_fn(explain_bare_errors))
+    .layer(axum::middleware::from_fn(web::guard))
     // Request logs: method, path, status, latency; never headers (tokens) or bodies (documents).
     .layer(
         TraceLayer::new_for_http()
@@ -169,11 +192,15 @@ pub fn router(state: AppState) -> Router {
     )
 }
 
-async fn not_found() -> Problem {
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if web::is_page(uri.path()) {
+        return web::page::not_found(None);
+    }
     Problem::request(
         StatusCode::NOT_FOUND,
         crate::messages::RequestProblem::NotFound,
     )
+    .into_response()
 }
 
 /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight

@@ -149,7 +149,7 @@ fn refusal_status(r: &Refusal) -> StatusCode {
 
 /// The `detail` a caller is shown: the catalogue's sentence, except that
 /// the text of a failing database or filesystem stays in the service's log.
-fn detail(e: &ServiceError, c: &dyn Catalogue) -> String {
+pub(crate) fn detail(e: &ServiceError, c: &dyn Catalogue) -> String {
     match e {
         ServiceError::Store(_) | ServiceError::Io { .. } => c.storage_failed(),
         e => e.render(c),

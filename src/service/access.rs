@@ -246,6 +246,24 @@ impl Service {
         }
     }
 
+    /// The principal of an active, intact token by its id (a session's token).
+    pub(super) async fn principal_of_token(
+        &self,
+        id: i64,
+    ) -> Result<Option<Principal>, ServiceError> {
+        let Some(row) = self.store().token(id).await? else {
+            return Ok(None);
+        };
+        if row.revoked_at.is_some() || !token_row_intact(&self.token_key, &row) {
+            return Ok(None);
+        }
+        Ok(Role::parse(&row.role).map(|role| Principal {
+            token_id: row.id,
+            name: row.name,
+            role,
+        }))
+    }
+
     /// The principal of a presented token, or None for an unknown, revoked
     /// or forged one; an outdated token is refused with its own error.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, ServiceError> {

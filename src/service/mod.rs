@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod reading;
 pub mod sequencer;
+pub mod sessions;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -371,6 +372,8 @@ pub struct Service {
     sequencer: Sequencer,
     /// Checks token rows (see `access`).
     token_key: ring::hmac::Key,
+    session_key: ring::hmac::Key,
+    csrf_key: ring::hmac::Key,
     /// The last readiness probe and when it ran (see [`Service::readiness`]).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, u64)>>,
     pub metrics: std::sync::Arc<metrics::Metrics>,
@@ -396,6 +399,7 @@ impl Service {
         let log_key = dir.read_private_key(&dir.log_key())?;
         let signer = NoteSigner::from_pkcs8(&config.origin, &log_key)?;
         let token_key = access::token_mac_key(&log_key);
+        let (session_key, csrf_key) = sessions::session_keys(&token_key);
         // Checkpoints are verified with the published key (log.vkey), which must match the signing key.
         let verifier_key = dir.read_string(&dir.log_vkey())?.trim().to_string();
         let verifier = NoteVerifier::parse(&verifier_key)?;
@@ -420,6 +424,8 @@ impl Service {
             verifier,
             verifier_key,
             sequencer,
+            session_key,
+            csrf_key,
             token_key,
             readiness: tokio::sync::Mutex::new(None),
             metrics,

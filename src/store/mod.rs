@@ -144,6 +144,32 @@ pub trait TokenStore: Send + Sync {
     -> Result<bool, StoreError>;
 }
 
+/// A signed-in web session's row: not a log entry, so it carries its own check.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// SHA-256 of the cookie value.
+    pub id_hash: Vec<u8>,
+    pub token_id: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last request, for the inactivity limit.
+    pub last_seen: i64,
+    /// HMAC of `id_hash`, `token_id` and `created_at` (see `service::sessions`).
+    pub mac: Vec<u8>,
+}
+
+/// The web pages' sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, row: &SessionRow) -> Result<(), StoreError>;
+    async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionRow>, StoreError>;
+    /// Records activity; a session seen again within a minute is not written again.
+    async fn touch_session(&self, id_hash: &[u8], now: i64) -> Result<(), StoreError>;
+    async fn delete_session(&self, id_hash: &[u8]) -> Result<(), StoreError>;
+    /// Deletes the sessions last seen before `before` (Unix seconds).
+    async fn purge_sessions(&self, before: i64) -> Result<u64, StoreError>;
+}
+
 /// Whether the database answers and can be written, and why a write failed.
 #[async_trait]
 pub trait Health: Send + Sync {
@@ -158,7 +184,7 @@ pub trait Health: Send + Sync {
 
 /// A whole store: the reads, and appends through one transaction at a time.
 #[async_trait]
-pub trait Store: LogReader + RowReader + TokenStore + Health {
+pub trait Store: LogReader + RowReader + TokenStore + SessionStore + Health {
     /// Begins an append. The backend serializes appends (SQLite's write
     /// lock, PostgreSQL's lock of the head row), so the head the
     /// transaction reads is the one it extends.

@@ -15,4 +15,5 @@ mod load;
 mod outage;
 mod refusals;
 mod remote;
+mod server;
 mod tamper;

@@ -11,6 +11,7 @@ pub mod health;
 mod log;
 mod projection;
 mod rows;
+mod sessions;
 mod tokens;
 
 use std::path::{Path, PathBuf};
