@@ -370,7 +370,7 @@ fn every_bad_request_is_a_swedish_problem_document() {
         ("revoke bad JSON", post(&revoke, &s.admin, json, "{"), 400, "invalid_json"),
         ("bad fingerprint", post("/api/v1/certificates/XYZ/revoke", &s.admin, None, ""), 400, "invalid_fingerprint"),
         ("method", b"DELETE /api/v1/documents HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(), 405, "method_not_allowed"),
-        ("no such path", get("/finns-inte", ""), 404, "not_found"),
+        ("no such path", get("/api/v1/finns-inte", ""), 404, "not_found"),
         ("too large", format!("POST /api/v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n", s.registrar).into_bytes(), 413, "body_too_large"),
         ("too large, chunked", {
             let mut r = format!("POST /api/v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n", s.registrar).into_bytes();
