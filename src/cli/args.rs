@@ -194,6 +194,10 @@ pub struct ServeArgs {
     /// Webbläsare når tjänsten över TLS (via en proxy framför den): inloggningskakan blir Secure.
     #[arg(long)]
     pub behind_tls: bool,
+    /// Visa tjänsten med exempeldata: en tillfällig datakatalog med godkännare,
+    /// dokument och en inloggningskod per roll (tas bort när tjänsten stoppas).
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -40,6 +40,9 @@ impl Report for InitReport {
 /// Runs the HTTP service until it is stopped; on a directory that does not
 /// exist yet, sets it up first (the service's main job on the embedded default).
 pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
+    if a.demo {
+        return serve_demo(a).await;
+    }
     if !dir.config_path().exists() {
         let r = dir.init(None, None, &ExistingKeys::default()).await?;
         eprintln!(
@@ -60,6 +63,53 @@ pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
     if let Some(s) = Arc::into_inner(service) {
         s.close().await;
     }
+    Ok(0)
+}
+
+/// `serve --demo`: a temporary data directory with the demo's data, removed when the service stops.
+async fn serve_demo(a: &ServeArgs) -> Result<i32, ServiceError> {
+    let tmp = tempfile::Builder::new()
+        .prefix("attestera-demo-")
+        .tempdir()
+        .map_err(|_| ServiceError::NoTempDir)?;
+    let dir = DataDir::new(tmp.path().join("data"));
+    dir.init(
+        Some("Demo: Skarpnäcks stadsdelsförvaltning"),
+        None,
+        &ExistingKeys::default(),
+    )
+    .await?;
+    let service = Arc::new(Service::open(dir).await?);
+    let demo = service.fill_demo().await?;
+    let mut text = format!(
+        "Demo med exempeldata i {} (tas bort när tjänsten stoppas).\n\nInloggningskoder (Logga in på webbsidorna):\n",
+        shown(&tmp.path().display().to_string())
+    );
+    for (role, code) in &demo.codes {
+        text.push_str(&format!(
+            "  {:<15} {code}\n",
+            crate::http::web::page::role_words(*role)
+        ));
+    }
+    text.push_str("\nFiler att kontrollera på startsidan:\n");
+    for (file, what) in &demo.files {
+        text.push_str(&format!(
+            "  {}  ({what})\n",
+            shown(&file.display().to_string())
+        ));
+    }
+    // Printed before the address line, which is the last line before serving.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), format!("{text}\n").as_bytes());
+    let served = crate::http::serve(service.clone(), a.listen, http_config(a)).await;
+    if let Some(s) = Arc::into_inner(service) {
+        s.close().await;
+    }
+    served.map_err(|source| ServiceError::Io {
+        action: "lyssna på",
+        path: PathBuf::from(a.listen.to_string()),
+        source,
+    })?;
+    drop(tmp);
     Ok(0)
 }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod certify;
 mod checked;
 pub mod datadir;
+pub mod demo;
 mod fold;
 pub mod listing;
 pub mod lookup;

@@ -17,3 +17,4 @@ mod refusals;
 mod remote;
 mod server;
 mod tamper;
+mod web;
