@@ -370,3 +370,41 @@ fn the_demo_starts_with_a_code_per_role_and_files_to_check() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn the_inactivity_warning_keeps_a_session_alive_only_with_its_csrf_token() {
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = client();
+        let cookie = cookie_pair(&sign_in(&c, &s, &s.registrar).await);
+        let (_, body) = page(&c, &s, "/", &cookie).await;
+        assert!(
+            body.contains("id=\"session-warning\""),
+            "signed-in pages carry the warning"
+        );
+        assert!(body.contains("data-idle-secs=\"1800\""), "{body}");
+        let csrf = body
+            .split("data-csrf=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_string();
+        assert!(!csrf.is_empty());
+        let keep = async |token: &str| {
+            c.post(s.url("/session/forlang"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        };
+        assert_eq!(keep(&csrf).await, StatusCode::NO_CONTENT);
+        assert_eq!(keep("fel").await, StatusCode::FORBIDDEN);
+        let (_, signed_out) = page(&c, &s, "/", "").await;
+        assert!(
+            !signed_out.contains("id=\"session-warning\""),
+            "no warning without a session"
+        );
+    });
+}
