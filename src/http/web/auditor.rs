@@ -91,9 +91,7 @@ impl LogQuery {
             } else if matches!(field, "fran" | "till") && !value.is_empty() && !is_date(value) {
                 errors.push(FieldError {
                     field,
-                    message: format!(
-                        "{label} ska vara ett datum som skrivs ÅÅÅÅ-MM-DD, till exempel 2026-03-01."
-                    ),
+                    message: date_error(label, value),
                 });
             }
         }
@@ -150,6 +148,23 @@ impl LogQuery {
         } else {
             format!("{path}?{q}")
         }
+    }
+}
+
+/// Why a date field's text is no date: the wrong form, or a day that does not exist.
+fn date_error(label: &str, value: &str) -> String {
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if shaped {
+        format!("{label}: datumet {value} finns inte. Skriv ett datum som finns, ÅÅÅÅ-MM-DD.")
+    } else {
+        format!("{label} ska vara ett datum som skrivs ÅÅÅÅ-MM-DD, till exempel 2026-03-01.")
     }
 }
 
@@ -633,6 +648,9 @@ mod tests {
     fn a_bad_date_or_a_reversed_range_or_a_long_text_is_an_error_of_its_field() {
         let q = LogQuery::parse(Some("fran=2026-13-01"));
         assert_eq!(q.errors()[0].field, "fran");
+        assert!(q.errors()[0].message.contains("finns inte"));
+        let q = LogQuery::parse(Some("till=1+mars"));
+        assert_eq!(q.errors()[0].field, "till");
         assert!(q.errors()[0].message.contains("ÅÅÅÅ-MM-DD"));
         let q = LogQuery::parse(Some("fran=2026-02-01&till=2026-01-01"));
         assert_eq!(q.errors()[0].field, "till");
@@ -670,6 +688,76 @@ mod tests {
             ]
         );
         assert_eq!(Pager::new(50, 1).numbers(), vec![Some(1)]);
+    }
+
+    fn row(i: u64) -> SignatureRow {
+        SignatureRow {
+            log_index: i,
+            name: format!("Person {i}"),
+            role: "Chef".into(),
+            date: "2026-03-01".into(),
+            kind: if i.is_multiple_of(2) {
+                "signed"
+            } else {
+                "imported"
+            }
+            .into(),
+            title: (i != 3).then(|| "<b>Titel</b>".to_string()),
+            dnr: Some("2026/1".into()),
+            document: attestera_core::Hash::from_hex(&"ab".repeat(32)).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_middle_page_links_back_forth_and_near_keeping_the_filter() {
+        let query = LogQuery::parse(Some("roll=Chef&sida=2"));
+        let html = SignatureLogPage::new(Chrome::new("Signaturlogg", "/signaturlogg", None), query)
+            .listing((0..120).map(row).collect())
+            .render()
+            .unwrap();
+        assert!(html.contains("Visar 51–100 av 120"), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="/signaturlogg?roll=Chef&#38;sida=1" rel="prev">Föregående</a>"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("rel=\"next\">Nästa</a>"));
+        assert!(html.contains("sida=3"));
+        assert!(
+            html.contains(r#"href="/signaturlogg.csv?roll=Chef""#),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<tr>").count(),
+            51,
+            "a header row and fifty rows"
+        );
+        assert!(html.contains("<td>Person 50</td>") && !html.contains("<td>Person 49</td>"));
+        assert!(!html.contains("<b>"), "text is escaped");
+        assert!(html.contains("Överfört från arkivet") && html.contains("Signerat"));
+    }
+
+    #[test]
+    fn a_running_audit_shows_its_progress_and_a_button_to_reload_without_refresh() {
+        let page = AuditPage {
+            chrome: Chrome::new("Granskning pågår", "", None),
+            id: "a".repeat(32),
+            done: 3,
+            total: 10,
+            report: None,
+            failure: None,
+        };
+        let html = page.render().unwrap();
+        assert!(
+            html.contains(r#"<progress id="forlopp" max="10" value="3">"#),
+            "{html}"
+        );
+        assert!(html.contains("Granskar … 3 av 10 poster"));
+        assert!(html.contains(">Uppdatera</button>"));
+        assert!(html.contains("/static/audit.js"));
+        assert!(!html.contains("http-equiv"), "no meta refresh");
+        assert!(!html.contains("role=\"status\""), "no report yet");
     }
 
     #[test]
