@@ -82,6 +82,7 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
         let href = link.attr("href").await.unwrap().unwrap_or_default();
         assert!(href.starts_with("/dokument/"), "{href}");
         b.check_page("signaturlogg").await;
+        b.check_reflow().await;
 
         // Filtered by person: only Anna Berg's row, and the name kept in the field.
         b.fill("Person", "Anna Berg").await;
@@ -250,6 +251,56 @@ fn an_auditor_audits_the_whole_log_and_reads_that_it_is_intact() {
             .unwrap();
         assert_eq!(state["state"], "done");
         assert_eq!(state["ok"], true);
+
+        // The form is refused without the session's CSRF token.
+        let forged = reqwest::Client::new()
+            .post(s.url("/integritet"))
+            .header("cookie", session_cookie(&b).await)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("_csrf=fel")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        let script = reqwest::get(s.url("/static/audit.js")).await.unwrap();
+        assert_eq!(script.status(), 200);
+        assert!(
+            script.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+        b.close().await;
+    });
+}
+
+#[test]
+fn an_audit_of_a_database_changed_behind_the_services_back_lists_the_problem() {
+    let s = server_with_approvals();
+    s.env
+        .sql("UPDATE approvals SET name = 'Anna Borg' WHERE name = 'Anna Berg'");
+    runtime().block_on(async {
+        let b = Browser::open(&s.base).await;
+        sign_in(&b, &s.auditor).await;
+        b.go("/integritet").await;
+        b.press("Granska hela loggen").await;
+        let report = b
+            .client
+            .wait()
+            .for_element(Locator::Css("#granskningsrapport"))
+            .await
+            .expect("the audit's report");
+        let said = report.text().await.unwrap();
+        assert!(said.contains("Granskningen hittade 1 problem"), "{said}");
+        assert!(!said.contains("intakt"), "{said}");
+        let problems = b.find_all("ol.problems li").await;
+        assert_eq!(problems.len(), 1);
+        let problem = problems[0].text().await.unwrap();
+        assert!(
+            problem.contains("approvals") && problem.contains("skiljer sig"),
+            "{problem}"
+        );
+        b.check_page("granskning-problem").await;
         b.close().await;
     });
 }
