@@ -20,6 +20,11 @@ async fn sign_in(b: &Browser, code: &str) {
     b.go("/logga-in").await;
     b.fill("Inloggningskod", code).await;
     b.press("Logga in").await;
+    b.client
+        .wait()
+        .for_element(Locator::XPath("//button[normalize-space()='Logga ut']"))
+        .await
+        .expect("signed in");
 }
 
 /// The browser's session cookie, as a `Cookie` header for reqwest.
@@ -30,6 +35,19 @@ async fn session_cookie(b: &Browser) -> String {
         .find(|c| c.0 == "attestera_session")
         .expect("a session cookie");
     format!("{name}={value}")
+}
+
+/// Presses "Filtrera" and waits until the browser shows the answer to
+/// `query` (a click may return before the navigation it starts).
+async fn filter(b: &Browser, query: &str) {
+    let mut want = b.client.current_url().await.expect("url");
+    want.set_query(Some(query));
+    b.press("Filtrera").await;
+    b.client
+        .wait()
+        .for_url(&want)
+        .await
+        .unwrap_or_else(|e| panic!("the filtered page ?{query}: {e}"));
 }
 
 /// The text of each cell in column `n` (from 0) of the table's body.
@@ -49,6 +67,11 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
         let b = Browser::open(&s.base).await;
         sign_in(&b, &s.auditor).await;
         b.follow("Signaturlogg").await;
+        b.client
+            .wait()
+            .for_element(Locator::Css("#antal"))
+            .await
+            .expect("the signature log");
         assert_eq!(b.h1().await, "Signaturlogg");
 
         // The table: a caption and a header with scope for every column.
@@ -86,7 +109,7 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
 
         // Filtered by person: only Anna Berg's row, and the name kept in the field.
         b.fill("Person", "Anna Berg").await;
-        b.press("Filtrera").await;
+        filter(&b, "person=Anna+Berg&roll=&fran=&till=&dnr=").await;
         assert_eq!(column(&b, 0).await, ["Anna Berg"]);
         assert_eq!(
             b.find("#antal").await.text().await.unwrap(),
@@ -136,6 +159,33 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
             .unwrap();
         assert_eq!(api_csv.status(), 200);
         assert_eq!(page_csv, api_csv.bytes().await.unwrap());
+        let json_href = b
+            .link("Ladda ner JSON")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(json_href, "/signaturlogg.json?person=Anna+Berg");
+        let page_json = http
+            .get(s.url(&json_href))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let api_json = http
+            .get(s.url("/api/v1/signatures?person_contains=Anna%20Berg"))
+            .bearer_auth(&s.auditor)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(page_json, api_json);
         let text = String::from_utf8_lossy(&page_csv);
         assert!(
             text.contains("Anna Berg") && !text.contains("Maria"),
@@ -144,7 +194,7 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
 
         // A bad date: the error summary, focused, linking to the field, the value kept.
         b.fill("Från", "2026-02-30").await;
-        b.press("Filtrera").await;
+        filter(&b, "person=Anna+Berg&roll=&fran=2026-02-30&till=&dnr=").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         assert_eq!(b.focused_id().await, "error-summary");
         let summary_link = b.find(".error-summary a").await;
@@ -199,12 +249,18 @@ fn an_auditor_audits_the_whole_log_and_reads_that_it_is_intact() {
         let b = Browser::open(&s.base).await;
         sign_in(&b, &s.auditor).await;
         b.follow("Loggens integritet").await;
+        b.client
+            .wait()
+            .for_element(Locator::Css("pre.block"))
+            .await
+            .expect("the integrity page");
         assert_eq!(b.h1().await, "Loggens integritet");
         let note = b.find("pre.block").await.text().await.unwrap();
         let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
         assert!(size > 0, "{note}");
         assert!(b.text().await.contains(&format!("{size} poster")));
         b.check_page("integritet").await;
+        b.check_reflow().await;
 
         b.press("Granska hela loggen").await;
         let report = b

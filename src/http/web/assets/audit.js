@@ -32,7 +32,10 @@
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
       .then(function (r) {
-        return r.ok ? r.json() : { state: "unknown" };
+        // A session that has ended is sent to "Logga in" (HTML): the
+        // reload below then shows that page instead of polling on.
+        const json = (r.headers.get("content-type") || "").indexOf("application/json") === 0;
+        return r.ok && json ? r.json() : { state: "unknown" };
       })
       .then(function (s) {
         if (s.state === "running") {
