@@ -34,7 +34,7 @@ fn operator(p: &crate::service::access::Principal) -> String {
 /// Date filters must be real `YYYY-MM-DD` dates (a typo must not silently match nothing).
 fn check_dates(dates: &[&Option<String>]) -> ApiResult<()> {
     for d in dates.iter().filter_map(|d| d.as_deref()) {
-        if d.len() != 10 || d.parse::<jiff::civil::Date>().is_err() {
+        if !crate::service::listing::is_date(d) {
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_range",
@@ -484,14 +484,20 @@ pub async fn signatures(
             ));
         }
     }
-    let body = signatures_csv(&rows).map_err(|e| {
+    signatures_csv(&rows).map_err(|e| {
         tracing::error!(error = %e, "signature export failed");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "export_failed",
             "CSV-filen kunde inte skapas; felet är loggat hos tjänsten.",
         )
-    })?;
+    })
+}
+
+/// The signature log as a CSV download (`wire::signatures::to_csv`): the
+/// API's export, which the auditors' page links to as well.
+pub(crate) fn signatures_csv(rows: &[SignatureRow]) -> Result<Response, csv::Error> {
+    let body = crate::wire::signatures::to_csv(rows)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -503,38 +509,4 @@ pub async fn signatures(
         body,
     )
         .into_response())
-}
-
-/// The signature log as CSV that Excel opens as it is: UTF-8 with a BOM and,
-/// as Swedish settings expect, semicolons between cells.
-fn signatures_csv(rows: &[SignatureRow]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record([
-        "loggpost", "namn", "roll", "datum", "typ", "titel", "dnr", "dokument",
-    ])?;
-    for r in rows {
-        let cells = [
-            r.log_index.to_string(),
-            r.name.clone(),
-            r.role.clone(),
-            r.date.clone(),
-            r.kind.clone(),
-            r.title.clone().unwrap_or_default(),
-            r.dnr.clone().unwrap_or_default(),
-            r.document.to_hex(),
-        ];
-        w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// Keeps a spreadsheet from reading a cell as a formula (CSV injection).
-fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
 }

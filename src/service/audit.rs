@@ -5,6 +5,8 @@
 //! consecutive checkpoints, the log head, every projection row and every
 //! token row's check. Each of these is one step of [`Service::audit`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::Serialize;
 
 use jiff::Timestamp;
@@ -373,15 +375,42 @@ fn head_problem(code: &'static str, message: String) -> AuditProblem {
     }
 }
 
+/// How far a running audit has come: entries replayed of the entries the
+/// log holds. Read from another task while the audit runs (a page shows
+/// it); the audit's result does not depend on it.
+#[derive(Debug, Default)]
+pub struct AuditProgress {
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+impl AuditProgress {
+    /// Entries replayed so far, and the entries to replay (0 until the
+    /// audit knows the log's size).
+    pub fn get(&self) -> (u64, u64) {
+        let total = self.total.load(Ordering::Relaxed);
+        (self.done.load(Ordering::Relaxed).min(total), total)
+    }
+}
+
 /// Counts of the stored projection rows: documents, approvals, certificates.
 type Counts = (usize, usize, usize);
 
 impl Service {
     pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
+        self.audit_with_progress(&AuditProgress::default()).await
+    }
+
+    /// The audit, telling `progress` how many entries it has replayed.
+    pub async fn audit_with_progress(
+        &self,
+        progress: &AuditProgress,
+    ) -> Result<AuditReport, ServiceError> {
         let mut problems = Vec::new();
         let checkpoints = self.store.checkpoints().await?;
         let size = self.audited_size(&checkpoints).await?;
-        let replay = self.replay(size, &mut problems).await?;
+        progress.total.store(size, Ordering::Relaxed);
+        let replay = self.replay(size, progress, &mut problems).await?;
         let stored = self.store.read_all_hashes().await?;
         audit_stored_hashes(&stored, &replay.tree, &mut problems);
         let last_valid = CheckpointAudit {
@@ -431,6 +460,7 @@ impl Service {
     async fn replay(
         &self,
         size: u64,
+        progress: &AuditProgress,
         problems: &mut Vec<AuditProblem>,
     ) -> Result<Replay, ServiceError> {
         let mut replay = Replay::new();
@@ -442,8 +472,10 @@ impl Service {
                 mark_missing(expected..index.min(end), &mut replay.tree, problems);
                 expected = index + 1;
                 replay.entry(index, &data, &leaf, self.ca_der(), problems);
+                progress.done.store(expected, Ordering::Relaxed);
             }
             mark_missing(expected..end, &mut replay.tree, problems);
+            progress.done.store(end, Ordering::Relaxed);
             start = end;
         }
         Ok(replay)

@@ -79,6 +79,12 @@ fn page<T>(rows: Vec<T>, offset: Option<u32>, limit: Option<u32>) -> Vec<T> {
     rows.into_iter().skip(offset).take(limit).collect()
 }
 
+/// Whether `text` is a real date written `YYYY-MM-DD`, as the date filters
+/// must be (a typo must not silently match nothing).
+pub fn is_date(text: &str) -> bool {
+    text.len() == 10 && text.parse::<jiff::civil::Date>().is_ok()
+}
+
 /// Whether a date (YYYY-MM-DD) lies within the optional bounds, inclusive.
 fn within(date: &str, from: &Option<String>, to: &Option<String>) -> bool {
     from.as_deref().is_none_or(|f| date >= f) && to.as_deref().is_none_or(|t| date <= t)

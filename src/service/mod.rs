@@ -4,8 +4,10 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_jobs;
 pub mod certify;
 mod checked;
+pub mod checkpoint_summary;
 pub mod datadir;
 pub mod demo;
 mod fold;
@@ -378,6 +380,8 @@ pub struct Service {
     /// The last readiness probe and when it ran (see [`Service::readiness`]).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, u64)>>,
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Audits running in the background for the web pages (`audit_jobs`).
+    audit_jobs: audit_jobs::AuditJobs,
 }
 
 /// The service's clock: now, truncated to whole seconds (never ahead of the real time).
@@ -430,6 +434,7 @@ impl Service {
             token_key,
             readiness: tokio::sync::Mutex::new(None),
             metrics,
+            audit_jobs: Default::default(),
         })
     }
 

@@ -9,6 +9,7 @@
 //! every page shares; `form` reads what a form sent.
 
 pub mod assets;
+pub mod auditor;
 pub mod form;
 pub mod page;
 pub mod public;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logga-ut", post(session::logout))
         .route("/session/forlang", post(session::keep_alive))
         .merge(public::routes())
+        .merge(auditor::routes())
 }
 
 /// Whether `path` is a page (as opposed to the API, health, metrics, the
