@@ -165,8 +165,14 @@ impl Browser {
             .expect("choose file");
     }
 
-    /// Presses the button whose text is `text`.
+    /// Presses the button whose text is `text` and waits for the page it leads to.
     pub async fn press(&self, text: &str) {
+        let button = self.button(text).await;
+        self.leave(button.click()).await;
+    }
+
+    /// The button whose text is `text`.
+    pub async fn button(&self, text: &str) -> Element {
         let xpath = format!(
             "//button[normalize-space()={0}] | //input[@type='submit' and @value={0}]",
             xpath_string(text)
@@ -175,14 +181,35 @@ impl Browser {
             .find(Locator::XPath(&xpath))
             .await
             .unwrap_or_else(|e| panic!("no button \"{text}\": {e}"))
-            .click()
-            .await
-            .expect("click");
     }
 
-    /// Follows the link whose text is `text`.
+    /// Follows the link whose text is `text` and waits for the page it leads to.
     pub async fn follow(&self, text: &str) {
-        self.link(text).await.click().await.expect("click");
+        let link = self.link(text).await;
+        self.leave(link.click()).await;
+    }
+
+    /// Clicks the element `css` (a link or a button) and waits for the page it leads to.
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.leave(element.click()).await;
+    }
+
+    /// Does `act` (a click) and waits until the browser shows the next page
+    /// to its footer, the end of every page: a click may return before the
+    /// browser has left the page it was on.
+    async fn leave(
+        &self,
+        act: impl std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    ) {
+        self.eval("document.documentElement.dataset.left = 'ja'; return true;")
+            .await;
+        act.await.expect("click");
+        self.client
+            .wait()
+            .for_element(Locator::Css("html:not([data-left]) footer.site-footer"))
+            .await
+            .expect("the next page");
     }
 
     pub async fn link(&self, text: &str) -> Element {
