@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod certify;
 mod checked;
+pub mod checking;
 pub mod datadir;
 mod fold;
 pub mod listing;
