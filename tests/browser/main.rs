@@ -13,5 +13,6 @@ mod server;
 
 #[allow(dead_code)]
 mod harness;
+mod public;
 mod session;
 mod start;
