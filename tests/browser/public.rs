@@ -5,11 +5,22 @@
 use std::path::Path;
 
 use base64::Engine;
+use fantoccini::Locator;
 use serde_json::Value;
 
-use crate::common::{Env, attested, runtime};
+use crate::common::{Env, SEED, attested, runtime};
 use crate::harness::Browser;
 use crate::server::Server;
+
+/// Waits until the page that a form's submission loads shows `css` (a
+/// click returns when the old page is left, not when the new one is read).
+async fn shows(b: &Browser, css: &str) {
+    b.client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+}
 
 /// What the API answers for the same copy.
 async fn api_verdict(s: &Server, bytes: &[u8]) -> Value {
@@ -48,6 +59,7 @@ async fn check_copy(b: &Browser, s: &Server, path: &Path, heading: &str, shot: &
     b.go("/").await;
     b.upload("Dokument", path).await;
     b.press("Kontrollera").await;
+    shows(b, "div.verdict").await;
     assert_eq!(b.h1().await, heading);
     let prefix = heading.split(':').next().unwrap();
     let title = b.title().await;
@@ -94,6 +106,8 @@ fn the_public_verdict_for_a_verified_a_tampered_an_unregistered_and_an_unreadabl
         "okand.txt",
         "Protokoll\n\nSnöröjning i Hammarbyhöjden vintern 2027.\n\nIngen har registrerat den här texten.\n",
     );
+    let seed = a.env.write("seed.txt", SEED);
+    a.env.ok(&["import", &seed.to_string_lossy()]);
     let unreadable = a
         .env
         .write("trasig.txt", [0xff, 0xfe, 0x00, 0x9f, 0x00, 0x01, 0xc3]);
@@ -134,6 +148,18 @@ fn the_public_verdict_for_a_verified_a_tampered_an_unregistered_and_an_unreadabl
             assert!(technical.contains(want), "{want}: {technical}");
         }
 
+        // An approval carried over from the archive verifies too, and says so.
+        let ok = check_copy(
+            &b,
+            &s,
+            &seed,
+            "Verifierat: dokumentet är det som registrerades och godkännandena stämmer med loggen.",
+            "utlatande-overfort",
+        )
+        .await;
+        assert!(ok > 0);
+        assert!(b.text().await.contains("överfört från arkivet"));
+
         let ok = check_copy(
             &b,
             &s,
@@ -170,7 +196,7 @@ fn the_public_verdict_for_a_verified_a_tampered_an_unregistered_and_an_unreadabl
             &b,
             &s,
             &unreadable,
-            "Kunde inte kontrolleras: filen kunde inte läsas som text, så den kunde inte jämföras med loggen, och det är inget tecken på att den är förfalskad.",
+            "Kunde inte kontrolleras: filen kunde inte läsas som text, vilket inte tyder på förfalskning.",
             "utlatande-kunde-inte",
         )
         .await;
@@ -193,6 +219,7 @@ fn the_check_form_says_what_is_missing_and_the_look_up_keeps_what_was_typed() {
         let b = Browser::open(&s.base).await;
         b.go("/").await;
         b.press("Kontrollera").await;
+        shows(&b, "#dokument-error").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         assert_eq!(b.h1().await, "Kontrollera ett dokument");
         assert_eq!(b.focused_id().await, "error-summary");
@@ -209,6 +236,7 @@ fn the_check_form_says_what_is_missing_and_the_look_up_keeps_what_was_typed() {
         // A malformed id: the error, and what was typed, kept.
         b.fill("Dokumentets id", "abc123 <fel>").await;
         b.press("Visa dokumentet").await;
+        shows(&b, "#id-error").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         let field = b.field("Dokumentets id").await;
         assert_eq!(
@@ -223,8 +251,10 @@ fn the_check_form_says_what_is_missing_and_the_look_up_keeps_what_was_typed() {
 
         // A well-formed id that no document has.
         let unknown = "ab".repeat(32);
+        b.go("/").await;
         b.fill("Dokumentets id", &unknown).await;
         b.press("Visa dokumentet").await;
+        shows(&b, "#id-error").await;
         assert!(b.title().await.starts_with("Fel: "));
         let inline = b.find("#id-error").await.text().await.unwrap();
         assert!(inline.contains("inget registrerat dokument"), "{inline}");
@@ -266,6 +296,7 @@ fn a_file_over_the_body_limit_is_an_error_on_the_form_that_names_the_limit() {
         assert!(hint.contains("1 MiB"), "{hint}");
         b.upload("Dokument", &big).await;
         b.press("Kontrollera").await;
+        shows(&b, "#dokument-error").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         let inline = b.find("#dokument-error").await.text().await.unwrap();
         assert!(

@@ -151,17 +151,18 @@ fn summary(check: &CopyCheck) -> Vec<Term> {
         ),
         plain(
             "Överensstämmelse",
-            words::match_level_words(v.document.match_level).into(),
+            words::match_level_words(v.document.match_level, v.status).into(),
         ),
-        plain("Kontrollerat mot", checked_against(v.checkpoint_size)),
+        plain("Kontrollerat mot", checked_against(v)),
     ]
 }
 
 /// The checkpoint the verdict was checked against, in words.
-pub fn checked_against(size: Option<u64>) -> String {
-    match size {
-        Some(n) => format!("Loggens kontrollpunkt med {n} poster"),
-        None => "Ingen kontrollpunkt (ingenting kunde bevisas mot loggen)".into(),
+pub fn checked_against(v: &Verdict) -> String {
+    match (v.checkpoint_size, v.status) {
+        (Some(n), _) => format!("Loggens kontrollpunkt med {n} poster"),
+        (None, Status::Indeterminate) => "Inte kontrollerad mot loggen".into(),
+        (None, _) => "Ingen kontrollpunkt (ingenting kunde bevisas mot loggen)".into(),
     }
 }
 

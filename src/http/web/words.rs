@@ -39,7 +39,7 @@ pub fn verdict_sentence(v: &Verdict) -> String {
             "dokumentet är det som registrerades och godkännandena stämmer med loggen"
         }
         Status::Indeterminate => {
-            "filen kunde inte läsas som text, så den kunde inte jämföras med loggen, och det är inget tecken på att den är förfalskad"
+            "filen kunde inte läsas som text, vilket inte tyder på förfalskning"
         }
         Status::Failed if found(v, "content_changed") => {
             "dokumentet har ändrats sedan det registrerades"
@@ -84,14 +84,18 @@ pub fn kind_word(kind: ApprovalKind) -> &'static str {
     }
 }
 
-/// What matched, as the verdict's `match_level` says.
-pub fn match_level_words(level: Option<&str>) -> &'static str {
-    match level {
-        Some("file") => "Filen är byte för byte den registrerade (eventuellt följd av ett block)",
-        Some("text-v2") => "Texten är den registrerade (kanonisk text, version 2)",
-        Some("text-v1") => "Texten är den registrerade (kanonisk text, version 1, äldre regler)",
-        Some(_) => "Texten är den registrerade",
-        None => "Ingen registrerad text stämmer med filen",
+/// What matched, as the verdict's `match_level` says; a copy that could
+/// not be read was compared with nothing, which is not a mismatch.
+pub fn match_level_words(level: Option<&str>, status: Status) -> &'static str {
+    match (level, status) {
+        (_, Status::Indeterminate) => "Inte jämförd: filen kunde inte läsas som text",
+        (Some("file"), _) => "Samma fil som registrerades, byte för byte",
+        (Some("text-v2"), _) => "Samma text som registrerades (kanonisk text, version 2)",
+        (Some("text-v1"), _) => {
+            "Samma text som registrerades (kanonisk text, version 1, äldre regler)"
+        }
+        (Some(_), _) => "Samma text som registrerades",
+        (None, _) => "Ingen registrerad text stämmer med filen",
     }
 }
 
@@ -177,7 +181,10 @@ mod tests {
         let changed = verdict_sentence(&verdict(Status::Failed, false, &["content_changed"]));
         assert!(changed.contains("har ändrats"), "{changed}");
         let unreadable = verdict_sentence(&verdict(Status::Indeterminate, false, &[]));
-        assert!(unreadable.contains("inget tecken på"), "{unreadable}");
+        assert!(
+            unreadable.contains("inte tyder på förfalskning"),
+            "{unreadable}"
+        );
         assert!(!unreadable.contains("ändrats"), "{unreadable}");
         let unregistered = verdict_sentence(&verdict(Status::Failed, false, &[]));
         assert!(unregistered.contains("inte registrerat"), "{unregistered}");
@@ -203,9 +210,13 @@ mod tests {
     #[test]
     fn every_match_level_has_words() {
         for level in [Some("file"), Some("text-v2"), Some("text-v1"), None] {
-            assert!(!match_level_words(level).is_empty());
+            assert!(!match_level_words(level, Status::Failed).is_empty());
         }
-        assert_ne!(match_level_words(None), match_level_words(Some("text-v2")));
+        assert_ne!(
+            match_level_words(None, Status::Failed),
+            match_level_words(Some("text-v2"), Status::Verified)
+        );
+        assert!(match_level_words(None, Status::Indeterminate).starts_with("Inte jämförd"));
     }
 
     #[test]
