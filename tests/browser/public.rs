@@ -53,7 +53,7 @@ async fn report_of_page(b: &Browser) -> Value {
 }
 
 /// Uploads `path` on the start page, presses "Kontrollera", and checks the
-/// verdict page: h1 and title, the table, the report, axe. Returns the
+/// verdict page: h1 and title, the table, the report, axe, 320 px. Returns the
 /// number of rows styled as good.
 async fn check_copy(b: &Browser, s: &Server, path: &Path, heading: &str, shot: &str) -> usize {
     b.go("/").await;
@@ -87,6 +87,7 @@ async fn check_copy(b: &Browser, s: &Server, path: &Path, heading: &str, shot: &
     assert_eq!(report["status"], api["status"]);
     assert_eq!(report, api, "the report is the API's verdict");
     b.check_page(shot).await;
+    b.check_reflow().await;
     b.find_all("table.approvals tbody .tag-ok").await.len()
 }
 
@@ -132,7 +133,6 @@ fn the_public_verdict_for_a_verified_a_tampered_an_unregistered_and_an_unreadabl
         let summary = b.find("dl.summary").await.text().await.unwrap();
         assert!(summary.contains("Loggens kontrollpunkt med"), "{summary}");
         b.link("Visa det registrerade dokumentet").await;
-        b.check_reflow().await;
         // Printed, the page is the report: its technical details open.
         let open = b
             .eval("window.dispatchEvent(new Event('beforeprint')); return document.querySelector('details').open;")
