@@ -8,6 +8,7 @@ pub mod audit_jobs;
 pub mod certify;
 mod checked;
 pub mod checkpoint_summary;
+pub mod checking;
 pub mod datadir;
 pub mod demo;
 mod fold;

@@ -14,5 +14,6 @@ mod server;
 mod auditor;
 #[allow(dead_code)]
 mod harness;
+mod public;
 mod session;
 mod start;

@@ -22,6 +22,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("assets/site.js"),
     ),
+    (
+        "report.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/report.js"),
+    ),
 ];
 
 pub async fn asset(Path(name): Path<String>) -> Response {

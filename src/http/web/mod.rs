@@ -14,6 +14,8 @@ pub mod form;
 pub mod page;
 pub mod public;
 pub mod session;
+pub mod verdict;
+pub mod words;
 
 use axum::Router;
 use axum::extract::Request;
