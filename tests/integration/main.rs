@@ -1,6 +1,7 @@
 //! Whole flows through the `attestera` binary on real SQLite files in
 //! temporary directories. One test binary, one module per area.
 
+mod attested;
 mod audit;
 mod batching;
 mod common;

@@ -1,0 +1,94 @@
+//! The attested document (the registered text followed by its block) is
+//! served from the kept file only when that file is the one the log
+//! registered: a file row changed behind the service's back is refused.
+
+use attestera::service::{DataDir, Service, ServiceError};
+use attestera_core::document::read;
+
+use crate::common::{DOC, attested, runtime};
+
+/// The id of `common::DOC`, the document `attested()` registers.
+fn doc_id() -> attestera_core::tlog::Hash {
+    read(DOC.as_bytes()).unwrap().text_sha256
+}
+
+#[test]
+fn the_attested_document_is_the_registered_text_with_the_logs_block() {
+    let a = attested();
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let text = s.attested_document(&doc_id()).await.unwrap().unwrap();
+        assert_eq!(
+            text, a.attested,
+            "the same as the registered text plus `block`"
+        );
+        s.close().await;
+    });
+    // And it verifies.
+    let file = a.env.write("attested.txt", &a.attested);
+    a.env.ok(&["verify", &file.to_string_lossy()]);
+}
+
+#[test]
+fn a_changed_stored_file_is_refused_not_served() {
+    let a = attested();
+    // Same length, one word changed: the digests no longer match.
+    let forged = DOC.replace("3 nya", "9 nya");
+    a.env.sql(&format!(
+        "UPDATE document_files SET bytes = X'{}'",
+        hex::encode(forged.as_bytes())
+    ));
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        match s.attested_document(&doc_id()).await {
+            Err(ServiceError::TableMismatch {
+                table: "document_files",
+                ..
+            }) => {}
+            other => panic!("a changed file must be refused: {other:?}"),
+        }
+        s.close().await;
+    });
+}
+
+#[test]
+fn a_file_row_moved_to_another_document_is_refused() {
+    let a = attested();
+    let other = a.env.write("other.txt", format!("{DOC}\nBilaga 2\n"));
+    a.env.ok(&["register", &other.to_string_lossy()]);
+    let other_id = read(format!("{DOC}\nBilaga 2\n").as_bytes())
+        .unwrap()
+        .text_sha256
+        .to_hex();
+    // The other document's file is put in place of this one's.
+    let id = doc_id().to_hex();
+    a.env.sql(&format!(
+        "DELETE FROM document_files WHERE document = '{id}'"
+    ));
+    a.env.sql(&format!(
+        "UPDATE document_files SET document = '{id}' WHERE document = '{other_id}'"
+    ));
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        assert!(matches!(
+            s.attested_document(&doc_id()).await,
+            Err(ServiceError::TableMismatch {
+                table: "document_files",
+                ..
+            })
+        ));
+        s.close().await;
+    });
+}
+
+#[test]
+fn a_document_whose_file_is_not_kept_has_no_attested_document() {
+    let a = attested();
+    a.env.sql("DELETE FROM document_files");
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        assert!(!s.keeps_file(&doc_id()).await.unwrap());
+        assert!(s.attested_document(&doc_id()).await.unwrap().is_none());
+        s.close().await;
+    });
+}
