@@ -13,5 +13,6 @@ mod server;
 
 #[allow(dead_code)]
 mod harness;
+mod registrar;
 mod session;
 mod start;

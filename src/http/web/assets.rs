@@ -13,6 +13,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/site.css"),
     ),
     (
+        "import.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/import.js"),
+    ),
+    (
         "site.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/site.js"),

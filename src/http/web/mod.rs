@@ -9,9 +9,11 @@
 //! every page shares; `form` reads what a form sent.
 
 pub mod assets;
+pub mod documents;
 pub mod form;
 pub mod page;
 pub mod public;
+pub mod registrar;
 pub mod session;
 
 use axum::Router;
@@ -31,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/logga-ut", post(session::logout))
         .route("/session/forlang", post(session::keep_alive))
         .merge(public::routes())
+        .merge(documents::routes())
+        .merge(registrar::routes())
 }
 
 /// Whether `path` is a page (as opposed to the API, health, metrics, the
