@@ -18,6 +18,26 @@ async fn sign_in_as_registrar(b: &Browser, s: &Server) {
     b.press("Logga in").await;
 }
 
+/// Waits for the page a form's button led to: until `css` is on it (a
+/// click returns before a multipart POST has been answered).
+async fn arrived(b: &Browser, css: &str) {
+    b.client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+}
+
+/// Waits until the element `id` reads `text`.
+async fn reads(b: &Browser, id: &str, text: &str) {
+    let xpath = format!("//*[@id='{id}' and normalize-space()='{text}']");
+    b.client
+        .wait()
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} never read {text:?}: {e}"));
+}
+
 /// The texts of the header cells of the page's tables, with their scopes.
 async fn header_scopes(b: &Browser) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -47,6 +67,7 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
 
         // No file chosen: the error summary, focused, links to the field.
         b.press("Registrera").await;
+        arrived(&b, ".error-summary").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         assert_eq!(b.focused_id().await, "error-summary");
         let link = b.find(".error-summary a").await;
@@ -59,6 +80,8 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
 
         b.upload("Dokument", &file).await;
         b.press("Registrera").await;
+        arrived(&b, ".confirmation").await;
+        assert_eq!(b.h1().await, "Dokumentet är registrerat");
         let status = b.find(".confirmation[role=status]").await;
         let said = status.text().await.unwrap();
         assert!(said.contains("Dokumentet är registrerat"), "{said}");
@@ -71,6 +94,7 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
         b.go("/registrera").await;
         b.upload("Dokument", &file).await;
         b.press("Registrera").await;
+        arrived(&b, ".error-summary").await;
         assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
         let summary = b.find(".error-summary").await.text().await.unwrap();
         assert!(summary.contains("redan registrerat"), "{summary}");
@@ -155,6 +179,7 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
         public.go("/").await;
         public.upload("Dokument", &saved).await;
         public.press("Kontrollera").await;
+        arrived(&public, ".verdict").await;
         let verdict = public.h1().await;
         assert!(verdict.starts_with("Verifierat"), "{verdict}");
         public.close().await;
@@ -234,6 +259,7 @@ fn a_registrar_searches_the_list_and_imports_several_files() {
         b.go("/dokument").await;
         b.fill("Från", "igår").await;
         b.press("Sök").await;
+        arrived(&b, ".error-summary").await;
         assert!(b.title().await.starts_with("Fel: "));
         assert_eq!(
             b.field("Från")
