@@ -225,11 +225,7 @@ fn a_registrar_searches_the_list_and_imports_several_files() {
 
         b.fill("Diarienummer", "2026/1234").await;
         b.press("Sök").await;
-        assert!(
-            b.text().await.contains("Visar 1–1 av 1"),
-            "{}",
-            b.text().await
-        );
+        reads(&b, "visar", "Visar 1–1 av 1").await;
         let rows = b.find_all("tbody tr").await;
         assert_eq!(rows.len(), 1);
         assert!(
@@ -249,6 +245,7 @@ fn a_registrar_searches_the_list_and_imports_several_files() {
             Some("2026/1234")
         );
         b.follow("Upprustning av Björkhagens parker").await;
+        arrived(&b, "dl.summary").await;
         assert!(
             b.path().await.starts_with("/dokument/"),
             "{}",
@@ -286,6 +283,14 @@ fn a_registrar_searches_the_list_and_imports_several_files() {
         let field = b.field("Dokument").await;
         assert!(field.attr("multiple").await.unwrap().is_some());
         b.check_page("importera").await;
+        // No file chosen: the answer the script shows is the form with the error.
+        b.press("Importera").await;
+        arrived(&b, ".error-summary").await;
+        assert!(b.title().await.starts_with("Fel: "));
+        let summary = b.find(".error-summary").await.text().await.unwrap();
+        assert!(summary.contains("Välj en eller flera filer"), "{summary}");
+        b.check_page("importera-fel").await;
+        let field = b.field("Dokument").await;
         field
             .send_keys(&format!("{SEED_FILE}\n{}", bad.to_string_lossy()))
             .await

@@ -92,3 +92,46 @@ fn a_document_whose_file_is_not_kept_has_no_attested_document() {
         s.close().await;
     });
 }
+
+/// Over HTTP too: the download of a changed file is an error page, and
+/// none of the changed text reaches the visitor.
+#[test]
+fn the_web_download_of_a_changed_file_is_refused() {
+    let a = attested();
+    let forged = DOC.replace("3 nya", "9 nya");
+    a.env.sql(&format!(
+        "UPDATE document_files SET bytes = X'{}'",
+        hex::encode(forged.as_bytes())
+    ));
+    let s = crate::server::Server::start(a.env, &[]);
+    runtime().block_on(async {
+        let url = s.url(&format!("/dokument/{}/attesterat", doc_id().to_hex()));
+        let r = reqwest::get(url).await.unwrap();
+        assert_eq!(r.status(), 500);
+        assert!(r.headers().get("content-disposition").is_none());
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("9 nya"), "{body}");
+        assert!(
+            body.contains("document_files"),
+            "the page says which table: {body}"
+        );
+    });
+}
+
+/// Keeping the file comes after the registration committed: when it fails,
+/// the document is registered all the same, only without its text.
+#[test]
+fn a_file_that_cannot_be_kept_does_not_undo_the_registration() {
+    let env = crate::common::Env::new();
+    env.sql(
+        "CREATE TRIGGER refuse_files BEFORE INSERT ON document_files BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        assert!(s.document_info(&doc_id()).await.is_ok(), "registered");
+        assert!(!s.keeps_file(&doc_id()).await.unwrap());
+        s.close().await;
+    });
+}
