@@ -101,6 +101,22 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
         assert!(b.find_all(".confirmation").await.is_empty());
         b.check_page("registrera-redan-registrerat").await;
 
+        // A document that already has a block is sent to the import; a binary file is named as such.
+        b.go("/registrera").await;
+        b.upload("Dokument", std::path::Path::new(SEED_FILE)).await;
+        b.press("Registrera").await;
+        arrived(&b, ".error-summary").await;
+        let summary = b.find(".error-summary").await.text().await.unwrap();
+        assert!(summary.contains("Importera från arkivet"), "{summary}");
+        b.check_page("registrera-har-block").await;
+        let binary = s.env.write("bild.txt", b"GIF89a\0\0\x01");
+        b.go("/registrera").await;
+        b.upload("Dokument", &binary).await;
+        b.press("Registrera").await;
+        arrived(&b, ".error-summary").await;
+        let summary = b.find(".error-summary").await.text().await.unwrap();
+        assert!(summary.contains("binära data"), "{summary}");
+
         // Waiting for approval: the page says so and offers no download yet.
         b.go(&format!("/dokument/{id}")).await;
         assert!(b.text().await.contains("Väntar på godkännande"));
