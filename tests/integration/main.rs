@@ -15,6 +15,7 @@ mod insider;
 mod load;
 mod outage;
 mod refusals;
+mod registry;
 mod remote;
 mod server;
 mod tamper;
