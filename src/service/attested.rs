@@ -6,7 +6,7 @@
 //! the values that matter come from hashing the kept bytes, never from a
 //! table — and a file that does not match them is refused, never served.
 
-use super::{Service, ServiceError, now, read_document};
+use super::{Service, ServiceError, read_document};
 use attestera_core::document::block::{self, BlockRow};
 use attestera_core::rules::{ApprovalRow, DocumentRow};
 use attestera_core::tlog::Hash;
@@ -17,8 +17,7 @@ impl Service {
     /// failure is logged (the document's page then says that its text is
     /// not kept) and not returned. The bytes themselves are never logged.
     pub(super) async fn keep_file(&self, id: &Hash, bytes: &[u8]) {
-        let at = now().to_string();
-        if let Err(e) = self.store.insert_document_file(id, bytes, &at).await {
+        if let Err(e) = self.store.insert_document_file(id, bytes).await {
             tracing::warn!(
                 document = %id.to_hex(),
                 error = %e,
@@ -55,6 +54,17 @@ impl Service {
             return Err(ServiceError::NoApprovals);
         }
         Ok(Some(attach(&body, &block::render(&rows(&info.approvals)))))
+    }
+}
+
+/// Why a kept file row is not the file registered as `row`, if it is not
+/// (for the audit: the same check the download makes).
+pub(super) fn file_problem(row: Option<&DocumentRow>, bytes: &[u8]) -> Option<&'static str> {
+    match row {
+        None => Some("inget dokument är registrerat under radens nyckel"),
+        Some(row) => checked_body(row, bytes)
+            .is_err()
+            .then_some("innehållet är inte den registrerade filen"),
     }
 }
 

@@ -178,14 +178,13 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait DocumentFiles: Send + Sync {
     /// Keeps the bytes registered as `document`; a file already kept for it stays.
-    async fn insert_document_file(
-        &self,
-        document: &Hash,
-        bytes: &[u8],
-        stored_at: &str,
-    ) -> Result<(), StoreError>;
+    async fn insert_document_file(&self, document: &Hash, bytes: &[u8]) -> Result<(), StoreError>;
     /// The kept bytes, as stored (unchecked).
     async fn document_file(&self, document: &Hash) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every row's key as stored (for the audit, which reads the files one at a time).
+    async fn document_file_keys(&self) -> Result<Vec<String>, StoreError>;
+    /// The bytes of the row whose key is `key` as stored.
+    async fn document_file_by_key(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Whether a file is kept, without reading it.
     async fn has_document_file(&self, document: &Hash) -> Result<bool, StoreError>;
 }

@@ -135,3 +135,24 @@ fn a_file_that_cannot_be_kept_does_not_undo_the_registration() {
         s.close().await;
     });
 }
+
+/// The audit checks every kept file as the download does.
+#[test]
+fn the_audit_names_a_changed_stored_file() {
+    let a = attested();
+    let clean = a.env.json(&["audit"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    a.env
+        .sql("UPDATE document_files SET bytes = CAST('Något annat' AS BLOB)");
+    let r = a.env.json(&["audit"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let problems = r.json()["problems"].as_array().unwrap().clone();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["code"] == "document_file_mismatch"
+                && p["table"] == "document_files"
+                && p["key"] == doc_id().to_hex().as_str()),
+        "{problems:?}"
+    );
+}

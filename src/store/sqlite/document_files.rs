@@ -11,31 +11,35 @@ use attestera_core::tlog::Hash;
 #[async_trait]
 impl DocumentFiles for SqliteStore {
     /// `INSERT OR IGNORE`: the first kept file of a document stays.
-    async fn insert_document_file(
-        &self,
-        document: &Hash,
-        bytes: &[u8],
-        stored_at: &str,
-    ) -> Result<(), StoreError> {
+    async fn insert_document_file(&self, document: &Hash, bytes: &[u8]) -> Result<(), StoreError> {
         let id = document.to_hex();
         self.write(async |conn| {
-            sqlx::query(
-                "INSERT OR IGNORE INTO document_files (document, bytes, stored_at) VALUES (?, ?, ?)",
-            )
-            .bind(&id)
-            .bind(bytes)
-            .bind(stored_at)
-            .execute(conn)
-            .await
+            sqlx::query("INSERT OR IGNORE INTO document_files (document, bytes) VALUES (?, ?)")
+                .bind(&id)
+                .bind(bytes)
+                .execute(conn)
+                .await
         })
         .await?;
         Ok(())
     }
 
     async fn document_file(&self, document: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        self.document_file_by_key(&document.to_hex()).await
+    }
+
+    async fn document_file_keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT CAST(document AS TEXT) FROM document_files ORDER BY rowid")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn document_file_by_key(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT bytes FROM document_files WHERE document = ?")
-                .bind(document.to_hex())
+                .bind(key)
                 .fetch_optional(&self.pool)
                 .await?,
         )
