@@ -2,8 +2,8 @@
 //! service ever claimed — entry encodings and leaf hashes, every rule
 //! (signatures, certificates, revocation at the entry's time), stored
 //! Merkle hashes, every checkpoint's signature and root, consistency between
-//! consecutive checkpoints, the log head, every projection row and every
-//! token row's check. Each of these is one step of [`Service::audit`].
+//! consecutive checkpoints, the log head, every projection row, every
+//! token row's check and every kept document file. Each of these is one step of [`Service::audit`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -430,6 +430,8 @@ impl Service {
         self.audit_head(size, &replay.tree, &mut problems).await?;
         let counts = self.audit_projections(&replay.state, &mut problems).await?;
         self.audit_tokens(&mut problems).await?;
+        self.audit_document_files(&replay.state, &mut problems)
+            .await?;
         Ok(AuditReport {
             ok: problems.is_empty(),
             entries: size,
@@ -564,6 +566,37 @@ impl Service {
                         format!(
                             "tokens: raden {} har ändrats utanför attestera (kontrollsumman stämmer inte)",
                             row.id
+                        ),
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Kept document files are not in the log: each must be the file of
+    /// the registration its key names (file and canonical text digests).
+    /// A missing file is no problem (it was not kept, or is no longer).
+    async fn audit_document_files(
+        &self,
+        state: &Projection,
+        problems: &mut Vec<AuditProblem>,
+    ) -> Result<(), ServiceError> {
+        for key in self.store.document_file_keys().await? {
+            let Some(bytes) = self.store.document_file_by_key(&key).await? else {
+                continue;
+            };
+            let row = tlog::Hash::from_hex(&key)
+                .ok()
+                .and_then(|id| state.documents.get(&id));
+            if let Some(why) = super::attested::file_problem(row, &bytes) {
+                problems.push(AuditProblem {
+                    table: Some("document_files"),
+                    key: Some(key.clone()),
+                    ..problem(
+                        "document_file_mismatch",
+                        format!(
+                            "document_files: raden {key} har ändrats utanför attestera ({why}); filen lämnas inte ut"
                         ),
                     )
                 });

@@ -93,6 +93,15 @@ fn within(date: &str, from: &Option<String>, to: &Option<String>) -> bool {
 impl Service {
     /// Registered documents matching the filter, oldest first.
     pub async fn search(&self, f: &DocumentFilter) -> Result<Vec<DocumentRow>, ServiceError> {
+        Ok(page(self.matching(f).await?, f.offset, f.limit))
+    }
+
+    /// Every registered document matching the filter (its `limit` and
+    /// `offset` aside), oldest first.
+    pub(super) async fn matching(
+        &self,
+        f: &DocumentFilter,
+    ) -> Result<Vec<DocumentRow>, ServiceError> {
         let documents = self
             .checked_documents(self.store.documents().await?)
             .await?;
@@ -131,7 +140,7 @@ impl Service {
                         .is_none_or(|set| set.contains(&d.text_sha256))
             })
             .collect();
-        Ok(page(found, f.offset, f.limit))
+        Ok(found)
     }
 
     /// The signature log, oldest first: every approval with its document's title and dnr.

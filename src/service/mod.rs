@@ -3,6 +3,7 @@
 //! owns the data directory and hands every append to the [`Sequencer`].
 
 pub mod access;
+mod attested;
 pub mod audit;
 pub mod audit_jobs;
 pub mod certify;
@@ -16,6 +17,7 @@ pub mod listing;
 pub mod lookup;
 pub mod metrics;
 pub mod reading;
+pub mod registry;
 pub mod sequencer;
 pub mod sessions;
 pub mod verify;
@@ -601,7 +603,9 @@ impl Service {
             .sequencer
             .append(vec![Self::registration(&doc, operator)])
             .await?;
-        Self::registered(&doc, &appended)
+        let registered = Self::registered(&doc, &appended)?;
+        self.keep_file(&doc.text_sha256, bytes).await;
+        Ok(registered)
     }
 
     /// Takes over a historical document with its block: one registration and
@@ -621,6 +625,7 @@ impl Service {
         }
         let appended = self.sequencer.append(group).await?;
         let registered = Self::registered(&doc, &appended)?;
+        self.keep_file(&doc.text_sha256, bytes).await;
         let approvals = self
             .checked_approvals(self.store.approvals_of(&doc.text_sha256).await?)
             .await?;

@@ -3,9 +3,10 @@
 //! In the spirit of Go's sumdb/tlog and of Tessera, the seam is a few
 //! small traits and each database gets its own driver written for its
 //! engine: reads of the log ([`LogReader`]), of its projection tables
-//! ([`RowReader`]) and of the token rows ([`TokenStore`]), health
-//! ([`Health`]), and one append transaction ([`AppendTx`]) that holds the
-//! log head. SQLite ([`sqlite`]) serializes appends with `BEGIN IMMEDIATE`;
+//! ([`RowReader`]) and of the token rows ([`TokenStore`]), the registered
+//! files of documents ([`DocumentFiles`]), health ([`Health`]), and one
+//! append transaction ([`AppendTx`]) that holds the log head. SQLite
+//! ([`sqlite`]) serializes appends with `BEGIN IMMEDIATE`;
 //! PostgreSQL will lock the head row (`SELECT … FOR UPDATE`). Both keep the
 //! explicit [`LogHead`], which the audit checks against the entries.
 //!
@@ -170,6 +171,24 @@ pub trait SessionStore: Send + Sync {
     async fn purge_sessions(&self, before: i64) -> Result<u64, StoreError>;
 }
 
+/// The registered files of documents, kept so that the attested document
+/// (the registered text followed by its block) can be downloaded. Not part
+/// of the log: the service checks a file against the digests the log
+/// recorded before it serves it (`service::attested`).
+#[async_trait]
+pub trait DocumentFiles: Send + Sync {
+    /// Keeps the bytes registered as `document`; a file already kept for it stays.
+    async fn insert_document_file(&self, document: &Hash, bytes: &[u8]) -> Result<(), StoreError>;
+    /// The kept bytes, as stored (unchecked).
+    async fn document_file(&self, document: &Hash) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every row's key as stored (for the audit, which reads the files one at a time).
+    async fn document_file_keys(&self) -> Result<Vec<String>, StoreError>;
+    /// The bytes of the row whose key is `key` as stored.
+    async fn document_file_by_key(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Whether a file is kept, without reading it.
+    async fn has_document_file(&self, document: &Hash) -> Result<bool, StoreError>;
+}
+
 /// Whether the database answers and can be written, and why a write failed.
 #[async_trait]
 pub trait Health: Send + Sync {
@@ -184,7 +203,9 @@ pub trait Health: Send + Sync {
 
 /// A whole store: the reads, and appends through one transaction at a time.
 #[async_trait]
-pub trait Store: LogReader + RowReader + TokenStore + SessionStore + Health {
+pub trait Store:
+    LogReader + RowReader + TokenStore + SessionStore + DocumentFiles + Health
+{
     /// Begins an append. The backend serializes appends (SQLite's write
     /// lock, PostgreSQL's lock of the head row), so the head the
     /// transaction reads is the one it extends.

@@ -15,5 +15,6 @@ mod auditor;
 #[allow(dead_code)]
 mod harness;
 mod public;
+mod registrar;
 mod session;
 mod start;

@@ -1,6 +1,7 @@
 //! Whole flows through the `attestera` binary on real SQLite files in
 //! temporary directories. One test binary, one module per area.
 
+mod attested;
 mod audit;
 mod batching;
 mod common;
@@ -14,6 +15,7 @@ mod insider;
 mod load;
 mod outage;
 mod refusals;
+mod registry;
 mod remote;
 mod server;
 mod tamper;

@@ -10,9 +10,11 @@
 
 pub mod assets;
 pub mod auditor;
+pub mod documents;
 pub mod form;
 pub mod page;
 pub mod public;
+pub mod registrar;
 pub mod session;
 pub mod verdict;
 pub mod words;
@@ -35,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/session/forlang", post(session::keep_alive))
         .merge(public::routes())
         .merge(auditor::routes())
+        .merge(documents::routes())
+        .merge(registrar::routes())
 }
 
 /// Whether `path` is a page (as opposed to the API, health, metrics, the

@@ -5,6 +5,7 @@
 
 mod append;
 mod columns;
+mod document_files;
 mod facts;
 mod head;
 pub mod health;

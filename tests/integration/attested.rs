@@ -1,0 +1,158 @@
+//! The attested document (the registered text followed by its block) is
+//! served from the kept file only when that file is the one the log
+//! registered: a file row changed behind the service's back is refused.
+
+use attestera::service::{DataDir, Service, ServiceError};
+use attestera_core::document::read;
+
+use crate::common::{DOC, attested, runtime};
+
+/// The id of `common::DOC`, the document `attested()` registers.
+fn doc_id() -> attestera_core::tlog::Hash {
+    read(DOC.as_bytes()).unwrap().text_sha256
+}
+
+#[test]
+fn the_attested_document_is_the_registered_text_with_the_logs_block() {
+    let a = attested();
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let text = s.attested_document(&doc_id()).await.unwrap().unwrap();
+        assert_eq!(
+            text, a.attested,
+            "the same as the registered text plus `block`"
+        );
+        s.close().await;
+    });
+    // And it verifies.
+    let file = a.env.write("attested.txt", &a.attested);
+    a.env.ok(&["verify", &file.to_string_lossy()]);
+}
+
+#[test]
+fn a_changed_stored_file_is_refused_not_served() {
+    let a = attested();
+    // Same length, one word changed: the digests no longer match.
+    let forged = DOC.replace("3 nya", "9 nya");
+    a.env.sql(&format!(
+        "UPDATE document_files SET bytes = X'{}'",
+        hex::encode(forged.as_bytes())
+    ));
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        match s.attested_document(&doc_id()).await {
+            Err(ServiceError::TableMismatch {
+                table: "document_files",
+                ..
+            }) => {}
+            other => panic!("a changed file must be refused: {other:?}"),
+        }
+        s.close().await;
+    });
+}
+
+#[test]
+fn a_file_row_moved_to_another_document_is_refused() {
+    let a = attested();
+    let other = a.env.write("other.txt", format!("{DOC}\nBilaga 2\n"));
+    a.env.ok(&["register", &other.to_string_lossy()]);
+    let other_id = read(format!("{DOC}\nBilaga 2\n").as_bytes())
+        .unwrap()
+        .text_sha256
+        .to_hex();
+    // The other document's file is put in place of this one's.
+    let id = doc_id().to_hex();
+    a.env.sql(&format!(
+        "DELETE FROM document_files WHERE document = '{id}'"
+    ));
+    a.env.sql(&format!(
+        "UPDATE document_files SET document = '{id}' WHERE document = '{other_id}'"
+    ));
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        assert!(matches!(
+            s.attested_document(&doc_id()).await,
+            Err(ServiceError::TableMismatch {
+                table: "document_files",
+                ..
+            })
+        ));
+        s.close().await;
+    });
+}
+
+#[test]
+fn a_document_whose_file_is_not_kept_has_no_attested_document() {
+    let a = attested();
+    a.env.sql("DELETE FROM document_files");
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        assert!(!s.keeps_file(&doc_id()).await.unwrap());
+        assert!(s.attested_document(&doc_id()).await.unwrap().is_none());
+        s.close().await;
+    });
+}
+
+/// Over HTTP too: the download of a changed file is an error page, and
+/// none of the changed text reaches the visitor.
+#[test]
+fn the_web_download_of_a_changed_file_is_refused() {
+    let a = attested();
+    let forged = DOC.replace("3 nya", "9 nya");
+    a.env.sql(&format!(
+        "UPDATE document_files SET bytes = X'{}'",
+        hex::encode(forged.as_bytes())
+    ));
+    let s = crate::server::Server::start(a.env, &[]);
+    runtime().block_on(async {
+        let url = s.url(&format!("/dokument/{}/attesterat", doc_id().to_hex()));
+        let r = reqwest::get(url).await.unwrap();
+        assert_eq!(r.status(), 500);
+        assert!(r.headers().get("content-disposition").is_none());
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("9 nya"), "{body}");
+        assert!(
+            body.contains("document_files"),
+            "the page says which table: {body}"
+        );
+    });
+}
+
+/// Keeping the file comes after the registration committed: when it fails,
+/// the document is registered all the same, only without its text.
+#[test]
+fn a_file_that_cannot_be_kept_does_not_undo_the_registration() {
+    let env = crate::common::Env::new();
+    env.sql(
+        "CREATE TRIGGER refuse_files BEFORE INSERT ON document_files BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        assert!(s.document_info(&doc_id()).await.is_ok(), "registered");
+        assert!(!s.keeps_file(&doc_id()).await.unwrap());
+        s.close().await;
+    });
+}
+
+/// The audit checks every kept file as the download does.
+#[test]
+fn the_audit_names_a_changed_stored_file() {
+    let a = attested();
+    let clean = a.env.json(&["audit"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    a.env
+        .sql("UPDATE document_files SET bytes = CAST('Något annat' AS BLOB)");
+    let r = a.env.json(&["audit"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let problems = r.json()["problems"].as_array().unwrap().clone();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["code"] == "document_file_mismatch"
+                && p["table"] == "document_files"
+                && p["key"] == doc_id().to_hex().as_str()),
+        "{problems:?}"
+    );
+}
