@@ -11,6 +11,7 @@ mod fold;
 pub mod listing;
 pub mod lookup;
 pub mod metrics;
+pub mod preview;
 pub mod reading;
 pub mod sequencer;
 pub mod sessions;

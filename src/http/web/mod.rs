@@ -8,6 +8,7 @@
 //! `auditor`, `admin`; `session` signs staff in and out; `page` is the frame
 //! every page shares; `form` reads what a form sent.
 
+pub mod admin;
 pub mod assets;
 pub mod form;
 pub mod page;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logga-ut", post(session::logout))
         .route("/session/forlang", post(session::keep_alive))
         .merge(public::routes())
+        .merge(admin::routes())
 }
 
 /// Whether `path` is a page (as opposed to the API, health, metrics, the
