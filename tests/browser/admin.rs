@@ -3,6 +3,7 @@
 //! "Inloggningskoder" (a code shown once, revoked, its session ended).
 
 use attestera_core::pki;
+use fantoccini::Locator;
 use serde_json::Value;
 
 use crate::common::{Env, runtime};
@@ -19,10 +20,48 @@ fn public_key() -> (String, String) {
     )
 }
 
+/// Marks the page shown now, so that the next one can be told from it.
+async fn mark(b: &Browser) {
+    b.eval("document.documentElement.dataset.earlier = 'ja'; return true;")
+        .await;
+}
+
+/// Waits until the page after the marked one is there, to its footer (the
+/// end of the document): a click on a form's button may return before the
+/// browser has left the page.
+async fn next_page(b: &Browser) {
+    b.client
+        .wait()
+        .for_element(Locator::Css("html:not([data-earlier]) footer.site-footer"))
+        .await
+        .expect("the next page");
+}
+
+/// Presses a button and waits for the page it leads to.
+async fn press(b: &Browser, text: &str) {
+    mark(b).await;
+    b.press(text).await;
+    next_page(b).await;
+}
+
+/// Follows a link and waits for the page it leads to.
+async fn follow(b: &Browser, text: &str) {
+    mark(b).await;
+    b.follow(text).await;
+    next_page(b).await;
+}
+
+/// Clicks the element `css` (a link or button) and waits for the next page.
+async fn click(b: &Browser, css: &str) {
+    mark(b).await;
+    b.find(css).await.click().await.unwrap();
+    next_page(b).await;
+}
+
 async fn sign_in(b: &Browser, code: &str) {
     b.go("/logga-in").await;
     b.fill("Inloggningskod", code).await;
-    b.press("Logga in").await;
+    press(&b, "Logga in").await;
 }
 
 /// The column headers of the page's first table, and that each has scope="col".
@@ -61,11 +100,11 @@ async fn value(b: &Browser, label: &str) -> String {
 /// Fills the issue form (from "Utfärda certifikat") and presses "Fortsätt".
 async fn issue_form(b: &Browser, name: &str, role: &str, key: &str) {
     b.go("/certifikat").await;
-    b.follow("Utfärda certifikat").await;
+    follow(&b, "Utfärda certifikat").await;
     b.fill("Namn", name).await;
     b.fill("Roll", role).await;
     b.fill("Publik nyckel", key).await;
-    b.press("Fortsätt").await;
+    press(&b, "Fortsätt").await;
 }
 
 #[test]
@@ -97,21 +136,33 @@ fn an_administrator_issues_and_revokes_certificates() {
         );
         assert!(b.text().await.contains("Giltigt (CA-certifikat)"));
         b.check_page("certifikat").await;
+        b.check_reflow().await;
+        forms_need_the_session_s_csrf_token_and_refusals_are_4xx(&b, &s).await;
 
         // Nothing filled in: each missing answer is named.
-        b.follow("Utfärda certifikat").await;
+        follow(&b, "Utfärda certifikat").await;
         assert_eq!(b.h1().await, "Utfärda certifikat");
         b.field("Fil med publik nyckel").await;
         b.check_page("certifikat-utfarda").await;
-        b.press("Fortsätt").await;
+        press(&b, "Fortsätt").await;
         let errors = summary(&b).await;
         let hrefs: Vec<&str> = errors.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(hrefs, ["#namn", "#roll", "#publik-nyckel"]);
         assert_eq!(errors[0].1, "Skriv godkännarens namn.");
         b.check_page("certifikat-utfarda-fel").await;
 
-        // Filled in: "Kontrollera uppgifterna" with the key's fingerprint.
+        // Markup in a name is refused as a name, and shown as typed (escaped).
         let (key, key_fingerprint) = public_key();
+        issue_form(&b, "<b>Anna</b>", "Ordförande", &key).await;
+        let errors = summary(&b).await;
+        assert_eq!(errors[0].0, "#namn", "{errors:?}");
+        assert_eq!(value(&b, "Namn").await, "<b>Anna</b>");
+        assert!(
+            b.find_all("main b").await.is_empty(),
+            "no markup from the form"
+        );
+
+        // Filled in: "Kontrollera uppgifterna" with the key's fingerprint.
         issue_form(&b, "Anna Kopec", "Ordförande", &key).await;
         assert_eq!(b.h1().await, "Kontrollera uppgifterna");
         let text = b.text().await;
@@ -121,16 +172,17 @@ fn an_administrator_issues_and_revokes_certificates() {
             "{text}"
         );
         b.check_page("certifikat-kontrollera").await;
+        b.check_reflow().await;
 
         // "Ändra" goes back with every answer kept.
-        b.follow("Ändra roll").await;
+        follow(&b, "Ändra roll").await;
         assert_eq!(b.h1().await, "Utfärda certifikat");
         assert_eq!(value(&b, "Namn").await, "Anna Kopec");
         assert_eq!(value(&b, "Publik nyckel").await.trim(), key.trim());
         b.fill("Roll", "Chef").await;
-        b.press("Fortsätt").await;
+        press(&b, "Fortsätt").await;
         assert!(b.text().await.contains("Chef"));
-        b.press("Utfärda").await;
+        press(&b, "Utfärda").await;
 
         assert_eq!(b.h1().await, "Certifikatet är utfärdat");
         let status = b
@@ -161,37 +213,44 @@ fn an_administrator_issues_and_revokes_certificates() {
         // A name that looks like a holder's: refused until confirmed.
         let twin = "Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}";
         let (twin_key, _) = public_key();
-        issue_form(&b, twin, "Chef", &twin_key).await;
+        // (this time the key comes as a file)
+        let key_file = s.env.write("tvilling.pem", &twin_key);
+        b.go("/certifikat/utfarda").await;
+        b.fill("Namn", twin).await;
+        b.fill("Roll", "Chef").await;
+        b.upload("Fil med publik nyckel", &key_file).await;
+        press(&b, "Fortsätt").await;
         let errors = summary(&b).await;
         assert_eq!(errors[0].0, "#bekrafta");
         assert!(errors[0].1.contains("”Anna Kopec”"), "{errors:?}");
         assert_eq!(value(&b, "Namn").await, twin);
+        assert_eq!(value(&b, "Publik nyckel").await.trim(), twin_key.trim());
         b.check_page("certifikat-utfarda-liknande").await;
         b.field("Det är en annan person än ”Anna Kopec”")
             .await
             .click()
             .await
             .unwrap();
-        b.press("Fortsätt").await;
+        press(&b, "Fortsätt").await;
         assert_eq!(b.h1().await, "Kontrollera uppgifterna");
         assert!(
             b.text()
                 .await
                 .contains("Bekräftat som en annan person än ”Anna Kopec”")
         );
-        b.press("Utfärda").await;
+        press(&b, "Utfärda").await;
         assert_eq!(b.h1().await, "Certifikatet är utfärdat");
 
         // Revoke the first: a reason, the check step, the confirmation.
         b.go("/certifikat").await;
-        b.find(&format!("a[href='/certifikat/{fingerprint}/aterkalla']"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        click(
+            &b,
+            &format!("a[href='/certifikat/{fingerprint}/aterkalla']"),
+        )
+        .await;
         assert_eq!(b.h1().await, "Återkalla certifikat");
         b.check_page("certifikat-aterkalla").await;
-        b.press("Fortsätt").await;
+        press(&b, "Fortsätt").await;
         let errors = summary(&b).await;
         assert_eq!(
             errors,
@@ -202,7 +261,7 @@ fn an_administrator_issues_and_revokes_certificates() {
         );
         b.check_page("certifikat-aterkalla-fel").await;
         b.fill("Skäl", "Nyckeln borttappad").await;
-        b.press("Fortsätt").await;
+        press(&b, "Fortsätt").await;
         assert_eq!(b.h1().await, "Kontrollera uppgifterna");
         let text = b.text().await;
         assert!(
@@ -218,7 +277,7 @@ fn an_administrator_issues_and_revokes_certificates() {
                 .contains("kan inte ångras")
         );
         b.check_page("certifikat-aterkalla-kontrollera").await;
-        b.press("Återkalla certifikatet").await;
+        press(&b, "Återkalla certifikatet").await;
         assert_eq!(b.h1().await, "Certifikatet är återkallat");
         b.find(".confirmation[role='status']").await;
         b.check_page("certifikat-aterkallat").await;
@@ -291,7 +350,7 @@ fn an_administrator_creates_a_code_shown_once_and_revoking_it_signs_out() {
         );
         b.check_page("inloggningskoder").await;
 
-        b.press("Skapa inloggningskod").await;
+        press(&b, "Skapa inloggningskod").await;
         let errors = summary(&b).await;
         let hrefs: Vec<&str> = errors.iter().map(|e| e.0.as_str()).collect();
         assert_eq!(hrefs, ["#namn", "#roll-registrar"]);
@@ -299,7 +358,7 @@ fn an_administrator_creates_a_code_shown_once_and_revoking_it_signs_out() {
 
         b.fill("Namn", "Greta Granskare").await;
         b.field("Granskare").await.click().await.unwrap();
-        b.press("Skapa inloggningskod").await;
+        press(&b, "Skapa inloggningskod").await;
         assert_eq!(b.h1().await, "Inloggningskoden är skapad");
         b.find(".confirmation[role='status']").await;
         assert!(
@@ -334,15 +393,11 @@ fn an_administrator_creates_a_code_shown_once_and_revoking_it_signs_out() {
             .unwrap()
             .to_string();
         b.go("/inloggningskoder").await;
-        b.find(&format!("#aterkalla-{id}"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        click(&b, &format!("#aterkalla-{id}")).await;
         assert_eq!(b.h1().await, "Återkalla inloggningskoden");
         assert!(b.text().await.contains("Greta Granskare"));
         b.check_page("inloggningskod-aterkalla").await;
-        b.press("Återkalla inloggningskoden").await;
+        press(&b, "Återkalla inloggningskoden").await;
         assert_eq!(b.h1().await, "Inloggningskoden är återkallad");
         b.find(".confirmation[role='status']").await;
         b.check_page("inloggningskod-aterkallad").await;
@@ -365,4 +420,58 @@ fn an_administrator_creates_a_code_shown_once_and_revoking_it_signs_out() {
         greta.link("Logga in").await;
         greta.close().await;
     });
+}
+
+/// What the browser cannot show: a form without the session's CSRF token is
+/// refused, and a refused form is answered 4xx.
+async fn forms_need_the_session_s_csrf_token_and_refusals_are_4xx(b: &Browser, s: &Server) {
+    let cookie = b
+        .cookies()
+        .await
+        .into_iter()
+        .find(|c| c.0 == "attestera_session")
+        .expect("signed in")
+        .1;
+    let csrf = b.eval("return document.body.dataset.csrf;").await;
+    let csrf = csrf.as_str().unwrap();
+    let c = reqwest::Client::new();
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        c.post(s.url(path))
+            .header("cookie", format!("attestera_session={cookie}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).unwrap())
+            .send()
+    };
+    let no_csrf = [
+        ("namn", "Anna Berg"),
+        ("roll", "Chef"),
+        ("publik_nyckel", "x"),
+    ];
+    let r = post("/certifikat/utfarda", &no_csrf).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        "/inloggningskoder",
+        &[("namn", "X"), ("roll", "admin"), ("_csrf", "fel")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let bad_pem = [
+        ("_csrf", csrf),
+        ("namn", "Anna Berg"),
+        ("roll", "Chef"),
+        ("publik_nyckel", "inte en nyckel"),
+    ];
+    for path in ["/certifikat/utfarda", "/certifikat/utfarda/bekrafta"] {
+        let r = post(path, &bad_pem).await.unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(r.text().await.unwrap().contains("Fel: "), "{path}");
+    }
+    let r = post(
+        "/inloggningskoder",
+        &[("_csrf", csrf), ("namn", ""), ("roll", "kung")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
 }
