@@ -61,7 +61,7 @@ async fn click(b: &Browser, css: &str) {
 async fn sign_in(b: &Browser, code: &str) {
     b.go("/logga-in").await;
     b.fill("Inloggningskod", code).await;
-    press(&b, "Logga in").await;
+    press(b, "Logga in").await;
 }
 
 /// The column headers of the page's first table, and that each has scope="col".
@@ -100,11 +100,11 @@ async fn value(b: &Browser, label: &str) -> String {
 /// Fills the issue form (from "Utfärda certifikat") and presses "Fortsätt".
 async fn issue_form(b: &Browser, name: &str, role: &str, key: &str) {
     b.go("/certifikat").await;
-    follow(&b, "Utfärda certifikat").await;
+    follow(b, "Utfärda certifikat").await;
     b.fill("Namn", name).await;
     b.fill("Roll", role).await;
     b.fill("Publik nyckel", key).await;
-    press(&b, "Fortsätt").await;
+    press(b, "Fortsätt").await;
 }
 
 #[test]
