@@ -277,6 +277,10 @@ fn an_administrator_issues_and_revokes_certificates() {
                 .contains("kan inte ångras")
         );
         b.check_page("certifikat-aterkalla-kontrollera").await;
+        follow(&b, "Ändra skäl").await;
+        assert_eq!(value(&b, "Skäl").await, "Nyckeln borttappad");
+        press(&b, "Fortsätt").await;
+        assert_eq!(b.h1().await, "Kontrollera uppgifterna");
         press(&b, "Återkalla certifikatet").await;
         assert_eq!(b.h1().await, "Certifikatet är återkallat");
         b.find(".confirmation[role='status']").await;
@@ -293,6 +297,7 @@ fn an_administrator_issues_and_revokes_certificates() {
             row.contains("Återkallat") && row.contains("Nyckeln borttappad"),
             "{row}"
         );
+        b.check_page("certifikat-lista-med-aterkallat").await;
         assert!(
             b.find_all(&format!("a[href='/certifikat/{fingerprint}/aterkalla']"))
                 .await
