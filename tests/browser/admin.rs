@@ -298,6 +298,9 @@ fn an_administrator_issues_and_revokes_certificates() {
             "{row}"
         );
         b.check_page("certifikat-lista-med-aterkallat").await;
+        b.go(&format!("/certifikat/{fingerprint}/aterkalla")).await;
+        assert_eq!(b.h1().await, "Certifikatet är redan återkallat");
+        b.go("/certifikat").await;
         assert!(
             b.find_all(&format!("a[href='/certifikat/{fingerprint}/aterkalla']"))
                 .await
@@ -416,6 +419,26 @@ fn an_administrator_creates_a_code_shown_once_and_revoking_it_signs_out() {
         }
         assert!(greta_row.contains("Återkallad"), "{greta_row}");
         assert!(b.find_all(&format!("#aterkalla-{id}")).await.is_empty());
+
+        // An administrator who revokes their own code is signed out by it.
+        let own = s
+            .admin
+            .trim_start_matches("att_")
+            .split('.')
+            .next()
+            .unwrap();
+        click(&b, &format!("#aterkalla-{own}")).await;
+        assert!(b.text().await.contains("Det är din egen kod"));
+        press(&b, "Återkalla inloggningskoden").await;
+        assert_eq!(b.h1().await, "Inloggningskoden är återkallad");
+        let text = b.text().await;
+        assert!(
+            text.contains("du är också utloggad") && !text.contains("Inloggad som"),
+            "{text}"
+        );
+        b.check_page("inloggningskod-egen-aterkallad").await;
+        b.go("/inloggningskoder").await;
+        assert_eq!(b.path().await, "/logga-in");
         b.close().await;
 
         // Greta's next page load is signed out.

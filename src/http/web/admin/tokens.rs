@@ -247,6 +247,15 @@ pub async fn revoke(
         Err(r) => return r,
     };
     match s.service.revoke_token(row.id).await {
+        Ok(()) if row.id == who.principal.token_id => {
+            // Their own code: the session has just ended with it.
+            let page = TokenRevokedPage {
+                chrome: Chrome::new("Inloggningskoden är återkallad", "", None),
+                token: TokenView::of(&row),
+                own: true,
+            };
+            page::html(&page)
+        }
         Ok(()) => page::see_other(&format!("/inloggningskoder/{}/aterkallad", row.id)),
         Err(ServiceError::NoSuchToken(_)) => already_revoked(who),
         Err(e) => failed(who, &e),
@@ -258,6 +267,8 @@ pub async fn revoke(
 pub struct TokenRevokedPage {
     pub chrome: Chrome,
     pub token: TokenView,
+    /// The administrator revoked their own code (and is signed out).
+    pub own: bool,
 }
 
 /// The confirmation of a revoked code (an administrator who revoked their
@@ -281,6 +292,7 @@ pub async fn revoked(
             Some(&who),
         ),
         token: TokenView::of(&row),
+        own: false,
     };
     page::html(&page)
 }
