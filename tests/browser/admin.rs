@@ -495,6 +495,17 @@ async fn forms_need_the_session_s_csrf_token_and_refusals_are_4xx(b: &Browser, s
         assert_eq!(r.status(), 400, "{path}");
         assert!(r.text().await.unwrap().contains("Fel: "), "{path}");
     }
+    // A key file over the body limit: said on the form, with the limit.
+    let r = c
+        .post(s.url("/certifikat/utfarda"))
+        .header("cookie", format!("attestera_session={cookie}"))
+        .header("content-type", "multipart/form-data; boundary=X")
+        .body(vec![b'a'; 21 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("20 MiB"));
     let r = post(
         "/inloggningskoder",
         &[("_csrf", csrf), ("namn", ""), ("roll", "kung")],

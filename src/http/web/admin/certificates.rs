@@ -266,7 +266,7 @@ pub async fn issue_check(State(s): State<AppState>, sent: StaffForm<AsAdmin>) ->
                 who,
                 IssueForm::default(),
                 vec![error],
-                StatusCode::BAD_REQUEST,
+                super::form_status(e),
             );
         }
     };

@@ -98,10 +98,20 @@ fn minute(stored: &str) -> String {
         .unwrap_or_else(|_| stored.to_string())
 }
 
+/// The status of a form that could not be read: too large, too slow, or not a form.
+fn form_status(e: &super::form::FormError) -> StatusCode {
+    use super::form::FormError;
+    match e {
+        FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        FormError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
+        FormError::Unreadable => StatusCode::BAD_REQUEST,
+    }
+}
+
 /// The answer when a form's body could not be read at all.
 fn unreadable(who: &SignedIn, e: &super::form::FormError) -> Response {
     page::message(
-        StatusCode::BAD_REQUEST,
+        form_status(e),
         Some(who),
         "Formuläret kunde inte tas emot",
         e.to_string(),
