@@ -124,13 +124,23 @@ pub struct IssueForm {
     pub lookalikes: Vec<String>,
 }
 
+/// Most characters of a field shown back on the form. Every field is far
+/// shorter when valid (a name, a role, a PEM public key, a number), so a
+/// longer one is refused all the same; this only keeps a hostile megabyte
+/// out of the page that says so.
+const MAX_ECHO_CHARS: usize = 8192;
+
+fn bounded(text: &str) -> String {
+    text.trim().chars().take(MAX_ECHO_CHARS).collect()
+}
+
 impl IssueForm {
     fn from_fields(f: &WebForm) -> IssueForm {
         IssueForm {
-            namn: f.text("namn").trim().into(),
-            roll: f.text("roll").trim().into(),
-            nyckel: f.text("publik_nyckel").trim().into(),
-            dagar: f.text("dagar").trim().into(),
+            namn: bounded(f.text("namn")),
+            roll: bounded(f.text("roll")),
+            nyckel: bounded(f.text("publik_nyckel")),
+            dagar: bounded(f.text("dagar")),
             bekrafta: f.text("bekrafta_liknande") == "ja",
             lookalikes: Vec::new(),
         }
@@ -273,7 +283,7 @@ pub async fn issue_check(State(s): State<AppState>, sent: StaffForm<AsAdmin>) ->
     let mut f = IssueForm::from_fields(form);
     if let Some(upload) = form.file("nyckelfil") {
         match std::str::from_utf8(&upload.bytes) {
-            Ok(text) => f.nyckel = text.trim().into(),
+            Ok(text) => f.nyckel = bounded(text),
             Err(_) => {
                 let error = FieldError {
                     field: "nyckelfil",
@@ -558,6 +568,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(f.checked().unwrap(), DEFAULT_DAYS);
+    }
+
+    #[test]
+    fn a_hostile_megabyte_is_not_shown_back_whole() {
+        let huge = "A".repeat(1 << 20);
+        let f = IssueForm::from_fields(&WebForm {
+            fields: vec![
+                ("namn".into(), huge.clone()),
+                ("publik_nyckel".into(), huge),
+            ],
+            files: Vec::new(),
+        });
+        assert_eq!(f.namn.chars().count(), MAX_ECHO_CHARS);
+        assert_eq!(f.nyckel.chars().count(), MAX_ECHO_CHARS);
     }
 
     #[test]

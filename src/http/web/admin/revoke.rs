@@ -125,7 +125,11 @@ pub async fn check(
         Ok(row) => row,
         Err(r) => return r,
     };
-    let typed = form.text("skal").to_string();
+    let typed: String = form
+        .text("skal")
+        .chars()
+        .take(2 * MAX_REASON_CHARS)
+        .collect();
     let skal = match reason(&typed) {
         Ok(r) => r,
         Err(e) => return revoke_page(who, &row, typed, vec![e], StatusCode::UNPROCESSABLE_ENTITY),
@@ -159,7 +163,11 @@ pub async fn revoke(
         Ok(row) => row,
         Err(r) => return r,
     };
-    let typed = form.text("skal").to_string();
+    let typed: String = form
+        .text("skal")
+        .chars()
+        .take(2 * MAX_REASON_CHARS)
+        .collect();
     let skal = match reason(&typed) {
         Ok(r) => r,
         Err(e) => return revoke_page(who, &row, typed, vec![e], StatusCode::UNPROCESSABLE_ENTITY),

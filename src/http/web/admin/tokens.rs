@@ -131,8 +131,14 @@ pub async fn create(State(s): State<AppState>, sent: StaffForm<AsAdmin>) -> Resp
         Ok(f) => f,
         Err(e) => return unreadable(who, e),
     };
-    let namn = form.text("namn").trim().to_string();
-    let roll = form.text("roll").to_string();
+    // Longer than any valid name (refused all the same), kept short on the page.
+    let namn: String = form
+        .text("namn")
+        .trim()
+        .chars()
+        .take(10 * MAX_TOKEN_NAME_CHARS)
+        .collect();
+    let roll: String = form.text("roll").chars().take(16).collect();
     let role = Role::parse(&roll);
     let mut errors = Vec::new();
     if namn.is_empty() {
