@@ -11,6 +11,7 @@ mod common;
 #[path = "../integration/server.rs"]
 mod server;
 
+mod admin;
 mod auditor;
 #[allow(dead_code)]
 mod harness;

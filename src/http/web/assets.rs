@@ -16,6 +16,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "audit.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/audit.js"),
+    ),
+    (
         "import.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/import.js"),

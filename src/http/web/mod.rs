@@ -8,6 +8,7 @@
 //! `auditor`, `admin`; `session` signs staff in and out; `page` is the frame
 //! every page shares; `form` reads what a form sent.
 
+pub mod admin;
 pub mod assets;
 pub mod auditor;
 pub mod documents;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auditor::routes())
         .merge(documents::routes())
         .merge(registrar::routes())
+        .merge(admin::routes())
 }
 
 /// Whether `path` is a page (as opposed to the API, health, metrics, the
