@@ -261,9 +261,30 @@ impl Browser {
         let Some(dir) = std::env::var_os("ATTESTERA_SCREENSHOTS").map(PathBuf::from) else {
             return;
         };
+        // The whole page, not only the window: as tall as the document, within reason.
+        let height = self
+            .eval("return document.documentElement.scrollHeight;")
+            .await
+            .as_u64()
+            .unwrap_or(1000)
+            .clamp(600, 4000);
+        let (width, _) = self.window_size().await;
+        self.client
+            .set_window_size(width, height as u32 + 140)
+            .await
+            .expect("window size");
         let png = self.client.screenshot().await.expect("screenshot");
+        self.client
+            .set_window_size(width, 1000)
+            .await
+            .expect("window size");
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    async fn window_size(&self) -> (u32, u32) {
+        let (w, h) = self.client.get_window_size().await.expect("window size");
+        (w as u32, h as u32)
     }
 
     /// The page at 320 CSS pixels (WCAG 1.4.10 reflow, the same as 1280
