@@ -68,6 +68,12 @@ pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
 
 /// `serve --demo`: a temporary data directory with the demo's data, removed when the service stops.
 async fn serve_demo(a: &ServeArgs) -> Result<i32, ServiceError> {
+    // The demo prints an administrator's sign-in code: it is for this machine only.
+    if !a.listen.ip().is_loopback() {
+        return Err(ServiceError::Config(
+            crate::service::ConfigError::DemoNotLoopback(a.listen.to_string()),
+        ));
+    }
     let tmp = tempfile::Builder::new()
         .prefix("attestera-demo-")
         .tempdir()

@@ -28,7 +28,7 @@ fn text(body: String) -> Response {
 }
 
 fn operator(p: &crate::service::access::Principal) -> String {
-    format!("{} (token {})", p.name, p.token_id)
+    p.operator()
 }
 
 /// Date filters must be real `YYYY-MM-DD` dates (a typo must not silently match nothing).

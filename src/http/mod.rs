@@ -176,7 +176,7 @@ pub fn router(state: AppState) -> Router {
             )
         }),
     )
-    .merge(web::routes())
+    .merge(web::routes(&state))
     .fallback(not_found)
     .with_state(state)
     // Bodies are limited and timed by the extractors (`extract`), after the token is checked.

@@ -304,6 +304,9 @@ fn config(e: &ConfigError) -> String {
         ConfigError::VerifierKeyMismatch(p) => {
             format!("{} hör inte till loggens signeringsnyckel", p.display())
         }
+        ConfigError::DemoNotLoopback(addr) => format!(
+            "demon skriver ut inloggningskoder och lyssnar därför bara på den egna datorn (127.0.0.1 eller ::1), inte på {addr}"
+        ),
     }
 }
 

@@ -63,6 +63,13 @@ pub struct Principal {
     pub role: Role,
 }
 
+impl Principal {
+    /// How the log names whoever acted with this token: "name (token id)".
+    pub fn operator(&self) -> String {
+        format!("{} (token {})", self.name, self.token_id)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedToken {
     pub id: i64,

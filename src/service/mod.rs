@@ -127,6 +127,8 @@ pub enum ConfigError {
     CaPairIncomplete,
     /// log.vkey does not belong to the log's signing key.
     VerifierKeyMismatch(PathBuf),
+    /// `serve --demo` on an address others can reach (it prints sign-in codes).
+    DemoNotLoopback(String),
 }
 
 impl std::fmt::Display for ServiceError {

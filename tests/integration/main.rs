@@ -20,3 +20,4 @@ mod remote;
 mod server;
 mod tamper;
 mod web;
+mod web_access;

@@ -6,7 +6,7 @@
 use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::header;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 
 use crate::http::AppState;
 
@@ -18,6 +18,17 @@ pub struct Upload {
     /// The file's name as the browser gave it (shown only escaped).
     pub filename: String,
     pub bytes: Bytes,
+}
+
+/// A file name as a page shows it: no control characters, at most 200
+/// characters, and words for a file without a name.
+pub fn shown_name(name: &str) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    if name.trim().is_empty() {
+        "(fil utan namn)".into()
+    } else {
+        name
+    }
 }
 
 /// A form's fields and files.
@@ -62,6 +73,18 @@ pub enum FormError {
     Unreadable,
 }
 
+impl FormError {
+    /// The status of the page that shows this error.
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            FormError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
+            FormError::Unreadable => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
 /// A size in whole MiB when it is one, else in KiB, in Swedish.
 pub fn mib(bytes: usize) -> String {
     if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
@@ -97,29 +120,49 @@ pub async fn read(req: Request, state: &AppState) -> Result<WebForm, FormError> 
     }
 }
 
+/// Reads at most `limit` bytes of the body into memory. A body announced
+/// as larger than can be drained is refused at once; a larger one that
+/// was not announced is read on and thrown away up to [`DRAIN_LIMIT`]
+/// more, frame by frame, so the browser gets the page that says why.
 async fn read_limited(req: Request, state: &AppState, limit: usize) -> Result<Bytes, FormError> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let drain_to = limit.saturating_add(DRAIN_LIMIT);
+    if announced.is_some_and(|n| n > drain_to as u64) {
+        return Err(FormError::TooLarge { limit });
+    }
     let deadline = state.config.body_timeout;
-    let too_slow = FormError::TooSlow {
-        secs: deadline.as_secs(),
-    };
-    let body = Limited::new(req.into_body(), limit.saturating_add(DRAIN_LIMIT));
-    let collected = tokio::time::timeout(deadline, body.collect())
-        .await
-        .map_err(|_| too_slow)?;
-    match collected {
-        Ok(c) => {
-            let bytes = c.to_bytes();
-            if bytes.len() > limit {
-                Err(FormError::TooLarge { limit })
-            } else {
-                Ok(bytes)
+    let reading = async {
+        let mut body = req.into_body();
+        let mut kept = Vec::new();
+        let mut seen: usize = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| FormError::Unreadable)?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen = seen.saturating_add(data.len());
+            if seen > drain_to {
+                return Err(FormError::TooLarge { limit });
+            }
+            if seen <= limit {
+                kept.extend_from_slice(&data);
             }
         }
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+        if seen > limit {
             Err(FormError::TooLarge { limit })
+        } else {
+            Ok(Bytes::from(kept))
         }
-        Err(_) => Err(FormError::Unreadable),
-    }
+    };
+    tokio::time::timeout(deadline, reading)
+        .await
+        .map_err(|_| FormError::TooSlow {
+            secs: deadline.as_secs(),
+        })?
 }
 
 async fn multipart(content_type: &str, bytes: Bytes) -> Result<WebForm, FormError> {
@@ -153,6 +196,13 @@ async fn multipart(content_type: &str, bytes: Bytes) -> Result<WebForm, FormErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_are_shown_bounded_and_without_control_characters() {
+        assert_eq!(shown_name("a\u{0}b\r\n.txt"), "ab.txt");
+        assert_eq!(shown_name(""), "(fil utan namn)");
+        assert_eq!(shown_name(&"x".repeat(1000)).chars().count(), 200);
+    }
 
     #[test]
     fn limits_are_said_in_units_people_know() {

@@ -27,18 +27,27 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use tower_http::timeout::TimeoutLayer;
+
 use super::AppState;
 
-/// Every page, and the assets they use.
-pub fn routes() -> Router<AppState> {
+/// Every page, and the assets they use. The public reads need a sign-in
+/// when the service closes reads (`serve --closed-reads`), as the API's do;
+/// pages that only read are cut off after the request timeout, as the
+/// API's reads are (forms that append are not: once sent, they commit).
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let timeout =
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout);
+    let public_reads = public::routes().merge(documents::routes()).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), session::reads_open),
+    );
     Router::new()
         .route("/static/{name}", get(assets::asset))
+        .route("/tillganglighet", get(public::accessibility))
         .route("/logga-in", get(session::login_form).post(session::login))
         .route("/logga-ut", post(session::logout))
         .route("/session/forlang", post(session::keep_alive))
-        .merge(public::routes())
-        .merge(auditor::routes())
-        .merge(documents::routes())
+        .merge(public_reads.merge(auditor::routes()).layer(timeout))
         .merge(registrar::routes())
         .merge(admin::routes())
 }
@@ -88,10 +97,9 @@ pub async fn guard(req: Request, next: Next) -> Response {
 /// or whose Origin is not this host.
 fn cross_site(req: &Request) -> bool {
     let h = req.headers();
-    if h.get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site" || v.as_bytes() == b"same-site")
-    {
-        return true;
+    // A browser that says where a request comes from is believed alone.
+    if let Some(site) = h.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
     }
     let (Some(origin), Some(host)) = (h.get(header::ORIGIN), h.get(header::HOST)) else {
         return false;
@@ -149,6 +157,13 @@ mod tests {
             ("host", "127.0.0.1:8080")
         ])));
         assert!(!cross_site(&post(&[("sec-fetch-site", "same-origin")])));
+        assert!(cross_site(&post(&[("sec-fetch-site", "same-site")])));
+        // Behind a proxy that rewrites Host, the browser's word decides.
+        assert!(!cross_site(&post(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://attestera.example.se"),
+            ("host", "127.0.0.1:8080")
+        ])));
         assert!(!cross_site(&post(&[])));
     }
 }

@@ -243,3 +243,31 @@ pub fn for_status(status: StatusCode) -> Response {
     };
     message(status, None, heading, text)
 }
+
+/// A catalogue sentence ("nyckeln är …") as a sentence on a page: a capital
+/// first letter and a full stop.
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_phrases_become_page_sentences() {
+        assert_eq!(sentence("nyckeln är fel"), "Nyckeln är fel.");
+        assert_eq!(sentence("ärendet? "), "Ärendet?");
+        assert_eq!(sentence("Klart."), "Klart.");
+        assert_eq!(sentence(""), "");
+    }
+}

@@ -23,7 +23,6 @@ pub fn routes() -> Router<AppState> {
         .route("/kontrollera", post(check))
         .route("/hitta", get(find))
         .route("/om-loggen", get(about_log))
-        .route("/tillganglighet", get(accessibility))
 }
 
 #[derive(Template)]
@@ -64,21 +63,12 @@ fn check_form(
     page::html_status(status, &page)
 }
 
-/// The status of a form error: a body over the limit is 413, the rest 400.
-fn form_status(e: &form::FormError) -> StatusCode {
-    match e {
-        form::FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        form::FormError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
-        form::FormError::Unreadable => StatusCode::BAD_REQUEST,
-    }
-}
-
 /// `POST /kontrollera`: the verdict page for the uploaded file, or the
 /// form again with why it could not be checked.
 pub async fn check(State(s): State<AppState>, visitor: Visitor, req: Request) -> Response {
     let form = match form::read(req, &s).await {
         Ok(f) => f,
-        Err(e) => return check_form(&s, &visitor, form_status(&e), "dokument", e.to_string(), ""),
+        Err(e) => return check_form(&s, &visitor, e.status(), "dokument", e.to_string(), ""),
     };
     let Some(upload) = form.file("dokument") else {
         let message = "Välj en fil att kontrollera.".to_string();
@@ -123,8 +113,8 @@ pub fn parse_id(typed: &str) -> Result<Hash, &'static str> {
     if t.is_empty() {
         return Err("Skriv dokumentets id.");
     }
-    Hash::from_hex(&t.to_ascii_lowercase())
-        .map_err(|_| "Dokumentets id ska vara 64 tecken, bara siffrorna 0–9 och bokstäverna a–f.")
+    super::documents::parse_id(t)
+        .ok_or("Dokumentets id ska vara 64 tecken, bara siffrorna 0–9 och bokstäverna a–f.")
 }
 
 /// `GET /hitta?id=`: to the document's page, or the start page with why not.

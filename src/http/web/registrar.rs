@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::documents::{ApprovalView, sentence};
-use super::form::{FormError, mib};
-use super::page::{self, Chrome, FieldError};
+use super::documents::ApprovalView;
+use super::form::mib;
+use super::page::{self, Chrome, FieldError, sentence};
 use super::session::{Staff, StaffForm};
 use crate::http::AppState;
 use crate::http::auth::AsRegistrar;
@@ -34,16 +34,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Who registered, as the log records it (the same as the API's).
 fn operator(p: &Principal) -> String {
-    format!("{} (token {})", p.name, p.token_id)
-}
-
-/// The status of a form whose body could not be read.
-fn form_status(e: &FormError) -> StatusCode {
-    match e {
-        FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        FormError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
-        FormError::Unreadable => StatusCode::BAD_REQUEST,
-    }
+    p.operator()
 }
 
 /// A refusal as the form shows it. The catalogue's sentence for a document
@@ -105,7 +96,7 @@ pub async fn register(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> R
     let who = &f.signed_in;
     let form = match f.form {
         Ok(form) => form,
-        Err(e) => return register_error(&s, who, form_status(&e), e.to_string()),
+        Err(e) => return register_error(&s, who, e.status(), e.to_string()),
     };
     let Some(upload) = form.file("dokument") else {
         return register_error(
@@ -376,22 +367,12 @@ pub async fn import_form(State(s): State<AppState>, Staff(who, _): Staff<AsRegis
     page::html(&import_page(&s, &who, Vec::new()))
 }
 
-/// A file name for showing: at most 200 characters, no control characters.
-fn shown_name(name: &str) -> String {
-    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
-    if name.trim().is_empty() {
-        "(fil utan namn)".into()
-    } else {
-        name
-    }
-}
-
 /// Imports every file on its own: one that is refused does not stop the rest.
 pub async fn import(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> Response {
     let who = &f.signed_in;
     let form = match f.form {
         Ok(form) => form,
-        Err(e) => return import_error(&s, who, form_status(&e), e.to_string()),
+        Err(e) => return import_error(&s, who, e.status(), e.to_string()),
     };
     let operator = operator(&who.principal);
     let mut results = Vec::new();
@@ -417,7 +398,7 @@ pub async fn import(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> Res
 }
 
 fn import_result(filename: &str, outcome: Result<Imported, ServiceError>) -> ImportResult {
-    let filename = shown_name(filename);
+    let filename = super::form::shown_name(filename);
     match outcome {
         Ok(i) => ImportResult {
             filename,
@@ -485,12 +466,5 @@ mod tests {
     fn status_is_said_in_words() {
         assert_eq!(status_words(0), "Väntar på godkännande");
         assert_eq!(status_words(2), "Godkänt av 2");
-    }
-
-    #[test]
-    fn file_names_are_shown_bounded_and_without_control_characters() {
-        assert_eq!(shown_name("a\u{0}b\r\n.txt"), "ab.txt");
-        assert_eq!(shown_name(""), "(fil utan namn)");
-        assert_eq!(shown_name(&"x".repeat(1000)).chars().count(), 200);
     }
 }

@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::form::{self, WebForm};
@@ -23,35 +24,41 @@ use crate::service::sessions::SignedIn;
 const COOKIE: &str = "attestera_session";
 const SECURE_COOKIE: &str = "__Host-attestera_session";
 
-/// Whether the request reached the service over TLS (directly or through a
-/// proxy the operator put in front, which says so in `X-Forwarded-Proto`).
-fn over_tls(headers: &HeaderMap, state: &AppState) -> bool {
-    state.config.behind_tls
-        || headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+/// The name of the session cookie: behind TLS only the `__Host-` one, which
+/// a sibling site or a plain-HTTP attacker cannot plant.
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.behind_tls {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
 }
 
 /// The session cookie's value, if the request carries one.
-pub fn cookie_value(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap, state: &AppState) -> Option<String> {
+    find_cookie(headers, cookie_name(state))
+}
+
+fn find_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE || *name == SECURE_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
 }
 
-fn set_cookie(headers: &HeaderMap, state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let cookie = if over_tls(headers, state) {
-        format!(
-            "{SECURE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age={max_age}"
-        )
+fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let name = cookie_name(state);
+    let secure = if state.config.behind_tls {
+        "; Secure"
     } else {
-        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+        ""
     };
+    let cookie =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}; Max-Age={max_age}");
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -71,7 +78,7 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(cookie) = cookie_value(&parts.headers) else {
+        let Some(cookie) = cookie_value(&parts.headers, state) else {
             return Ok(Visitor { signed_in: None });
         };
         match state.service.session(&cookie, state.config.sessions).await {
@@ -84,6 +91,36 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
+/// Lets a request to a public page through when reads are open, or when
+/// it comes from someone signed in; anyone else is sent to "Logga in".
+pub async fn reads_open(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if s.config.public_reads {
+        return next.run(req).await;
+    }
+    let signed_in = match cookie_value(req.headers(), &s) {
+        Some(cookie) => match s.service.session(&cookie, s.config.sessions).await {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::error!(error = %e, "a session could not be read");
+                return page::server_error(None);
+            }
+        },
+        None => false,
+    };
+    if signed_in {
+        next.run(req).await
+    } else {
+        to_sign_in(req.uri())
+    }
+}
+
+/// Sends the browser to "Logga in", to come back to `uri` afterwards.
+fn to_sign_in(uri: &axum::http::Uri) -> Response {
+    let back = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let query = serde_urlencoded::to_string([("tillbaka", back)]).unwrap_or_default();
+    page::see_other(&format!("/logga-in?{query}"))
+}
+
 /// A signed-in member of staff whose role allows `N`'s. Someone signed out
 /// is sent to "Logga in" and back; a wrong role gets a page that says so.
 pub struct Staff<N>(pub SignedIn, pub PhantomData<N>);
@@ -94,15 +131,7 @@ impl<N: Needs> FromRequestParts<AppState> for Staff<N> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let visitor = Visitor::from_request_parts(parts, state).await?;
         match visitor.signed_in {
-            None => {
-                let back = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
-                let query = serde_urlencoded::to_string([("tillbaka", back)]).unwrap_or_default();
-                Err(page::see_other(&format!("/logga-in?{query}")))
-            }
+            None => Err(to_sign_in(&parts.uri)),
             Some(s) if s.principal.role.allows(N::ROLE) => Ok(Staff(s, PhantomData)),
             Some(s) => Err(page::message(
                 StatusCode::FORBIDDEN,
@@ -133,7 +162,7 @@ impl<N: Needs> axum::extract::FromRequest<AppState> for StaffForm<N> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let Staff(signed_in, _) = Staff::<N>::from_request_parts(&mut parts, state).await?;
-        let cookie = cookie_value(&parts.headers).unwrap_or_default();
+        let cookie = cookie_value(&parts.headers, state).unwrap_or_default();
         let form = form::read(Request::from_parts(parts, body), state).await;
         if let Ok(f) = &form
             && !state.service.csrf_matches(&cookie, f.text("_csrf"))
@@ -167,10 +196,20 @@ pub struct LoginPage {
     pub idle_minutes: i64,
 }
 
-/// Only a path of this site is a place to go back to (no open redirect).
+/// Only a path of this site is a place to go back to (no open redirect): it
+/// begins with one `/`, and has no backslash, space or control character
+/// (browsers drop tabs and newlines, so `/\t/evil` would become `//evil`).
 fn safe_back(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.into(),
+        Some(b)
+            if b.starts_with('/')
+                && !b[1..].starts_with(['/', '\\'])
+                && !b
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            b.into()
+        }
         _ => "/".into(),
     }
 }
@@ -205,12 +244,18 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Response {
     if code.trim().is_empty() {
         return login_error(&s, &back, "Skriv din inloggningskod.".into());
     }
+    // A new sign-in never continues a session the browser brought along.
+    if let Some(old) = cookie_value(&headers, &s)
+        && let Err(e) = s.service.sign_out(&old).await
+    {
+        tracing::error!(error = %e, "an earlier session could not be ended");
+    }
     match s.service.sign_in(code, s.config.sessions).await {
         Ok(Some(new)) => {
             let mut r = page::see_other(&back);
             r.headers_mut().insert(
                 header::SET_COOKIE,
-                set_cookie(&headers, &s, &new.cookie, s.config.sessions.max_secs),
+                set_cookie(&s, &new.cookie, s.config.sessions.max_secs),
             );
             r
         }
@@ -237,7 +282,7 @@ fn login_error(s: &AppState, back: &str, message: String) -> Response {
 
 pub async fn logout(State(s): State<AppState>, req: Request) -> Response {
     let headers = req.headers().clone();
-    let cookie = cookie_value(&headers).unwrap_or_default();
+    let cookie = cookie_value(&headers, &s).unwrap_or_default();
     let form = form::read(req, &s).await;
     let csrf_ok = form
         .as_ref()
@@ -256,14 +301,14 @@ pub async fn logout(State(s): State<AppState>, req: Request) -> Response {
         "Du har loggat ut. Stäng webbläsaren om du använder en dator som andra också använder.",
     );
     r.headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(&headers, &s, "", 0));
+        .insert(header::SET_COOKIE, set_cookie(&s, "", 0));
     r
 }
 
 /// Keeps a session alive (the "Fortsätt vara inloggad" button of the
 /// inactivity warning): reading the session is the activity.
 pub async fn keep_alive(State(s): State<AppState>, req: Request) -> Response {
-    let cookie = cookie_value(req.headers()).unwrap_or_default();
+    let cookie = cookie_value(req.headers(), &s).unwrap_or_default();
     let csrf = req
         .headers()
         .get("x-csrf-token")
@@ -305,6 +350,11 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; attestera_session=abc; b=2"),
         );
-        assert_eq!(cookie_value(&h).as_deref(), Some("abc"));
+        assert_eq!(find_cookie(&h, COOKIE).as_deref(), Some("abc"));
+        assert_eq!(
+            find_cookie(&h, SECURE_COOKIE),
+            None,
+            "behind TLS only the __Host- cookie counts"
+        );
     }
 }

@@ -80,7 +80,7 @@ pub fn page(chrome: Chrome, filename: &str, check: &CopyCheck) -> VerdictPage {
         chrome,
         heading: words::verdict_sentence(v),
         class: words::status_class(v.status),
-        filename: filename.to_string(),
+        filename: super::form::shown_name(filename),
         summary: summary(check),
         rows: v.approvals.iter().map(|a| row(a, v.status)).collect(),
         findings: v.findings.iter().map(said).collect(),

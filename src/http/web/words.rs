@@ -51,6 +51,13 @@ pub fn verdict_sentence(v: &Verdict) -> String {
         Status::Failed if found(v, "block_unreadable") => {
             "texten är registrerad, men dokumentets godkännandeblock kunde inte läsas"
         }
+        Status::Failed
+            if v.approvals
+                .iter()
+                .all(|a| a.indication != Indication::TotalFailed) =>
+        {
+            "texten är registrerad, men godkännandena kunde inte bekräftas mot loggen"
+        }
         Status::Failed => "texten är registrerad, men godkännandena stämmer inte med loggen",
     };
     format!("{}: {rest}.", status_word(v.status))

@@ -8,10 +8,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 
-use super::{day, form_error, operator, sentence, unreadable};
+use super::{day, form_error, operator, unreadable};
 use crate::http::AppState;
 use crate::http::auth::AsAdmin;
 use crate::http::web::form::WebForm;
+use crate::http::web::page::sentence;
 use crate::http::web::page::{self, Chrome, FieldError};
 use crate::http::web::session::{Staff, StaffForm};
 use crate::service::ServiceError;
@@ -272,12 +273,7 @@ pub async fn issue_check(State(s): State<AppState>, sent: StaffForm<AsAdmin>) ->
                 field: "nyckelfil",
                 message: e.to_string(),
             };
-            return issue_page(
-                who,
-                IssueForm::default(),
-                vec![error],
-                super::form_status(e),
-            );
+            return issue_page(who, IssueForm::default(), vec![error], e.status());
         }
     };
     let mut f = IssueForm::from_fields(form);

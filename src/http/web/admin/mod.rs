@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use jiff::Timestamp;
 
-use super::page::{self, FieldError};
+use super::page::{self, FieldError, sentence};
 use crate::http::AppState;
 use crate::service::ServiceError;
 use crate::service::sessions::SignedIn;
@@ -52,20 +52,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The operator an administrator's change is logged with, as the API logs it.
 fn operator(who: &SignedIn) -> String {
-    format!("{} (token {})", who.principal.name, who.principal.token_id)
-}
-
-/// A catalogue sentence ("nyckeln är …") as a sentence on a page.
-fn sentence(text: &str) -> String {
-    let mut chars = text.trim().chars();
-    let mut out: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
+    who.principal.operator()
 }
 
 /// A service error shown on a form, on the field it is about; `None` when
@@ -98,20 +85,10 @@ fn minute(stored: &str) -> String {
         .unwrap_or_else(|_| stored.to_string())
 }
 
-/// The status of a form that could not be read: too large, too slow, or not a form.
-fn form_status(e: &super::form::FormError) -> StatusCode {
-    use super::form::FormError;
-    match e {
-        FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        FormError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
-        FormError::Unreadable => StatusCode::BAD_REQUEST,
-    }
-}
-
 /// The answer when a form's body could not be read at all.
 fn unreadable(who: &SignedIn, e: &super::form::FormError) -> Response {
     page::message(
-        form_status(e),
+        e.status(),
         Some(who),
         "Formuläret kunde inte tas emot",
         e.to_string(),
@@ -121,13 +98,6 @@ fn unreadable(who: &SignedIn, e: &super::form::FormError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn catalogue_sentences_become_page_sentences() {
-        assert_eq!(sentence("nyckeln är fel"), "Nyckeln är fel.");
-        assert_eq!(sentence("ärendet? "), "Ärendet?");
-        assert_eq!(sentence(""), "");
-    }
 
     #[test]
     fn times_are_shown_in_utc_and_odd_ones_as_stored() {

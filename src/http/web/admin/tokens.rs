@@ -33,7 +33,9 @@ fn choices() -> Vec<RoleChoice> {
         .iter()
         .map(|r| RoleChoice {
             value: r.as_str(),
-            label: super::sentence(role_words(*r)).trim_end_matches('.').into(),
+            label: crate::http::web::page::sentence(role_words(*r))
+                .trim_end_matches('.')
+                .into(),
         })
         .collect()
 }

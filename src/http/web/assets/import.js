@@ -46,7 +46,11 @@
         history.replaceState(null, "", xhr.responseURL || form.action);
         show(xhr.responseText);
       } else {
-        form.submit();
+        // Never send the batch again on its own: some files may be in.
+        say("Svaret kunde inte visas. Gå till Dokument och se vilka filer som kom in innan du försöker igen.");
+        if (button) {
+          button.disabled = false;
+        }
       }
     });
     xhr.addEventListener("error", function () {
