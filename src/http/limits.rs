@@ -21,9 +21,19 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADERS;
 pub const HYPER_MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// Answers 414 or 431 as a problem document for a head over the limits.
+/// Answers 414 or 431 for a head over the limits: a problem document for
+/// the API, a page (with the same Swedish sentence) for a page's path.
 pub async fn check_head(request: Request, next: Next) -> Response {
     if let Some(p) = head_problem(&request) {
+        if super::web::is_page(request.uri().path()) {
+            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return super::web::page::message(
+                status,
+                None,
+                "Adressen eller begäran är för lång",
+                p.detail,
+            );
+        }
         return p.into_response();
     }
     next.run(request).await

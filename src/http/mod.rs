@@ -217,10 +217,11 @@ pub async fn serve(
         config: Arc::new(config),
     };
     // A closed stdout must neither panic nor stop the service.
+    let data_dir = attestera_core::printable::line(&state.service.dir.root.display().to_string());
     let _ = writeln!(
         std::io::stdout(),
         "attestera lyssnar på http://{addr}\n\
-         Skapa en token för API:t: attestera token create --role registrar --name \"Ditt namn\""
+         Skapa en token för API:t: attestera --data-dir {data_dir} token create --role registrar --name \"Ditt namn\""
     );
     tracing::info!(%addr, "listening");
     let limits = conn::ConnLimits {

@@ -104,7 +104,7 @@ impl Service {
         let budget = utlatande(
             "Budgetuppföljning per oktober 2026",
             "2026/1402",
-            "2026-12-03",
+            "2026-11-30",
             "Nämnden godkänner budgetuppföljningen per oktober 2026.",
         );
         for doc in [&parks, &path, &budget] {

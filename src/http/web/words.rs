@@ -46,10 +46,10 @@ pub fn verdict_sentence(v: &Verdict) -> String {
         }
         Status::Failed if !v.document.registered => "dokumentet finns inte registrerat i loggen",
         Status::Failed if found(v, "block_missing") => {
-            "texten är registrerad, men dokumentet saknar godkännandeblock"
+            "texten är registrerad, men dokumentet saknar attesteringsblock"
         }
         Status::Failed if found(v, "block_unreadable") => {
-            "texten är registrerad, men dokumentets godkännandeblock kunde inte läsas"
+            "texten är registrerad, men dokumentets attesteringsblock kunde inte läsas"
         }
         Status::Failed
             if v.approvals
@@ -122,7 +122,7 @@ pub fn advice(v: &Verdict) -> &'static [&'static str] {
             "Skriv ut sidan eller ladda ner rapporten om du behöver spara kontrollen, till exempel i ärendet.",
         ],
         Status::Indeterminate => &[
-            "Kontrollera att du valde rätt fil: en textfil (.txt) med dokumentets text och dess godkännandeblock.",
+            "Kontrollera att du valde rätt fil: en textfil (.txt) med dokumentets text och dess attesteringsblock.",
             "Har du dokumentet som PDF eller Word-fil, be den som skickade det om textfilen; de formaten kan inte kontrolleras ännu.",
             "Att filen inte kunde kontrolleras säger ingenting om att den skulle vara ändrad eller förfalskad.",
         ],
@@ -130,6 +130,10 @@ pub fn advice(v: &Verdict) -> &'static [&'static str] {
             "Lita inte på att texten är den som beslutades. Be den som skickade dokumentet om originalet, eller jämför med diariet.",
             "Om du har dokumentets id kan du söka fram det registrerade dokumentet på startsidan och jämföra.",
             "Misstänker du att någon har ändrat ett dokument, kontakta registratorn hos den nämnd som står i dokumentet.",
+        ],
+        Status::Failed if found(v, "block_missing") => &[
+            "Texten är den som registrerades, men dokumentet har inget attesteringsblock: det kan vara så att ingen har godkänt det ännu.",
+            "Öppna dokumentets sida (sök på dess id på startsidan) för att se om och av vem det är godkänt, eller be registratorn om det attesterade dokumentet.",
         ],
         Status::Failed => &[
             "Lita inte på godkännandena i dokumentet. Se i tabellen vilka som inte stämmer och varför.",
@@ -196,7 +200,7 @@ mod tests {
         let unregistered = verdict_sentence(&verdict(Status::Failed, false, &[]));
         assert!(unregistered.contains("inte registrerat"), "{unregistered}");
         let block = verdict_sentence(&verdict(Status::Failed, true, &["block_missing"]));
-        assert!(block.contains("saknar godkännandeblock"), "{block}");
+        assert!(block.contains("saknar attesteringsblock"), "{block}");
     }
 
     #[test]
@@ -235,6 +239,10 @@ mod tests {
         );
         assert_ne!(
             advice(&verdict(Status::Failed, false, &[])),
+            advice(&verdict(Status::Failed, true, &[]))
+        );
+        assert_ne!(
+            advice(&verdict(Status::Failed, true, &["block_missing"])),
             advice(&verdict(Status::Failed, true, &[]))
         );
     }

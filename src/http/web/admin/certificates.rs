@@ -289,6 +289,15 @@ pub async fn issue_check(State(s): State<AppState>, sent: StaffForm<AsAdmin>) ->
             }
         }
     }
+    if f.nyckel.contains("PRIVATE KEY") {
+        // A private key is never shown again, not even to the one who sent it.
+        f.nyckel.clear();
+        let error = FieldError {
+            field: "publik-nyckel",
+            message: "Det här är en privat nyckel, inte en publik. Den ska aldrig lämna godkännarens dator: räkna den som röjd, be godkännaren skapa ett nytt nyckelpar och skicka bara den publika nyckeln (till exempel openssl pkey -in nyckel.pem -pubout).".into(),
+        };
+        return issue_page(who, f, vec![error], StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let days = match f.checked() {
         Ok(d) => d,
         Err(errors) => return issue_page(who, f, errors, StatusCode::UNPROCESSABLE_ENTITY),
