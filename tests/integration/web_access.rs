@@ -124,3 +124,78 @@ fn the_demo_will_not_listen_where_others_can_reach_its_codes() {
     assert!(r.stderr.contains("127.0.0.1"), "{}", r.stderr);
     assert!(!r.stdout.contains("att_"), "no code printed: {}", r.stdout);
 }
+
+#[test]
+fn a_too_long_address_of_a_page_is_a_swedish_page_and_of_the_api_a_problem() {
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = client();
+        let long = "a".repeat(9000);
+        let r = c
+            .get(s.url(&format!("/hitta?id={long}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::URI_TOO_LONG);
+        assert!(
+            r.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(r.text().await.unwrap().contains("för lång"));
+        let r = c
+            .get(s.url(&format!("/api/v1/documents?dnr={long}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::URI_TOO_LONG);
+        assert_eq!(r.headers()[CONTENT_TYPE], "application/problem+json");
+    });
+}
+
+#[test]
+fn a_private_key_pasted_as_a_public_one_is_never_shown_again() {
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = client();
+        let cookie = sign_in(&c, &s, &s.admin, "").await;
+        let form = c
+            .get(s.url("/certifikat/utfarda"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = form
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_string();
+        let secret = "MC4CAQAwBQYDK2VwBCIEIHemligHemligHemligHemligHemligHemligHemlig";
+        let key = format!("-----BEGIN PRIVATE KEY-----\n{secret}\n-----END PRIVATE KEY-----\n");
+        let body = serde_urlencoded::to_string([
+            ("_csrf", csrf.as_str()),
+            ("namn", "Anna Berg"),
+            ("roll", "Avdelningschef"),
+            ("publik_nyckel", key.as_str()),
+            ("dagar", ""),
+        ])
+        .unwrap();
+        let r = c
+            .post(s.url("/certifikat/utfarda"))
+            .header("cookie", &cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("privat nyckel"), "{page}");
+        assert!(!page.contains(secret), "the private key is shown again");
+    });
+}
