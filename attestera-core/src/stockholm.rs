@@ -1,7 +1,7 @@
 //! Dates as people in Swedish municipalities read them: Europe/Stockholm.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use std::sync::LazyLock;
 
@@ -13,6 +13,11 @@ static ZONE: LazyLock<TimeZone> =
 /// The calendar date in Europe/Stockholm at instant `t`.
 pub fn date_of(t: Timestamp) -> Date {
     ZONE.to_datetime(t).date()
+}
+
+/// The wall-clock date and time in Europe/Stockholm at instant `t`.
+pub fn datetime_of(t: Timestamp) -> DateTime {
+    ZONE.to_datetime(t)
 }
 
 #[cfg(test)]

@@ -182,11 +182,18 @@ mod tests {
 
     #[test]
     fn finished_audits_are_forgotten_after_a_while_and_beyond_a_number() {
-        let now = Instant::now();
+        // "Now" is set ahead of a real instant rather than the old job
+        // behind it, so that the old job is there on every machine (an
+        // Instant before boot may not exist).
+        let old = Instant::now();
+        let now = old + KEEP + Duration::from_secs(101);
         let mut jobs = HashMap::new();
-        if let Some(old) = now.checked_sub(KEEP + Duration::from_secs(1)) {
-            jobs.insert("old".to_string(), finished_at(old));
-        }
+        jobs.insert("old".to_string(), finished_at(old));
+        let kept_longest = finished_at(now - KEEP + Duration::from_secs(1));
+        assert!(
+            forget_old_keeps(kept_longest, now),
+            "just younger than KEEP stays"
+        );
         for i in 0..MAX_FINISHED + 2 {
             jobs.insert(
                 format!("job{i}"),
@@ -206,6 +213,13 @@ mod tests {
         assert!(jobs.contains_key(&format!("job{}", MAX_FINISHED + 1)));
         assert!(jobs.contains_key("running"));
         assert_eq!(jobs.len(), MAX_FINISHED + 1);
+    }
+
+    /// Whether `job` alone survives `forget_old` at `now`.
+    fn forget_old_keeps(job: Job, now: Instant) -> bool {
+        let mut jobs = HashMap::from([("j".to_string(), job)]);
+        forget_old(&mut jobs, now);
+        jobs.contains_key("j")
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod fold;
 pub mod listing;
 pub mod lookup;
 pub mod metrics;
+pub mod paging;
 pub mod preview;
 pub mod reading;
 pub mod registry;

@@ -230,14 +230,44 @@ fn an_auditor_filters_the_signature_log_and_downloads_the_same_rows_as_the_api()
 
 #[test]
 fn a_registrar_may_not_read_the_signature_log() {
-    let s = Server::start(crate::common::Env::new(), &[]);
+    let s = server_with_approvals();
     runtime().block_on(async {
         let b = Browser::open(&s.base).await;
+        // An auditor starts an audit, so that there is a real job to ask about.
+        sign_in(&b, &s.auditor).await;
+        b.go("/integritet").await;
+        b.press("Granska hela loggen").await;
+        b.client
+            .wait()
+            .for_element(Locator::Css("#granskningsrapport"))
+            .await
+            .expect("the audit's report");
+        let job = b.path().await;
+        assert!(job.starts_with("/integritet/granskning/"), "{job}");
+        b.press("Logga ut").await;
+
         sign_in(&b, &s.registrar).await;
         b.go("/signaturlogg").await;
         assert_eq!(b.h1().await, "Du saknar behörighet");
         b.go("/signaturlogg.csv").await;
         assert_eq!(b.h1().await, "Du saknar behörighet");
+        b.go(&job).await;
+        assert_eq!(b.h1().await, "Du saknar behörighet");
+        // The scripts' JSON is refused too, with the registrar's own session.
+        let cookie = session_cookie(&b).await;
+        let http = reqwest::Client::new();
+        for path in ["/signaturlogg.json".to_string(), format!("{job}.json")] {
+            let r = http
+                .get(s.url(&path))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 403, "{path}");
+            let body = r.text().await.unwrap();
+            assert!(!body.contains("\"state\""), "{path}: {body}");
+            assert!(!body.contains("Anna Berg"), "{path}: {body}");
+        }
         b.close().await;
     });
 }

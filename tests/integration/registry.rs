@@ -1,7 +1,9 @@
-//! The registrar's list: pages of 50 with the total, and each document's
-//! approval count.
+//! The paged listings: the registrar's list (pages of 50 with the total,
+//! and each document's approval count) and the auditors' signature log,
+//! paged alike.
 
-use attestera::service::listing::DocumentFilter;
+use attestera::service::listing::{DocumentFilter, SignatureFilter};
+use attestera::service::paging::page_number;
 use attestera::service::registry::PAGE_SIZE;
 use attestera::service::{DataDir, Service};
 
@@ -56,6 +58,48 @@ fn an_empty_list_is_one_empty_page() {
             .await
             .unwrap();
         assert_eq!((p.total, p.offset, p.rows.len()), (0, 0, 0));
+        s.close().await;
+    });
+}
+
+#[test]
+fn the_signature_log_is_paged_by_the_service_and_no_page_number_overflows() {
+    let env = Env::new();
+    runtime().block_on(async {
+        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let seed = s.import(SEED.as_bytes(), "t").await.unwrap();
+        let all = SignatureFilter::default();
+        let n = seed.approvals.len();
+        assert!(n > 0 && n <= PAGE_SIZE);
+        let first = s.signature_page(&all, 1).await.unwrap();
+        assert_eq!((first.total, first.offset, first.rows.len()), (n, 0, n));
+        assert_eq!(
+            (first.page, first.pages, first.first(), first.last()),
+            (1, 1, 1, n)
+        );
+        assert_eq!(first.rows, s.signature_log(&all).await.unwrap());
+        // Typed page numbers: huge, zero, negative: the one page, no panic.
+        for typed in ["99999999999999999999", "0", "-1"] {
+            let p = s.signature_page(&all, page_number(typed)).await.unwrap();
+            assert_eq!((p.page, p.offset, p.rows.len()), (1, 0, n), "{typed}");
+        }
+        let p = s.signature_page(&all, usize::MAX).await.unwrap();
+        assert_eq!(p.page, 1);
+        let none = SignatureFilter {
+            person_contains: Some("Ingen med det namnet".into()),
+            ..SignatureFilter::default()
+        };
+        let p = s.signature_page(&none, 3).await.unwrap();
+        assert_eq!((p.total, p.page, p.first(), p.last()), (0, 1, 0, 0));
+        // The document list pages with the same arithmetic.
+        let d = s
+            .document_page(
+                &DocumentFilter::default(),
+                page_number("99999999999999999999"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((d.page, d.total), (1, 1));
         s.close().await;
     });
 }

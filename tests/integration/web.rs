@@ -152,6 +152,131 @@ fn a_form_without_the_sessions_csrf_token_changes_nothing() {
     });
 }
 
+/// A multipart body with `fields` and one text file `dokument` holding `text`.
+fn multipart(boundary: &str, fields: &[(&str, &str)], file: &str, text: &str) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"dokument\"; filename=\"{file}\"\r\nContent-Type: text/plain\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    ));
+    body
+}
+
+/// The value of the hidden `_csrf` field of a form page.
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("a _csrf field") + 20;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// The first `prefix…/aterkalla` link's middle part on a page, if any.
+fn link_id(html: &str, prefix: &str) -> Option<String> {
+    html.match_indices(prefix).find_map(|(at, _)| {
+        let rest = &html[at + prefix.len()..];
+        let id = rest.split('/').next()?;
+        (rest[id.len()..].starts_with("/aterkalla") && !id.is_empty()).then(|| id.to_string())
+    })
+}
+
+#[test]
+fn every_state_changing_form_refuses_a_wrong_csrf_token_and_changes_nothing() {
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = client();
+        let cookie = cookie_pair(&sign_in(&c, &s, &s.admin).await);
+        let checkpoint = || async {
+            c.get(s.url("/api/v1/log/checkpoint"))
+                .bearer_auth(&s.auditor)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        };
+        let (_, tokens_page) = page(&c, &s, "/inloggningskoder", &cookie).await;
+        let (_, certificates_page) = page(&c, &s, "/certifikat", &cookie).await;
+        let token = link_id(&tokens_page, "/inloggningskoder/").expect("a token to revoke");
+        let fingerprint =
+            link_id(&certificates_page, "/certifikat/").unwrap_or_else(|| "ab".repeat(32));
+        let before = (checkpoint().await, tokens_page.clone());
+
+        // Every POST route of the web pages but the public ones (/logga-in,
+        // /kontrollera), which change nothing a session may do.
+        let urlencoded: Vec<(String, Vec<(&str, &str)>)> = vec![
+            ("/logga-ut".into(), vec![]),
+            ("/session/forlang".into(), vec![]),
+            ("/integritet".into(), vec![]),
+            (
+                "/inloggningskoder".into(),
+                vec![("namn", "Mallory"), ("roll", "admin")],
+            ),
+            (format!("/inloggningskoder/{token}/aterkalla"), vec![]),
+            (
+                format!("/inloggningskoder/{token}/aterkalla/bekrafta"),
+                vec![],
+            ),
+            (
+                "/certifikat/utfarda".into(),
+                vec![("namn", "Mallory"), ("roll", "Chef"), ("dagar", "365")],
+            ),
+            (
+                "/certifikat/utfarda/bekrafta".into(),
+                vec![("namn", "Mallory"), ("roll", "Chef"), ("dagar", "365")],
+            ),
+            (
+                format!("/certifikat/{fingerprint}/aterkalla"),
+                vec![("skal", "test")],
+            ),
+            (
+                format!("/certifikat/{fingerprint}/aterkalla/bekrafta"),
+                vec![("skal", "test")],
+            ),
+        ];
+        let boundary = "XyZ";
+        for wrong in ["", "fel"] {
+            for (path, fields) in &urlencoded {
+                let mut pairs = fields.clone();
+                pairs.push(("_csrf", wrong));
+                let r = c
+                    .post(s.url(path))
+                    .header("cookie", &cookie)
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(form(&pairs))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} with {wrong:?}");
+            }
+            for path in ["/registrera", "/importera"] {
+                let r = c
+                    .post(s.url(path))
+                    .header("cookie", &cookie)
+                    .header(
+                        CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .body(multipart(boundary, &[("_csrf", wrong)], "d.txt", DOC))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} with {wrong:?}");
+            }
+        }
+        let (_, tokens_after) = page(&c, &s, "/inloggningskoder", &cookie).await;
+        assert_eq!(
+            (checkpoint().await, tokens_after),
+            before,
+            "nothing changed"
+        );
+        let (_, body) = page(&c, &s, "/", &cookie).await;
+        assert!(body.contains("Inloggad som"), "still signed in");
+    });
+}
+
 #[test]
 fn a_form_sent_from_another_site_is_refused() {
     let s = Server::start(Env::new(), &[]);
@@ -243,6 +368,19 @@ fn the_login_form_never_sends_back_to_another_site() {
 #[test]
 fn no_document_text_reaches_the_service_log() {
     let env = Env::new();
+    let registrar = env
+        .json(&[
+            "token",
+            "create",
+            "--role",
+            "registrar",
+            "--name",
+            "test-registrar",
+        ])
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut child = env
         .command(&["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "trace")
@@ -256,19 +394,61 @@ fn no_document_text_reaches_the_service_log() {
     let base = line.trim().rsplit(' ').next().unwrap().to_string();
     let marker = "Hemligtord4711";
     let text = DOC.replace("lekplatser", marker);
+    let paths = ["/kontrollera", "/registrera", "/importera"];
     runtime().block_on(async {
+        let c = client();
         let boundary = "XyZ";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"dokument\"; filename=\"{marker}.txt\"\r\nContent-Type: text/plain\r\n\r\n{text}\r\n--{boundary}--\r\n"
-        );
-        let r = client()
+        let multipart_type = format!("multipart/form-data; boundary={boundary}");
+        let r = c
             .post(format!("{base}/kontrollera?{marker}=1"))
-            .header(CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-            .body(body)
+            .header(CONTENT_TYPE, &multipart_type)
+            .body(multipart(boundary, &[], &format!("{marker}.txt"), &text))
             .send()
             .await
             .unwrap();
         assert!(r.status().as_u16() < 500, "{}", r.status());
+
+        // The registrar's forms, signed in, with the form page's own token.
+        let r = c
+            .post(format!("{base}/logga-in"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(&[("kod", &registrar), ("tillbaka", "/registrera")]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let cookie = cookie_pair(r.headers()[SET_COOKIE].to_str().unwrap());
+        for path in &paths[1..] {
+            let html = c
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let fields = [("_csrf", csrf_of(&html))];
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = c
+                .post(format!("{base}{path}?{marker}=1"))
+                .header("cookie", &cookie)
+                .header(CONTENT_TYPE, &multipart_type)
+                .body(multipart(
+                    boundary,
+                    &fields,
+                    &format!("{marker}.txt"),
+                    &text,
+                ))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            assert!(
+                status.as_u16() < 500 && status != StatusCode::FORBIDDEN,
+                "{path}: {status}"
+            );
+        }
     });
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -276,10 +456,12 @@ fn no_document_text_reaches_the_service_log() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
     child.wait().unwrap();
-    assert!(
-        log.contains("/kontrollera"),
-        "the request was logged: {log}"
-    );
+    for path in paths {
+        assert!(
+            log.contains(path),
+            "the request to {path} was logged: {log}"
+        );
+    }
     assert!(
         !log.contains(marker),
         "document text, file name or query in the log:\n{log}"

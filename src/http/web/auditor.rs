@@ -13,11 +13,13 @@ use axum::routing::get;
 
 use super::page::{self, Chrome, FieldError};
 use super::session::{Staff, StaffForm};
+use super::words::{kind_word_capitalised, local_time};
 use crate::http::AppState;
 use crate::http::auth::AsAuditor;
 use crate::service::audit::AuditReport;
 use crate::service::audit_jobs::AuditJob;
 use crate::service::listing::{SignatureFilter, SignatureRow, is_date};
+use crate::service::paging::{Page, page_number};
 use crate::service::sessions::SignedIn;
 
 pub fn routes() -> Router<AppState> {
@@ -29,8 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/integritet/granskning/{id}", get(audit_job))
 }
 
-/// Rows on one page of the signature log.
-const PER_PAGE: usize = 50;
 /// The longest text a filter field accepts (names and dnr are far shorter).
 const MAX_FIELD: usize = 200;
 
@@ -42,7 +42,8 @@ pub struct LogQuery {
     pub fran: String,
     pub till: String,
     pub dnr: String,
-    /// The page asked for, from 1 (anything unreadable is page 1).
+    /// The page asked for, from 1 (anything unreadable is page 1, the
+    /// service shows the last for one past it).
     pub sida: usize,
 }
 
@@ -66,7 +67,7 @@ impl LogQuery {
                 "fran" => q.fran = value,
                 "till" => q.till = value,
                 "dnr" => q.dnr = value,
-                "sida" => q.sida = value.parse().unwrap_or(1).max(1),
+                "sida" => q.sida = page_number(&value),
                 _ => {}
             }
         }
@@ -168,59 +169,6 @@ fn date_error(label: &str, value: &str) -> String {
     }
 }
 
-/// One page of a listing of `total` rows: which rows, and the links to others.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pager {
-    /// The page shown, from 1 (a page past the end shows the last).
-    pub page: usize,
-    pub pages: usize,
-    pub total: usize,
-    /// The first and last row shown, from 1 (0 and 0 when there are none).
-    pub first: usize,
-    pub last: usize,
-}
-
-impl Pager {
-    pub fn new(total: usize, asked: usize) -> Pager {
-        let pages = total.div_ceil(PER_PAGE).max(1);
-        let page = asked.clamp(1, pages);
-        let start = (page - 1) * PER_PAGE;
-        let end = (start + PER_PAGE).min(total);
-        Pager {
-            page,
-            pages,
-            total,
-            first: if total == 0 { 0 } else { start + 1 },
-            last: end,
-        }
-    }
-
-    /// The rows of this page out of all of them.
-    pub fn slice<T>(&self, rows: Vec<T>) -> Vec<T> {
-        rows.into_iter()
-            .skip(self.first.saturating_sub(1))
-            .take(self.last + 1 - self.first.max(1))
-            .collect()
-    }
-
-    /// The page numbers to link to: the first, the last, and two on each
-    /// side of this one; `None` stands for the pages left out between.
-    pub fn numbers(&self) -> Vec<Option<usize>> {
-        let mut out = Vec::new();
-        let mut previous = 0;
-        for n in 1..=self.pages {
-            if n == 1 || n == self.pages || n.abs_diff(self.page) <= 2 {
-                if n > previous + 1 {
-                    out.push(None);
-                }
-                out.push(Some(n));
-                previous = n;
-            }
-        }
-        out
-    }
-}
-
 /// One row of the table, as the page shows it.
 pub struct RowView {
     pub name: String,
@@ -233,19 +181,10 @@ pub struct RowView {
     pub log_index: u64,
 }
 
-/// The kind of an approval in Swedish.
-fn kind_words(kind: &str) -> &'static str {
-    match kind {
-        "signed" => "Signerat",
-        "imported" => "Överfört från arkivet",
-        _ => "Okänt slag",
-    }
-}
-
 impl From<SignatureRow> for RowView {
     fn from(r: SignatureRow) -> RowView {
         RowView {
-            kind: kind_words(&r.kind),
+            kind: kind_word_capitalised(&r.kind),
             name: r.name,
             role: r.role,
             date: r.date,
@@ -308,9 +247,8 @@ pub struct SignatureLogPage {
     pub chrome: Chrome,
     pub query: LogQuery,
     pub fields: Vec<FieldView>,
-    /// `None` when the filter is wrong (nothing is listed then).
-    pub pager: Option<Pager>,
-    pub rows: Vec<RowView>,
+    /// The page of rows; `None` when the filter is wrong (nothing is listed then).
+    pub pager: Option<Page<RowView>>,
     /// Page links: `None` is a gap ("…").
     pub pages: Vec<Option<PageLink>>,
     pub previous: Option<String>,
@@ -328,52 +266,63 @@ impl SignatureLogPage {
             fields: query.fields(),
             query,
             pager: None,
-            rows: Vec::new(),
             pages: Vec::new(),
             previous: None,
             next: None,
         }
     }
 
-    /// The page showing `pager`'s part of `rows`.
-    fn listing(mut self, rows: Vec<SignatureRow>) -> SignatureLogPage {
-        let pager = Pager::new(rows.len(), self.query.sida);
+    /// The page showing the service's page of rows, with links to the others.
+    fn listing(mut self, found: Page<SignatureRow>) -> SignatureLogPage {
         let link = |n: usize| self.query.href("/signaturlogg", Some(n));
-        self.pages = pager
+        self.pages = found
             .numbers()
             .into_iter()
             .map(|n| {
                 n.map(|number| PageLink {
                     number,
                     href: link(number),
-                    current: number == pager.page,
+                    current: number == found.page,
                 })
             })
             .collect();
-        self.previous = (pager.page > 1).then(|| link(pager.page - 1));
-        self.next = (pager.page < pager.pages).then(|| link(pager.page + 1));
-        self.rows = pager.slice(rows).into_iter().map(RowView::from).collect();
-        self.pager = Some(pager);
+        self.previous = (found.page > 1).then(|| link(found.page - 1));
+        self.next = (found.page < found.pages).then(|| link(found.page + 1));
+        self.pager = Some(found.map(RowView::from));
         self
     }
 }
 
-/// The filter's rows, or the page that says what is wrong with it.
+/// The page that says what is wrong with the filter, if anything is.
+fn wrong_filter(who: &SignedIn, query: &LogQuery) -> Option<Response> {
+    let errors = query.errors();
+    if errors.is_empty() {
+        return None;
+    }
+    let chrome = Chrome::new("Signaturlogg", "/signaturlogg", Some(who)).with_errors(errors);
+    let page = SignatureLogPage::new(chrome, query.clone());
+    Some(page::html_status(StatusCode::BAD_REQUEST, &page))
+}
+
+/// The page for a service that could not list the signatures.
+fn not_shown(who: &SignedIn, e: &crate::service::ServiceError) -> Response {
+    let (status, text) = page::service_error(e);
+    page::message(status, Some(who), "Signaturloggen kunde inte visas", text)
+}
+
+/// All the filter's rows (for the exports), or the page that says what is wrong.
 async fn filtered(
     s: &AppState,
     who: &SignedIn,
     query: &LogQuery,
 ) -> Result<Vec<SignatureRow>, Response> {
-    let chrome = || Chrome::new("Signaturlogg", "/signaturlogg", Some(who));
-    let errors = query.errors();
-    if !errors.is_empty() {
-        let page = SignatureLogPage::new(chrome().with_errors(errors), query.clone());
-        return Err(page::html_status(StatusCode::BAD_REQUEST, &page));
+    if let Some(page) = wrong_filter(who, query) {
+        return Err(page);
     }
-    s.service.signature_log(&query.filter()).await.map_err(|e| {
-        let (status, text) = page::service_error(&e);
-        page::message(status, Some(who), "Signaturloggen kunde inte visas", text)
-    })
+    s.service
+        .signature_log(&query.filter())
+        .await
+        .map_err(|e| not_shown(who, &e))
 }
 
 pub async fn signature_log(
@@ -382,12 +331,15 @@ pub async fn signature_log(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let query = LogQuery::parse(raw.as_deref());
-    let rows = match filtered(&s, &who, &query).await {
-        Ok(rows) => rows,
-        Err(page) => return page,
+    if let Some(page) = wrong_filter(&who, &query) {
+        return page;
+    }
+    let found = match s.service.signature_page(&query.filter(), query.sida).await {
+        Ok(found) => found,
+        Err(e) => return not_shown(&who, &e),
     };
     let chrome = Chrome::new("Signaturlogg", "/signaturlogg", Some(&who));
-    page::html(&SignatureLogPage::new(chrome, query).listing(rows))
+    page::html(&SignatureLogPage::new(chrome, query).listing(found))
 }
 
 /// The filter's rows as the API's CSV export.
@@ -439,14 +391,6 @@ pub struct IntegrityPage {
     pub note: String,
 }
 
-/// An instant as people in Sweden read it.
-fn swedish_time(t: jiff::Timestamp) -> String {
-    match t.in_tz("Europe/Stockholm") {
-        Ok(z) => z.strftime("%Y-%m-%d %H:%M:%S (%Z)").to_string(),
-        Err(_) => format!("{t} (UTC)"),
-    }
-}
-
 pub async fn integrity(State(s): State<AppState>, Staff(who, _): Staff<AsAuditor>) -> Response {
     match s.service.checkpoint_summary().await {
         Ok(c) => page::html(&IntegrityPage {
@@ -455,7 +399,7 @@ pub async fn integrity(State(s): State<AppState>, Staff(who, _): Staff<AsAuditor
             root: c
                 .root
                 .unwrap_or_else(|| "(kontrollpunkten kan inte läsas med loggens nyckel)".into()),
-            time: c.last_entry_at.map(swedish_time).unwrap_or_default(),
+            time: c.last_entry_at.map(local_time).unwrap_or_default(),
             note: c.note,
         }),
         Err(e) => {
@@ -660,34 +604,26 @@ mod tests {
     }
 
     #[test]
-    fn pages_show_fifty_rows_and_link_near_pages() {
-        let p = Pager::new(0, 3);
-        assert_eq!((p.page, p.pages, p.first, p.last), (1, 1, 0, 0));
-        assert!(p.slice(Vec::<u32>::new()).is_empty());
-        let p = Pager::new(120, 1);
-        assert_eq!((p.first, p.last, p.pages), (1, 50, 3));
-        let p = Pager::new(120, 9);
-        assert_eq!((p.page, p.first, p.last), (3, 101, 120));
-        assert_eq!(
-            p.slice((1..=120).collect()),
-            (101..=120).collect::<Vec<_>>()
-        );
-        let p = Pager::new(1000, 10);
-        assert_eq!(
-            p.numbers(),
-            vec![
-                Some(1),
-                None,
-                Some(8),
-                Some(9),
-                Some(10),
-                Some(11),
-                Some(12),
-                None,
-                Some(20)
-            ]
-        );
-        assert_eq!(Pager::new(50, 1).numbers(), vec![Some(1)]);
+    fn a_page_number_too_large_or_below_one_is_read_without_overflow() {
+        let sida = |v: &str| LogQuery::parse(Some(&format!("sida={v}"))).sida;
+        assert_eq!(sida("99999999999999999999"), usize::MAX);
+        assert_eq!(sida("0"), 0, "the service shows the first page for it");
+        assert_eq!(sida("-1"), 1);
+        assert_eq!(sida("3"), 3);
+    }
+
+    #[test]
+    fn how_many_rows_are_shown_is_said_in_a_status_element() {
+        for rows in [0, 120] {
+            let html = SignatureLogPage::new(
+                Chrome::new("Signaturlogg", "/signaturlogg", None),
+                LogQuery::parse(None),
+            )
+            .listing(Page::of((0..rows).map(row).collect(), 1))
+            .render()
+            .unwrap();
+            assert!(html.contains(r#"<p id="antal" role="status">"#), "{html}");
+        }
     }
 
     fn row(i: u64) -> SignatureRow {
@@ -712,7 +648,7 @@ mod tests {
     fn a_middle_page_links_back_forth_and_near_keeping_the_filter() {
         let query = LogQuery::parse(Some("roll=Chef&sida=2"));
         let html = SignatureLogPage::new(Chrome::new("Signaturlogg", "/signaturlogg", None), query)
-            .listing((0..120).map(row).collect())
+            .listing(Page::of((0..120).map(row).collect(), 2))
             .render()
             .unwrap();
         assert!(html.contains("Visar 51–100 av 120"), "{html}");

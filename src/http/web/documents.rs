@@ -13,10 +13,11 @@ use axum::routing::get;
 
 use super::page::{self, Chrome};
 use super::session::Visitor;
+use super::words::{kind_word, local_time};
 use crate::http::AppState;
 use crate::service::ServiceError;
 use crate::service::sessions::SignedIn;
-use attestera_core::rules::{ApprovalKind, ApprovalRow, DocumentRow};
+use attestera_core::rules::{ApprovalRow, DocumentRow};
 use attestera_core::tlog::Hash;
 
 pub fn routes() -> Router<AppState> {
@@ -54,25 +55,9 @@ impl DocumentView {
                 .map(|x| x.to_string())
                 .unwrap_or_else(|| MISSING.into()),
             handlaggare: or_missing(&d.handlaggare),
-            registered_at: stockholm_time(d.registered_at),
+            registered_at: local_time(d.registered_at),
             log_index: d.log_index,
         }
-    }
-}
-
-/// An instant as people in Stockholm read it: "2026-12-02 kl. 06:15".
-pub fn stockholm_time(t: jiff::Timestamp) -> String {
-    match jiff::tz::TimeZone::get("Europe/Stockholm") {
-        Ok(tz) => tz.to_datetime(t).strftime("%Y-%m-%d kl. %H:%M").to_string(),
-        Err(_) => t.to_string(),
-    }
-}
-
-/// How an approval came into the log, in Swedish.
-pub fn kind_words(kind: ApprovalKind) -> &'static str {
-    match kind {
-        ApprovalKind::Signed => "signerat",
-        ApprovalKind::Imported => "överfört från arkivet",
     }
 }
 
@@ -92,7 +77,7 @@ impl ApprovalView {
             name: a.name.clone(),
             role: a.role.clone(),
             date: a.date.to_string(),
-            kind: kind_words(a.kind),
+            kind: kind_word(a.kind),
             log_index: a.log_index,
         }
     }

@@ -247,3 +247,53 @@ mod tests {
         );
     }
 }
+
+/// How an approval came into the log, capitalised, for a table cell;
+/// a kind the log does not know (a later version's) says so.
+pub fn kind_word_capitalised(kind: &str) -> &'static str {
+    let known = [ApprovalKind::Signed, ApprovalKind::Imported];
+    match known.into_iter().find(|k| k.as_str() == kind) {
+        Some(ApprovalKind::Signed) => "Signerat",
+        Some(ApprovalKind::Imported) => "Överfört från arkivet",
+        None => "Okänt slag",
+    }
+}
+
+/// An instant as people in Swedish municipalities read it, to the minute
+/// in Stockholm time (summer time included), "2026-12-02 06:49": every page
+/// shows times this one way.
+pub fn local_time(ts: jiff::Timestamp) -> String {
+    attestera_core::stockholm::datetime_of(ts)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod time_and_kind_tests {
+    use super::*;
+
+    #[test]
+    fn local_time_is_stockholm_time_in_winter_and_in_summer() {
+        let at = |s: &str| local_time(s.parse().unwrap());
+        // Winter: CET, UTC+1 (and the day changes at midnight Stockholm time).
+        assert_eq!(at("2026-12-02T05:49:10Z"), "2026-12-02 06:49");
+        assert_eq!(at("2026-12-31T23:30:00Z"), "2027-01-01 00:30");
+        // Summer: CEST, UTC+2.
+        assert_eq!(at("2026-07-01T04:49:59Z"), "2026-07-01 06:49");
+        // Both sides of the spring change (2026-03-29 01:00 UTC).
+        assert_eq!(at("2026-03-29T00:59:00Z"), "2026-03-29 01:59");
+        assert_eq!(at("2026-03-29T01:00:00Z"), "2026-03-29 03:00");
+    }
+
+    #[test]
+    fn kind_words_are_the_same_words_capitalised() {
+        for kind in [ApprovalKind::Signed, ApprovalKind::Imported] {
+            let code = kind.as_str();
+            let capital = kind_word_capitalised(code);
+            let mut lower = kind_word(kind).chars();
+            let first = lower.next().unwrap().to_uppercase().collect::<String>();
+            assert_eq!(capital, first + lower.as_str(), "{code}");
+        }
+        assert_eq!(kind_word_capitalised("handskrivet"), "Okänt slag");
+    }
+}

@@ -71,9 +71,9 @@ fn form_error(e: &ServiceError, field: &'static str) -> Option<(StatusCode, Fiel
     ))
 }
 
-/// A day as pages show it (UTC).
+/// A day as pages show it: the date in Stockholm, as every page dates things.
 fn day(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d").to_string()
+    attestera_core::stockholm::date_of(t).to_string()
 }
 
 /// A stored time (RFC 3339) as pages show it, to the minute; as stored when
@@ -81,7 +81,7 @@ fn day(t: Timestamp) -> String {
 fn minute(stored: &str) -> String {
     stored
         .parse::<Timestamp>()
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .map(super::words::local_time)
         .unwrap_or_else(|_| stored.to_string())
 }
 
@@ -100,9 +100,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_are_shown_in_utc_and_odd_ones_as_stored() {
-        assert_eq!(minute("2026-12-02T04:55:43Z"), "2026-12-02 04:55 UTC");
+    fn times_are_shown_in_stockholm_time_and_odd_ones_as_stored() {
+        assert_eq!(minute("2026-12-02T04:55:43Z"), "2026-12-02 05:55");
+        assert_eq!(minute("2026-07-02T04:55:43Z"), "2026-07-02 06:55");
         assert_eq!(minute("igår"), "igår");
-        assert_eq!(day("2026-12-02T23:59:59Z".parse().unwrap()), "2026-12-02");
+        assert_eq!(day("2026-12-02T23:59:59Z".parse().unwrap()), "2026-12-03");
+        assert_eq!(day("2026-12-02T22:59:59Z".parse().unwrap()), "2026-12-02");
     }
 }

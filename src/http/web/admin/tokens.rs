@@ -335,6 +335,6 @@ mod tests {
             ("Aktiv", "granskare", true)
         );
         row.revoked_at = Some("2026-12-03T08:00:00Z".into());
-        assert_eq!(TokenView::of(&row).state, "Återkallad 2026-12-03 08:00 UTC");
+        assert_eq!(TokenView::of(&row).state, "Återkallad 2026-12-03 09:00");
     }
 }
