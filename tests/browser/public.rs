@@ -386,6 +386,14 @@ fn the_accessibility_statement_follows_diggs_form() {
         ] {
             assert!(text.contains(want), "{want}");
         }
+        let config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(s.env.data_dir().join("config.json")).unwrap())
+                .unwrap();
+        let org = config["org"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("hos {org}")),
+            "the statement says whom to tell: {org}"
+        );
         let digg = b.find("a[href='https://www.digg.se/tdosanmalan']").await;
         assert!(digg.text().await.unwrap().contains("DIGG"));
         b.check_page("tillganglighet").await;

@@ -99,6 +99,12 @@ fn a_registrar_registers_downloads_the_attested_document_and_it_verifies() {
         let summary = b.find(".error-summary").await.text().await.unwrap();
         assert!(summary.contains("redan registrerat"), "{summary}");
         assert!(b.find_all(".confirmation").await.is_empty());
+        let existing = b.link("Visa det registrerade dokumentet").await;
+        assert_eq!(
+            existing.attr("href").await.unwrap(),
+            Some(format!("/dokument/{id}")),
+            "the refusal links to the document it already is"
+        );
         b.check_page("registrera-redan-registrerat").await;
 
         // A document that already has a block is sent to the import; a binary file is named as such.

@@ -204,16 +204,19 @@ pub async fn about_log(State(s): State<AppState>, visitor: Visitor) -> Response 
 #[template(path = "accessibility.html", config = "src/http/web/askama.toml")]
 pub struct AccessibilityPage {
     pub chrome: Chrome,
+    /// The organisation that runs the service (its CA's), which the statement is from.
+    pub org: String,
 }
 
 /// `/tillganglighet`: the accessibility statement, in DIGG's form.
-pub async fn accessibility(visitor: Visitor) -> Response {
+pub async fn accessibility(State(s): State<AppState>, visitor: Visitor) -> Response {
     page::html(&AccessibilityPage {
         chrome: Chrome::new(
             "Tillgänglighetsredogörelse för attestera",
             "/tillganglighet",
             visitor.who(),
         ),
+        org: s.service.config.org.clone(),
     })
 }
 

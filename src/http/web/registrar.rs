@@ -24,6 +24,7 @@ use crate::service::listing::DocumentFilter;
 use crate::service::registry::PAGE_SIZE;
 use crate::service::sessions::SignedIn;
 use crate::wire::{Imported, Registered};
+use attestera_core::rules::Refusal;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,6 +59,8 @@ pub struct RegisterPage {
     pub chrome: Chrome,
     /// The largest file accepted, in words ("20 MiB").
     pub limit: String,
+    /// The id of the registered document a refused file already is, for a link to it.
+    pub existing: Option<String>,
 }
 
 #[derive(Template)]
@@ -74,6 +77,7 @@ fn register_page(s: &AppState, who: &SignedIn, errors: Vec<FieldError>) -> Regis
     RegisterPage {
         chrome: Chrome::new("Registrera dokument", "/registrera", Some(who)).with_errors(errors),
         limit: mib(s.config.body_limit),
+        existing: None,
     }
 }
 
@@ -114,9 +118,28 @@ pub async fn register(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> R
         Ok(r) => page::html(&registered_page(who, &r)),
         Err(e) => {
             let (status, message) = refusal_words(&e);
-            register_error(&s, who, status, message)
+            let mut page = register_page(
+                &s,
+                who,
+                vec![FieldError {
+                    field: "dokument",
+                    message,
+                }],
+            );
+            if matches!(e, ServiceError::Refused(Refusal::DocumentAlreadyRegistered)) {
+                page.existing = already_registered(&s, &upload.bytes).await;
+            }
+            page::html_status(status, &page)
         }
     }
+}
+
+/// The id of the registration a file is a copy of, so that the page can
+/// link to it instead of ending at "already registered".
+async fn already_registered(s: &AppState, bytes: &[u8]) -> Option<String> {
+    let doc = crate::service::read_document(bytes).ok()?;
+    let found = s.service.find_registered(&doc).await.ok()??;
+    Some(found.row.text_sha256.to_hex())
 }
 
 fn registered_page(who: &SignedIn, r: &Registered) -> RegisteredPage {
