@@ -110,6 +110,34 @@ pub struct RevokeCheckPage {
     pub change: String,
 }
 
+/// What both steps read from the form: the certificate (if it may be
+/// revoked), the reason as typed (bounded) and the reason as checked; or
+/// the page that says why not.
+async fn answers(
+    s: &AppState,
+    sent: &StaffForm<AsAdmin>,
+    fingerprint: &str,
+) -> Result<(CertificateRow, String, String), Response> {
+    let who = &sent.signed_in;
+    let form = sent.form.as_ref().map_err(|e| unreadable(who, e))?;
+    let row = revocable(s, who, fingerprint).await?;
+    let typed: String = form
+        .text("skal")
+        .chars()
+        .take(2 * MAX_REASON_CHARS)
+        .collect();
+    match reason(&typed) {
+        Ok(skal) => Ok((row, typed, skal)),
+        Err(e) => Err(revoke_page(
+            who,
+            &row,
+            typed,
+            vec![e],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    }
+}
+
 /// "Fortsätt": the reason checked as the log would, then shown for confirmation.
 pub async fn check(
     State(s): State<AppState>,
@@ -117,22 +145,9 @@ pub async fn check(
     sent: StaffForm<AsAdmin>,
 ) -> Response {
     let who = &sent.signed_in;
-    let form = match &sent.form {
-        Ok(f) => f,
-        Err(e) => return unreadable(who, e),
-    };
-    let row = match revocable(&s, who, &fingerprint).await {
-        Ok(row) => row,
+    let (row, typed, skal) = match answers(&s, &sent, &fingerprint).await {
+        Ok(a) => a,
         Err(r) => return r,
-    };
-    let typed: String = form
-        .text("skal")
-        .chars()
-        .take(2 * MAX_REASON_CHARS)
-        .collect();
-    let skal = match reason(&typed) {
-        Ok(r) => r,
-        Err(e) => return revoke_page(who, &row, typed, vec![e], StatusCode::UNPROCESSABLE_ENTITY),
     };
     match s.service.preview_revoke(&row.fingerprint, &skal).await {
         Ok(row) => {
@@ -155,22 +170,9 @@ pub async fn revoke(
     sent: StaffForm<AsAdmin>,
 ) -> Response {
     let who = &sent.signed_in;
-    let form = match &sent.form {
-        Ok(f) => f,
-        Err(e) => return unreadable(who, e),
-    };
-    let row = match revocable(&s, who, &fingerprint).await {
-        Ok(row) => row,
+    let (row, typed, skal) = match answers(&s, &sent, &fingerprint).await {
+        Ok(a) => a,
         Err(r) => return r,
-    };
-    let typed: String = form
-        .text("skal")
-        .chars()
-        .take(2 * MAX_REASON_CHARS)
-        .collect();
-    let skal = match reason(&typed) {
-        Ok(r) => r,
-        Err(e) => return revoke_page(who, &row, typed, vec![e], StatusCode::UNPROCESSABLE_ENTITY),
     };
     match s
         .service
