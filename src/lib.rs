@@ -3,6 +3,7 @@ pub mod cli;
 pub mod client;
 pub mod http;
 pub mod messages;
+pub mod pdf;
 pub mod service;
 pub mod store;
 pub mod wire;

@@ -3,6 +3,14 @@
 use tracing_subscriber::EnvFilter;
 
 fn main() {
+    // The PDF helper process (src/pdf/helper.rs): started by attestera
+    // itself, under resource limits, before anything else is set up.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "pdf-helper")
+    {
+        std::process::exit(attestera::pdf::helper::main());
+    }
     let cli = attestera::cli::Cli::parse_swedish();
     // Diagnostics go to stderr. `serve` logs requests at info by default;
     // other commands only warnings. ATTESTERA_LOG overrides (env-filter

@@ -87,6 +87,22 @@ pub struct DocumentRecord {
     /// for the registered bytes as its exact prefix.
     pub file_size: u64,
     pub metadata: Metadata,
+    /// For a PDF: what was read from it and how. Absent for text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<PdfRecord>,
+}
+
+/// What a PDF's registration records beyond a text's: the page count, the
+/// pinned extractor its text digests were computed from, and the digest of
+/// its skeleton (letters and digits only, the last-resort match level).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfRecord {
+    pub pages: u32,
+    /// Name and version of the extractor, e.g. `pdftotext 22.12.0 -raw`.
+    pub extractor: String,
+    /// Hex SHA-256 of the skeleton of the text before the block.
+    pub skeleton_sha256: String,
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -194,6 +210,7 @@ mod tests {
                             date: Some("2019-11-04".parse().unwrap()),
                             handlaggare: Some("Anna Berg".into()),
                         },
+                        pdf: None,
                     },
                     operator: "registrator Rut".into(),
                 },
@@ -212,6 +229,7 @@ mod tests {
                             dnr: Some("2019/1939".into()),
                             ..Metadata::default()
                         },
+                        pdf: None,
                     },
                     operator: "registrator Rut".into(),
                 },

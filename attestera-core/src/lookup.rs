@@ -69,6 +69,7 @@ mod tests {
             log_index: 1,
             registered_at: "2026-11-25T09:00:00Z".parse().unwrap(),
             operator: "r".into(),
+            pdf: None,
         }
     }
 

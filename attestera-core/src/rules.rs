@@ -41,6 +41,18 @@ pub struct DocumentRow {
     pub log_index: u64,
     pub registered_at: Timestamp,
     pub operator: String,
+    /// For a PDF, what its registration records of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<PdfInfo>,
+}
+
+/// A registered PDF's page count, extractor and skeleton digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfInfo {
+    pub pages: u32,
+    pub extractor: String,
+    pub skeleton_sha256: Hash,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,6 +413,14 @@ pub fn change_of(index: u64, entry: &Entry) -> Result<Change, Refusal> {
                 log_index: index,
                 registered_at: at,
                 operator: operator.clone(),
+                pdf: match &document.pdf {
+                    Some(p) => Some(PdfInfo {
+                        pages: p.pages,
+                        extractor: p.extractor.clone(),
+                        skeleton_sha256: digest_field(&p.skeleton_sha256)?,
+                    }),
+                    None => None,
+                },
             })
         }
         EntryBody::ImportedApproval {

@@ -338,6 +338,10 @@ fn text(e: &TextError) -> std::borrow::Cow<'static, str> {
         TextError::Pdf => {
             "Filen är en PDF. PDF stöds ännu inte; använd dokumentets text (UTF-8).".into()
         }
+        TextError::Unreadable => "Texten i PDF-filen går inte att läsa (till exempel en \
+                                  inskannad sida eller tecken utan textinnehåll), så den \
+                                  kan inte jämföras. Det betyder inte att den är ändrad."
+            .into(),
     }
 }
 
@@ -724,6 +728,7 @@ impl Words for Swedish {
                 let version = match version {
                     Version::V1 => "kanonisk text v1",
                     Version::V2 => "kanonisk text v2",
+                    Version::PdfV1 => "PDF-text v1",
                 };
                 format!("Texten stämmer med den registrerade texten ({version}).")
             }

@@ -125,6 +125,7 @@ mod tests {
             log_index: 3,
             registered_at: jiff::Timestamp::UNIX_EPOCH,
             operator: "x".into(),
+            pdf: None,
         }
     }
 

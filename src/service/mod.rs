@@ -579,6 +579,7 @@ impl Service {
                 file_sha256: doc.file_sha256.to_hex(),
                 file_size: doc.file_size,
                 metadata: doc.metadata.clone(),
+                pdf: None,
             },
             operator: operator.into(),
         }

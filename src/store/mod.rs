@@ -109,6 +109,11 @@ pub trait LogReader: Send + Sync {
 #[async_trait]
 pub trait RowReader: Send + Sync {
     async fn document(&self, text_sha256: &Hash) -> Result<Option<DocumentRow>, StoreError>;
+    /// The documents registered with these exact file digests (the `%%EOF`
+    /// prefixes of a PDF copy), oldest first.
+    async fn documents_by_file(&self, files: &[Hash]) -> Result<Vec<DocumentRow>, StoreError>;
+    /// The documents whose registration records this skeleton digest, oldest first.
+    async fn documents_by_skeleton(&self, skeleton: &Hash) -> Result<Vec<DocumentRow>, StoreError>;
     /// Documents sharing a dnr or title with a copy whose content did not
     /// match, those with the dnr first (at most `verdict::MAX_SIMILAR`).
     async fn similar_documents(

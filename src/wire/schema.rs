@@ -225,6 +225,7 @@ mod tests {
             log_index: 0,
             registered_at: t,
             operator: String::new(),
+            pdf: None,
         };
         assert_eq!(value_keys(&doc), schema_keys::<super::DocumentRow>());
         let approval = ApprovalRow {

@@ -320,6 +320,7 @@ fn register_as_text_v1(env: &Env, text: &str) {
             file_sha256: doc.file_sha256.to_hex(),
             file_size: doc.file_size,
             metadata: doc.metadata,
+            pdf: None,
         };
         sequencer
             .append(vec![EntryBody::Registration {

@@ -51,6 +51,9 @@ pub enum Version {
     V1,
     #[serde(rename = "text-v2")]
     V2,
+    /// `text-v2` after the PDF fixes of [`super::pdf`].
+    #[serde(rename = "text-pdf-v1")]
+    PdfV1,
 }
 
 impl Version {
@@ -59,6 +62,7 @@ impl Version {
         match recorded {
             None => Some(Version::V1),
             Some(CANONICAL_VERSION) => Some(Version::V2),
+            Some(super::pdf::PDF_RULES) => Some(Version::PdfV1),
             Some(_) => None,
         }
     }
@@ -68,6 +72,7 @@ impl Version {
         match self {
             Version::V1 => CANONICAL_VERSION_V1,
             Version::V2 => CANONICAL_VERSION,
+            Version::PdfV1 => super::pdf::PDF_RULES,
         }
     }
 }
@@ -95,6 +100,9 @@ pub enum TextError {
     /// A PDF (a `%PDF-` header where PDF readers find one).
     #[error("a PDF, not text")]
     Pdf,
+    /// A PDF whose text cannot be read (a scan, garbage glyphs).
+    #[error("the PDF's text cannot be read")]
+    Unreadable,
 }
 
 impl TextError {
@@ -106,6 +114,7 @@ impl TextError {
             TextError::Binary => "text_binary",
             TextError::Utf16 => "text_utf16",
             TextError::Pdf => "text_pdf",
+            TextError::Unreadable => "pdf_text_unreadable",
         }
     }
 
@@ -118,6 +127,7 @@ impl TextError {
             TextError::Binary,
             TextError::Utf16,
             TextError::Pdf,
+            TextError::Unreadable,
         ]
         .iter()
         .any(|e| e.code() == code)

@@ -6,6 +6,7 @@ pub mod block;
 pub mod canonical;
 mod lines;
 pub mod metadata;
+pub mod pdf;
 pub mod read;
 
 pub use block::{BlockError, BlockRow, HEADING, INTRO};
@@ -13,4 +14,4 @@ pub use canonical::{
     CANONICAL_VERSION, TextError, Version, canonical_text, canonical_text_v1, decode, text_digest,
 };
 pub use metadata::{Metadata, extract};
-pub use read::{ReadDocument, read};
+pub use read::{Format, ReadDocument, read};

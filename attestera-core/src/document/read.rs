@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::canonical::{self, TextError};
+use super::canonical::{self, TextError, Version};
 use super::metadata::{self, Metadata};
 use crate::tlog::Hash;
 
@@ -19,8 +19,28 @@ pub struct ReadDocument {
     pub file_sha256: Hash,
     pub file_size: u64,
     pub metadata: Metadata,
+    /// What kind of file the copy is.
+    #[serde(skip)]
+    pub format: Format,
+    /// Digest of the skeleton (letters and digits only) of the text before
+    /// the block; computed for PDFs, whose layout a copy may not keep.
+    #[serde(skip)]
+    pub skeleton_sha256: Option<Hash>,
+    /// The rules `text_sha256` was computed with.
+    #[serde(skip)]
+    pub version: Version,
     #[serde(skip)]
     pub text: String,
+}
+
+/// What kind of file a document is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Format {
+    /// UTF-8 text.
+    #[default]
+    Text,
+    /// A PDF, read by the pinned extractor.
+    Pdf { pages: u32, extractor: String },
 }
 
 /// Reads bytes as a text document (UTF-8), computing both digests.
@@ -36,6 +56,9 @@ pub fn read(bytes: &[u8]) -> Result<ReadDocument, TextError> {
         file_sha256: Hash::sha256(bytes),
         file_size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
         metadata: metadata::extract(&text),
+        format: Format::Text,
+        skeleton_sha256: None,
+        version: Version::V2,
         text,
     })
 }

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use crate::store::{StoreError, TokenRow};
-use attestera_core::rules::{ApprovalKind, ApprovalRow, CertificateRow, DocumentRow};
+use attestera_core::rules::{ApprovalKind, ApprovalRow, CertificateRow, DocumentRow, PdfInfo};
 use attestera_core::tlog::Hash;
 
 pub(super) fn corrupt(table: &'static str, detail: impl ToString) -> StoreError {
@@ -80,7 +80,25 @@ pub(super) fn document_row(row: &SqliteRow) -> Result<DocumentRow, StoreError> {
         log_index: u64_of(row, T, "log_index")?,
         registered_at: parse_col(row, T, "registered_at")?,
         operator: row.try_get("operator")?,
+        pdf: pdf_info(row)?,
     })
+}
+
+/// The PDF columns of a documents row: all three or none.
+fn pdf_info(row: &SqliteRow) -> Result<Option<PdfInfo>, StoreError> {
+    const T: &str = "documents";
+    let pages: Option<i64> = row.try_get("pdf_pages")?;
+    let extractor: Option<String> = row.try_get("pdf_extractor")?;
+    let skeleton = parse_opt::<Hash>(row, T, "skeleton_sha256")?;
+    match (pages, extractor, skeleton) {
+        (None, None, None) => Ok(None),
+        (Some(pages), Some(extractor), Some(skeleton_sha256)) => Ok(Some(PdfInfo {
+            pages: u32::try_from(pages).map_err(|_| corrupt(T, "pdf_pages utanför intervallet"))?,
+            extractor,
+            skeleton_sha256,
+        })),
+        _ => Err(corrupt(T, "PDF-kolumnerna är ofullständiga")),
+    }
 }
 
 pub(super) fn approval_row(row: &SqliteRow) -> Result<ApprovalRow, StoreError> {

@@ -14,7 +14,7 @@ pub(super) async fn apply_on(
 ) -> Result<(), StoreError> {
     let q = match change {
         Change::Document(d) => sqlx::query(
-            "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator, pdf_pages, pdf_extractor, skeleton_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(d.text_sha256.to_hex())
         .bind(d.file_sha256.to_hex())
@@ -26,7 +26,10 @@ pub(super) async fn apply_on(
         .bind(&d.handlaggare)
         .bind(to_i64(d.log_index))
         .bind(d.registered_at.to_string())
-        .bind(&d.operator),
+        .bind(&d.operator)
+        .bind(d.pdf.as_ref().map(|p| i64::from(p.pages)))
+        .bind(d.pdf.as_ref().map(|p| p.extractor.clone()))
+        .bind(d.pdf.as_ref().map(|p| p.skeleton_sha256.to_hex())),
         Change::Approval(a) => sqlx::query(
             "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at, signed_at, cert_fingerprint, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )

@@ -59,6 +59,31 @@ impl RowReader for SqliteStore {
             .transpose()
     }
 
+    async fn documents_by_file(&self, files: &[Hash]) -> Result<Vec<DocumentRow>, StoreError> {
+        let mut found = Vec::new();
+        for file in files {
+            let rows =
+                sqlx::query("SELECT * FROM documents WHERE file_sha256 = ? ORDER BY log_index")
+                    .bind(file.to_hex())
+                    .fetch_all(&self.pool)
+                    .await?;
+            for row in &rows {
+                found.push(document_row(row)?);
+            }
+        }
+        found.sort_by_key(|d| d.log_index);
+        Ok(found)
+    }
+
+    async fn documents_by_skeleton(&self, skeleton: &Hash) -> Result<Vec<DocumentRow>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM documents WHERE skeleton_sha256 = ? ORDER BY log_index")
+                .bind(skeleton.to_hex())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(document_row).collect()
+    }
+
     /// Registered documents that share a dnr or title with a copy whose
     /// content did not match: candidates for "this content was changed"
     /// (`verdict::is_similar` in SQL; a NULL never equals), those with the

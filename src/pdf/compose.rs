@@ -1,0 +1,1 @@
+//! Writes simple PDFs: lines of text on pages, in the embedded font.
