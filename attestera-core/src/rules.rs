@@ -594,8 +594,16 @@ fn check_registration(
     if !is_hex_digest(&document.text_sha256) || !is_hex_digest(&document.file_sha256) {
         return Err(Refusal::Invalid(InvalidValue::Digest));
     }
-    if crate::document::Version::of_record(document.canonical.as_deref()).is_none() {
-        return Err(Refusal::Invalid(InvalidValue::CanonicalVersion));
+    // A PDF's digests come with what they were read with; a text has none.
+    match (
+        crate::document::Version::of_record(document.canonical.as_deref()),
+        &document.pdf,
+    ) {
+        (None, _) => return Err(Refusal::Invalid(InvalidValue::CanonicalVersion)),
+        (Some(crate::document::Version::PdfV1), Some(pdf))
+            if is_hex_digest(&pdf.skeleton_sha256) => {}
+        (Some(crate::document::Version::V1 | crate::document::Version::V2), None) => {}
+        _ => return Err(Refusal::Invalid(InvalidValue::CanonicalVersion)),
     }
     if facts.document_registered {
         return Err(Refusal::DocumentAlreadyRegistered);

@@ -87,6 +87,12 @@ pub enum Said {
     BlockUnreadable(BlockError),
     MatchText(Version),
     MatchFile(FileMatch),
+    /// Only the skeleton matched: letters and digits, not punctuation,
+    /// spacing or layout.
+    MatchSkeleton,
+    /// The copy starts with the registered PDF, but an update after it
+    /// changes what the registered pages show (not only appends pages).
+    PdfPagesChanged,
     RegisteredTextV1,
     TextNotCovered,
     RowWithoutApproval(BlockRow),
@@ -153,6 +159,8 @@ impl Said {
             Said::BlockUnreadable(_) => "block_unreadable",
             Said::MatchText(_) => "match_text",
             Said::MatchFile(_) => "match_file",
+            Said::MatchSkeleton => "match_skeleton",
+            Said::PdfPagesChanged => "pdf_pages_changed",
             Said::RegisteredTextV1 => "registered_text_v1",
             Said::TextNotCovered => "text_not_covered",
             Said::RowWithoutApproval(_) => "row_without_approval",
@@ -272,8 +280,11 @@ pub struct Evidence {
     /// Whether the copy matched only by its `text-v1` digest, which leaves
     /// out text after a heading in mid-text.
     pub uncovered: bool,
-    /// Whether the copy starts with the exact registered bytes.
-    pub file_match: bool,
+    /// How the copy matched the registration (when there is one).
+    pub level: Level,
+    /// Whether the copy starts with the registered PDF but an update after
+    /// it changes the registered pages (an error: the file was changed).
+    pub pdf_changed: bool,
     /// Registered documents with the same dnr or title (when `document` is
     /// None), those with the copy's dnr first, then oldest first, at most
     /// [`MAX_SIMILAR`]: see [`is_similar`].
@@ -284,6 +295,29 @@ pub struct Evidence {
     /// Problems proving the registration entry (inclusion, table ≠ log), as (code, message).
     pub document_problems: Vec<Problem>,
     pub checkpoint_size: Option<u64>,
+}
+
+/// The level at which a copy matched its registration, first that holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The copy starts with the exact registered bytes.
+    File,
+    /// The copy's canonical text, under these rules (the registration's for
+    /// a text copy; `text-pdf-v1` for a PDF), has the registered digest.
+    Text(Version),
+    /// Only the skeleton (letters and digits) has the registered digest.
+    Skeleton,
+}
+
+impl Level {
+    /// The tag, as in `match_level`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::File => "file",
+            Level::Text(v) => v.as_str(),
+            Level::Skeleton => crate::document::pdf::SKELETON,
+        }
+    }
 }
 
 /// How many similar documents a verdict names.
@@ -421,13 +455,7 @@ pub fn evaluate(e: &Evidence, words: &dyn Words) -> Verdict {
         text_sha256: Some(e.text_sha256),
         file_sha256: e.file_sha256,
         registered: e.document.is_some(),
-        match_level: e.document.as_ref().map(|_| {
-            if e.file_match {
-                "file"
-            } else {
-                e.version.as_str()
-            }
-        }),
+        match_level: e.document.as_ref().map(|_| e.level.as_str()),
         title: e.document.as_ref().and_then(|d| d.title.clone()),
         dnr: e.document.as_ref().and_then(|d| d.dnr.clone()),
         log_index: e.document.as_ref().map(|d| d.log_index),
@@ -467,6 +495,9 @@ pub fn evaluate(e: &Evidence, words: &dyn Words) -> Verdict {
         Some(d) => {
             findings.push(match_finding(e, d, words));
             findings.extend(version_findings(e, words));
+            if e.pdf_changed {
+                findings.push(Finding::new(Said::PdfPagesChanged, Severity::Error, words));
+            }
         }
     }
 
@@ -519,8 +550,10 @@ pub fn evaluate(e: &Evidence, words: &dyn Words) -> Verdict {
 /// What matched: the exact bytes (alone, or followed by a block or white
 /// space), or the canonical text under the registration's rules.
 fn match_finding(e: &Evidence, d: &DocumentRow, words: &dyn Words) -> Finding {
-    if !e.file_match {
-        return Finding::new(Said::MatchText(e.version), Severity::Notice, words);
+    match e.level {
+        Level::File => {}
+        Level::Text(v) => return Finding::new(Said::MatchText(v), Severity::Notice, words),
+        Level::Skeleton => return Finding::new(Said::MatchSkeleton, Severity::Warning, words),
     }
     let how = if e.file_sha256 == d.file_sha256 {
         FileMatch::Exact
@@ -848,7 +881,8 @@ mod tests {
             }),
             version: Version::V2,
             uncovered: false,
-            file_match: false,
+            level: Level::Text(Version::V2),
+            pdf_changed: false,
             similar: Vec::new(),
             copy_dnr: None,
             approvals,
@@ -999,7 +1033,7 @@ mod tests {
     #[test]
     fn the_file_match_says_one_true_thing() {
         let mut e = evidence(vec![], vec![]);
-        e.file_match = true;
+        e.level = Level::File;
         // The bare registered bytes (same file digest), no block.
         e.block = None;
         let v = evaluate(&e);
@@ -1019,11 +1053,37 @@ mod tests {
     }
 
     #[test]
+    fn a_skeleton_match_verifies_with_a_warning_and_says_its_level() {
+        let mut e = evidence(vec![], vec![]);
+        e.level = Level::Skeleton;
+        let v = evaluate(&e);
+        assert_eq!(v.document.match_level, Some("skeleton"));
+        let f = v.findings.iter().find(|f| f.code == "match_skeleton");
+        assert_eq!(f.map(|f| f.severity), Some(Severity::Warning));
+        assert!(!codes(&v).contains(&"match_text"));
+        e.level = Level::Text(Version::PdfV1);
+        assert_eq!(evaluate(&e).document.match_level, Some("text-pdf-v1"));
+    }
+
+    #[test]
+    fn a_pdf_whose_update_changes_its_pages_fails() {
+        let mut e = evidence(vec![], vec![]);
+        let before = evaluate(&e);
+        assert_eq!(before.status, Status::Verified);
+        assert!(!codes(&before).contains(&"pdf_pages_changed"));
+        e.pdf_changed = true;
+        let v = evaluate(&e);
+        assert_eq!(v.status, Status::Failed);
+        assert!(codes(&v).contains(&"pdf_pages_changed"));
+    }
+
+    #[test]
     fn a_v1_registration_is_named_and_an_uncovered_tail_warned() {
         let mut e = evidence(vec![], vec![]);
         assert_eq!(evaluate(&e).document.match_level, Some("text-v2"));
         assert!(!codes(&evaluate(&e)).contains(&"registered_text_v1"));
         e.version = Version::V1;
+        e.level = Level::Text(Version::V1);
         let v = evaluate(&e);
         assert_eq!(v.document.match_level, Some("text-v1"));
         assert!(codes(&v).contains(&"registered_text_v1"));

@@ -194,6 +194,21 @@ pub struct ServeArgs {
     /// Webbläsare når tjänsten över TLS (via en proxy framför den): inloggningskakan blir Secure.
     #[arg(long)]
     pub behind_tls: bool,
+    /// Största PDF-fil som tas emot, MiB.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub pdf_max_mib: u64,
+    /// Flest sidor i en PDF-fil som tas emot.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub pdf_max_pages: u32,
+    /// Längsta tid för att läsa eller attestera en PDF-fil, sekunder (sedan avbryts hjälpprocessen).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub pdf_timeout_secs: u64,
+    /// Mest processortid för hjälpprocessen som läser en PDF-fil, sekunder.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub pdf_cpu_secs: u64,
+    /// Mest minne för hjälpprocessen som läser en PDF-fil, MiB.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(64..=65536))]
+    pub pdf_memory_mib: u64,
     /// Visa tjänsten med exempeldata: en tillfällig datakatalog med godkännare,
     /// dokument och en inloggningskod per roll (tas bort när tjänsten stoppas).
     #[arg(long)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::input::{read_file, read_text_file};
+use super::input::{read_copy, read_text_file};
 use super::print::{Report, shown};
 use crate::service::{Service, ServiceError};
 use crate::wire::{Approved, Imported, Registered};
@@ -19,7 +19,7 @@ pub async fn register(
     file: &Path,
     operator: &str,
 ) -> Result<Registered, ServiceError> {
-    s.register(&read_file(file)?, operator).await
+    s.register(&read_copy(file)?, operator).await
 }
 
 /// The files an approver signs with.
@@ -39,7 +39,7 @@ pub async fn approve(
 ) -> Result<Approved, ServiceError> {
     let key_pem = zeroize::Zeroizing::new(read_text_file(signer.key)?);
     let draft = s
-        .draft_approval(&read_file(file)?, &key_pem, &read_text_file(signer.cert)?)
+        .draft_approval(&read_copy(file)?, &key_pem, &read_text_file(signer.cert)?)
         .await?;
     confirm(&draft.document, &draft.statement, signer.yes, signer.json)?;
     s.sign_and_submit(draft).await
@@ -105,7 +105,7 @@ pub struct Block {
 
 pub async fn block(s: &Service, file: &Path) -> Result<Block, ServiceError> {
     Ok(Block {
-        block: s.block(&read_file(file)?).await?,
+        block: s.block(&read_copy(file)?).await?,
     })
 }
 
@@ -120,7 +120,7 @@ pub struct Import {
 
 pub async fn import(s: &Service, file: &Path, operator: &str) -> Result<Import, ServiceError> {
     Ok(Import {
-        imported: s.import(&read_file(file)?, operator).await?,
+        imported: s.import(&read_copy(file)?, operator).await?,
         operator: operator.to_string(),
     })
 }
@@ -133,12 +133,15 @@ pub struct Canonical {
     version: &'static str,
 }
 
-pub fn canonical(file: &Path) -> Result<Canonical, ServiceError> {
-    let doc = crate::service::read_document(&read_file(file)?)?;
+/// A PDF's is its text after the PDF rules (`text-pdf-v1`), read by the helper.
+pub async fn canonical(file: &Path) -> Result<Canonical, ServiceError> {
+    let bytes = read_copy(file)?;
+    let reader = crate::service::Reader::with_helper(crate::pdf::PdfLimits::default());
+    let doc = reader.read(&bytes).await?;
     Ok(Canonical {
         canonical_text: canonical::canonical_text(&doc.text),
         text_sha256: doc.text_sha256,
-        version: canonical::CANONICAL_VERSION,
+        version: doc.version.as_str(),
     })
 }
 

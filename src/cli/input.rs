@@ -13,6 +13,13 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ServiceError> {
     })
 }
 
+/// A document file: its bytes, which must be a PDF if its name says so.
+pub(crate) fn read_copy(path: &Path) -> Result<Vec<u8>, ServiceError> {
+    let bytes = read_file(path)?;
+    crate::service::Claim::of_name(&path.to_string_lossy()).check(&bytes)?;
+    Ok(bytes)
+}
+
 pub(crate) fn read_text_file(path: &Path) -> Result<String, ServiceError> {
     std::fs::read_to_string(path).map_err(|source| ServiceError::Io {
         action: "läsa",

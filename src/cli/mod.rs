@@ -41,7 +41,7 @@ pub use args::{
 };
 // What `remote` uses from here.
 pub(crate) use documents::confirm;
-pub(crate) use input::{read_file, read_text_file};
+pub(crate) use input::read_text_file;
 pub(crate) use print::shown;
 
 use crate::service::{DataDir, Service, ServiceError};
@@ -103,7 +103,7 @@ async fn execute(cli: &Cli, p: Printer) -> Result<i32, ServiceError> {
     let dir = DataDir::new(&cli.data_dir);
     match &cli.command {
         Command::Init(a) => Ok(p.print(&setup::init(&dir, a).await?)),
-        Command::Canonical { file } => Ok(p.print(&documents::canonical(file)?)),
+        Command::Canonical { file } => Ok(p.print(&documents::canonical(file).await?)),
         Command::Serve(a) => setup::serve(dir, a).await,
         command => {
             let service = Service::open(dir).await?;

@@ -5,14 +5,14 @@ use std::io::Write;
 use std::path::Path;
 
 use super::documents::Block;
+use super::input::read_copy;
 use super::log::{CheckpointNote, LogEntry, LogKey};
 use super::print::{Printer, Report};
-use super::{Cli, Command, Failure, LogCommand, read_file, read_text_file, shown};
+use super::{Cli, Command, Failure, LogCommand, read_text_file, shown};
 use crate::client::{ClientError, Remote};
 use crate::service::audit::{AuditProblem, AuditReport};
-use crate::service::{ServiceError, lookup, read_document, verify};
+use crate::service::{Reader, ServiceError, lookup, verify};
 use crate::wire::{ApprovalReceipt, Approved, ConsistencyProof, InclusionProof, Registered};
-use attestera_core::document::CANONICAL_VERSION;
 use attestera_core::document::block;
 use attestera_core::entry::EntryBody;
 use attestera_core::tlog;
@@ -147,7 +147,7 @@ impl Report for ServerAudit {
 }
 
 async fn verify_file(remote: &mut Remote, file: &Path) -> Result<Verdict, Failure> {
-    let bytes = read_file(file)?;
+    let bytes = read_copy(file)?;
     match verify(remote, &bytes).await {
         Ok(v) => Ok(v),
         Err(e) if e.untrusted_code().is_some() => Ok(untrusted_verdict(&bytes, &e)),
@@ -172,8 +172,8 @@ async fn audit_server(remote: &mut Remote, server: &str) -> Result<ServerAudit, 
 /// Registers a copy, then checks that the entry the server logged is this
 /// document under the current rules before saying it was registered.
 async fn register(remote: &mut Remote, file: &Path) -> Result<Proven<Registered>, Failure> {
-    let bytes = read_file(file)?;
-    let local = read_document(&bytes)?;
+    let bytes = read_copy(file)?;
+    let local = reader().read(&bytes).await?;
     crate::service::refuse_block(&local)?;
     let r: Registered = remote.post_bytes("/api/v1/documents", bytes).await?;
     let index = r.log_index;
@@ -181,7 +181,7 @@ async fn register(remote: &mut Remote, file: &Path) -> Result<Proven<Registered>
     match remote.proven_entry(&cp, index).await?.1.body {
         EntryBody::Registration { document, .. }
             if document.text_sha256 == local.text_sha256.to_hex()
-                && document.canonical.as_deref() == Some(CANONICAL_VERSION) => {}
+                && document.canonical.as_deref() == Some(local.version.as_str()) => {}
         _ => return Err(ClientError::EntryMismatch(index).into()),
     }
     Ok(Proven {
@@ -192,7 +192,7 @@ async fn register(remote: &mut Remote, file: &Path) -> Result<Proven<Registered>
 
 /// The block of the registered document a copy belongs to, from the replayed log.
 async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
-    let doc = read_document(&read_file(file)?)?;
+    let doc = reader().read(&read_copy(file)?).await?;
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
     let found = lookup::find(&replay, &doc).await?;
@@ -282,21 +282,9 @@ fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
 /// Verifies a copy against the server's log as this client replayed it,
 /// through the same pipeline as the local verify.
 async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientError> {
-    // A copy that is not text is answered without asking the server.
-    let doc = match read_document(bytes) {
-        Ok(d) => d,
-        Err(ServiceError::Text(e)) => {
-            return Ok(verify::indeterminate(
-                bytes,
-                e.code(),
-                crate::messages::say(&e),
-            ));
-        }
-        Err(e) => return Err(ClientError::Protocol(e.to_string())),
-    };
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
-    verify::verify_read(&replay, bytes, &doc)
+    verify::verify_copy(&replay, &reader(), bytes)
         .await
         .map_err(|e| ClientError::Protocol(e.to_string()))
 }
@@ -361,12 +349,13 @@ async fn approve(
     cert: &std::path::Path,
     yes: bool,
 ) -> Result<Proven<Approved>, Failure> {
-    let bytes = read_file(file)?;
+    let bytes = read_copy(file)?;
     let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
     let cert_pem = read_text_file(cert)?;
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;
-    let draft = crate::service::draft_approval(&replay, &bytes, &key_pem, &cert_pem).await?;
+    let draft =
+        crate::service::draft_approval(&replay, &reader(), &bytes, &key_pem, &cert_pem).await?;
     super::confirm(&draft.document, &draft.statement, yes, cli.json)?;
     let request = draft.sign()?;
     let receipt: ApprovalReceipt = remote
@@ -397,4 +386,10 @@ async fn approve(
         value: approved,
         checkpoint: cp.size,
     })
+}
+
+/// How the client reads copies: PDFs through a helper process of this
+/// program, with the default limits, as the service does.
+fn reader() -> Reader {
+    Reader::with_helper(crate::pdf::PdfLimits::default())
 }

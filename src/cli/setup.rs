@@ -52,7 +52,7 @@ pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
             r.log_public_key
         );
     }
-    let service = Arc::new(Service::open(dir).await?);
+    let service = Arc::new(Service::open(dir).await?.with_reader(pdf_reader(a)));
     crate::http::serve(service.clone(), a.listen, http_config(a))
         .await
         .map_err(|source| ServiceError::Io {
@@ -64,6 +64,19 @@ pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
         s.close().await;
     }
     Ok(0)
+}
+
+/// The reader with the PDF limits `serve` was given.
+fn pdf_reader(a: &ServeArgs) -> crate::service::Reader {
+    const MIB: u64 = 1024 * 1024;
+    crate::service::Reader::with_helper(crate::pdf::PdfLimits {
+        max_bytes: a.pdf_max_mib.saturating_mul(MIB),
+        max_pages: a.pdf_max_pages,
+        memory_bytes: a.pdf_memory_mib.saturating_mul(MIB),
+        cpu_seconds: a.pdf_cpu_secs,
+        wall: std::time::Duration::from_secs(a.pdf_timeout_secs),
+        ..crate::pdf::PdfLimits::default()
+    })
 }
 
 /// `serve --demo`: a temporary data directory with the demo's data, removed when the service stops.
@@ -85,7 +98,7 @@ async fn serve_demo(a: &ServeArgs) -> Result<i32, ServiceError> {
         &ExistingKeys::default(),
     )
     .await?;
-    let service = Arc::new(Service::open(dir).await?);
+    let service = Arc::new(Service::open(dir).await?.with_reader(pdf_reader(a)));
     let demo = service.fill_demo().await?;
     let mut text = format!(
         "Demo med exempeldata i {} (tas bort när tjänsten stoppas).\n\nInloggningskoder (Logga in på webbsidorna):\n",

@@ -3,14 +3,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::input::read_file;
+use super::input::read_copy;
 use super::print::{Report, shown};
 use crate::service::audit::AuditReport;
 use crate::service::{Service, ServiceError};
 use attestera_core::verdict::{ApprovalReport, Finding, Indication, Severity, Status, Verdict};
 
 pub async fn verify(s: &Service, file: &Path) -> Result<Verdict, ServiceError> {
-    s.verify(&read_file(file)?).await
+    s.verify(&read_copy(file)?).await
 }
 
 pub async fn audit(s: &Service) -> Result<AuditReport, ServiceError> {

@@ -137,6 +137,38 @@ impl LogView for Replay {
         })
     }
 
+    async fn registrations_by_file(
+        &self,
+        files: &[Hash],
+    ) -> Result<Vec<DocumentRow>, ServiceError> {
+        let mut found: Vec<DocumentRow> = self
+            .state
+            .documents
+            .values()
+            .filter(|d| files.contains(&d.file_sha256))
+            .cloned()
+            .collect();
+        found.sort_by_key(|d| d.log_index);
+        Ok(found)
+    }
+
+    async fn registration_by_skeleton(
+        &self,
+        skeleton: &Hash,
+    ) -> Result<Option<DocumentRow>, ServiceError> {
+        Ok(self
+            .state
+            .documents
+            .values()
+            .filter(|d| {
+                d.pdf
+                    .as_ref()
+                    .is_some_and(|p| p.skeleton_sha256 == *skeleton)
+            })
+            .min_by_key(|d| d.log_index)
+            .cloned())
+    }
+
     async fn holder_lookalikes(&self, name: &str) -> Result<Vec<String>, ServiceError> {
         Ok(Replay::holder_lookalikes(self, name))
     }

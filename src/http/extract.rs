@@ -14,14 +14,24 @@ use super::AppState;
 use super::problem::Problem;
 use crate::messages::{JsonProblem, PathProblem, QueryProblem, RequestProblem};
 
-/// A request body, read whole: at most `body_limit` bytes, within `body_timeout`.
+/// A request body, read whole: at most `body_limit` bytes, within
+/// `body_timeout`. A body sent as `Content-Type: application/pdf` must be
+/// a PDF (any other body is sniffed by the service).
 pub struct RawBody(pub Bytes);
 
 impl FromRequest<AppState> for RawBody {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Problem> {
-        read_body(req, state).await.map(RawBody)
+        let claim = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::service::Claim::of_media_type)
+            .unwrap_or_default();
+        let body = read_body(req, state).await?;
+        claim.check(&body).map_err(Problem::from)?;
+        Ok(RawBody(body))
     }
 }
 

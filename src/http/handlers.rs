@@ -171,6 +171,45 @@ pub async fn block(
     Ok(text(s.service.block_of(&id).await?))
 }
 
+#[utoipa::path(get, path = "/documents/{id}/attested", tag = "documents",
+    description = "Det attesterade dokumentet: den registrerade filen med blocket för dess godkännanden. En text får blocket sist; en PDF behåller sina byte oförändrade och får blocket på en tillagd sida (inkrementell uppdatering). Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),
+    responses((status = 200, description = "Det attesterade dokumentet (text/plain eller application/pdf)", body = Vec<u8>, content_type = "application/octet-stream"), Problems),
+    security((), ("bearer" = [])))]
+pub async fn attested(
+    State(s): State<AppState>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let id = doc_id(&id)?;
+    match s.service.attested_document(&id).await? {
+        Some(a) => Ok(attested_file(a)),
+        None => Err(crate::service::ServiceError::FileNotKept(id).into()),
+    }
+}
+
+#[utoipa::path(post, path = "/attest", tag = "documents",
+    description = "Attesterar en kopia: en registrerad text eller PDF utan block får blocket för dokumentets godkännanden (en PDF som inkrementell uppdatering, originalets byte oförändrade). Inget skrivs i loggen. Offentlig.",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Kopian (text, UTF-8, eller PDF)"),
+    responses((status = 200, description = "Den attesterade kopian (text/plain eller application/pdf)", body = Vec<u8>, content_type = "application/octet-stream"), Problems),
+    security((), ("bearer" = [])))]
+pub async fn attest(
+    State(s): State<AppState>,
+    _: Reader,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    Ok(attested_file(s.service.attest_copy(&body).await?))
+}
+
+fn attested_file(a: crate::service::Attested) -> Response {
+    let media = a.media_type();
+    let bytes = match a {
+        crate::service::Attested::Text(t) => t.into_bytes(),
+        crate::service::Attested::Pdf(b) => b,
+    };
+    ([(header::CONTENT_TYPE, media)], bytes).into_response()
+}
+
 #[utoipa::path(get, path = "/documents/{id}/approvals", tag = "approvals",
     description = "Dokumentets godkännanden, äldst först. Offentlig.",
     params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$")),

@@ -140,6 +140,8 @@ pub(crate) fn api_routes(timeout: Duration) -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(document))
         .routes(routes!(block))
+        .routes(routes!(attested))
+        .routes(routes!(attest))
         .routes(routes!(approvals))
         .routes(routes!(verify))
         .routes(routes!(verify_digest))

@@ -86,10 +86,12 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::UnknownDocument(_)
         | ServiceError::UnknownLeaf
         | ServiceError::NoSuchEntry { .. }
-        | ServiceError::NoSuchToken(_) => StatusCode::NOT_FOUND,
+        | ServiceError::NoSuchToken(_)
+        | ServiceError::FileNotKept(_) => StatusCode::NOT_FOUND,
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
         ServiceError::TokenOutdated => StatusCode::UNAUTHORIZED,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
+        ServiceError::Pdf(e) => pdf_status(e),
         ServiceError::Pki(_)
         | ServiceError::Text(_)
         | ServiceError::Block(_)
@@ -115,6 +117,22 @@ pub fn status(e: &ServiceError) -> StatusCode {
         | ServiceError::Cancelled
         | ServiceError::TableMismatch { .. }
         | ServiceError::IssuedButNotPlaced { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status of a PDF that could not be handled: 413 over the size cap,
+/// 503 when the helper itself is missing, 422 for what is wrong with the file.
+fn pdf_status(e: &crate::pdf::PdfError) -> StatusCode {
+    use crate::pdf::PdfError;
+    match e {
+        PdfError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        PdfError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        PdfError::NotPdf
+        | PdfError::Encrypted
+        | PdfError::Damaged(_)
+        | PdfError::TooManyPages { .. }
+        | PdfError::Limit(_)
+        | PdfError::BlockTooWide => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

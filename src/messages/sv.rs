@@ -222,6 +222,11 @@ fn service(e: &ServiceError) -> String {
             Swedish.io_reason(source)
         ),
         ServiceError::Text(e) => text(e).into(),
+        ServiceError::Pdf(e) => pdf(e),
+        ServiceError::FileNotKept(_) => "Den registrerade filen finns inte sparad här, så det \
+             attesterade dokumentet kan inte skapas av tjänsten. Använd din egen kopia av den \
+             registrerade filen: attestera attest FIL -o UT."
+            .into(),
         ServiceError::Block(e) => block(e),
         ServiceError::Pki(e) => pki(e),
         ServiceError::Refused(e) => refusal(e),
@@ -341,6 +346,38 @@ fn text(e: &TextError) -> std::borrow::Cow<'static, str> {
         TextError::Unreadable => "Texten i PDF-filen går inte att läsa (till exempel en \
                                   inskannad sida eller tecken utan textinnehåll), så den \
                                   kan inte jämföras. Det betyder inte att den är ändrad."
+            .into(),
+    }
+}
+
+fn pdf(e: &crate::pdf::PdfError) -> String {
+    use crate::pdf::PdfError;
+    match e {
+        PdfError::NotPdf => "Filen sägs vara en PDF (genom sitt namn eller sin typ) men är \
+                             ingen PDF-fil. Kontrollera att det är rätt fil."
+            .into(),
+        PdfError::Encrypted => "PDF-filen är krypterad (lösenordsskyddad) och kan inte \
+                                läsas. Använd en okrypterad kopia av dokumentet."
+            .into(),
+        PdfError::Damaged(_) => "PDF-filen är skadad eller ofullständig (till exempel \
+                                 avbruten vid nedladdning) och kan inte läsas."
+            .into(),
+        PdfError::TooLarge { max } => format!(
+            "PDF-filen är större än {} MiB, den största som tas emot.",
+            max.div_ceil(1024 * 1024)
+        ),
+        PdfError::TooManyPages { pages, max } => {
+            format!("PDF-filen har {pages} sidor; högst {max} sidor tas emot.")
+        }
+        PdfError::Limit(_) => "PDF-filen kunde inte läsas inom gränserna för minne och tid \
+                               (den kan vara konstruerad för att överbelasta) och avvisades."
+            .into(),
+        PdfError::BlockTooWide => "Attesteringsblocket får inte plats på en sida i PDF-filen \
+                                   (en rad är för lång)."
+            .into(),
+        PdfError::Unavailable(_) => "PDF-läsaren kunde inte startas. Det är ett fel i \
+                                     installationen av tjänsten, inte i filen; kontakta \
+                                     den som driver tjänsten."
             .into(),
     }
 }
@@ -732,6 +769,15 @@ impl Words for Swedish {
                 };
                 format!("Texten stämmer med den registrerade texten ({version}).")
             }
+            Said::MatchSkeleton => "Bokstäverna och siffrorna stämmer med det registrerade \
+                 dokumentet, men skiljetecken, mellanrum och radbrytningar har inte kunnat \
+                 jämföras (till exempel ett decimalkomma). Jämför med det registrerade \
+                 dokumentet om sådana detaljer är viktiga."
+                .into(),
+            Said::PdfPagesChanged => "Filen börjar med den registrerade PDF-filen, men en \
+                 senare uppdatering i filen ändrar dess sidor: dokumentet har ändrats efter \
+                 registreringen."
+                .into(),
             Said::MatchFile(FileMatch::Exact) => "Filen är exakt de registrerade byten: det \
                                                   registrerade dokumentet, oförändrat."
                 .into(),

@@ -6,7 +6,7 @@
 //! the values that matter come from hashing the kept bytes, never from a
 //! table — and a file that does not match them is refused, never served.
 
-use super::{Service, ServiceError, read_document};
+use super::{Service, ServiceError};
 use attestera_core::document::block::{self, BlockRow};
 use attestera_core::rules::{ApprovalRow, DocumentRow};
 use attestera_core::tlog::Hash;
@@ -32,28 +32,100 @@ impl Service {
         Ok(self.store.has_document_file(id).await?)
     }
 
-    /// The attested document of `id`: its registered text followed by the
-    /// current block, or `None` when the registered file is not kept. A kept
-    /// file whose digests are not the registered ones is refused
-    /// (`TableMismatch` on `document_files`); a document without approvals
-    /// has no block to add (`NoApprovals`).
+    /// The attested document of `id`, or `None` when the registered file
+    /// is not kept. A kept file whose digests are not the registered ones
+    /// is refused (`TableMismatch` on `document_files`); a document without
+    /// approvals has no block to add (`NoApprovals`).
     ///
-    /// An imported document was registered with its archived block, and its
+    /// A text: its registered text followed by the current block. An
+    /// imported document was registered with its archived block, and its
     /// approvals in the log are that block's rows and any signed since. Its
     /// old block is cut off and the current one put in its place: the log's
     /// block is the one that verifies, and a text with two blocks would not
     /// (the first would become part of the text and change its digest). So
-    /// for every document the download is body + the log's block.
-    pub async fn attested_document(&self, id: &Hash) -> Result<Option<String>, ServiceError> {
+    /// for every text the download is body + the log's block.
+    ///
+    /// A PDF: the registered bytes unchanged, followed by an incremental
+    /// update whose appended page shows the block (`crate::pdf::attest`).
+    pub async fn attested_document(&self, id: &Hash) -> Result<Option<Attested>, ServiceError> {
         let Some(bytes) = self.store.document_file(id).await? else {
             return Ok(None);
         };
         let info = self.document_info(id).await?;
-        let body = checked_body(&info.document, &bytes)?;
+        checked_file(&info.document, &bytes)?;
         if info.approvals.is_empty() {
             return Err(ServiceError::NoApprovals);
         }
-        Ok(Some(attach(&body, &block::render(&rows(&info.approvals)))))
+        let block = block::render(&rows(&info.approvals));
+        if info.document.pdf.is_some() {
+            let pdf = self.reader.attest_pdf(&bytes, &block).await?;
+            return Ok(Some(Attested::Pdf(pdf)));
+        }
+        let body = checked_body(&info.document, &bytes)?;
+        Ok(Some(Attested::Text(attach(&body, &block))))
+    }
+
+    /// The attested form of a copy the caller holds (`attestera attest`):
+    /// the copy must be a registered document without a block. A PDF is
+    /// kept as an exact prefix, a text gets the block after its body.
+    pub async fn attest_copy(&self, bytes: &[u8]) -> Result<Attested, ServiceError> {
+        let doc = self.reader.read(bytes).await?;
+        super::refuse_block(&doc)?;
+        let found = self
+            .find_registered(&doc)
+            .await?
+            .ok_or(ServiceError::UnknownDocument(doc.text_sha256))?;
+        let block = self.block_of(&found.row.text_sha256).await?;
+        attach_block(&self.reader, &doc, bytes, &block).await
+    }
+}
+
+/// A copy without a block (`doc`, read from `bytes`) with `block` attached
+/// in the copy's own form: a PDF as an incremental update, a text with the
+/// block after its body. The client attests with it too.
+pub async fn attach_block(
+    reader: &super::Reader,
+    doc: &super::ReadDocument,
+    bytes: &[u8],
+    block: &str,
+) -> Result<Attested, ServiceError> {
+    match doc.format {
+        attestera_core::document::Format::Pdf { .. } => {
+            Ok(Attested::Pdf(reader.attest_pdf(bytes, block).await?))
+        }
+        attestera_core::document::Format::Text => Ok(Attested::Text(attach(&doc.text, block))),
+    }
+}
+
+/// An attested document, in the form of the file it was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attested {
+    Text(String),
+    Pdf(Vec<u8>),
+}
+
+impl Attested {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Attested::Text(t) => t.as_bytes(),
+            Attested::Pdf(b) => b,
+        }
+    }
+
+    /// Its media type, for a download.
+    pub fn media_type(&self) -> &'static str {
+        match self {
+            Attested::Text(_) => "text/plain; charset=utf-8",
+            Attested::Pdf(_) => "application/pdf",
+        }
+    }
+
+    /// Its file name extension.
+    pub fn extension(&self) -> &'static str {
+        match self {
+            Attested::Text(_) => "txt",
+            Attested::Pdf(_) => "pdf",
+        }
     }
 }
 
@@ -62,7 +134,11 @@ impl Service {
 pub(super) fn file_problem(row: Option<&DocumentRow>, bytes: &[u8]) -> Option<&'static str> {
     match row {
         None => Some("inget dokument är registrerat under radens nyckel"),
-        Some(row) => checked_body(row, bytes)
+        Some(row) => checked_file(row, bytes)
+            .and_then(|()| match row.pdf {
+                Some(_) => Ok(()),
+                None => checked_body(row, bytes).map(|_| ()),
+            })
             .is_err()
             .then_some("innehållet är inte den registrerade filen"),
     }
@@ -89,16 +165,27 @@ fn checked_body(row: &DocumentRow, bytes: &[u8]) -> Result<String, ServiceError>
         table: "document_files",
         index: row.log_index,
     };
-    if Hash::sha256(bytes) != row.file_sha256
-        || u64::try_from(bytes.len()).ok() != Some(row.file_size)
-    {
-        return Err(mismatch());
-    }
-    let doc = read_document(bytes).map_err(|_| mismatch())?;
+    checked_file(row, bytes)?;
+    let doc = attestera_core::document::read(bytes).map_err(|_| mismatch())?;
     if doc.text_sha256 != row.text_sha256 && doc.text_sha256_v1 != Some(row.text_sha256) {
         return Err(mismatch());
     }
     Ok(block::split(&doc.text).0.to_string())
+}
+
+/// Whether a kept file is the registered file: its size and SHA-256. For a
+/// PDF that is the whole check (its text digests come from the helper, and
+/// the file digest the log recorded pins every byte).
+fn checked_file(row: &DocumentRow, bytes: &[u8]) -> Result<(), ServiceError> {
+    if Hash::sha256(bytes) != row.file_sha256
+        || u64::try_from(bytes.len()).ok() != Some(row.file_size)
+    {
+        return Err(ServiceError::TableMismatch {
+            table: "document_files",
+            index: row.log_index,
+        });
+    }
+    Ok(())
 }
 
 /// The body, one blank line, then the block (which ends in a newline).

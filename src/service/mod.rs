@@ -4,12 +4,14 @@
 
 pub mod access;
 mod attested;
+pub use attested::{Attested, attach_block};
 pub mod audit;
 pub mod audit_jobs;
 pub mod certify;
 mod checked;
 pub mod checking;
 pub mod checkpoint_summary;
+pub mod copies;
 pub mod datadir;
 pub mod demo;
 mod fold;
@@ -59,6 +61,11 @@ pub enum ServiceError {
         source: std::io::Error,
     },
     Text(canonical::TextError),
+    /// A PDF could not be read, attested or handled (`crate::pdf`).
+    Pdf(crate::pdf::PdfError),
+    /// The registered file of this document is not kept, so its attested
+    /// form cannot be made here.
+    FileNotKept(Hash),
     Block(block::BlockError),
     Pki(PkiError),
     Refused(Refusal),
@@ -151,6 +158,7 @@ impl std::error::Error for ServiceError {
         match self {
             ServiceError::Io { source, .. } => Some(source),
             ServiceError::Text(e) => Some(e),
+            ServiceError::Pdf(e) => Some(e),
             ServiceError::Block(e) => Some(e),
             ServiceError::Pki(e) => Some(e),
             ServiceError::Refused(e) => Some(e),
@@ -177,6 +185,7 @@ macro_rules! from_error {
 
 from_error!(
     Text(canonical::TextError),
+    Pdf(crate::pdf::PdfError),
     Block(block::BlockError),
     Pki(PkiError),
     Refused(Refusal),
@@ -194,6 +203,8 @@ impl ServiceError {
             ServiceError::AlreadyInitialized(_) => "data_dir_exists",
             ServiceError::Io { .. } | ServiceError::NoTempDir => "io_error",
             ServiceError::Text(e) => e.code(),
+            ServiceError::Pdf(e) => e.code(),
+            ServiceError::FileNotKept(_) => "file_not_kept",
             ServiceError::Block(e) => e.code(),
             ServiceError::Pki(e) => e.code(),
             ServiceError::Refused(e) => e.code(),
@@ -249,6 +260,7 @@ impl ServiceError {
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)
             | ServiceError::NoApprovals
+            | ServiceError::FileNotKept(_)
             | ServiceError::DocumentHasBlock
             | ServiceError::NoSuchToken(_)
             | ServiceError::TokenOutdated
@@ -259,6 +271,7 @@ impl ServiceError {
             | ServiceError::Io { .. }
             | ServiceError::NoTempDir
             | ServiceError::Text(_)
+            | ServiceError::Pdf(_)
             | ServiceError::Block(_)
             | ServiceError::Store(_)
             | ServiceError::Entry(_)
@@ -293,10 +306,20 @@ pub(crate) fn io_err(
 
 pub use attestera_core::document::ReadDocument;
 
-/// Reads bytes as a text document (UTF-8), computing both digests
-/// (`attestera_core::document::read`).
-pub fn read_document(bytes: &[u8]) -> Result<ReadDocument, ServiceError> {
-    Ok(attestera_core::document::read(bytes)?)
+pub use copies::{Claim, Reader};
+
+/// What a PDF's registration records of it beyond a text's.
+fn pdf_record(doc: &ReadDocument) -> Option<attestera_core::entry::PdfRecord> {
+    match (&doc.format, doc.skeleton_sha256) {
+        (attestera_core::document::Format::Pdf { pages, extractor }, Some(skeleton)) => {
+            Some(attestera_core::entry::PdfRecord {
+                pages: *pages,
+                extractor: extractor.clone(),
+                skeleton_sha256: skeleton.to_hex(),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// A document to register must not carry a block: its rows would be
@@ -340,11 +363,12 @@ impl ApprovalDraft {
 /// log's CA. The approver is shown what the log says, not what a table says.
 pub async fn draft_approval<V: verify::LogView>(
     view: &V,
+    reader: &Reader,
     bytes: &[u8],
     key_pem: &str,
     cert_pem: &str,
 ) -> Result<ApprovalDraft, ServiceError> {
-    let doc = read_document(bytes)?;
+    let doc = reader.read(bytes).await?;
     let key = SigningKey::from_pkcs8_pem(key_pem, &ring::rand::SystemRandom::new())?;
     let cert_der = pki::parse_certificate_pem(cert_pem)?;
     let info = pki::check_issued_by(&cert_der, view.ca_der(), now())?;
@@ -389,6 +413,8 @@ pub struct Service {
     pub metrics: std::sync::Arc<metrics::Metrics>,
     /// Audits running in the background for the web pages (`audit_jobs`).
     audit_jobs: audit_jobs::AuditJobs,
+    /// Reads copies; PDFs through the helper process.
+    reader: Reader,
 }
 
 /// The service's clock: now, truncated to whole seconds (never ahead of the real time).
@@ -442,7 +468,20 @@ impl Service {
             readiness: tokio::sync::Mutex::new(None),
             metrics,
             audit_jobs: Default::default(),
+            reader: Reader::with_helper(crate::pdf::PdfLimits::default()),
         })
+    }
+
+    /// The same service, reading copies with `reader` (the PDF limits of
+    /// `serve`, or the built binary as the helper in tests).
+    pub fn with_reader(mut self, reader: Reader) -> Service {
+        self.reader = reader;
+        self
+    }
+
+    /// How this service reads copies.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// Whether this instance can serve: the database answers and can be
@@ -574,12 +613,12 @@ impl Service {
     fn registration(doc: &ReadDocument, operator: &str) -> EntryBody {
         EntryBody::Registration {
             document: DocumentRecord {
-                canonical: Some(canonical::CANONICAL_VERSION.into()),
+                canonical: Some(doc.version.as_str().into()),
                 text_sha256: doc.text_sha256.to_hex(),
                 file_sha256: doc.file_sha256.to_hex(),
                 file_size: doc.file_size,
                 metadata: doc.metadata.clone(),
-                pdf: None,
+                pdf: pdf_record(doc),
             },
             operator: operator.into(),
         }
@@ -602,7 +641,7 @@ impl Service {
 
     /// Registers a finalized document before approval.
     pub async fn register(&self, bytes: &[u8], operator: &str) -> Result<Registered, ServiceError> {
-        let doc = read_document(bytes)?;
+        let doc = self.reader.read(bytes).await?;
         refuse_block(&doc)?;
         let appended = self
             .sequencer
@@ -616,7 +655,7 @@ impl Service {
     /// Takes over a historical document with its block: one registration and
     /// one imported approval per row, appended all-or-nothing.
     pub async fn import(&self, bytes: &[u8], operator: &str) -> Result<Imported, ServiceError> {
-        let doc = read_document(bytes)?;
+        let doc = self.reader.read(bytes).await?;
         let rows = block::read(&doc.text)?;
         let mut group = vec![Self::registration(&doc, operator)];
         for r in &rows {
@@ -648,7 +687,14 @@ impl Service {
         key_pem: &str,
         cert_pem: &str,
     ) -> Result<ApprovalDraft, ServiceError> {
-        draft_approval(&self.unproved_view(), bytes, key_pem, cert_pem).await
+        draft_approval(
+            &self.unproved_view(),
+            &self.reader,
+            bytes,
+            key_pem,
+            cert_pem,
+        )
+        .await
     }
 
     /// Signs a draft with the approver's key and submits it.
@@ -700,7 +746,7 @@ impl Service {
 
     /// The block for a registered document, rows oldest first.
     pub async fn block(&self, bytes: &[u8]) -> Result<String, ServiceError> {
-        let doc = read_document(bytes)?;
+        let doc = self.reader.read(bytes).await?;
         match self.find_registered(&doc).await? {
             Some(found) => self.block_of(&found.row.text_sha256).await,
             None => Err(ServiceError::UnknownDocument(doc.text_sha256)),

@@ -4,13 +4,15 @@
 
 use std::future::Future;
 
-use super::{ReadDocument, Service, ServiceError, lookup, read_document};
+use super::copies::{self, Reader};
+use super::{ReadDocument, Service, ServiceError, lookup};
 use attestera_core::document::{Version, block};
 use attestera_core::entry::{Entry, EntryBody};
 use attestera_core::rules::{self, ApprovalKind, ApprovalRow, DocumentRow};
 use attestera_core::tlog::{self, Checkpoint, Hash};
 use attestera_core::verdict::{
-    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Problem, Severity, Status, Verdict,
+    self, ApprovalEvidence, DocumentReport, Evidence, Finding, Level, Problem, Severity, Status,
+    Verdict,
 };
 
 /// An approval with its log entry, as a view found it.
@@ -84,6 +86,19 @@ pub trait LogView: Sync {
         name: &str,
     ) -> impl Future<Output = Result<Vec<String>, ServiceError>> + Send;
 
+    /// The registered documents whose exact file has one of these digests
+    /// (the revisions of a PDF copy), oldest first.
+    fn registrations_by_file(
+        &self,
+        files: &[Hash],
+    ) -> impl Future<Output = Result<Vec<DocumentRow>, ServiceError>> + Send;
+
+    /// The oldest registered document with this skeleton digest.
+    fn registration_by_skeleton(
+        &self,
+        skeleton: &Hash,
+    ) -> impl Future<Output = Result<Option<DocumentRow>, ServiceError>> + Send;
+
     /// Registered documents that share the dnr or the title, in any order.
     fn similar(
         &self,
@@ -111,40 +126,123 @@ pub fn indeterminate(bytes: &[u8], code: &'static str, message: String) -> Verdi
     }
 }
 
-/// Does this copy, with its block, match what the log holds?
-pub async fn verify_copy<V: LogView>(view: &V, bytes: &[u8]) -> Result<Verdict, ServiceError> {
-    let doc = match read_document(bytes) {
-        Ok(d) => d,
+/// How a copy was matched to the registration its verdict is about.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Matched {
+    /// The level, when the lookup decided it (a PDF's); `None` lets the
+    /// verdict decide between `file` and the registration's text rules.
+    pub level: Option<Level>,
+    /// Found only by the `text-v1` digest (see `lookup::Found::uncovered`).
+    pub uncovered: bool,
+    /// The copy starts with the registered PDF, but its update changes pages.
+    pub pdf_changed: bool,
+}
+
+/// Does this copy, with its block, match what the log holds? A copy that
+/// cannot be read (not text, an encrypted or damaged PDF, a scan) gets an
+/// indeterminate verdict that says why.
+pub async fn verify_copy<V: LogView>(
+    view: &V,
+    reader: &Reader,
+    bytes: &[u8],
+) -> Result<Verdict, ServiceError> {
+    let by_file = registered_revision(view, bytes).await?;
+    let prefix = by_file.as_ref().map(|d| d.file_size);
+    let (doc, appended_only) = match reader.read_prefixed(bytes, prefix).await {
+        Ok(read) => read,
         Err(ServiceError::Text(e)) => {
             return Ok(indeterminate(bytes, e.code(), crate::messages::say(&e)));
         }
+        Err(ServiceError::Pdf(e)) if !matches!(e, crate::pdf::PdfError::Unavailable(_)) => {
+            let code = e.code();
+            return Ok(indeterminate(
+                bytes,
+                code,
+                crate::messages::say(&ServiceError::Pdf(e)),
+            ));
+        }
         Err(e) => return Err(e),
     };
+    if let Some(d) = by_file {
+        let whole = usize::try_from(d.file_size).is_ok_and(|n| n == bytes.len());
+        let changed = !whole && appended_only != Some(true);
+        if whole || changed || doc.text_sha256 == d.text_sha256 {
+            let matched = Matched {
+                level: Some(Level::File),
+                uncovered: false,
+                pdf_changed: changed,
+            };
+            let block = block::split(&doc.text).1.map(block::parse);
+            return verdict_of(view, &d.text_sha256, Some((bytes, &doc)), block, matched).await;
+        }
+    }
     verify_read(view, bytes, &doc).await
 }
 
-/// [`verify_copy`] for a copy already read.
+/// The registered PDF that is a revision of this copy (the copy's bytes up
+/// to one of its `%%EOF` markers), if any: the oldest, for a copy whose
+/// revisions were registered as several documents.
+async fn registered_revision<V: LogView>(
+    view: &V,
+    bytes: &[u8],
+) -> Result<Option<DocumentRow>, ServiceError> {
+    if !attestera_core::document::pdf::is_pdf(bytes) {
+        return Ok(None);
+    }
+    let revisions = copies::revision_digests(bytes);
+    let digests: Vec<Hash> = revisions.iter().map(|(_, h)| *h).collect();
+    let found = view.registrations_by_file(&digests).await?;
+    Ok(found.into_iter().find(|d| {
+        revisions
+            .iter()
+            .any(|(len, h)| *len == d.file_size && *h == d.file_sha256)
+    }))
+}
+
+/// [`verify_copy`] for a copy already read: found by its text digest (v2,
+/// or v1 for an old registration, or a PDF's `text-pdf-v1`), else by its
+/// skeleton.
 pub async fn verify_read<V: LogView>(
     view: &V,
     bytes: &[u8],
     doc: &ReadDocument,
 ) -> Result<Verdict, ServiceError> {
     let block = block::split(&doc.text).1.map(block::parse);
-    let (digest, uncovered) = match lookup::find(view, doc).await? {
-        Some(found) => (found.row.text_sha256, found.uncovered),
-        None => (doc.text_sha256, false),
+    let pdf_level = (doc.version == Version::PdfV1).then_some(Level::Text(Version::PdfV1));
+    let (digest, matched) = match lookup::find(view, doc).await? {
+        Some(found) => (
+            found.row.text_sha256,
+            Matched {
+                level: pdf_level,
+                uncovered: found.uncovered,
+                pdf_changed: false,
+            },
+        ),
+        None => match view
+            .registration_by_skeleton(&copies::skeleton_of(doc))
+            .await?
+        {
+            Some(row) => (
+                row.text_sha256,
+                Matched {
+                    level: Some(Level::Skeleton),
+                    ..Matched::default()
+                },
+            ),
+            None => (doc.text_sha256, Matched::default()),
+        },
     };
-    verdict_of(view, &digest, Some((bytes, doc)), block, uncovered).await
+    verdict_of(view, &digest, Some((bytes, doc)), block, matched).await
 }
 
 /// The verdict for the document with canonical digest `text_sha256`,
-/// given the copy's bytes (if any) and the block it carries.
+/// given the copy's bytes (if any), the block it carries and how it matched.
 pub async fn verdict_of<V: LogView>(
     view: &V,
     text_sha256: &Hash,
     copy: Option<(&[u8], &ReadDocument)>,
     block: Option<Result<Vec<block::BlockRow>, block::BlockError>>,
-    uncovered: bool,
+    matched: Matched,
 ) -> Result<Verdict, ServiceError> {
     let found = view.registration(text_sha256).await?;
     let version = found.as_ref().map_or(Version::V2, |(_, v)| *v);
@@ -168,9 +266,18 @@ pub async fn verdict_of<V: LogView>(
         }
         _ => Vec::new(),
     };
+    // The file level is granted only by the proven registration's bytes.
     let file_match = match (&document, copy) {
         (Some(d), Some((bytes, _))) => verdict::file_prefix_matches(d, bytes),
         _ => false,
+    };
+    let level = match matched.level {
+        Some(Level::File) | None if file_match => Level::File,
+        Some(Level::File) | None => Level::Text(match copy {
+            Some((_, doc)) if doc.version == Version::PdfV1 => Version::PdfV1,
+            _ => version,
+        }),
+        Some(level) => level,
     };
     Ok(verdict::evaluate(
         &Evidence {
@@ -179,8 +286,9 @@ pub async fn verdict_of<V: LogView>(
             block,
             document,
             version,
-            uncovered,
-            file_match,
+            uncovered: matched.uncovered,
+            level,
+            pdf_changed: matched.pdf_changed,
             similar,
             copy_dnr: copy.and_then(|(_, d)| d.metadata.dnr.clone()),
             approvals,
@@ -278,7 +386,7 @@ impl Service {
 
     /// Does this copy, with its block, match what the log holds?
     pub async fn verify(&self, bytes: &[u8]) -> Result<Verdict, ServiceError> {
-        let verdict = verify_copy(&self.log_view().await?, bytes).await?;
+        let verdict = verify_copy(&self.log_view().await?, &self.reader, bytes).await?;
         self.record_verdict(&verdict);
         Ok(verdict)
     }
@@ -290,7 +398,8 @@ impl Service {
         block: Vec<block::BlockRow>,
     ) -> Result<Verdict, ServiceError> {
         let view = self.log_view().await?;
-        let verdict = verdict_of(&view, text_sha256, None, Some(Ok(block)), false).await?;
+        let matched = Matched::default();
+        let verdict = verdict_of(&view, text_sha256, None, Some(Ok(block)), matched).await?;
         self.record_verdict(&verdict);
         Ok(verdict)
     }
@@ -472,6 +581,21 @@ impl LogView for StoreView<'_> {
 
     async fn holder_lookalikes(&self, name: &str) -> Result<Vec<String>, ServiceError> {
         Ok(self.service.store.lookalike_names(name).await?)
+    }
+
+    async fn registrations_by_file(
+        &self,
+        files: &[Hash],
+    ) -> Result<Vec<DocumentRow>, ServiceError> {
+        Ok(self.service.store.documents_by_file(files).await?)
+    }
+
+    async fn registration_by_skeleton(
+        &self,
+        skeleton: &Hash,
+    ) -> Result<Option<DocumentRow>, ServiceError> {
+        let found = self.service.store.documents_by_skeleton(skeleton).await?;
+        Ok(found.into_iter().next())
     }
 
     /// A hint names only documents whose rows agree with the log.

@@ -19,7 +19,8 @@ fn the_attested_document_is_the_registered_text_with_the_logs_block() {
         let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
         let text = s.attested_document(&doc_id()).await.unwrap().unwrap();
         assert_eq!(
-            text, a.attested,
+            text,
+            attestera::service::Attested::Text(a.attested.clone()),
             "the same as the registered text plus `block`"
         );
         s.close().await;

@@ -298,7 +298,7 @@ fn hostile_metadata_is_bounded_and_printable_in_the_log() {
 /// Appends a registration of `text` as the previous version wrote it: no
 /// `canonical` field, the digest under `text-v1`.
 fn register_as_text_v1(env: &Env, text: &str) {
-    use attestera::service::{DataDir, Sequencer, read_document};
+    use attestera::service::{DataDir, Sequencer};
     use attestera_core::document::{canonical_text_v1, text_digest};
     use attestera_core::entry::{DocumentRecord, EntryBody};
     let dir = DataDir::new(env.data_dir());
@@ -313,7 +313,7 @@ fn register_as_text_v1(env: &Env, text: &str) {
             .unwrap();
         let metrics = std::sync::Arc::new(attestera::service::metrics::Metrics::default());
         let sequencer = Sequencer::start(store.clone(), signer, config.origin, ca_der, metrics);
-        let doc = read_document(text.as_bytes()).unwrap();
+        let doc = attestera_core::document::read(text.as_bytes()).unwrap();
         let document = DocumentRecord {
             canonical: None,
             text_sha256: text_digest(&canonical_text_v1(text)).to_hex(),

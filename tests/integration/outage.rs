@@ -705,7 +705,7 @@ mod extreme_times {
             let s = Server::start(env_on(&p), &[]);
             let doc = s.env.write("doc.txt", DOC);
             s.env.ok(&["register", &doc.to_string_lossy()]);
-            let id = attestera::service::read_document(DOC.as_bytes())
+            let id = attestera_core::document::read(DOC.as_bytes())
                 .unwrap()
                 .text_sha256;
             let document: [u8; 32] = id.0;

@@ -46,6 +46,16 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
             },
         ),
         ("Text", TextError::Empty.into()),
+        ("Pdf (the file)", crate::pdf::PdfError::Encrypted.into()),
+        ("FileNotKept", ServiceError::FileNotKept(hash)),
+        (
+            "Pdf (too large)",
+            crate::pdf::PdfError::TooLarge { max: 1 }.into(),
+        ),
+        (
+            "Pdf (helper missing)",
+            crate::pdf::PdfError::Unavailable(SECRET.into()).into(),
+        ),
         ("Block", BlockError::NoRows.into()),
         (
             "Pki (unreadable input)",
@@ -275,6 +285,7 @@ fn every_error_variant_has_a_swedish_sentence() {
             ServiceError::Refused(r) => Some(r.to_string()),
             ServiceError::Pki(p) => Some(p.to_string()),
             ServiceError::Text(t) => Some(t.to_string()),
+            ServiceError::Pdf(t) => Some(t.to_string()),
             ServiceError::Block(b) => Some(b.to_string()),
             ServiceError::Entry(x) => Some(x.to_string()),
             _ => None,

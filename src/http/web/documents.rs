@@ -189,8 +189,8 @@ pub async fn download(
     let Some(id) = parse_id(&id) else {
         return bad_id(who);
     };
-    let text = match s.service.attested_document(&id).await {
-        Ok(Some(text)) => text,
+    let attested = match s.service.attested_document(&id).await {
+        Ok(Some(attested)) => attested,
         Ok(None) => {
             return page::message(
                 StatusCode::NOT_FOUND,
@@ -215,21 +215,23 @@ pub async fn download(
     };
     let disposition = format!(
         "attachment; filename=\"{}\"",
-        file_name(dnr.as_deref(), &id)
+        file_name(dnr.as_deref(), &id, attested.extension())
     );
+    let media = attested.media_type();
+    let bytes = match attested {
+        crate::service::Attested::Text(t) => t.into_bytes(),
+        crate::service::Attested::Pdf(b) => b,
+    };
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(media)),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition)
                     .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
             ),
         ],
-        text,
+        bytes,
     )
         .into_response()
 }
@@ -237,7 +239,7 @@ pub async fn download(
 /// The download's file name: from the dnr when there is one (letters a–z,
 /// digits, '-' and '_' kept, anything else a '-'), else from the id; never
 /// a path, a quote or a control character.
-pub fn file_name(dnr: Option<&str>, id: &Hash) -> String {
+pub fn file_name(dnr: Option<&str>, id: &Hash, extension: &str) -> String {
     let from_dnr: String = dnr
         .unwrap_or_default()
         .chars()
@@ -256,7 +258,7 @@ pub fn file_name(dnr: Option<&str>, id: &Hash) -> String {
     } else {
         format!("dnr-{}", stem.chars().take(60).collect::<String>())
     };
-    format!("{stem}-attesterat.txt")
+    format!("{stem}-attesterat.{extension}")
 }
 
 #[cfg(test)]
@@ -268,17 +270,17 @@ mod tests {
         let id = Hash::sha256(b"x");
         let hex = id.to_hex();
         assert_eq!(
-            file_name(Some("2026/1234"), &id),
+            file_name(Some("2026/1234"), &id, "txt"),
             "dnr-2026-1234-attesterat.txt"
         );
         assert_eq!(
-            file_name(Some("\"../../etc\r\n"), &id),
+            file_name(Some("\"../../etc\r\n"), &id, "txt"),
             "dnr-etc-attesterat.txt"
         );
         let fallback = format!("dokument-{}-attesterat.txt", &hex[..12]);
-        assert_eq!(file_name(None, &id), fallback);
-        assert_eq!(file_name(Some("åäö / ."), &id), fallback);
-        assert!(file_name(Some(&"9".repeat(500)), &id).len() < 100);
+        assert_eq!(file_name(None, &id, "txt"), fallback);
+        assert_eq!(file_name(Some("åäö / ."), &id, "txt"), fallback);
+        assert!(file_name(Some(&"9".repeat(500)), &id, "txt").len() < 100);
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub async fn register(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> R
 /// The id of the registration a file is a copy of, so that the page can
 /// link to it instead of ending at "already registered".
 async fn already_registered(s: &AppState, bytes: &[u8]) -> Option<String> {
-    let doc = crate::service::read_document(bytes).ok()?;
+    let doc = s.service.reader().read(bytes).await.ok()?;
     let found = s.service.find_registered(&doc).await.ok()??;
     Some(found.row.text_sha256.to_hex())
 }
