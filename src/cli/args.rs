@@ -144,6 +144,13 @@ pub enum Command {
     },
     /// Skriv ut attesteringsblocket för dokumentets godkännanden.
     Block { file: PathBuf },
+    /// Skriv det attesterade dokumentet till en ny fil: en PDF får blocket på en tillagd sida (originalet oförändrat först i filen), en text får blocket sist.
+    Attest {
+        file: PathBuf,
+        /// Den nya filen (skrivs aldrig över).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
     /// Ta över ett historiskt dokument som redan har ett block.
     Import { file: PathBuf },
     /// Verifiera ett dokument och dess block mot loggen (slutkod 0 verifierat, 1 inte, 2 kunde inte kontrolleras).

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::input::{read_copy, read_text_file};
+use super::input::{read_copy, read_text_file, write_new_file};
 use super::print::{Report, shown};
 use crate::service::{Service, ServiceError};
 use crate::wire::{Approved, Imported, Registered};
@@ -107,6 +107,51 @@ pub async fn block(s: &Service, file: &Path) -> Result<Block, ServiceError> {
     Ok(Block {
         block: s.block(&read_copy(file)?).await?,
     })
+}
+
+/// An attested file written by `attest`.
+#[derive(Serialize)]
+pub struct AttestedFile {
+    output: String,
+    format: &'static str,
+    bytes: u64,
+    sha256: Hash,
+}
+
+impl AttestedFile {
+    /// Writes `attested` to `output` (a new file) and describes it.
+    pub(super) fn write(
+        attested: &crate::service::Attested,
+        output: &Path,
+    ) -> Result<AttestedFile, ServiceError> {
+        write_new_file(output, attested.bytes())?;
+        Ok(AttestedFile {
+            output: output.to_string_lossy().into_owned(),
+            format: match attested {
+                crate::service::Attested::Pdf(_) => "pdf",
+                crate::service::Attested::Text(_) => "text",
+            },
+            bytes: u64::try_from(attested.bytes().len()).unwrap_or(u64::MAX),
+            sha256: Hash::sha256(attested.bytes()),
+        })
+    }
+}
+
+impl Report for AttestedFile {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let what = match self.format {
+            "pdf" => "Attesterad PDF (originalet oförändrat, blocket på en tillagd sida)",
+            _ => "Attesterat dokument (texten med blocket sist)",
+        };
+        writeln!(out, "{what} skrevs till {}", shown(&self.output))?;
+        writeln!(out, "  Storlek: {} byte", self.bytes)?;
+        writeln!(out, "  SHA-256: {}", self.sha256)
+    }
+}
+
+pub async fn attest(s: &Service, file: &Path, output: &Path) -> Result<AttestedFile, ServiceError> {
+    let attested = s.attest_copy(&read_copy(file)?).await?;
+    AttestedFile::write(&attested, output)
 }
 
 /// An imported document; the text names who carried its approvals over.

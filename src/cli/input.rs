@@ -20,6 +20,38 @@ pub(crate) fn read_copy(path: &Path) -> Result<Vec<u8>, ServiceError> {
     Ok(bytes)
 }
 
+/// Writes `bytes` to `path`, which must not exist: through a temporary
+/// file beside it, flushed to disk and then linked into place, so that a
+/// failure leaves no partial file and an existing one is never replaced.
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+    use std::io::Write;
+    if path.exists() {
+        return Err(ServiceError::OutputExists(path.to_path_buf()));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |action: &'static str| {
+        move |source| ServiceError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io("skriva"))?;
+    file.write_all(bytes).map_err(io("skriva"))?;
+    file.as_file().sync_all().map_err(io("skriva"))?;
+    file.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            ServiceError::OutputExists(path.to_path_buf())
+        } else {
+            io("skriva")(e.error)
+        }
+    })?;
+    Ok(())
+}
+
 pub(crate) fn read_text_file(path: &Path) -> Result<String, ServiceError> {
     std::fs::read_to_string(path).map_err(|source| ServiceError::Io {
         action: "läsa",

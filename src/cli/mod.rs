@@ -144,6 +144,7 @@ async fn with_service(
             p.print(&documents::approve(s, file, signer).await?)
         }
         Command::Block { file } => p.print(&documents::block(s, file).await?),
+        Command::Attest { file, output } => p.print(&documents::attest(s, file, output).await?),
         Command::Import { file } => p.print(&documents::import(s, file, &op()).await?),
         Command::Verify { file } => p.print(&verification::verify(s, file).await?),
         Command::Audit => p.print(&verification::audit(s).await?),

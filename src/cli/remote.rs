@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::documents::Block;
+use super::documents::{AttestedFile, Block};
 use super::input::read_copy;
 use super::log::{CheckpointNote, LogEntry, LogKey};
 use super::print::{Printer, Report};
@@ -43,6 +43,7 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             yes,
         } => p.print(&approve(cli, r, file, key, cert, *yes).await?),
         Command::Block { file } => p.print(&block_of(r, file).await?),
+        Command::Attest { file, output } => p.print(&attest(r, file, output).await?),
         Command::Log(cmd) => log_command(p, r, cmd).await?,
         _ => {
             return Err(Failure::new(
@@ -213,6 +214,18 @@ async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
     Ok(Block {
         block: block::render(&rows),
     })
+}
+
+/// The attested file, made here from the copy and the block the replayed
+/// log proves: the server is not trusted to build it.
+async fn attest(remote: &mut Remote, file: &Path, output: &Path) -> Result<AttestedFile, Failure> {
+    let bytes = read_copy(file)?;
+    let reader = reader();
+    let doc = reader.read(&bytes).await?;
+    crate::service::refuse_block(&doc)?;
+    let block = block_of(remote, file).await?.block;
+    let attested = crate::service::attach_block(&reader, &doc, &bytes, &block).await?;
+    Ok(AttestedFile::write(&attested, output)?)
 }
 
 async fn proven_entry(remote: &mut Remote, index: u64) -> Result<LogEntry, Failure> {

@@ -132,7 +132,8 @@ fn pdf_status(e: &crate::pdf::PdfError) -> StatusCode {
         | PdfError::Damaged(_)
         | PdfError::TooManyPages { .. }
         | PdfError::Limit(_)
-        | PdfError::BlockTooWide => StatusCode::UNPROCESSABLE_ENTITY,
+        | PdfError::BlockTooWide
+        | PdfError::Unprintable(_) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -375,6 +375,11 @@ fn pdf(e: &crate::pdf::PdfError) -> String {
         PdfError::BlockTooWide => "Attesteringsblocket får inte plats på en sida i PDF-filen \
                                    (en rad är för lång)."
             .into(),
+        PdfError::Unprintable(c) => format!(
+            "Attesteringsblocket innehåller tecknet U+{:04X}, som PDF-filens typsnitt \
+             inte kan visa; blocket skulle inte gå att läsa tillbaka.",
+            u32::from(*c)
+        ),
         PdfError::Unavailable(_) => "PDF-läsaren kunde inte startas. Det är ett fel i \
                                      installationen av tjänsten, inte i filen; kontakta \
                                      den som driver tjänsten."

@@ -76,6 +76,7 @@ impl From<&PdfError> for WireError {
             PdfError::TooManyPages { pages, max } => {
                 (String::new(), Some(*pages), Some(u64::from(*max)))
             }
+            PdfError::Unprintable(c) => (c.to_string(), None, None),
             PdfError::NotPdf | PdfError::Encrypted | PdfError::BlockTooWide => {
                 (String::new(), None, None)
             }
@@ -105,6 +106,10 @@ impl From<WireError> for PdfError {
             },
             "pdf_limit" => PdfError::Limit(w.detail),
             "pdf_block_too_wide" => PdfError::BlockTooWide,
+            "pdf_unprintable_character" => match w.detail.chars().collect::<Vec<_>>()[..] {
+                [c] => PdfError::Unprintable(c),
+                _ => PdfError::Unavailable("the helper named no character".into()),
+            },
             "pdf_unavailable" => PdfError::Unavailable(w.detail),
             other => PdfError::Unavailable(format!("the helper answered an unknown error {other}")),
         }
@@ -265,6 +270,7 @@ mod tests {
             PdfError::TooManyPages { pages: 9, max: 3 },
             PdfError::Limit("cpu".into()),
             PdfError::BlockTooWide,
+            PdfError::Unprintable('\u{E000}'),
             PdfError::Unavailable("gone".into()),
         ];
         for e in errors {

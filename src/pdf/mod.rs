@@ -54,6 +54,9 @@ pub enum PdfError {
     /// The block does not fit on a page.
     #[error("the block does not fit on a page")]
     BlockTooWide,
+    /// The block has a character the embedded font cannot show.
+    #[error("the embedded font has no glyph for {0:?}")]
+    Unprintable(char),
     /// The helper could not be started or its tools are missing: a fault
     /// of the installation, not of the file.
     #[error("the PDF helper is not available: {0}")]
@@ -71,6 +74,7 @@ impl PdfError {
             PdfError::TooManyPages { .. } => "pdf_too_many_pages",
             PdfError::Limit(_) => "pdf_limit",
             PdfError::BlockTooWide => "pdf_block_too_wide",
+            PdfError::Unprintable(_) => "pdf_unprintable_character",
             PdfError::Unavailable(_) => "pdf_unavailable",
         }
     }
