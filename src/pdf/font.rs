@@ -152,14 +152,19 @@ impl FontSubset {
             .collect()
     }
 
-    /// `/W [first [w1 w2 …]]` for the subset's glyphs, in glyph order.
+    /// `/W [g1 [w1] g2 [w2] …]`: each glyph's width under its own id (the
+    /// subset's ids need not start at 0 or be contiguous; the .notdef
+    /// glyph keeps the font's default width).
     fn width_array(&self) -> Vec<Object> {
-        let widths: Vec<Object> = self
-            .widths
-            .values()
-            .map(|w| Object::Integer(w.round() as i64))
-            .collect();
-        vec![Object::Integer(0), Object::Array(widths)]
+        self.widths
+            .iter()
+            .flat_map(|(g, w)| {
+                [
+                    Object::Integer(i64::from(*g)),
+                    Object::Array(vec![Object::Integer(w.round() as i64)]),
+                ]
+            })
+            .collect()
     }
 
     /// The CMap from glyph codes to Unicode.
@@ -215,6 +220,21 @@ mod tests {
         assert_eq!(a.tag(), b.tag());
         assert!(a.program.len() < DEJAVU_SANS.len() / 10);
         assert_ne!(a.tag(), FontSubset::for_text("Annat").unwrap().tag());
+    }
+
+    #[test]
+    fn each_glyph_has_its_own_width_under_its_own_id() {
+        let font = FontSubset::for_text("iW").unwrap();
+        let w = font.width_array();
+        let (gi, gw) = (font.glyphs[&'i'], font.glyphs[&'W']);
+        let at = |g: u16| {
+            let k = w
+                .iter()
+                .position(|o| *o == Object::Integer(i64::from(g)))
+                .unwrap();
+            w[k + 1].as_array().unwrap()[0].as_i64().unwrap()
+        };
+        assert!(at(gw) > at(gi), "W is wider than i under its own glyph id");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod identity;
 mod insider;
 mod load;
 mod outage;
+mod pdf;
 mod refusals;
 mod registry;
 mod remote;
