@@ -1,7 +1,9 @@
 //! The registrar's path: register a document (confirmation, and the error
 //! when it is registered again), its public page and the attested document
 //! downloaded from it (which verifies again, on the public page too), the
-//! list with its search, and an import of several files with a result each.
+//! list with its search, an import of several files with a result each, and
+//! the same for a PDF: registered through the form, downloaded as the
+//! attested PDF, verified on the public page with the level it matched on.
 
 use fantoccini::Locator;
 
@@ -341,5 +343,197 @@ fn a_registrar_searches_the_list_and_imports_several_files() {
         assert!(b.find_all("table.import-results b").await.is_empty());
         b.check_page("importera-resultat").await;
         b.close().await;
+    });
+}
+
+/// A tjänsteutlåtande as a PDF of one A4 page, one run a line (a blank
+/// line is a larger step down), `x` points from the left edge.
+fn tjansteutlatande_pdf(x: f32, media_box: [f32; 4]) -> Vec<u8> {
+    use attestera::pdf::compose::{Page, Run, new_pdf};
+    let text = "Handläggare\nÅsa Öberg\nTelefon: 08-508 15 000\n\nTill\nSkarpnäcks stadsdelsnämnd\n2026-12-11\n\nSkötsel av Årsta gårds ängar\n\nSvar på remiss från kommunstyrelsen, dnr 2026/5678\n\nFörslag till beslut\n\nNämnden godkänner förvaltningens förslag om ängsskötsel.\n";
+    let mut y = media_box[3] - 72.0;
+    let mut runs = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            y -= 10.0;
+            continue;
+        }
+        runs.push(Run {
+            x,
+            y,
+            size: 11.0,
+            text: line.into(),
+            artifact: false,
+        });
+        y -= 16.0;
+    }
+    new_pdf(&[Page { media_box, runs }], false).expect("a PDF")
+}
+
+/// The summary's value for `term` on a verdict page.
+async fn summary_value(b: &Browser, term: &str) -> String {
+    let xpath =
+        format!("//dl[@class='summary']/dt[normalize-space()='{term}']/following-sibling::dd[1]");
+    b.client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no {term} in the summary: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_registered_pdf_is_downloaded_as_an_attested_pdf_that_verifies_on_the_public_page() {
+    use attestera::pdf::compose::A4;
+    let s = Server::start(Env::new(), &[]);
+    let pdf = tjansteutlatande_pdf(56.0, A4);
+    let file = s.env.write("utlatande.pdf", &pdf);
+    let not_pdf = s.env.write("x.pdf", "Det här är ingen PDF, bara text.\n");
+    runtime().block_on(async {
+        let b = Browser::open(&s.base).await;
+        sign_in_as_registrar(&b, &s).await;
+        b.go("/registrera").await;
+        let accept = b.field("Dokument").await.attr("accept").await.unwrap();
+        assert_eq!(
+            accept.as_deref(),
+            Some(".txt,.pdf,text/plain,application/pdf")
+        );
+        let hint = b.find("#dokument-hint").await.text().await.unwrap();
+        assert!(hint.contains("PDF") && hint.contains("inskannad"), "{hint}");
+
+        // A text file named .pdf: refused on the form, in Swedish.
+        b.upload("Dokument", &not_pdf).await;
+        b.press("Registrera").await;
+        arrived(&b, ".error-summary").await;
+        assert!(b.title().await.starts_with("Fel: "), "{}", b.title().await);
+        let summary = b.find(".error-summary").await.text().await.unwrap();
+        assert!(summary.contains("ingen PDF-fil"), "{summary}");
+        assert!(b.find_all(".confirmation").await.is_empty());
+        b.check_page("registrera-inte-pdf").await;
+
+        // The PDF itself, through the form.
+        b.go("/registrera").await;
+        b.upload("Dokument", &file).await;
+        b.press("Registrera").await;
+        arrived(&b, ".confirmation").await;
+        assert_eq!(b.h1().await, "Dokumentet är registrerat");
+        let id = b
+            .find(".confirmation strong.mono")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(id.len(), 64, "the confirmation names the id: {id}");
+        b.check_page("registrera-pdf-kvitto").await;
+
+        // The import takes PDFs too, and refuses a text file named .pdf the same way.
+        b.go("/importera").await;
+        let accept = b.field("Dokument").await.attr("accept").await.unwrap();
+        assert_eq!(
+            accept.as_deref(),
+            Some(".txt,.pdf,text/plain,application/pdf")
+        );
+        b.upload("Dokument", &not_pdf).await;
+        b.press("Importera").await;
+        arrived(&b, "table.import-results").await;
+        let row = b
+            .find("table.import-results tbody tr")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            row.contains("x.pdf")
+                && row.contains("Inte importerad")
+                && row.contains("ingen PDF-fil"),
+            "{row}"
+        );
+        b.check_page("importera-inte-pdf").await;
+        b.close().await;
+
+        let asa = s.env.user("asa", "Åsa Öberg", "Avdelningschef");
+        let approved = s.env.approve(&file, &asa);
+        assert_eq!(approved.code, 0, "{}", approved.stderr);
+
+        // The document's page offers the attested PDF.
+        let public = Browser::open(&s.base).await;
+        public.go(&format!("/dokument/{id}")).await;
+        assert!(public.text().await.contains("2026/5678"));
+        assert!(
+            public.find_all("a[href$='/attesterat']").await.len() == 1,
+            "one download link"
+        );
+        let link = public.link("Ladda ner attesterad PDF").await;
+        let href = link.attr("href").await.unwrap().unwrap();
+        assert_eq!(href, format!("/dokument/{id}/attesterat"));
+        public.check_page("dokument-sida-pdf").await;
+        let r = reqwest::get(s.url(&href)).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let h = r.headers().clone();
+        assert_eq!(h["content-type"], "application/pdf");
+        assert_eq!(
+            h["content-disposition"],
+            "attachment; filename=\"dnr-2026-5678-attesterat.pdf\""
+        );
+        let downloaded = r.bytes().await.unwrap().to_vec();
+        assert!(
+            downloaded.starts_with(&pdf) && downloaded.len() > pdf.len(),
+            "the registered PDF, unchanged, with an update after it"
+        );
+        let api = reqwest::get(s.url(&format!("/api/v1/documents/{id}/attested")))
+            .await
+            .unwrap();
+        assert_eq!(api.headers()["content-type"], "application/pdf");
+        assert_eq!(
+            api.bytes().await.unwrap().to_vec(),
+            downloaded,
+            "the API's file"
+        );
+        let saved = s.env.write("attesterad.pdf", &downloaded);
+
+        // The attested PDF, checked on the public page: verified, on the exact file.
+        public.go("/").await;
+        let hint = public.find("#dokument-hint").await.text().await.unwrap();
+        assert!(hint.contains("PDF") && hint.contains("inskannad"), "{hint}");
+        public.upload("Dokument", &saved).await;
+        public.press("Kontrollera").await;
+        arrived(&public, ".verdict").await;
+        let verdict = public.h1().await;
+        assert!(verdict.starts_with("Verifierat"), "{verdict}");
+        assert_eq!(
+            summary_value(&public, "Matchade på").await,
+            "Exakt fil: de registrerade byten, oförändrade"
+        );
+        let rows = public.find("table.approvals").await.text().await.unwrap();
+        assert!(rows.contains("Åsa Öberg"), "{rows}");
+        public.check_page("resultat-attesterad-pdf").await;
+
+        // The same text in another PDF (other margins): matched on the PDF's text.
+        let moved = s.env.write("flyttad.pdf", tjansteutlatande_pdf(90.0, A4));
+        public.go("/").await;
+        public.upload("Dokument", &moved).await;
+        public.press("Kontrollera").await;
+        arrived(&public, ".verdict").await;
+        assert_eq!(
+            summary_value(&public, "Matchade på").await,
+            "PDF-filens text"
+        );
+        public.check_page("resultat-pdf-text").await;
+
+        // A text file named .pdf: the Swedish error on the check form.
+        public.go("/").await;
+        public.upload("Dokument", &not_pdf).await;
+        public.press("Kontrollera").await;
+        arrived(&public, ".error-summary").await;
+        assert!(public.title().await.starts_with("Fel: "));
+        assert!(public.find_all(".verdict").await.is_empty());
+        let error = public.find("#dokument-error").await.text().await.unwrap();
+        assert!(
+            error.contains("sägs vara en PDF") && error.contains("ingen PDF-fil"),
+            "{error}"
+        );
+        public.check_page("kontrollera-inte-pdf").await;
+        public.close().await;
     });
 }

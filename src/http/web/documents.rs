@@ -1,7 +1,8 @@
 //! A document's page (public, by id): what the log holds about it — its
 //! metadata, its approvals and its block to copy — and the attested
-//! document to download (the registered text followed by the block), when
-//! its registered file is kept. Everything comes from the service's
+//! document to download in the registered file's own form (the registered
+//! text followed by the block, or the registered PDF with a page showing
+//! the block appended), when its registered file is kept. Everything comes from the service's
 //! checked reads; nothing here decides what is true.
 
 use askama::Template;
@@ -93,8 +94,10 @@ pub struct DocumentPage {
     pub approvals: Vec<ApprovalView>,
     /// The block to copy (none before the first approval).
     pub block: Option<String>,
-    /// Whether the registered text is kept (so the attested document can be downloaded).
+    /// Whether the registered file is kept (so the attested document can be downloaded).
     pub kept: bool,
+    /// Whether the registered file is a PDF (the download is then the attested PDF).
+    pub pdf: bool,
 }
 
 /// A document id from a page's path: 64 hex digits, either case.
@@ -156,6 +159,7 @@ pub async fn document(
         Err(e) => return failed(&e, who),
     };
     let doc = DocumentView::of(&info.document);
+    let pdf = info.document.pdf.is_some();
     let heading = document_heading(&info.document);
     let page = DocumentPage {
         chrome: Chrome::new(heading.clone(), "", who),
@@ -164,6 +168,7 @@ pub async fn document(
         doc,
         block,
         kept,
+        pdf,
     };
     page::html(&page)
 }
@@ -195,8 +200,8 @@ pub async fn download(
             return page::message(
                 StatusCode::NOT_FOUND,
                 who,
-                "Dokumentets text finns inte sparad",
-                "Texten sparades inte när dokumentet registrerades, så det attesterade dokumentet kan inte laddas ner här. Kopiera blocket på dokumentets sida och lägg det sist i din kopia av dokumentet.",
+                "Dokumentets fil finns inte sparad",
+                "Filen sparades inte när dokumentet registrerades, så det attesterade dokumentet kan inte laddas ner här. Kopiera blocket på dokumentets sida och lägg det sist i din kopia av dokumentet.",
             );
         }
         Err(ServiceError::NoApprovals) => {

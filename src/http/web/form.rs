@@ -9,6 +9,7 @@ use axum::http::header;
 use http_body_util::BodyExt;
 
 use crate::http::AppState;
+use crate::service::{Claim, ServiceError};
 
 /// One uploaded file.
 #[derive(Debug, Clone)]
@@ -17,7 +18,26 @@ pub struct Upload {
     pub field: String,
     /// The file's name as the browser gave it (shown only escaped).
     pub filename: String,
+    /// The part's `Content-Type` as the browser gave it ("" when none).
+    pub content_type: String,
     pub bytes: Bytes,
+}
+
+impl Upload {
+    /// What the browser says the file is, by its name or its content type:
+    /// a file named `.pdf` or sent as `application/pdf` is said to be a PDF.
+    pub fn claim(&self) -> Claim {
+        match Claim::of_name(&self.filename) {
+            Claim::Pdf => Claim::Pdf,
+            Claim::Unknown => Claim::of_media_type(&self.content_type),
+        }
+    }
+
+    /// The service's check of that claim: a file said to be a PDF must be
+    /// one (`not_pdf`); the bytes decide everything else.
+    pub fn check_claim(&self) -> Result<(), ServiceError> {
+        self.claim().check(&self.bytes)
+    }
 }
 
 /// A file name as a page shows it: no control characters, at most 200
@@ -177,11 +197,16 @@ async fn multipart(content_type: &str, bytes: Bytes) -> Result<WebForm, FormErro
     {
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().map(str::to_string);
+        let content_type = field
+            .content_type()
+            .map(|m| m.essence_str().to_string())
+            .unwrap_or_default();
         let data = field.bytes().await.map_err(|_| FormError::Unreadable)?;
         match filename {
             Some(filename) => form.files.push(Upload {
                 field: name,
                 filename,
+                content_type,
                 bytes: data,
             }),
             None => {
@@ -221,5 +246,36 @@ mod tests {
         assert_eq!(f.files("dokument").count(), 1);
         assert_eq!(&f.file("dokument").unwrap().bytes[..], b"Hej");
         assert_eq!(f.text("saknas"), "");
+        assert_eq!(f.file("dokument").unwrap().content_type, "text/plain");
+    }
+
+    fn upload(filename: &str, content_type: &str, bytes: &'static [u8]) -> Upload {
+        Upload {
+            field: "dokument".into(),
+            filename: filename.into(),
+            content_type: content_type.into(),
+            bytes: Bytes::from_static(bytes),
+        }
+    }
+
+    #[test]
+    fn a_file_named_or_sent_as_a_pdf_must_be_one() {
+        let pdf: &[u8] = b"%PDF-1.7\n%%EOF\n";
+        for (name, ct) in [
+            ("x.pdf", ""),
+            ("X.PDF", "text/plain"),
+            ("x.txt", "application/pdf"),
+            ("x", "application/pdf; charset=binary"),
+        ] {
+            let said = upload(name, ct, b"Hej\n");
+            assert_eq!(said.claim(), Claim::Pdf, "{name} {ct}");
+            let e = said.check_claim().unwrap_err();
+            assert_eq!(e.code(), "not_pdf", "{name} {ct}");
+            assert!(upload(name, ct, pdf).check_claim().is_ok(), "{name} {ct}");
+        }
+        let text = upload("x.txt", "text/plain", b"Hej\n");
+        assert_eq!(text.claim(), Claim::Unknown);
+        assert!(text.check_claim().is_ok());
+        assert!(upload("x.txt", "", pdf).check_claim().is_ok());
     }
 }

@@ -81,7 +81,11 @@ pub async fn check(State(s): State<AppState>, visitor: Visitor, req: Request) ->
             "",
         );
     };
-    match s.service.check_copy(&upload.bytes).await {
+    let checked = match upload.check_claim() {
+        Ok(()) => s.service.check_copy(&upload.bytes).await,
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(check) => {
             let heading = super::words::verdict_sentence(&check.verdict);
             let chrome = Chrome::new(heading, "/kontrollera", visitor.who());

@@ -110,11 +110,15 @@ pub async fn register(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> R
             "Välj dokumentet du vill registrera.".into(),
         );
     };
-    match s
-        .service
-        .register(&upload.bytes, &operator(&who.principal))
-        .await
-    {
+    let registered = match upload.check_claim() {
+        Ok(()) => {
+            s.service
+                .register(&upload.bytes, &operator(&who.principal))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match registered {
         Ok(r) => page::html(&registered_page(who, &r)),
         Err(e) => {
             let (status, message) = refusal_words(&e);
@@ -400,7 +404,10 @@ pub async fn import(State(s): State<AppState>, f: StaffForm<AsRegistrar>) -> Res
     let operator = operator(&who.principal);
     let mut results = Vec::new();
     for upload in form.files("dokument") {
-        let outcome = s.service.import(&upload.bytes, &operator).await;
+        let outcome = match upload.check_claim() {
+            Ok(()) => s.service.import(&upload.bytes, &operator).await,
+            Err(e) => Err(e),
+        };
         results.push(import_result(&upload.filename, outcome));
     }
     if results.is_empty() {

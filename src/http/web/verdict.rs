@@ -135,6 +135,7 @@ fn summary(check: &CopyCheck) -> Vec<Term> {
         value,
         mono: false,
     };
+    let (match_term, match_words) = words::match_summary(v.document.match_level, v.status);
     vec![
         plain(
             "Titel",
@@ -149,10 +150,7 @@ fn summary(check: &CopyCheck) -> Vec<Term> {
             "Datum",
             or_unknown(d.and_then(|d| d.date).map(|d| d.to_string())),
         ),
-        plain(
-            "Överensstämmelse",
-            words::match_level_words(v.document.match_level, v.status).into(),
-        ),
+        plain(match_term, match_words.into()),
         plain("Kontrollerat mot", checked_against(v)),
     ]
 }

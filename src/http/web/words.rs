@@ -91,18 +91,34 @@ pub fn kind_word(kind: ApprovalKind) -> &'static str {
     }
 }
 
-/// What matched, as the verdict's `match_level` says; a copy that could
-/// not be read was compared with nothing, which is not a mismatch.
-pub fn match_level_words(level: Option<&str>, status: Status) -> &'static str {
+/// The summary's row about what matched, as (term, words): "Matchade på"
+/// and the level when the verdict has one (`match_level`); else why
+/// nothing matched. A copy that could not be read was compared with
+/// nothing, which is not a mismatch.
+pub fn match_summary(level: Option<&str>, status: Status) -> (&'static str, &'static str) {
     match (level, status) {
-        (_, Status::Indeterminate) => "Inte jämförd: filen kunde inte läsas som text",
-        (Some("file"), _) => "Samma fil som registrerades, byte för byte",
-        (Some("text-v2"), _) => "Samma text som registrerades (kanonisk text, version 2)",
-        (Some("text-v1"), _) => {
-            "Samma text som registrerades (kanonisk text, version 1, äldre regler)"
-        }
-        (Some(_), _) => "Samma text som registrerades",
-        (None, _) => "Ingen registrerad text stämmer med filen",
+        (Some(level), _) => ("Matchade på", matched_on(level)),
+        (None, Status::Indeterminate) => (
+            "Överensstämmelse",
+            "Inte jämförd: filen kunde inte läsas som text",
+        ),
+        (None, _) => (
+            "Överensstämmelse",
+            "Ingen registrerad text stämmer med filen",
+        ),
+    }
+}
+
+/// A match level (`file`, `text-v2`, `text-v1`, `text-pdf-v1`, `skeleton`) in words.
+pub fn matched_on(level: &str) -> &'static str {
+    use attestera_core::document::pdf::{PDF_RULES, SKELETON};
+    match level {
+        "file" => "Exakt fil: de registrerade byten, oförändrade",
+        "text-v2" => "Dokumentets text (kanonisk text, version 2)",
+        "text-v1" => "Dokumentets text (kanonisk text, version 1, äldre regler)",
+        PDF_RULES => "PDF-filens text",
+        SKELETON => "Bara bokstäver och siffror (layouten skiljer sig)",
+        _ => "Dokumentets text",
     }
 }
 
@@ -220,14 +236,29 @@ mod tests {
 
     #[test]
     fn every_match_level_has_words() {
-        for level in [Some("file"), Some("text-v2"), Some("text-v1"), None] {
-            assert!(!match_level_words(level, Status::Failed).is_empty());
+        let levels = ["file", "text-v2", "text-v1", "text-pdf-v1", "skeleton"];
+        let words: Vec<_> = levels.iter().map(|l| matched_on(l)).collect();
+        for (i, w) in words.iter().enumerate() {
+            assert!(!w.is_empty());
+            assert!(!words[..i].contains(w), "{w} said for two levels");
         }
-        assert_ne!(
-            match_level_words(None, Status::Failed),
-            match_level_words(Some("text-v2"), Status::Verified)
+        assert_eq!(
+            matched_on("file"),
+            "Exakt fil: de registrerade byten, oförändrade"
         );
-        assert!(match_level_words(None, Status::Indeterminate).starts_with("Inte jämförd"));
+        assert_eq!(matched_on("text-pdf-v1"), "PDF-filens text");
+        assert!(matched_on("skeleton").contains("bokstäver och siffror"));
+        assert_eq!(
+            match_summary(Some("text-pdf-v1"), Status::Verified),
+            ("Matchade på", "PDF-filens text")
+        );
+        assert_eq!(match_summary(Some("file"), Status::Failed).0, "Matchade på");
+        assert_eq!(match_summary(None, Status::Failed).0, "Överensstämmelse");
+        assert!(
+            match_summary(None, Status::Indeterminate)
+                .1
+                .starts_with("Inte jämförd")
+        );
     }
 
     #[test]
