@@ -47,7 +47,7 @@ const MUNICIPAL: Layout = Layout {
 };
 
 /// `text`'s paragraphs (blank-line separated) set in lines of `layout`'s
-/// width, a table after the second paragraph, then the lines of `tail` as
+/// width, a table after the middle paragraph, then the lines of `tail` as
 /// they are (a block), a header on every page and a footer "Sida N (M)".
 fn utlatande_pdf(text: &str, tail: &str, layout: Layout) -> Vec<u8> {
     let font = FontSubset::for_text(&format!(
@@ -55,14 +55,16 @@ fn utlatande_pdf(text: &str, tail: &str, layout: Layout) -> Vec<u8> {
     ))
     .expect("the font has every character of the fixture");
     let mut lines: Vec<Vec<(f32, String)>> = Vec::new();
-    for (i, paragraph) in text.split("\n\n").enumerate() {
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    let table_after = paragraphs.len() / 2;
+    for (i, paragraph) in paragraphs.iter().enumerate() {
         for source_line in paragraph.lines() {
             for line in wrap(source_line, &font, layout) {
                 lines.push(vec![(0.0, line)]);
             }
         }
         lines.push(Vec::new());
-        if i == 1 {
+        if i == table_after {
             for row in TABLE {
                 lines.push(
                     row.iter()
@@ -467,7 +469,7 @@ fn a_forged_block_in_a_pdf_fails_with_the_rows_named() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("Bo Ek"),
+        r.stdout.contains("Bo Ek") && r.stdout.contains("row_without_approval"),
         "the row that is not in the log is named: {}",
         r.stdout
     );
@@ -703,4 +705,43 @@ fn the_api_and_the_trust_nothing_client_attest_the_same_pdf() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(std::fs::read(&out).unwrap(), attested);
+}
+
+/// The tjänsteutlåtande of `tests/data/lekplatser.pdf`, the sample PDF that
+/// README's walk-through registers, approves and attests.
+const SAMPLE: &str = "Handläggare\nPer Persson\nTelefon: 08-508 15 000\n\nTill\nSkarpnäcks stadsdelsnämnd\n2026-11-16\n\nNya lekplatser i Björkhagen och Kärrtorp\n\nSvar på remiss från kommunstyrelsen, dnr 2026/78\n\nFörslag till beslut\n\nSkarpnäcks stadsdelsnämnd beslutar följande:\n\nNämnden godkänner förvaltningens förslag om tre nya lekplatser och överlämnar tjänsteutlåtandet som svar på remissen.\n\nSammanfattning\n\nFörvaltningen har på uppdrag av nämnden undersökt behovet av lekplatser i stadsdelsområdet. Inventeringen visar att tre bostadsområden saknar en lekplats inom femhundra meters gångavstånd, och att två befintliga lekplatser behöver rustas upp. Förslaget finansieras inom ramen för parkprogrammet och genomförs under 2027.\n\nÄrendets beredning\n\nÄrendet har beretts inom avdelningen för stadsmiljö i samverkan med trafikkontoret. Barn i de berörda skolorna har fått lämna synpunkter genom ett medborgardialogsarbete under hösten.\n\nFörvaltningens synpunkter och förslag\n\nFörvaltningen föreslår att nämnden godkänner förslaget. Lekplatserna bidrar till en tryggare och mer tillgänglig utemiljö för barn och vårdnadshavare.\n";
+
+#[test]
+fn the_sample_pdf_in_tests_data_is_what_the_generator_makes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/lekplatser.pdf");
+    let made = utlatande_pdf(SAMPLE, "", MUNICIPAL);
+    if std::env::var_os("ATTESTERA_RENEW_SAMPLES").is_some() {
+        std::fs::write(path, &made).unwrap();
+    }
+    let committed = std::fs::read(path).expect("renew with ATTESTERA_RENEW_SAMPLES=1");
+    assert!(
+        committed == made,
+        "tests/data/lekplatser.pdf is stale: renew with ATTESTERA_RENEW_SAMPLES=1"
+    );
+}
+
+#[test]
+fn an_archived_pdf_with_its_block_is_imported_and_then_verifies() {
+    let env = Env::new();
+    let original = utlatande_pdf(SAMPLE, "", MUNICIPAL);
+    let block = "Attesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nMaria Mathiasson Laxvik, Stadsdelsdirektör\t2026-11-20\n";
+    let archived = attestera::pdf::attest::append_block_page(&original, block).unwrap();
+    let file = env.write("arkiv.pdf", archived);
+    let r = env.json(&["register", &s(&file)]);
+    assert_eq!(r.error_code(), "document_has_block", "{}", r.stdout);
+    env.ok(&["import", &s(&file)]);
+    let (r, v) = verify(&env, &file);
+    assert_eq!(
+        (r.code, v["status"].as_str()),
+        (0, Some("verified")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(v["approvals"][0]["kind"], "imported", "{}", r.stdout);
+    assert_eq!(v["approvals"][0]["name"], "Maria Mathiasson Laxvik");
 }
