@@ -39,7 +39,12 @@ pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), ServiceErr
             source,
         }
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io("skriva"))?;
+    // Created as any new file is (0666 less the umask), not 0600: an
+    // attested document is for publishing.
+    let mut file = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(io("skriva"))?;
     file.write_all(bytes).map_err(io("skriva"))?;
     file.as_file().sync_all().map_err(io("skriva"))?;
     file.persist_noclobber(path).map_err(|e| {

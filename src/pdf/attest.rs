@@ -27,13 +27,29 @@ const MAX_SIDE: f32 = 14_400.0;
 
 /// `original` followed by an update whose pages show `block`, line by
 /// line, the tab of a row as a column: `pdftotext -raw` reads it back as
-/// the block reads in a text document.
-pub fn append_block_page(original: &[u8], block: &str) -> Result<Vec<u8>, PdfError> {
-    let previous = inspect::inspect(original, u32::MAX)?.document;
+/// the block reads in a text document. The attested file, block pages
+/// included, has at most `max_pages` (or it could not be verified).
+pub fn append_block_page(
+    original: &[u8],
+    block: &str,
+    max_pages: u32,
+) -> Result<Vec<u8>, PdfError> {
+    let inspection = inspect::inspect(original, max_pages)?;
+    let previous = inspection.document;
     let pages_root = pages_root(&previous)?;
     let media_box = last_media_box(&previous);
     let font = FontSubset::for_text(block)?;
     let pages = layout(block, &font, media_box)?;
+    let total = u32::try_from(pages.len())
+        .ok()
+        .and_then(|n| n.checked_add(inspection.page_count))
+        .unwrap_or(u32::MAX);
+    if total > max_pages {
+        return Err(PdfError::TooManyPages {
+            pages: total,
+            max: max_pages,
+        });
+    }
     let trailer = update_trailer(&previous);
 
     let mut update = IncrementalDocument::create_from(original.to_vec(), previous);
@@ -292,7 +308,7 @@ mod tests {
     #[test]
     fn the_original_is_an_exact_prefix_and_the_update_only_appends() {
         let original = original();
-        let attested = append_block_page(&original, BLOCK).unwrap();
+        let attested = append_block_page(&original, BLOCK, 500).unwrap();
         assert_eq!(&attested[..original.len()], original.as_slice());
         assert!(inspect::appended_only(&attested, original.len()).unwrap());
         let doc = inspect::load(&attested).unwrap();
@@ -301,7 +317,7 @@ mod tests {
 
     #[test]
     fn the_block_page_takes_the_last_page_size() {
-        let attested = append_block_page(&original(), BLOCK).unwrap();
+        let attested = append_block_page(&original(), BLOCK, 500).unwrap();
         let doc = inspect::load(&attested).unwrap();
         assert_eq!(last_media_box(&doc), [0.0, 0.0, 420.0, 595.0]);
     }
@@ -310,8 +326,8 @@ mod tests {
     fn attesting_is_deterministic() {
         let original = original();
         assert_eq!(
-            append_block_page(&original, BLOCK).unwrap(),
-            append_block_page(&original, BLOCK).unwrap()
+            append_block_page(&original, BLOCK, 500).unwrap(),
+            append_block_page(&original, BLOCK, 500).unwrap()
         );
     }
 
@@ -355,15 +371,25 @@ mod tests {
     }
 
     #[test]
+    fn the_attested_file_keeps_within_the_page_cap() {
+        // Two pages and a one-page block: three pages, over a cap of two.
+        assert_eq!(
+            append_block_page(&original(), BLOCK, 2).unwrap_err(),
+            PdfError::TooManyPages { pages: 3, max: 2 }
+        );
+        assert!(append_block_page(&original(), BLOCK, 3).is_ok());
+    }
+
+    #[test]
     fn an_encrypted_or_damaged_original_is_refused() {
         let original = original();
         let cut = &original[..original.len() / 2];
         assert!(matches!(
-            append_block_page(cut, BLOCK),
+            append_block_page(cut, BLOCK, 500),
             Err(PdfError::Damaged(_))
         ));
         assert_eq!(
-            append_block_page(b"not a pdf", BLOCK).unwrap_err(),
+            append_block_page(b"not a pdf", BLOCK, 500).unwrap_err(),
             PdfError::NotPdf
         );
     }

@@ -185,10 +185,7 @@ fn serve(request: &Request, bytes: &[u8]) -> Result<Done, PdfError> {
         } => read(bytes, *prefix, *max_pages, *max_output).map(Done::Facts),
         Request::Attest {
             block, max_pages, ..
-        } => {
-            inspect::inspect(bytes, *max_pages)?;
-            super::attest::append_block_page(bytes, block).map(Done::Pdf)
-        }
+        } => super::attest::append_block_page(bytes, block, *max_pages).map(Done::Pdf),
     }
 }
 

@@ -309,6 +309,17 @@ fn the_attested_pdf_keeps_the_original_as_prefix_and_its_last_page_is_the_block(
         ),
         "{page}"
     );
+    // Written as any new file is, for publishing: 0666 less the umask.
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap())
+        .unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&a.attested).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o666 & !umask);
     // Attesting again gives the same bytes, and never overwrites a file.
     let again = a.env.path("igen.pdf");
     a.env.ok(&["attest", &s(&a.original), "-o", &s(&again)]);
@@ -459,7 +470,7 @@ fn a_forged_block_in_a_pdf_fails_with_the_rows_named() {
         "Anna Berg, Avdelningschef\t2026-01-01\nBo Ek, Förvaltningschef",
     );
     let original = std::fs::read(&a.original).unwrap();
-    let forged = attestera::pdf::attest::append_block_page(&original, &forged_block).unwrap();
+    let forged = attestera::pdf::attest::append_block_page(&original, &forged_block, 500).unwrap();
     let file = a.env.write("forfalskad.pdf", forged);
     let (r, v) = verify(&a.env, &file);
     assert_eq!(
@@ -730,7 +741,7 @@ fn an_archived_pdf_with_its_block_is_imported_and_then_verifies() {
     let env = Env::new();
     let original = utlatande_pdf(SAMPLE, "", MUNICIPAL);
     let block = "Attesterat av\n\nDetta dokument har godkänts digitalt av följande personer:\n\nNamn\tDatum\nMaria Mathiasson Laxvik, Stadsdelsdirektör\t2026-11-20\n";
-    let archived = attestera::pdf::attest::append_block_page(&original, block).unwrap();
+    let archived = attestera::pdf::attest::append_block_page(&original, block, 500).unwrap();
     let file = env.write("arkiv.pdf", archived);
     let r = env.json(&["register", &s(&file)]);
     assert_eq!(r.error_code(), "document_has_block", "{}", r.stdout);
