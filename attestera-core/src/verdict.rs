@@ -90,8 +90,9 @@ pub enum Said {
     /// Only the skeleton matched: letters and digits, not punctuation,
     /// spacing or layout.
     MatchSkeleton,
-    /// The copy starts with the registered PDF, but an update after it
-    /// changes what the registered pages show (not only appends pages).
+    /// The copy starts with the registered PDF, but what follows is not
+    /// exactly attestera's attestation of it: it may change what the
+    /// registered pages show.
     PdfPagesChanged,
     RegisteredTextV1,
     TextNotCovered,

@@ -341,7 +341,9 @@ fn text(e: &TextError) -> std::borrow::Cow<'static, str> {
                              Spara det som UTF-8-text och försök igen."
             .into(),
         TextError::Pdf => {
-            "Filen är en PDF. PDF stöds ännu inte; använd dokumentets text (UTF-8).".into()
+            "Filen är en PDF och kan inte läsas som text här; den läses av tjänstens \
+             PDF-läsare (attestera och webbsidorna gör det själva)."
+                .into()
         }
         TextError::Unreadable => "Texten i PDF-filen går inte att läsa (till exempel en \
                                   inskannad sida eller tecken utan textinnehåll), så den \
@@ -779,9 +781,9 @@ impl Words for Swedish {
                  jämföras (till exempel ett decimalkomma). Jämför med det registrerade \
                  dokumentet om sådana detaljer är viktiga."
                 .into(),
-            Said::PdfPagesChanged => "Filen börjar med den registrerade PDF-filen, men en \
-                 senare uppdatering i filen ändrar dess sidor: dokumentet har ändrats efter \
-                 registreringen."
+            Said::PdfPagesChanged => "Filen börjar med den registrerade PDF-filen, men det \
+                 som följer efter den är inte attesteringens tillägg: filen har ändrats efteråt \
+                 och kan visa något annat än det registrerade dokumentet."
                 .into(),
             Said::MatchFile(FileMatch::Exact) => "Filen är exakt de registrerade byten: det \
                                                   registrerade dokumentet, oförändrat."

@@ -7,7 +7,7 @@ fn text_errors_say_what_to_do_in_swedish() {
     assert!(say(&TextError::NotUtf8 { offset: 7 }).contains('7'));
     assert!(say(&TextError::Utf16).contains("UTF-16"));
     assert!(say(&TextError::Utf16).contains("UTF-8"));
-    assert!(say(&TextError::Pdf).contains("PDF stöds ännu inte"));
+    assert!(say(&TextError::Pdf).contains("PDF-läsare"));
 }
 
 #[test]

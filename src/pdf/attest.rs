@@ -2,8 +2,13 @@
 //! incremental update (ISO 32000-1, 7.5.6) that appends pages showing the
 //! block. The update adds objects and extends the page tree's root, and
 //! changes nothing else: the catalog is not touched, so every entry the
-//! original has stays as it is. [`super::inspect::appended_only`] is the
-//! check a verifier applies to exactly this shape.
+//! original has stays as it is.
+//!
+//! The update is deterministic, so a verifier checks it by making it
+//! again ([`is_exact_attestation`]) rather than by reading what it does:
+//! PDF readers disagree on files built to confuse them (an object listed
+//! twice in one cross-reference section is read as the first by poppler
+//! and the last by lopdf), and a byte comparison has no such gap.
 
 use lopdf::{Dictionary, Document, IncrementalDocument, Object, ObjectId};
 
@@ -80,6 +85,29 @@ pub fn append_block_page(
         .save_to(&mut out)
         .map_err(|e| PdfError::Unavailable(format!("writing the update: {e}")))?;
     Ok(out)
+}
+
+/// Whether `full` is exactly `full[..prefix_len]` attested with the block
+/// its extracted `pages` show (rendered again from its rows, as the log's
+/// block is), give or take white space after the last `%%EOF`.
+pub fn is_exact_attestation(
+    full: &[u8],
+    prefix_len: usize,
+    pages: &[String],
+    max_pages: u32,
+) -> bool {
+    use attestera_core::document::{block, pdf};
+    let Some(prefix) = full.get(..prefix_len) else {
+        return false;
+    };
+    let Ok(rows) = block::read(&pdf::fixed_text(pages)) else {
+        return false;
+    };
+    let Ok(made) = append_block_page(prefix, &block::render(&rows), max_pages) else {
+        return false;
+    };
+    full.strip_prefix(made.as_slice())
+        .is_some_and(|rest| rest.iter().all(u8::is_ascii_whitespace))
 }
 
 /// The catalog's `/Pages`.
@@ -199,12 +227,13 @@ fn layout(block: &str, font: &FontSubset, media_box: [f32; 4]) -> Result<Vec<Pag
         .collect();
     let (width, height) = (media_box[2], media_box[3]);
     let usable = width - 2.0 * MARGIN;
-    let size = sizes()
-        .find(|s| columns(&lines, font, *s).is_some_and(|c| c.last_end <= usable))
+    let (size, columns) = sizes()
+        .find_map(|s| {
+            columns(&lines, font, s)
+                .filter(|c| c.last_end <= usable)
+                .map(|c| (s, c))
+        })
         .ok_or(PdfError::BlockTooWide)?;
-    let Some(columns) = columns(&lines, font, size) else {
-        return Err(PdfError::BlockTooWide);
-    };
     let leading = size * LEADING;
     let top = height - MARGIN - size;
     let mut pages = vec![Page {
@@ -310,9 +339,39 @@ mod tests {
         let original = original();
         let attested = append_block_page(&original, BLOCK, 500).unwrap();
         assert_eq!(&attested[..original.len()], original.as_slice());
-        assert!(inspect::appended_only(&attested, original.len()).unwrap());
         let doc = inspect::load(&attested).unwrap();
         assert_eq!(doc.get_pages().len(), 3);
+    }
+
+    #[test]
+    fn only_the_exact_attestation_of_the_block_it_shows_is_exact() {
+        let original = original();
+        let attested = append_block_page(&original, BLOCK, 500).unwrap();
+        // The pages as the extractor prints them (a tab read as a space).
+        let pages = |bytes: &[u8]| -> Vec<String> {
+            let doc = inspect::load(bytes).unwrap();
+            let n = doc.get_pages().len();
+            let mut pages = vec!["Tjänsteutlåtande om förskolans lokaler\n".to_owned(); n - 1];
+            pages.push(BLOCK.replace('\t', " "));
+            pages
+        };
+        let shown = pages(&attested);
+        let exact = |full: &[u8]| is_exact_attestation(full, original.len(), &shown, 500);
+        assert!(exact(&attested));
+        let mut padded = attested.clone();
+        padded.extend_from_slice(b"\n");
+        assert!(exact(&padded), "white space after %%EOF is no change");
+        let mut changed = attested.clone();
+        changed.extend_from_slice(b"\n1 0 obj\n<< >>\nendobj\n%%EOF\n");
+        assert!(!exact(&changed), "anything after the attestation");
+        let other = BLOCK.replace("2020-11-10", "2020-11-11");
+        let other = append_block_page(&original, &other, 500).unwrap();
+        assert!(!is_exact_attestation(
+            &other,
+            original.len(),
+            &pages(&attested),
+            500
+        ));
     }
 
     #[test]

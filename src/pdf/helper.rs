@@ -199,13 +199,6 @@ fn read(
 ) -> Result<PdfFacts, PdfError> {
     let mut found = inspect::inspect(bytes, max_pages)?;
     let extractor = extract::extractor()?;
-    let appended_only = match prefix {
-        Some(p) => Some(inspect::appended_only(
-            bytes,
-            usize::try_from(p).unwrap_or(usize::MAX),
-        )?),
-        None => None,
-    };
     let file = if found.tagged {
         inspect::remove_artifacts(&mut found.document)?;
         let mut rewritten = Vec::new();
@@ -227,12 +220,16 @@ fn read(
             found.page_count
         )));
     }
+    let exact_attestation = prefix.map(|p| {
+        let prefix_len = usize::try_from(p).unwrap_or(usize::MAX);
+        super::attest::is_exact_attestation(bytes, prefix_len, &pages, max_pages)
+    });
     Ok(PdfFacts {
         pages,
         page_count: found.page_count,
         extractor,
         tagged: found.tagged,
-        appended_only,
+        exact_attestation,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The structure of a PDF, read with lopdf inside the helper: encryption,
-//! page count, tagging, artifacts, and whether an update after a prefix
-//! only appended pages.
+//! damage, page count, tagging and artifacts. (Whether an update after a
+//! registered prefix is attestera's own is decided by making it again:
+//! `attest::is_exact_attestation`.)
 //!
 //! What lopdf 0.47 does with the files this module must refuse, and what
 //! is done about it:
@@ -20,8 +21,6 @@
 //!   that lopdf found "nearby" (`OffsetCorrected`) is accepted: the table
 //!   itself was read as written.
 
-use std::collections::BTreeSet;
-
 use lopdf::content::{Content, Operation};
 use lopdf::xref::XrefRecovery;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
@@ -31,10 +30,6 @@ use super::PdfError;
 /// Largest decompressed content of one page that artifact removal decodes
 /// (the helper's address-space limit is the real bound).
 const MAX_PAGE_CONTENT: usize = 256 * 1024 * 1024;
-
-/// Catalog keys an update may not add: they change what the existing pages
-/// show (optional content can hide them) or act when the file is opened.
-const FORBIDDEN_NEW_CATALOG_KEYS: [&[u8]; 3] = [b"OCProperties", b"OpenAction", b"AA"];
 
 /// What the helper learnt about a readable, unencrypted PDF.
 #[derive(Debug)]
@@ -212,157 +207,6 @@ fn without_artifacts(operations: Vec<Operation>) -> Vec<Operation> {
 /// `BMC`/`BDC` whose tag (first operand) is `/Artifact`.
 fn is_artifact_tag(op: &Operation) -> bool {
     matches!(op.operands.first(), Some(Object::Name(n)) if n == b"Artifact")
-}
-
-/// Whether `full` is its first `prefix_len` bytes (a complete PDF) followed
-/// by an update that only appends pages. True only if:
-/// - both the prefix alone and the whole file load (unencrypted, with an
-///   intact table), and the trailer's `/Root` names the same catalog;
-/// - every object of the prefix is in the whole file unchanged, except
-///   the catalog and the root of the page tree;
-/// - the catalog keeps every key with the same value (so `/Pages` names
-///   the same root) and adds none of `/OCProperties`, `/OpenAction`,
-///   `/AA`;
-/// - the page tree's root keeps every key with the same value except
-///   `/Kids`, whose old entries come first and in order, and `/Count`,
-///   which grew (or the root is unchanged);
-/// - no reference of the prefix that led nowhere there now leads to an
-///   object of the update (that would add to what an old page shows);
-/// - the whole file's pages begin with the prefix's pages, in order.
-///
-/// So an update may add objects and pages but cannot change, hide or
-/// cover anything on the prefix's pages (their content, resources,
-/// annotations and inherited attributes are unchanged objects).
-pub fn appended_only(full: &[u8], prefix_len: usize) -> Result<bool, PdfError> {
-    let Some(prefix) = full.get(..prefix_len) else {
-        return Ok(false);
-    };
-    check_frame(prefix)?;
-    check_not_encrypted(prefix)?;
-    let old = load(prefix)?;
-    let new = load(full)?;
-    Ok(same_root(&old, &new)
-        && old_objects_kept(&old, &new)
-        && no_dangling_filled(&old, &new)
-        && pages_extended(&old, &new))
-}
-
-/// The trailer's `/Root` of the document.
-fn root_id(document: &Document) -> Option<ObjectId> {
-    document
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .ok()
-}
-
-/// The root of the page tree, from the catalog's `/Pages`.
-fn pages_id(document: &Document) -> Option<ObjectId> {
-    document
-        .catalog()
-        .and_then(|c| c.get(b"Pages"))
-        .and_then(Object::as_reference)
-        .ok()
-}
-
-fn same_root(old: &Document, new: &Document) -> bool {
-    root_id(old).is_some() && root_id(old) == root_id(new)
-}
-
-/// Every object of the prefix unchanged, the catalog and the pages root
-/// only as [`appended_only`] allows.
-fn old_objects_kept(old: &Document, new: &Document) -> bool {
-    let (Some(catalog), Some(pages)) = (root_id(old), pages_id(old)) else {
-        return false;
-    };
-    old.objects.iter().all(|(id, object)| {
-        let Some(now) = new.objects.get(id) else {
-            return false;
-        };
-        if object == now {
-            true
-        } else if *id == catalog {
-            catalog_extended(object, now)
-        } else if *id == pages {
-            pages_root_extended(old, new, object, now)
-        } else {
-            false
-        }
-    })
-}
-
-fn catalog_extended(old: &Object, new: &Object) -> bool {
-    let (Ok(old), Ok(new)) = (old.as_dict(), new.as_dict()) else {
-        return false;
-    };
-    let kept = old.iter().all(|(k, v)| new.get(k).is_ok_and(|n| n == v));
-    let added_forbidden = FORBIDDEN_NEW_CATALOG_KEYS
-        .iter()
-        .any(|k| new.has(k) && !old.has(k));
-    kept && !added_forbidden
-}
-
-fn pages_root_extended(old_doc: &Document, new_doc: &Document, old: &Object, new: &Object) -> bool {
-    let (Ok(old), Ok(new)) = (old.as_dict(), new.as_dict()) else {
-        return false;
-    };
-    let others_kept = old
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_slice(), b"Kids" | b"Count"))
-        .all(|(k, v)| new.get(k).is_ok_and(|n| n == v));
-    let no_others_added = new
-        .iter()
-        .all(|(k, _)| matches!(k.as_slice(), b"Kids" | b"Count") || old.has(k));
-    let kids = |d: &Dictionary, doc: &Document| {
-        d.get_deref(b"Kids", doc)
-            .and_then(Object::as_array)
-            .ok()
-            .cloned()
-    };
-    let count =
-        |d: &Dictionary, doc: &Document| d.get_deref(b"Count", doc).and_then(Object::as_i64).ok();
-    let kids_extended = match (kids(old, old_doc), kids(new, new_doc)) {
-        (Some(o), Some(n)) => n.len() >= o.len() && n.starts_with(&o),
-        _ => false,
-    };
-    let count_grew = match (count(old, old_doc), count(new, new_doc)) {
-        (Some(o), Some(n)) => n > o,
-        _ => false,
-    };
-    others_kept && no_others_added && kids_extended && count_grew
-}
-
-/// References in the prefix's objects to objects the prefix lacks: an
-/// update must not supply them.
-fn no_dangling_filled(old: &Document, new: &Document) -> bool {
-    let mut refs = BTreeSet::new();
-    for object in old.objects.values() {
-        collect_refs(object, &mut refs);
-    }
-    refs.iter()
-        .filter(|id| !old.objects.contains_key(id))
-        .all(|id| !new.objects.contains_key(id))
-}
-
-/// All references in an object, depth first (objects nest only as deep
-/// as lopdf's parser allowed).
-fn collect_refs(object: &Object, refs: &mut BTreeSet<ObjectId>) {
-    match object {
-        Object::Reference(id) => {
-            refs.insert(*id);
-        }
-        Object::Array(items) => items.iter().for_each(|o| collect_refs(o, refs)),
-        Object::Dictionary(dict) => dict.iter().for_each(|(_, o)| collect_refs(o, refs)),
-        Object::Stream(stream) => stream.dict.iter().for_each(|(_, o)| collect_refs(o, refs)),
-        _ => {}
-    }
-}
-
-/// The whole file's pages begin with the prefix's, in order.
-fn pages_extended(old: &Document, new: &Document) -> bool {
-    let old_pages: Vec<ObjectId> = old.page_iter().collect();
-    let new_pages: Vec<ObjectId> = new.page_iter().collect();
-    new_pages.starts_with(&old_pages)
 }
 
 #[cfg(test)]

@@ -119,7 +119,8 @@ impl Default for PdfLimits {
 pub trait PdfTool: Send + Sync {
     /// Reads a PDF's pages and facts. With `prefix` (the length of a
     /// registered file that `bytes` start with), also says whether what
-    /// follows the prefix only appends pages (`PdfFacts::appended_only`).
+    /// follows the prefix is exactly attestera's own attestation
+    /// (`PdfFacts::exact_attestation`).
     async fn read(&self, bytes: &[u8], prefix: Option<u64>) -> Result<PdfFacts, PdfError>;
 
     /// The attested PDF: `bytes` unchanged, followed by an incremental

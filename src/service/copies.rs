@@ -98,8 +98,8 @@ impl Reader {
             return Ok((document::read(bytes)?, None));
         }
         let facts = self.pdf.read(bytes, prefix).await?;
-        let appended_only = facts.appended_only;
-        Ok((pdf::read(bytes, &facts)?, appended_only))
+        let exact = facts.exact_attestation;
+        Ok((pdf::read(bytes, &facts)?, exact))
     }
 
     /// The attested PDF: `bytes` followed by an update that appends `block`.

@@ -148,7 +148,7 @@ pub async fn verify_copy<V: LogView>(
 ) -> Result<Verdict, ServiceError> {
     let by_file = registered_revision(view, bytes).await?;
     let prefix = by_file.as_ref().map(|d| d.file_size);
-    let (doc, appended_only) = match reader.read_prefixed(bytes, prefix).await {
+    let (doc, exact_attestation) = match reader.read_prefixed(bytes, prefix).await {
         Ok(read) => read,
         Err(ServiceError::Text(e)) => {
             return Ok(indeterminate(bytes, e.code(), crate::messages::say(&e)));
@@ -165,7 +165,7 @@ pub async fn verify_copy<V: LogView>(
     };
     if let Some(d) = by_file {
         let whole = usize::try_from(d.file_size).is_ok_and(|n| n == bytes.len());
-        let changed = !whole && appended_only != Some(true);
+        let changed = !whole && exact_attestation != Some(true);
         if whole || changed || doc.text_sha256 == d.text_sha256 {
             let matched = Matched {
                 level: Some(Level::File),

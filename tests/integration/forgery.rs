@@ -183,7 +183,7 @@ fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
 }
 
 #[test]
-fn utf16_and_pdf_files_are_named_as_such() {
+fn utf16_files_are_named_as_such_and_a_pdf_is_read_as_one_whatever_its_name() {
     let env = Env::new();
     let before = env.log_size();
     let files: Vec<(Vec<u8>, &str, &str)> = vec![
@@ -193,8 +193,8 @@ fn utf16_and_pdf_files_are_named_as_such() {
         (utf16(DOC, true, false), "text_utf16", "UTF-16"),
         (
             b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n".to_vec(),
-            "text_pdf",
-            "PDF stöds ännu inte",
+            "pdf_damaged",
+            "PDF-filen är skadad",
         ),
     ];
     for (i, (bytes, code, says)) in files.iter().enumerate() {

@@ -756,3 +756,200 @@ fn an_archived_pdf_with_its_block_is_imported_and_then_verifies() {
     assert_eq!(v["approvals"][0]["kind"], "imported", "{}", r.stdout);
     assert_eq!(v["approvals"][0]["name"], "Maria Mathiasson Laxvik");
 }
+
+/// `attested` with one more incremental update whose cross-reference
+/// section lists the first page twice: first a changed page (which poppler
+/// and qpdf read), then its old offset (which lopdf reads).
+fn with_page_listed_twice(attested: &[u8]) -> Vec<u8> {
+    let doc = lopdf::Document::load_mem(attested).unwrap();
+    let page = doc.page_iter().next().unwrap();
+    let Some(lopdf::xref::XrefEntry::Normal { offset: old, .. }) = doc.reference_table.get(page.0)
+    else {
+        panic!("the first page is a plain object")
+    };
+    let contents = doc
+        .get_dictionary(page)
+        .unwrap()
+        .get(b"Contents")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let cover = doc.max_id + 1;
+    let mut out = attested.to_vec();
+    let new_page = out.len();
+    let parent = doc
+        .get_dictionary(page)
+        .unwrap()
+        .get(b"Parent")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    out.extend_from_slice(
+        format!(
+            "\n{} 0 obj\n<< /Type /Page /Parent {} 0 R /MediaBox [0 0 595.28 841.89] /Contents [{} 0 R {cover} 0 R] >>\nendobj\n",
+            page.0, parent.0, contents.0
+        )
+        .as_bytes(),
+    );
+    let cover_at = out.len();
+    let drawing = "1 1 1 rg 0 0 595 842 re f";
+    out.extend_from_slice(
+        format!(
+            "{cover} 0 obj\n<< /Length {} >>\nstream\n{drawing}\nendstream\nendobj\n",
+            drawing.len() + 1
+        )
+        .as_bytes(),
+    );
+    let xref = out.len();
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    out.extend_from_slice(
+        format!(
+            "xref\n{p} 1\n{new_page:010} 00000 n \n{cover} 1\n{cover_at:010} 00000 n \n{p} 1\n{old:010} 00000 n \ntrailer\n<< /Size {} /Root {} 0 R /Prev {} >>\nstartxref\n{xref}\n%%EOF\n",
+            cover + 1,
+            root.0,
+            doc.xref_start,
+            p = page.0,
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// `attested` with one more incremental update made by lopdf, in which
+/// `change` edits the new revision.
+fn with_update(attested: &[u8], change: impl FnOnce(&mut lopdf::IncrementalDocument)) -> Vec<u8> {
+    let doc = lopdf::Document::load_mem(attested).unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(attested.to_vec(), doc);
+    change(&mut update);
+    let mut out = Vec::new();
+    update.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn anything_added_after_the_attestation_fails_even_where_readers_disagree() {
+    let a = attested_pdf();
+    let attested = std::fs::read(&a.attested).unwrap();
+    let root = |u: &lopdf::IncrementalDocument| {
+        u.get_prev_documents()
+            .trailer
+            .get(b"Root")
+            .unwrap()
+            .as_reference()
+            .unwrap()
+    };
+    let copies = [
+        (
+            "sida-listad-tva-ganger.pdf",
+            with_page_listed_twice(&attested),
+        ),
+        (
+            "ny-info.pdf",
+            with_update(&attested, |u| {
+                let info = u.new_document.add_object(lopdf::dictionary! {
+                    "Title" => lopdf::Object::string_literal("UPPHÄVT")
+                });
+                u.new_document.trailer.set("Info", info);
+            }),
+        ),
+        (
+            "javascript.pdf",
+            with_update(&attested, |u| {
+                let catalog = root(u);
+                u.opt_clone_object_to_new_document(catalog).unwrap();
+                let dict = u
+                    .new_document
+                    .get_object_mut(catalog)
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap();
+                dict.set(
+                    "Names",
+                    lopdf::dictionary! { "JavaScript" => lopdf::dictionary! {} },
+                );
+            }),
+        ),
+        (
+            "tom-sida-efter-blocket.pdf",
+            with_update(&attested, |u| {
+                let catalog = root(u);
+                let pages = u
+                    .get_prev_documents()
+                    .get_dictionary(catalog)
+                    .unwrap()
+                    .get(b"Pages")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap();
+                u.opt_clone_object_to_new_document(pages).unwrap();
+                let page = u.new_document.add_object(lopdf::dictionary! {
+                    "Type" => "Page", "Parent" => pages, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()]
+                });
+                let dict = u
+                    .new_document
+                    .get_object_mut(pages)
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap();
+                dict.get_mut(b"Kids")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap()
+                    .push(page.into());
+                let count = dict.get(b"Count").unwrap().as_i64().unwrap();
+                dict.set("Count", count + 1);
+            }),
+        ),
+    ];
+    // The first copy is what it should be: qpdf reads the changed page,
+    // lopdf the old one.
+    let twice = a.env.write("dubbel.pdf", &copies[0].1);
+    let page = lopdf::Document::load_mem(&copies[0].1)
+        .unwrap()
+        .page_iter()
+        .next()
+        .unwrap();
+    let shown = Command::new("qpdf")
+        .args([&format!("--show-object={}", page.0), &s(&twice)])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    let lopdf_page = lopdf::Document::load_mem(&copies[0].1)
+        .unwrap()
+        .get_dictionary(page)
+        .unwrap()
+        .get(b"Contents")
+        .unwrap()
+        .clone();
+    assert!(
+        shown.contains("/Contents [") && lopdf_page.as_reference().is_ok(),
+        "qpdf: {shown}, lopdf: {lopdf_page:?}"
+    );
+    for (name, bytes) in copies {
+        assert_eq!(&bytes[..attested.len()], attested.as_slice());
+        let file = a.env.write(name, bytes);
+        let (r, v) = verify(&a.env, &file);
+        assert_eq!(
+            (r.code, v["status"].as_str()),
+            (1, Some("failed")),
+            "{name}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("pdf_pages_changed"),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+    // White space after the last %%EOF is not a change.
+    let mut padded = attested.clone();
+    padded.extend_from_slice(b"\r\n\n");
+    let file = a.env.write("blanksteg-sist.pdf", padded);
+    let (r, v) = verify(&a.env, &file);
+    assert_eq!(
+        (r.code, v["document"]["match_level"].as_str()),
+        (0, Some("file")),
+        "{}",
+        r.stdout
+    );
+}

@@ -175,7 +175,7 @@ fn unreadable_copy_is_indeterminate_not_changed() {
     assert_eq!(r.code, 2);
     let v = r.json();
     assert_eq!(v["status"], "indeterminate");
-    assert_eq!(v["findings"][0]["code"], "text_pdf");
+    assert_eq!(v["findings"][0]["code"], "pdf_damaged");
 }
 
 /// verify reads who approved what from the log, not from the tables: a row

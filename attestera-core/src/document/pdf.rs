@@ -87,11 +87,12 @@ pub struct PdfFacts {
     /// Whether the PDF is tagged (`/MarkInfo << /Marked true >>`), so that
     /// its artifacts were left out rather than guessed.
     pub tagged: bool,
-    /// Asked with a prefix length: whether everything after that prefix
-    /// only appends pages (what `attest` writes) and changes nothing the
-    /// prefix's pages show. `None` when not asked.
+    /// Asked with a prefix length: whether the file is exactly that prefix
+    /// followed by the update `attest` writes for the block the file shows
+    /// (byte for byte, so nothing else can have been added or changed).
+    /// `None` when not asked.
     #[serde(default)]
-    pub appended_only: Option<bool>,
+    pub exact_attestation: Option<bool>,
 }
 
 /// The PDF's text after the PDF-specific fixes (rules 1–5 of the module
@@ -237,7 +238,7 @@ mod tests {
             page_count: u32::try_from(texts.len()).unwrap(),
             extractor: "pdftotext 22.12.0 -raw".into(),
             tagged: false,
-            appended_only: None,
+            exact_attestation: None,
         }
     }
 
@@ -473,7 +474,7 @@ mod tests {
                     page_count: 1,
                     extractor: String::new(),
                     tagged: false,
-                    appended_only: None,
+                    exact_attestation: None,
                 },
             )
             .unwrap();
