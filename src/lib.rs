@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod client;
 pub mod http;
+pub mod keyfile;
 pub mod messages;
 pub mod pdf;
 pub mod service;

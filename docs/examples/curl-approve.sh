@@ -2,10 +2,12 @@
 # Approves a registered document over HTTP with nothing but openssl and curl:
 # what `attestera --server URL approve` does, step by step, so that anyone can
 # see that an approval is just a signed text (docs/formats.md §3) and that
-# the approver's own key signs it. Ed25519 keys (what `user add` makes).
+# the approver's own key signs it. Ed25519 keys (what `user add` makes),
+# encrypted: openssl asks for the passphrase, or reads it as KEY_PASSIN says
+# (openssl's -passin syntax, e.g. file:lösenfras.txt or env:VAR).
 #
 # usage: ATTESTERA_SERVER=http://127.0.0.1:8080 ATTESTERA_TOKEN=... \
-#        curl-approve.sh DOCUMENT KEY.pem CERT.pem
+#        [KEY_PASSIN=file:PATH] curl-approve.sh DOCUMENT KEY.pem CERT.pem
 set -euo pipefail
 file=$1 key=$2 cert=$3
 server=${ATTESTERA_SERVER:-http://127.0.0.1:8080}
@@ -25,7 +27,7 @@ statement=$(printf 'attestera-approval-v1\ndocument-text-sha256 %s\nname %s\nrol
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 printf '%s\n' "$statement" >"$tmp"
-signature=$(openssl pkeyutl -sign -rawin -inkey "$key" -in "$tmp" | base64 -w0)
+signature=$(openssl pkeyutl -sign -rawin -inkey "$key" ${KEY_PASSIN:+-passin "$KEY_PASSIN"} -in "$tmp" | base64 -w0)
 
 # 4. Submit it with the certificate; in JSON strings \ and " are escaped and
 #    line breaks written as \n.

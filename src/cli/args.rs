@@ -132,7 +132,7 @@ pub enum Command {
     /// Godkänn ett registrerat dokument med din nyckel och ditt certifikat.
     Approve {
         file: PathBuf,
-        /// Din privata nyckel (PKCS#8 PEM).
+        /// Din privata nyckel (PKCS#8 PEM, krypterad med en lösenfras som du får frågan om).
         #[arg(long)]
         key: PathBuf,
         /// Ditt certifikat från organisationens CA (PEM).
@@ -141,6 +141,8 @@ pub enum Command {
         /// Fråga inte om bekräftelse (frågan ställs bara i en terminal).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
     },
     /// Skriv ut attesteringsblocket för dokumentets godkännanden.
     Block { file: PathBuf },
@@ -314,6 +316,20 @@ pub struct AddUserArgs {
     /// Bekräfta att namnet tillhör en annan person än den befintliga innehavare vars namn det liknar (skrivs i loggen).
     #[arg(long)]
     pub confirm_lookalike: bool,
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+}
+
+/// Where a key file's passphrase comes from when it is not asked on the
+/// terminal (for scripts).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PassphraseArgs {
+    /// Läs nyckelfilens lösenfras från denna fil (första raden) i stället för att fråga i terminalen.
+    #[arg(long, value_name = "FIL", env = "ATTESTERA_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Läs nyckelfilens lösenfras från denna miljövariabel (går före --passphrase-file).
+    #[arg(long, value_name = "VARIABEL")]
+    pub passphrase_env: Option<String>,
 }
 
 /// The token roles as the command line spells them (the service's `Role`

@@ -6,9 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::args::AddUserArgs;
-use super::input::read_text_file;
+use super::input::{passphrase, read_text_file};
 use super::print::{Report, shown};
-use crate::service::certify::NewUser;
+use crate::service::certify::{KeyProtection, NewUser};
 use crate::service::{Service, ServiceError, UserIssued};
 use crate::wire::Revoked;
 
@@ -29,6 +29,14 @@ pub async fn add_user(
     a: &AddUserArgs,
     operator: &str,
 ) -> Result<UserIssued, ServiceError> {
+    // A new key is encrypted; an own key is opened only if it is.
+    let phrase = match &a.key {
+        None => Some(passphrase(&a.passphrase, true, &a.out.join("key.pem"))?),
+        Some(own) if crate::keyfile::is_encrypted(&read_text_file(own)?) => {
+            Some(passphrase(&a.passphrase, false, own)?)
+        }
+        Some(_) => None,
+    };
     s.add_user(&NewUser {
         name: &a.name,
         role: &a.role,
@@ -37,6 +45,10 @@ pub async fn add_user(
         days: a.days,
         operator,
         confirm_lookalike: a.confirm_lookalike,
+        protection: match &phrase {
+            Some(p) => KeyProtection::Passphrase(p),
+            None => KeyProtection::Unencrypted,
+        },
     })
     .await
 }
@@ -68,7 +80,8 @@ impl Report for UserIssued {
         if let Some(k) = &self.key_path {
             writeln!(
                 out,
-                "Privat nyckel: {} (endast för {}, behörighet 0600)",
+                "Privat nyckel: {} (endast för {}, krypterad med lösenfrasen, behörighet 0600; \
+                 den som glömmer lösenfrasen behöver en ny nyckel)",
                 shown(&k.display().to_string()),
                 shown(&self.name)
             )?;

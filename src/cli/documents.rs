@@ -26,6 +26,8 @@ pub async fn register(
 pub struct Signer<'a> {
     pub key: &'a Path,
     pub cert: &'a Path,
+    /// Where the key file's passphrase comes from, if it is encrypted.
+    pub passphrase: &'a super::args::PassphraseArgs,
     /// Skip the question (it is asked only at a terminal).
     pub yes: bool,
     /// Output is JSON: with `yes` too, the summary is left out.
@@ -37,7 +39,7 @@ pub async fn approve(
     file: &Path,
     signer: Signer<'_>,
 ) -> Result<Approved, ServiceError> {
-    let key_pem = zeroize::Zeroizing::new(read_text_file(signer.key)?);
+    let key_pem = super::input::open_key_file(signer.key, signer.passphrase)?;
     let draft = s
         .draft_approval(&read_copy(file)?, &key_pem, &read_text_file(signer.cert)?)
         .await?;

@@ -20,6 +20,80 @@ pub(crate) fn read_copy(path: &Path) -> Result<Vec<u8>, ServiceError> {
     Ok(bytes)
 }
 
+/// A key file's passphrase: from `--passphrase-env`, else
+/// `--passphrase-file` (its first line), else asked on the terminal —
+/// twice for a new key file (`new`), which must then be long enough.
+pub(crate) fn passphrase(
+    args: &super::args::PassphraseArgs,
+    new: bool,
+    what: &Path,
+) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    use crate::keyfile::{KeyFileError, MIN_PASSPHRASE_CHARS};
+    use std::io::IsTerminal;
+    use zeroize::Zeroizing;
+    let given = if let Some(name) = &args.passphrase_env {
+        let value = std::env::var(name).map_err(|_| KeyFileError::EnvUnset(name.clone()))?;
+        Some(Zeroizing::new(value))
+    } else if let Some(file) = &args.passphrase_file {
+        let text = Zeroizing::new(read_text_file(file)?);
+        Some(Zeroizing::new(text.lines().next().unwrap_or("").to_owned()))
+    } else {
+        None
+    };
+    let phrase = match given {
+        Some(p) => p,
+        None if !std::io::stdin().is_terminal() => return Err(KeyFileError::NoPassphrase.into()),
+        None => {
+            let ask = |prompt: &str| {
+                rpassword::prompt_password(prompt)
+                    .map(Zeroizing::new)
+                    .map_err(|_| ServiceError::from(KeyFileError::NoPassphrase))
+            };
+            if new {
+                let first = ask(&format!(
+                    "Ny lösenfras för {} (minst {MIN_PASSPHRASE_CHARS} tecken): ",
+                    what.display()
+                ))?;
+                let again = ask("Samma lösenfras igen: ")?;
+                if *first != *again {
+                    return Err(KeyFileError::PassphrasesDiffer.into());
+                }
+                first
+            } else {
+                ask(&format!("Lösenfras för {}: ", what.display()))?
+            }
+        }
+    };
+    if new && phrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(KeyFileError::PassphraseTooShort.into());
+    }
+    Ok(phrase)
+}
+
+/// An approver's key file opened: asks for its passphrase if it is
+/// encrypted, and warns on stderr if it is not.
+pub(crate) fn open_key_file(
+    path: &Path,
+    args: &super::args::PassphraseArgs,
+) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    let file = zeroize::Zeroizing::new(read_text_file(path)?);
+    let opened = crate::keyfile::open(&file, || {
+        passphrase(args, false, path).map_err(|e| match e {
+            ServiceError::KeyFile(k) => k,
+            _ => crate::keyfile::KeyFileError::NoPassphrase,
+        })
+    })?;
+    if !opened.was_encrypted {
+        eprintln!(
+            "Varning: nyckelfilen {} är inte krypterad: den som kopierar den kan godkänna i \
+             ditt namn. Låt administratören utfärda en ny nyckel med attestera user add \
+             (den krypteras med en lösenfras) och återkalla den gamla.",
+            super::print::shown(&path.display().to_string())
+        );
+    }
+    Ok(opened.pem)
+}
+
 /// Writes `bytes` to `path`, which must not exist: through a temporary
 /// file beside it, flushed to disk and then linked into place, so that a
 /// failure leaves no partial file and an existing one is never replaced.

@@ -134,10 +134,12 @@ async fn with_service(
             key,
             cert,
             yes,
+            passphrase,
         } => {
             let signer = documents::Signer {
                 key,
                 cert,
+                passphrase,
                 yes: *yes,
                 json: p.json,
             };

@@ -41,7 +41,8 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
             key,
             cert,
             yes,
-        } => p.print(&approve(cli, r, file, key, cert, *yes).await?),
+            passphrase,
+        } => p.print(&approve(cli, r, file, (key, passphrase), cert, *yes).await?),
         Command::Block { file } => p.print(&block_of(r, file).await?),
         Command::Attest { file, output } => p.print(&attest(r, file, output).await?),
         Command::Log(cmd) => log_command(p, r, cmd).await?,
@@ -358,12 +359,12 @@ async fn approve(
     cli: &Cli,
     remote: &mut Remote,
     file: &std::path::Path,
-    key: &std::path::Path,
+    (key, passphrase): (&std::path::Path, &super::args::PassphraseArgs),
     cert: &std::path::Path,
     yes: bool,
 ) -> Result<Proven<Approved>, Failure> {
     let bytes = read_copy(file)?;
-    let key_pem = zeroize::Zeroizing::new(read_text_file(key)?);
+    let key_pem = super::input::open_key_file(key, passphrase)?;
     let cert_pem = read_text_file(cert)?;
     let (cp, _) = remote.checkpoint().await?;
     let replay = remote.replay(&cp).await?;

@@ -93,6 +93,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::NoApprovals => StatusCode::CONFLICT,
         ServiceError::Pdf(e) => pdf_status(e),
         ServiceError::Pki(_)
+        | ServiceError::KeyFile(_)
         | ServiceError::Text(_)
         | ServiceError::Block(_)
         | ServiceError::Entry(_)

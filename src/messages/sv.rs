@@ -229,6 +229,7 @@ fn service(e: &ServiceError) -> String {
             .into(),
         ServiceError::Block(e) => block(e),
         ServiceError::Pki(e) => pki(e),
+        ServiceError::KeyFile(e) => key_file(e),
         ServiceError::Refused(e) => refusal(e),
         ServiceError::Store(e) => store(e),
         ServiceError::Entry(e) => entry(e),
@@ -349,6 +350,28 @@ fn text(e: &TextError) -> std::borrow::Cow<'static, str> {
                                   inskannad sida eller tecken utan textinnehåll), så den \
                                   kan inte jämföras. Det betyder inte att den är ändrad."
             .into(),
+    }
+}
+
+fn key_file(e: &crate::keyfile::KeyFileError) -> String {
+    use crate::keyfile::{KeyFileError, MIN_PASSPHRASE_CHARS};
+    match e {
+        KeyFileError::WrongPassphrase => "Fel lösenfras för nyckelfilen (eller en skadad \
+                                          nyckelfil). Försök igen."
+            .into(),
+        KeyFileError::NotAKey => "Nyckelfilen är ingen privat nyckel (PKCS#8 i PEM).".into(),
+        KeyFileError::PassphraseTooShort => {
+            format!("Lösenfrasen är för kort: minst {MIN_PASSPHRASE_CHARS} tecken.")
+        }
+        KeyFileError::PassphrasesDiffer => "De två lösenfraserna är olika. Försök igen.".into(),
+        KeyFileError::NoPassphrase => "Ingen lösenfras för nyckelfilen, och ingen terminal att \
+                                       fråga på: ange --passphrase-file FIL eller \
+                                       --passphrase-env VARIABEL."
+            .into(),
+        KeyFileError::EnvUnset(name) => {
+            format!("Miljövariabeln {name} (--passphrase-env) är inte satt.")
+        }
+        KeyFileError::Encrypt(_) => "Nyckeln kunde inte krypteras.".into(),
     }
 }
 

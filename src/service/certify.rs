@@ -41,6 +41,18 @@ pub struct NewUser<'a> {
     pub operator: &'a str,
     /// Confirms that a name looking like an existing holder's is another person.
     pub confirm_lookalike: bool,
+    /// How the new `key.pem` is protected; the passphrase also opens an
+    /// encrypted `existing_key`.
+    pub protection: KeyProtection<'a>,
+}
+
+/// How a key file that `user add` writes is protected.
+#[derive(Clone, Copy)]
+pub enum KeyProtection<'a> {
+    /// Encrypted under this passphrase (`crate::keyfile`).
+    Passphrase(&'a str),
+    /// Unencrypted, 0600: only for the demo's throw-away directory.
+    Unencrypted,
 }
 
 /// The files of an issuance under unique temporary names in the output
@@ -157,11 +169,14 @@ impl Service {
             .confirmed_lookalikes(new.name, new.confirm_lookalike)
             .await?;
         refuse_existing(new)?;
-        let key_pem = self.user_key(new.existing_key)?;
+        let key_pem = self.user_key(new.existing_key, new.protection)?;
         let spki = pki::ca::public_key_der_of(&key_pem)?;
         let cert_pem = self.issue(&subject, &spki, new.days)?;
-        let made_key = new.existing_key.is_none().then_some(key_pem.as_str());
-        let staged = Staged::write(new.out, made_key, &cert_pem)?;
+        let made_key = match new.existing_key {
+            Some(_) => None,
+            None => Some(key_file(&key_pem, new.protection)?),
+        };
+        let staged = Staged::write(new.out, made_key.as_deref().map(String::as_str), &cert_pem)?;
         let appended = self
             .sequencer
             .append(vec![EntryBody::CertificateIssued {
@@ -187,17 +202,23 @@ impl Service {
         })
     }
 
-    /// The approver's own key, checked, or a new Ed25519 key.
+    /// The approver's own key (opened with the passphrase if it is
+    /// encrypted), checked, or a new Ed25519 key: unencrypted PEM.
     fn user_key(
         &self,
         existing: Option<&Path>,
+        protection: KeyProtection<'_>,
     ) -> Result<zeroize::Zeroizing<String>, ServiceError> {
         let rng = ring::rand::SystemRandom::new();
         Ok(match existing {
             Some(path) => {
-                let pem = self.dir.read_string(path)?;
-                SigningKey::from_pkcs8_pem(&pem, &rng)?;
-                zeroize::Zeroizing::new(pem)
+                let file = zeroize::Zeroizing::new(self.dir.read_string(path)?);
+                let opened = crate::keyfile::open(&file, || match protection {
+                    KeyProtection::Passphrase(p) => Ok(zeroize::Zeroizing::new(p.to_owned())),
+                    KeyProtection::Unencrypted => Err(crate::keyfile::KeyFileError::NoPassphrase),
+                })?;
+                SigningKey::from_pkcs8_pem(&opened.pem, &rng)?;
+                opened.pem
             }
             None => pki::ca::private_key_pem(&pki::generate_ed25519_pkcs8(&rng)?),
         })
@@ -265,6 +286,20 @@ impl Service {
             checkpoint_size: appended.checkpoint_size,
             lookalike_of,
         })
+    }
+}
+
+/// The new key file's text: encrypted under the passphrase, or as it is.
+fn key_file(
+    pem: &str,
+    protection: KeyProtection<'_>,
+) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    match protection {
+        KeyProtection::Passphrase(p) => {
+            let der = zeroize::Zeroizing::new(pki::pem_block(pem, "PRIVATE KEY")?);
+            Ok(crate::keyfile::encrypt(&der, p)?)
+        }
+        KeyProtection::Unencrypted => Ok(zeroize::Zeroizing::new(pem.to_owned())),
     }
 }
 

@@ -56,6 +56,8 @@ async fn approver(
             days: 365,
             operator: OPERATOR,
             confirm_lookalike: false,
+            // The demo's directory is removed when it stops.
+            protection: super::certify::KeyProtection::Unencrypted,
         })
         .await?;
     Ok(Approver {

@@ -68,6 +68,8 @@ pub enum ServiceError {
     FileNotKept(Hash),
     Block(block::BlockError),
     Pki(PkiError),
+    /// A private key file could not be written or opened (`crate::keyfile`).
+    KeyFile(crate::keyfile::KeyFileError),
     Refused(Refusal),
     Store(StoreError),
     Entry(EntryError),
@@ -161,6 +163,7 @@ impl std::error::Error for ServiceError {
             ServiceError::Pdf(e) => Some(e),
             ServiceError::Block(e) => Some(e),
             ServiceError::Pki(e) => Some(e),
+            ServiceError::KeyFile(e) => Some(e),
             ServiceError::Refused(e) => Some(e),
             ServiceError::Store(e) => Some(e),
             ServiceError::Entry(e) => Some(e),
@@ -188,6 +191,7 @@ from_error!(
     Pdf(crate::pdf::PdfError),
     Block(block::BlockError),
     Pki(PkiError),
+    KeyFile(crate::keyfile::KeyFileError),
     Refused(Refusal),
     Entry(EntryError),
     Note(tlog::NoteError),
@@ -207,6 +211,7 @@ impl ServiceError {
             ServiceError::FileNotKept(_) => "file_not_kept",
             ServiceError::Block(e) => e.code(),
             ServiceError::Pki(e) => e.code(),
+            ServiceError::KeyFile(e) => e.code(),
             ServiceError::Refused(e) => e.code(),
             ServiceError::Store(e) => e.code(),
             ServiceError::Entry(e) => e.code(),
@@ -266,6 +271,7 @@ impl ServiceError {
             | ServiceError::TokenOutdated
             | ServiceError::TokenName(_)
             | ServiceError::TokenNameTooLong { .. }
+            | ServiceError::KeyFile(_)
             | ServiceError::Cancelled => REFUSED,
             ServiceError::NotInitialized(_)
             | ServiceError::Io { .. }

@@ -8,6 +8,8 @@ use tempfile::TempDir;
 
 pub const SEED: &str = include_str!("../data/seed.txt");
 pub const ORG: &str = "Skarpnäcks stadsdelsförvaltning";
+/// The passphrase of the tests' key files (`ATTESTERA_PASSPHRASE_FILE`).
+pub const PASSPHRASE: &str = "rätt häst batteri häftklammer";
 
 pub struct Env {
     pub tmp: TempDir,
@@ -78,9 +80,16 @@ impl Env {
 
     /// A temporary directory with no data directory in it yet.
     pub fn empty() -> Env {
-        Env {
+        let env = Env {
             tmp: tempfile::tempdir().expect("tempdir"),
-        }
+        };
+        std::fs::write(env.passphrase_file(), format!("{PASSPHRASE}\n")).expect("passphrase");
+        env
+    }
+
+    /// The file every command reads key passphrases from.
+    pub fn passphrase_file(&self) -> PathBuf {
+        self.tmp.path().join("lösenfras.txt")
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -96,6 +105,7 @@ impl Env {
         c.args(args)
             .env("ATTESTERA_DATA_DIR", self.data_dir())
             .env("ATTESTERA_OPERATOR", "registrator Rut")
+            .env("ATTESTERA_PASSPHRASE_FILE", self.passphrase_file())
             .current_dir(self.tmp.path())
             .stdin(Stdio::null());
         c
@@ -193,6 +203,15 @@ impl Env {
             conn.close().await.expect("close");
         });
     }
+}
+
+/// A key file that `user add` wrote, opened with the tests' passphrase:
+/// its unencrypted PKCS#8 PEM.
+pub fn open_key(path: impl AsRef<Path>) -> zeroize::Zeroizing<String> {
+    let file = std::fs::read_to_string(path).expect("key file");
+    attestera::keyfile::open(&file, || Ok(zeroize::Zeroizing::new(PASSPHRASE.into())))
+        .expect("the tests' passphrase opens it")
+        .pem
 }
 
 /// A small registered-then-approved document and its two approvers.

@@ -289,13 +289,15 @@ fn openssl_verifies_issued_certificates() {
     );
     // The keys attestera generates are PKCS#8 that OpenSSL reads too.
     let data = env.data_dir();
+    // An approver's key is encrypted: OpenSSL reads it with the passphrase.
+    let passin = format!("file:{}", env.passphrase_file().display());
     for key in [
         env.s("u/key.pem"),
         data.join("ca.key.pem").to_string_lossy().into_owned(),
         data.join("log.key.pem").to_string_lossy().into_owned(),
     ] {
         let out = std::process::Command::new("openssl")
-            .args(["pkey", "-in", &key, "-noout"])
+            .args(["pkey", "-in", &key, "-noout", "-passin", &passin])
             .output()
             .unwrap();
         assert!(

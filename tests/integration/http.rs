@@ -1398,6 +1398,10 @@ fn an_approval_made_with_openssl_and_curl_is_accepted() {
         .args([doc.to_string_lossy().as_ref(), &key, &cert])
         .env("ATTESTERA_SERVER", &s.base)
         .env("ATTESTERA_TOKEN", &s.approver)
+        .env(
+            "KEY_PASSIN",
+            format!("file:{}", s.env.passphrase_file().display()),
+        )
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -246,7 +246,7 @@ fn a_certified_key_is_never_certified_again() {
         assert!(!env.path("again/cert.pem").exists(), "{what}: files left");
     }
     // The same holds for a revoked key presented over HTTP.
-    let spki = pki::ca::public_key_der_of(&std::fs::read_to_string(&anna.0).unwrap()).unwrap();
+    let spki = pki::ca::public_key_der_of(&crate::common::open_key(&anna.0)).unwrap();
     let s = Server::start(env, &[]);
     runtime().block_on(async {
         let resp = reqwest::Client::new()

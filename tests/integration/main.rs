@@ -12,6 +12,7 @@ mod http;
 mod http_hardening;
 mod identity;
 mod insider;
+mod keyfiles;
 mod load;
 mod outage;
 mod pdf;

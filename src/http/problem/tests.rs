@@ -58,6 +58,10 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
         ),
         ("Block", BlockError::NoRows.into()),
         (
+            "KeyFile",
+            crate::keyfile::KeyFileError::WrongPassphrase.into(),
+        ),
+        (
             "Pki (unreadable input)",
             PkiError::PemInvalid(attestera_core::pki::PkiReason::NoPemBlock).into(),
         ),
@@ -286,6 +290,7 @@ fn every_error_variant_has_a_swedish_sentence() {
             ServiceError::Pki(p) => Some(p.to_string()),
             ServiceError::Text(t) => Some(t.to_string()),
             ServiceError::Pdf(t) => Some(t.to_string()),
+            ServiceError::KeyFile(k) => Some(k.to_string()),
             ServiceError::Block(b) => Some(b.to_string()),
             ServiceError::Entry(x) => Some(x.to_string()),
             _ => None,

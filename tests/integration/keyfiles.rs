@@ -1,0 +1,312 @@
+//! Approvers' key files: `user add` writes them encrypted under a
+//! passphrase (PBES2, scrypt, AES-256-CBC) that OpenSSL reads too;
+//! `approve` asks for it; a wrong one is refused and nothing is logged; an
+//! unencrypted key is still read, with a warning.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use crate::common::{DOC, Env, PASSPHRASE, attested};
+
+fn openssl_reads(key: &str, passin: &str) -> bool {
+    Command::new("openssl")
+        .args(["pkey", "-in", key, "-noout", "-passin", passin])
+        .output()
+        .expect("openssl")
+        .status
+        .success()
+}
+
+#[test]
+fn user_add_writes_an_encrypted_0600_key_that_openssl_reads_with_the_passphrase_only() {
+    let env = Env::new();
+    let (key, _) = env.user("anna", "Anna Berg", "Avdelningschef");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(openssl_reads(&key, &format!("pass:{PASSPHRASE}")));
+    assert!(!openssl_reads(&key, "pass:fel lösenfras här"));
+    // The scheme is PBES2 with scrypt and AES-256-CBC.
+    let out = Command::new("openssl")
+        .args(["asn1parse", "-in", &key])
+        .output()
+        .unwrap();
+    let parsed = String::from_utf8_lossy(&out.stdout);
+    for oid in [":PBES2", ":scrypt", ":aes-256-cbc"] {
+        assert!(parsed.contains(oid), "{oid} in {parsed}");
+    }
+}
+
+#[test]
+fn approve_with_a_wrong_passphrase_is_refused_in_swedish_and_logs_nothing() {
+    let env = Env::new();
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let (key, cert) = env.user("anna", "Anna Berg", "Avdelningschef");
+    let size = env.log_size();
+    let wrong = env.write("fel.txt", "inte rätt lösenfras\n");
+    let r = env.json(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &key,
+        "--cert",
+        &cert,
+        "--yes",
+        "--passphrase-file",
+        &wrong.to_string_lossy(),
+    ]);
+    assert_eq!(
+        (r.code, r.error_code()),
+        (1, "key_passphrase_wrong".to_string()),
+        "{}",
+        r.stdout
+    );
+    let human = env.run(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &key,
+        "--cert",
+        &cert,
+        "--yes",
+        "--passphrase-file",
+        &wrong.to_string_lossy(),
+    ]);
+    assert!(human.stderr.contains("Fel lösenfras"), "{}", human.stderr);
+    assert_eq!(env.log_size(), size, "nothing logged");
+    // From an environment variable named by a flag, it approves.
+    let r = env
+        .command(&[
+            "--json",
+            "approve",
+            &doc.to_string_lossy(),
+            "--key",
+            &key,
+            "--cert",
+            &cert,
+            "--yes",
+            "--passphrase-env",
+            "ANNAS_LOSENFRAS",
+        ])
+        .env_remove("ATTESTERA_PASSPHRASE_FILE")
+        .env("ANNAS_LOSENFRAS", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(env.log_size(), size + 1);
+}
+
+#[test]
+fn without_a_passphrase_or_a_terminal_nothing_is_written() {
+    let env = Env::new();
+    let size = env.log_size();
+    let out = env
+        .command(&[
+            "--json",
+            "user",
+            "add",
+            "--name",
+            "Anna Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "anna",
+        ])
+        .env_remove("ATTESTERA_PASSPHRASE_FILE")
+        .output()
+        .unwrap();
+    let r = crate::common::finish(out);
+    assert_eq!(
+        (r.code, r.error_code()),
+        (1, "key_passphrase_missing".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--passphrase-file")
+    );
+    assert!(!env.path("anna").exists(), "no files");
+    assert_eq!(env.log_size(), size, "no certificate logged");
+    let short = env.write("kort.txt", "kort\n");
+    let r = env.json(&[
+        "user",
+        "add",
+        "--name",
+        "Anna Berg",
+        "--role",
+        "Chef",
+        "--out",
+        "anna",
+        "--passphrase-file",
+        &short.to_string_lossy(),
+    ]);
+    assert_eq!(r.error_code(), "key_passphrase_too_short", "{}", r.stdout);
+    assert_eq!(env.log_size(), size);
+}
+
+#[test]
+fn an_unencrypted_key_still_approves_with_a_warning_and_an_encrypted_own_key_is_certified() {
+    let a = attested();
+    let env = &a.env;
+    // An unencrypted Ed25519 key made by OpenSSL, certified as the approver's own.
+    let plain = env.s("egen.pem");
+    assert!(
+        Command::new("openssl")
+            .args(["genpkey", "-algorithm", "ed25519", "-out", &plain])
+            .status()
+            .unwrap()
+            .success()
+    );
+    env.ok(&[
+        "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &plain, "--out", "bo",
+    ]);
+    let doc = env.write("doc2.txt", format!("{DOC}\nBilaga.\n"));
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let r = env.run(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &plain,
+        "--cert",
+        &env.s("bo/cert.pem"),
+        "--yes",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Varning: nyckelfilen") && r.stderr.contains("inte krypterad"),
+        "{}",
+        r.stderr
+    );
+    // An encrypted key made by OpenSSL opens with the passphrase.
+    let own = env.s("egen-krypterad.pem");
+    assert!(
+        Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "ed25519",
+                "-aes-256-cbc",
+                "-pass",
+                &format!("pass:{PASSPHRASE}"),
+                "-out",
+                &own
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    env.ok(&[
+        "user", "add", "--name", "Cia Ek", "--role", "Chef", "--key", &own, "--out", "cia",
+    ]);
+    let r = env.run(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &own,
+        "--cert",
+        &env.s("cia/cert.pem"),
+        "--yes",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("Varning"), "{}", r.stderr);
+}
+
+/// Runs `attestera ARGS` on a pseudo-terminal (script(1)) with `input`
+/// typed, without a passphrase file: the passphrase is asked there.
+fn on_terminal(env: &Env, args: &[&str], input: &str) -> (Option<i32>, String) {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_attestera"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("ATTESTERA_DATA_DIR", env.data_dir())
+        .env_remove("ATTESTERA_PASSPHRASE_FILE")
+        .current_dir(env.tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_once_to_approve() {
+    let env = Env::new();
+    let (code, text) = on_terminal(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "anna",
+        ],
+        "en lösenfras här\nen annan här\n",
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("Samma lösenfras igen") && text.contains("olika"),
+        "{text}"
+    );
+    assert!(!env.path("anna").exists());
+    let typed = format!("{PASSPHRASE}\n{PASSPHRASE}\n");
+    let (code, text) = on_terminal(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "anna",
+        ],
+        &typed,
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let (key, cert) = (env.s("anna/key.pem"), env.s("anna/cert.pem"));
+    let (code, text) = on_terminal(
+        &env,
+        &[
+            "approve",
+            &doc.to_string_lossy(),
+            "--key",
+            &key,
+            "--cert",
+            &cert,
+        ],
+        &format!("{PASSPHRASE}\nj\n"),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("Lösenfras för") && text.contains("Godkänn?"),
+        "{text}"
+    );
+}
