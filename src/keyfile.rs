@@ -21,6 +21,10 @@ pub enum KeyFileError {
     WrongPassphrase,
     #[error("not a PKCS#8 private key in PEM")]
     NotAKey,
+    /// Encrypted with a scheme other than PBES2 with scrypt or PBKDF2-SHA-2
+    /// and AES (PBES1, 3DES, HMAC-SHA1): convert it with openssl.
+    #[error("the key file's encryption scheme is not supported")]
+    UnsupportedEncryption,
     #[error("the passphrase is shorter than {MIN_PASSPHRASE_CHARS} characters")]
     PassphraseTooShort,
     #[error("the two passphrases differ")]
@@ -40,6 +44,7 @@ impl KeyFileError {
         match self {
             KeyFileError::WrongPassphrase => "key_passphrase_wrong",
             KeyFileError::NotAKey => "key_file_invalid",
+            KeyFileError::UnsupportedEncryption => "key_encryption_unsupported",
             KeyFileError::PassphraseTooShort => "key_passphrase_too_short",
             KeyFileError::PassphrasesDiffer => "key_passphrases_differ",
             KeyFileError::NoPassphrase => "key_passphrase_missing",
@@ -91,12 +96,11 @@ pub fn open(
     if label != ENCRYPTED {
         return Err(KeyFileError::NotAKey);
     }
+    // A scheme the parser does not know (PBES1) fails here.
     let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(document.as_bytes())
-        .map_err(|_| KeyFileError::NotAKey)?;
+        .map_err(|_| KeyFileError::UnsupportedEncryption)?;
     let passphrase = passphrase()?;
-    let der = info
-        .decrypt(passphrase.as_bytes())
-        .map_err(|_| KeyFileError::WrongPassphrase)?;
+    let der = info.decrypt(passphrase.as_bytes()).map_err(decrypt_error)?;
     let pem = der
         .to_pem(PLAIN, pkcs8::LineEnding::LF)
         .map_err(|_| KeyFileError::NotAKey)?;
@@ -104,6 +108,16 @@ pub fn open(
         pem,
         was_encrypted: true,
     })
+}
+
+/// A failed decryption: a wrong passphrase (bad padding, or garbage that
+/// does not parse), or a scheme or parameters this build cannot use.
+fn decrypt_error(e: pkcs8::Error) -> KeyFileError {
+    match e {
+        pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)
+        | pkcs8::Error::Asn1(_) => KeyFileError::WrongPassphrase,
+        _ => KeyFileError::UnsupportedEncryption,
+    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,9 @@ pub async fn add_user(
     // A new key is encrypted; an own key is opened only if it is.
     let phrase = match &a.key {
         None => Some(passphrase(&a.passphrase, true, &a.out.join("key.pem"))?),
-        Some(own) if crate::keyfile::is_encrypted(&read_text_file(own)?) => {
+        Some(own)
+            if crate::keyfile::is_encrypted(&zeroize::Zeroizing::new(read_text_file(own)?)) =>
+        {
             Some(passphrase(&a.passphrase, false, own)?)
         }
         Some(_) => None,

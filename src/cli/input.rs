@@ -35,6 +35,7 @@ pub(crate) fn passphrase(
         let value = std::env::var(name).map_err(|_| KeyFileError::EnvUnset(name.clone()))?;
         Some(Zeroizing::new(value))
     } else if let Some(file) = &args.passphrase_file {
+        warn_if_readable_by_others(file);
         let text = Zeroizing::new(read_text_file(file)?);
         Some(Zeroizing::new(text.lines().next().unwrap_or("").to_owned()))
     } else {
@@ -52,7 +53,7 @@ pub(crate) fn passphrase(
             if new {
                 let first = ask(&format!(
                     "Ny lösenfras för {} (minst {MIN_PASSPHRASE_CHARS} tecken): ",
-                    what.display()
+                    super::print::shown(&what.display().to_string())
                 ))?;
                 let again = ask("Samma lösenfras igen: ")?;
                 if *first != *again {
@@ -60,7 +61,10 @@ pub(crate) fn passphrase(
                 }
                 first
             } else {
-                ask(&format!("Lösenfras för {}: ", what.display()))?
+                ask(&format!(
+                    "Lösenfras för {}: ",
+                    super::print::shown(&what.display().to_string())
+                ))?
             }
         }
     };
@@ -70,6 +74,20 @@ pub(crate) fn passphrase(
     Ok(phrase)
 }
 
+/// A passphrase file others can read is no secret: said on stderr.
+fn warn_if_readable_by_others(file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(file)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "Varning: lösenfrasfilen {} kan läsas av andra än ägaren; gör den privat \
+             (chmod 600).",
+            super::print::shown(&file.display().to_string())
+        );
+    }
+}
+
 /// An approver's key file opened: asks for its passphrase if it is
 /// encrypted, and warns on stderr if it is not.
 pub(crate) fn open_key_file(
@@ -77,11 +95,14 @@ pub(crate) fn open_key_file(
     args: &super::args::PassphraseArgs,
 ) -> Result<zeroize::Zeroizing<String>, ServiceError> {
     let file = zeroize::Zeroizing::new(read_text_file(path)?);
+    // Asked first, so that a passphrase file that cannot be read says so.
+    let phrase = if crate::keyfile::is_encrypted(&file) {
+        Some(passphrase(args, false, path)?)
+    } else {
+        None
+    };
     let opened = crate::keyfile::open(&file, || {
-        passphrase(args, false, path).map_err(|e| match e {
-            ServiceError::KeyFile(k) => k,
-            _ => crate::keyfile::KeyFileError::NoPassphrase,
-        })
+        phrase.ok_or(crate::keyfile::KeyFileError::NoPassphrase)
     })?;
     if !opened.was_encrypted {
         eprintln!(

@@ -360,6 +360,10 @@ fn key_file(e: &crate::keyfile::KeyFileError) -> String {
                                           nyckelfil). Försök igen."
             .into(),
         KeyFileError::NotAKey => "Nyckelfilen är ingen privat nyckel (PKCS#8 i PEM).".into(),
+        KeyFileError::UnsupportedEncryption => "Nyckelfilen är krypterad på ett sätt som inte \
+             stöds (till exempel PBES1, 3DES eller HMAC-SHA1). Gör om den med \
+             openssl pkcs8 -topk8 -scrypt -in gammal.pem -out ny.pem och använd ny.pem."
+            .into(),
         KeyFileError::PassphraseTooShort => {
             format!("Lösenfrasen är för kort: minst {MIN_PASSPHRASE_CHARS} tecken.")
         }
@@ -369,7 +373,7 @@ fn key_file(e: &crate::keyfile::KeyFileError) -> String {
                                        --passphrase-env VARIABEL."
             .into(),
         KeyFileError::EnvUnset(name) => {
-            format!("Miljövariabeln {name} (--passphrase-env) är inte satt.")
+            format!("Miljövariabeln {name} (--passphrase-env) är inte satt eller inte UTF-8.")
         }
         KeyFileError::Encrypt(_) => "Nyckeln kunde inte krypteras.".into(),
     }

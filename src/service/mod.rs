@@ -271,8 +271,15 @@ impl ServiceError {
             | ServiceError::TokenOutdated
             | ServiceError::TokenName(_)
             | ServiceError::TokenNameTooLong { .. }
-            | ServiceError::KeyFile(_)
             | ServiceError::Cancelled => REFUSED,
+            // A wrong or weak passphrase is refused; a key file or
+            // passphrase that cannot be had at all is a failure to run.
+            ServiceError::KeyFile(k) => match k {
+                crate::keyfile::KeyFileError::WrongPassphrase
+                | crate::keyfile::KeyFileError::PassphraseTooShort
+                | crate::keyfile::KeyFileError::PassphrasesDiffer => REFUSED,
+                _ => FAILED,
+            },
             ServiceError::NotInitialized(_)
             | ServiceError::Io { .. }
             | ServiceError::NoTempDir

@@ -84,6 +84,11 @@ impl Env {
             tmp: tempfile::tempdir().expect("tempdir"),
         };
         std::fs::write(env.passphrase_file(), format!("{PASSPHRASE}\n")).expect("passphrase");
+        std::fs::set_permissions(
+            env.passphrase_file(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .expect("a private passphrase file");
         env
     }
 

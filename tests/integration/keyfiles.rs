@@ -123,7 +123,7 @@ fn without_a_passphrase_or_a_terminal_nothing_is_written() {
     let r = crate::common::finish(out);
     assert_eq!(
         (r.code, r.error_code()),
-        (1, "key_passphrase_missing".to_string()),
+        (2, "key_passphrase_missing".to_string()),
         "{}",
         r.stdout
     );
@@ -149,6 +149,7 @@ fn without_a_passphrase_or_a_terminal_nothing_is_written() {
         &short.to_string_lossy(),
     ]);
     assert_eq!(r.error_code(), "key_passphrase_too_short", "{}", r.stdout);
+    assert!(!env.path("anna").exists(), "no files");
     assert_eq!(env.log_size(), size);
 }
 
@@ -309,4 +310,102 @@ fn on_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_once_to_approve
         text.contains("Lösenfras för") && text.contains("Godkänn?"),
         "{text}"
     );
+}
+
+#[test]
+fn an_own_key_with_a_wrong_passphrase_or_an_old_scheme_is_refused_saying_which() {
+    let env = Env::new();
+    let size = env.log_size();
+    let own = env.s("egen.pem");
+    assert!(
+        Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "ed25519",
+                "-aes-256-cbc",
+                "-pass",
+                "pass:en helt annan fras",
+                "-out",
+                &own
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = env.json(&[
+        "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &own, "--out", "bo",
+    ]);
+    assert_eq!(
+        (r.code, r.error_code()),
+        (1, "key_passphrase_wrong".to_string()),
+        "{}",
+        r.stdout
+    );
+    // PBES1 with 3DES, which OpenSSL still writes on request.
+    let old = env.s("gammal.pem");
+    assert!(
+        Command::new("openssl")
+            .args([
+                "pkcs8",
+                "-topk8",
+                "-v1",
+                "PBE-SHA1-3DES",
+                "-in",
+                &own,
+                "-passin",
+                "pass:en helt annan fras",
+                "-out",
+                &old,
+                "-passout",
+                &format!("pass:{PASSPHRASE}")
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = env.json(&[
+        "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &old, "--out", "bo",
+    ]);
+    assert_eq!(r.error_code(), "key_encryption_unsupported", "{}", r.stdout);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("openssl pkcs8 -topk8 -scrypt")
+    );
+    assert!(!env.path("bo").exists());
+    assert_eq!(env.log_size(), size);
+    // A passphrase file that cannot be read says so, not that none was given.
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let (key, cert) = env.user("anna", "Anna Berg", "Avdelningschef");
+    let r = env.json(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &key,
+        "--cert",
+        &cert,
+        "--yes",
+        "--passphrase-file",
+        "finns-inte.txt",
+    ]);
+    assert_eq!(r.error_code(), "io_error", "{}", r.stdout);
+    // One that others can read is used, with a warning.
+    let open_file = env.write("delad.txt", format!("{PASSPHRASE}\n"));
+    std::fs::set_permissions(&open_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = env.run(&[
+        "approve",
+        &doc.to_string_lossy(),
+        "--key",
+        &key,
+        "--cert",
+        &cert,
+        "--yes",
+        "--passphrase-file",
+        &open_file.to_string_lossy(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("kan läsas av andra"), "{}", r.stderr);
 }
