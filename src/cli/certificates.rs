@@ -29,6 +29,18 @@ pub async fn add_user(
     a: &AddUserArgs,
     operator: &str,
 ) -> Result<UserIssued, ServiceError> {
+    let new = |protection| NewUser {
+        name: &a.name,
+        role: &a.role,
+        out: &a.out,
+        existing_key: a.key.as_deref(),
+        days: a.days,
+        operator,
+        confirm_lookalike: a.confirm_lookalike,
+        protection,
+    };
+    // Checked before the passphrase is asked, so that none is typed in vain.
+    s.check_new_user(&new(KeyProtection::Unencrypted)).await?;
     // A new key is encrypted; an own key is opened only if it is.
     let phrase = match &a.key {
         None => Some(passphrase(&a.passphrase, true, &a.out.join("key.pem"))?),
@@ -39,19 +51,10 @@ pub async fn add_user(
         }
         Some(_) => None,
     };
-    s.add_user(&NewUser {
-        name: &a.name,
-        role: &a.role,
-        out: &a.out,
-        existing_key: a.key.as_deref(),
-        days: a.days,
-        operator,
-        confirm_lookalike: a.confirm_lookalike,
-        protection: match &phrase {
-            Some(p) => KeyProtection::Passphrase(p),
-            None => KeyProtection::Unencrypted,
-        },
-    })
+    s.add_user(&new(match &phrase {
+        Some(p) => KeyProtection::Passphrase(p),
+        None => KeyProtection::Unencrypted,
+    }))
     .await
 }
 

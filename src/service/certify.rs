@@ -158,17 +158,7 @@ impl Service {
     /// Ed25519 key is written to `out/key.pem` (0600). Files appear only
     /// after the issuance is in the log.
     pub async fn add_user(&self, new: &NewUser<'_>) -> Result<UserIssued, ServiceError> {
-        check_validity_days(new.days)?;
-        let subject = Subject {
-            name: new.name.into(),
-            role: new.role.into(),
-            org: self.config.org.clone(),
-        };
-        subject.validate()?;
-        let lookalike_of = self
-            .confirmed_lookalikes(new.name, new.confirm_lookalike)
-            .await?;
-        refuse_existing(new)?;
+        let (subject, lookalike_of) = self.check_new_user(new).await?;
         let key_pem = self.user_key(new.existing_key, new.protection)?;
         let spki = pki::ca::public_key_der_of(&key_pem)?;
         let cert_pem = self.issue(&subject, &spki, new.days)?;
@@ -200,6 +190,27 @@ impl Service {
             cert_path: staged.cert.1,
             lookalike_of,
         })
+    }
+
+    /// What `add_user` checks before it makes or reads a key: the days, the
+    /// subject, look-alikes, files in the way. The CLI calls it first so
+    /// that nobody types a passphrase for an issuance that is refused.
+    pub async fn check_new_user(
+        &self,
+        new: &NewUser<'_>,
+    ) -> Result<(Subject, Vec<String>), ServiceError> {
+        check_validity_days(new.days)?;
+        let subject = Subject {
+            name: new.name.into(),
+            role: new.role.into(),
+            org: self.config.org.clone(),
+        };
+        subject.validate()?;
+        let lookalike_of = self
+            .confirmed_lookalikes(new.name, new.confirm_lookalike)
+            .await?;
+        refuse_existing(new)?;
+        Ok((subject, lookalike_of))
     }
 
     /// The approver's own key (opened with the passphrase if it is

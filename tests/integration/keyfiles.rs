@@ -290,6 +290,23 @@ fn on_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_once_to_approve
         &typed,
     );
     assert_eq!(code, Some(0), "{text}");
+    // An issuance that will be refused is refused before anyone types.
+    let (code, text) = on_terminal(
+        &env,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Anna Berg",
+            "--role",
+            "Chef",
+            "--out",
+            "anna",
+        ],
+        &typed,
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("Ny lösenfras"), "not asked: {text}");
     let doc = env.write("doc.txt", DOC);
     env.ok(&["register", &doc.to_string_lossy()]);
     let (key, cert) = (env.s("anna/key.pem"), env.s("anna/cert.pem"));
