@@ -80,11 +80,9 @@ pub struct Opened {
     pub was_encrypted: bool,
 }
 
-/// Opens a key file; `passphrase` is asked for only if it is encrypted.
-pub fn open(
-    pem: &str,
-    passphrase: impl FnOnce() -> Result<Zeroizing<String>, KeyFileError>,
-) -> Result<Opened, KeyFileError> {
+/// Opens a key file; `passphrase` is needed only if it is encrypted (the
+/// caller asks for one when [`is_encrypted`] says so).
+pub fn open(pem: &str, passphrase: Option<&str>) -> Result<Opened, KeyFileError> {
     if !is_encrypted(pem) {
         return Ok(Opened {
             pem: Zeroizing::new(pem.to_owned()),
@@ -99,7 +97,7 @@ pub fn open(
     // A scheme the parser does not know (PBES1) fails here.
     let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(document.as_bytes())
         .map_err(|_| KeyFileError::UnsupportedEncryption)?;
-    let passphrase = passphrase()?;
+    let passphrase = passphrase.ok_or(KeyFileError::NoPassphrase)?;
     let der = info.decrypt(passphrase.as_bytes()).map_err(decrypt_error)?;
     let pem = der
         .to_pem(PLAIN, pkcs8::LineEnding::LF)
@@ -143,11 +141,11 @@ mod tests {
             !file.as_bytes().windows(32).any(|w| w == seed),
             "the key is not in the file"
         );
-        let opened = open(&pem, || Ok(Zeroizing::new("rätt häst batteri".into()))).unwrap();
+        let opened = open(&pem, Some("rätt häst batteri")).unwrap();
         assert!(opened.was_encrypted);
         let (label, back) = pkcs8::SecretDocument::from_pem(&opened.pem).unwrap();
         assert_eq!((label, back.as_bytes()), ("PRIVATE KEY", der.as_slice()));
-        let wrong = open(&pem, || Ok(Zeroizing::new("fel häst batteri".into())));
+        let wrong = open(&pem, Some("fel häst batteri"));
         assert_eq!(wrong.err(), Some(KeyFileError::WrongPassphrase));
     }
 
@@ -155,7 +153,7 @@ mod tests {
     fn an_unencrypted_key_opens_without_asking() {
         let pem =
             "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
-        let opened = open(pem, || panic!("asked for a passphrase")).unwrap();
+        let opened = open(pem, None).unwrap();
         assert!(!opened.was_encrypted);
         assert_eq!(opened.pem.as_str(), pem);
     }

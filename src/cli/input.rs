@@ -101,9 +101,7 @@ pub(crate) fn open_key_file(
     } else {
         None
     };
-    let opened = crate::keyfile::open(&file, || {
-        phrase.ok_or(crate::keyfile::KeyFileError::NoPassphrase)
-    })?;
+    let opened = crate::keyfile::open(&file, phrase.as_deref().map(String::as_str))?;
     if !opened.was_encrypted {
         eprintln!(
             "Varning: nyckelfilen {} är inte krypterad: den som kopierar den kan godkänna i \

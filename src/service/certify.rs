@@ -224,10 +224,11 @@ impl Service {
         Ok(match existing {
             Some(path) => {
                 let file = zeroize::Zeroizing::new(self.dir.read_string(path)?);
-                let opened = crate::keyfile::open(&file, || match protection {
-                    KeyProtection::Passphrase(p) => Ok(zeroize::Zeroizing::new(p.to_owned())),
-                    KeyProtection::Unencrypted => Err(crate::keyfile::KeyFileError::NoPassphrase),
-                })?;
+                let phrase = match protection {
+                    KeyProtection::Passphrase(p) => Some(p),
+                    KeyProtection::Unencrypted => None,
+                };
+                let opened = crate::keyfile::open(&file, phrase)?;
                 SigningKey::from_pkcs8_pem(&opened.pem, &rng)?;
                 opened.pem
             }

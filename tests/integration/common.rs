@@ -214,7 +214,7 @@ impl Env {
 /// its unencrypted PKCS#8 PEM.
 pub fn open_key(path: impl AsRef<Path>) -> zeroize::Zeroizing<String> {
     let file = std::fs::read_to_string(path).expect("key file");
-    attestera::keyfile::open(&file, || Ok(zeroize::Zeroizing::new(PASSPHRASE.into())))
+    attestera::keyfile::open(&file, Some(PASSPHRASE))
         .expect("the tests' passphrase opens it")
         .pem
 }

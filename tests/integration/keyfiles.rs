@@ -8,6 +8,15 @@ use std::process::Command;
 
 use crate::common::{DOC, Env, PASSPHRASE, attested};
 
+/// Runs openssl, which must succeed.
+fn openssl<const N: usize>(args: [&str; N]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl {args:?}");
+}
+
 fn openssl_reads(key: &str, passin: &str) -> bool {
     Command::new("openssl")
         .args(["pkey", "-in", key, "-noout", "-passin", passin])
@@ -159,13 +168,7 @@ fn an_unencrypted_key_still_approves_with_a_warning_and_an_encrypted_own_key_is_
     let env = &a.env;
     // An unencrypted Ed25519 key made by OpenSSL, certified as the approver's own.
     let plain = env.s("egen.pem");
-    assert!(
-        Command::new("openssl")
-            .args(["genpkey", "-algorithm", "ed25519", "-out", &plain])
-            .status()
-            .unwrap()
-            .success()
-    );
+    openssl(["genpkey", "-algorithm", "ed25519", "-out", &plain]);
     env.ok(&[
         "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &plain, "--out", "bo",
     ]);
@@ -188,22 +191,16 @@ fn an_unencrypted_key_still_approves_with_a_warning_and_an_encrypted_own_key_is_
     );
     // An encrypted key made by OpenSSL opens with the passphrase.
     let own = env.s("egen-krypterad.pem");
-    assert!(
-        Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "ed25519",
-                "-aes-256-cbc",
-                "-pass",
-                &format!("pass:{PASSPHRASE}"),
-                "-out",
-                &own
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
+    openssl([
+        "genpkey",
+        "-algorithm",
+        "ed25519",
+        "-aes-256-cbc",
+        "-pass",
+        &format!("pass:{PASSPHRASE}"),
+        "-out",
+        &own,
+    ]);
     env.ok(&[
         "user", "add", "--name", "Cia Ek", "--role", "Chef", "--key", &own, "--out", "cia",
     ]);
@@ -219,6 +216,18 @@ fn an_unencrypted_key_still_approves_with_a_warning_and_an_encrypted_own_key_is_
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains("Varning"), "{}", r.stderr);
 }
+
+/// `user add` of Anna into `anna/`, asking for the passphrase.
+const ADD_ANNA: [&str; 8] = [
+    "user",
+    "add",
+    "--name",
+    "Anna Berg",
+    "--role",
+    "Chef",
+    "--out",
+    "anna",
+];
 
 /// Runs `attestera ARGS` on a pseudo-terminal (script(1)) with `input`
 /// typed, without a passphrase file: the passphrase is asked there.
@@ -254,20 +263,7 @@ fn on_terminal(env: &Env, args: &[&str], input: &str) -> (Option<i32>, String) {
 #[test]
 fn on_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_once_to_approve() {
     let env = Env::new();
-    let (code, text) = on_terminal(
-        &env,
-        &[
-            "user",
-            "add",
-            "--name",
-            "Anna Berg",
-            "--role",
-            "Chef",
-            "--out",
-            "anna",
-        ],
-        "en lösenfras här\nen annan här\n",
-    );
+    let (code, text) = on_terminal(&env, &ADD_ANNA, "en lösenfras här\nen annan här\n");
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains("Samma lösenfras igen") && text.contains("olika"),
@@ -275,36 +271,10 @@ fn on_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_once_to_approve
     );
     assert!(!env.path("anna").exists());
     let typed = format!("{PASSPHRASE}\n{PASSPHRASE}\n");
-    let (code, text) = on_terminal(
-        &env,
-        &[
-            "user",
-            "add",
-            "--name",
-            "Anna Berg",
-            "--role",
-            "Chef",
-            "--out",
-            "anna",
-        ],
-        &typed,
-    );
+    let (code, text) = on_terminal(&env, &ADD_ANNA, &typed);
     assert_eq!(code, Some(0), "{text}");
     // An issuance that will be refused is refused before anyone types.
-    let (code, text) = on_terminal(
-        &env,
-        &[
-            "user",
-            "add",
-            "--name",
-            "Anna Berg",
-            "--role",
-            "Chef",
-            "--out",
-            "anna",
-        ],
-        &typed,
-    );
+    let (code, text) = on_terminal(&env, &ADD_ANNA, &typed);
     assert_eq!(code, Some(1), "{text}");
     assert!(!text.contains("Ny lösenfras"), "not asked: {text}");
     let doc = env.write("doc.txt", DOC);
@@ -334,22 +304,16 @@ fn an_own_key_with_a_wrong_passphrase_or_an_old_scheme_is_refused_saying_which()
     let env = Env::new();
     let size = env.log_size();
     let own = env.s("egen.pem");
-    assert!(
-        Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "ed25519",
-                "-aes-256-cbc",
-                "-pass",
-                "pass:en helt annan fras",
-                "-out",
-                &own
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
+    openssl([
+        "genpkey",
+        "-algorithm",
+        "ed25519",
+        "-aes-256-cbc",
+        "-pass",
+        "pass:en helt annan fras",
+        "-out",
+        &own,
+    ]);
     let r = env.json(&[
         "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &own, "--out", "bo",
     ]);
@@ -361,26 +325,20 @@ fn an_own_key_with_a_wrong_passphrase_or_an_old_scheme_is_refused_saying_which()
     );
     // PBES1 with 3DES, which OpenSSL still writes on request.
     let old = env.s("gammal.pem");
-    assert!(
-        Command::new("openssl")
-            .args([
-                "pkcs8",
-                "-topk8",
-                "-v1",
-                "PBE-SHA1-3DES",
-                "-in",
-                &own,
-                "-passin",
-                "pass:en helt annan fras",
-                "-out",
-                &old,
-                "-passout",
-                &format!("pass:{PASSPHRASE}")
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
+    openssl([
+        "pkcs8",
+        "-topk8",
+        "-v1",
+        "PBE-SHA1-3DES",
+        "-in",
+        &own,
+        "-passin",
+        "pass:en helt annan fras",
+        "-out",
+        &old,
+        "-passout",
+        &format!("pass:{PASSPHRASE}"),
+    ]);
     let r = env.json(&[
         "user", "add", "--name", "Bo Ek", "--role", "Chef", "--key", &old, "--out", "bo",
     ]);

@@ -194,6 +194,16 @@ fn tool(program: &str, args: &[&str]) {
     );
 }
 
+/// Ghostscript reads `input` and writes `output` with the device and
+/// options in `options`.
+fn ghostscript(input: &Path, output: &Path, options: &[&str]) {
+    let (out_file, in_file) = (format!("-sOutputFile={}", s(output)), s(input));
+    let mut args = vec!["-q", "-dBATCH", "-dNOPAUSE", "-dSAFER"];
+    args.extend_from_slice(options);
+    args.extend([out_file.as_str(), in_file.as_str()]);
+    tool("gs", &args);
+}
+
 fn verify(env: &Env, file: &Path) -> (Ran, Value) {
     let r = env.json(&["verify", &file.to_string_lossy()]);
     let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
@@ -335,18 +345,7 @@ fn the_attested_pdf_and_its_copies_verify_at_their_levels() {
     let cairo = dir.join("utskrift.pdf");
     tool("pdftocairo", &["-pdf", &s(&a.attested), &s(&cairo)]);
     let gs = dir.join("omdestillerad.pdf");
-    tool(
-        "gs",
-        &[
-            "-q",
-            "-dBATCH",
-            "-dNOPAUSE",
-            "-dSAFER",
-            "-sDEVICE=pdfwrite",
-            &format!("-sOutputFile={}", s(&gs)),
-            &s(&a.attested),
-        ],
-    );
+    ghostscript(&a.attested, &gs, &["-sDEVICE=pdfwrite"]);
     let qpdf = dir.join("objektstrommar.pdf");
     tool(
         "qpdf",
@@ -421,32 +420,12 @@ fn a_copy_whose_text_cannot_be_read_is_indeterminate_not_changed() {
     let a = attested_pdf();
     let dir = a.env.tmp.path();
     let scan = dir.join("inskannad.pdf");
-    tool(
-        "gs",
-        &[
-            "-q",
-            "-dBATCH",
-            "-dNOPAUSE",
-            "-dSAFER",
-            "-sDEVICE=pdfimage24",
-            "-r72",
-            &format!("-sOutputFile={}", s(&scan)),
-            &s(&a.attested),
-        ],
-    );
+    ghostscript(&a.attested, &scan, &["-sDEVICE=pdfimage24", "-r72"]);
     let outlines = dir.join("konturer.pdf");
-    tool(
-        "gs",
-        &[
-            "-q",
-            "-dBATCH",
-            "-dNOPAUSE",
-            "-dSAFER",
-            "-sDEVICE=pdfwrite",
-            "-dNoOutputFonts",
-            &format!("-sOutputFile={}", s(&outlines)),
-            &s(&a.attested),
-        ],
+    ghostscript(
+        &a.attested,
+        &outlines,
+        &["-sDEVICE=pdfwrite", "-dNoOutputFonts"],
     );
     for file in [&scan, &outlines] {
         let (r, v) = verify(&a.env, file);
