@@ -89,6 +89,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         | ServiceError::NoSuchToken(_)
         | ServiceError::FileNotKept(_) => StatusCode::NOT_FOUND,
         ServiceError::Range(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Enrolment(e) => enrolment_status(e),
         ServiceError::TokenOutdated => StatusCode::UNAUTHORIZED,
         ServiceError::NoApprovals => StatusCode::CONFLICT,
         ServiceError::Pdf(e) => pdf_status(e),
@@ -98,6 +99,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         | ServiceError::Block(_)
         | ServiceError::Entry(_)
         | ServiceError::DocumentHasBlock
+        | ServiceError::StatementForOtherDocument
         | ServiceError::TokenName(_)
         | ServiceError::TokenNameTooLong { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {
@@ -118,6 +120,18 @@ pub fn status(e: &ServiceError) -> StatusCode {
         | ServiceError::Cancelled
         | ServiceError::TableMismatch { .. }
         | ServiceError::IssuedButNotPlaced { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status of a certificate request that could not be made or decided.
+fn enrolment_status(e: &crate::service::enrolment::EnrolmentError) -> StatusCode {
+    use crate::service::enrolment::EnrolmentError as E;
+    match e {
+        E::NotFound => StatusCode::NOT_FOUND,
+        E::AlreadyRequested | E::AlreadyDecided | E::TooManyPending => StatusCode::CONFLICT,
+        E::ChallengeInvalid | E::ChallengeExpired | E::ProofInvalid | E::Damaged => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

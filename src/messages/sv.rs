@@ -230,6 +230,10 @@ fn service(e: &ServiceError) -> String {
         ServiceError::Block(e) => block(e),
         ServiceError::Pki(e) => pki(e),
         ServiceError::KeyFile(e) => key_file(e),
+        ServiceError::Enrolment(e) => enrolment(e),
+        ServiceError::StatementForOtherDocument => "Uttalandet gäller ett annat dokument än \
+             det som visades. Inget har godkänts; öppna dokumentet och godkänn igen."
+            .into(),
         ServiceError::Refused(e) => refusal(e),
         ServiceError::Store(e) => store(e),
         ServiceError::Entry(e) => entry(e),
@@ -349,6 +353,32 @@ fn text(e: &TextError) -> std::borrow::Cow<'static, str> {
         TextError::Unreadable => "Texten i PDF-filen går inte att läsa (till exempel en \
                                   inskannad sida eller tecken utan textinnehåll), så den \
                                   kan inte jämföras. Det betyder inte att den är ändrad."
+            .into(),
+    }
+}
+
+fn enrolment(e: &crate::service::enrolment::EnrolmentError) -> String {
+    use crate::service::enrolment::{CHALLENGE_SECS, EnrolmentError as E, MAX_PENDING};
+    match e {
+        E::ChallengeInvalid => "Ansökan hör inte till den här inloggningen. Ladda om sidan \
+             och skapa nyckeln igen."
+            .into(),
+        E::ChallengeExpired => format!(
+            "Sidan var öppen för länge (mer än {} minuter). Ladda om den och skapa nyckeln igen.",
+            CHALLENGE_SECS / 60
+        ),
+        E::ProofInvalid => "Beviset på att webbläsaren har nyckeln stämmer inte med den \
+             publika nyckeln. Ladda om sidan och försök igen."
+            .into(),
+        E::AlreadyRequested => "Den här nyckeln har redan en ansökan.".into(),
+        E::TooManyPending => format!(
+            "Du har redan {MAX_PENDING} ansökningar som väntar. Vänta tills administratören \
+             har behandlat dem."
+        ),
+        E::NotFound => "Ansökan finns inte.".into(),
+        E::AlreadyDecided => "Ansökan är redan behandlad.".into(),
+        E::Damaged => "Ansökan är skadad i databasen (raden stämmer inte med sin kontroll) \
+             och kan inte utfärdas. Be godkännaren skapa en ny nyckel."
             .into(),
     }
 }

@@ -65,6 +65,21 @@ impl Service {
         Ok(Some(Attested::Text(attach(&body, &block))))
     }
 
+    /// The registered text of a document as the service keeps its file
+    /// (before any block it carries): what an approver reads before
+    /// approving. None when the file is not kept here.
+    pub async fn registered_text(&self, row: &DocumentRow) -> Result<Option<String>, ServiceError> {
+        let Some(bytes) = self.store.document_file(&row.text_sha256).await? else {
+            return Ok(None);
+        };
+        if row.pdf.is_some() {
+            checked_file(row, &bytes)?;
+            let doc = self.reader.read(&bytes).await?;
+            return Ok(Some(block::split(&doc.text).0.to_string()));
+        }
+        checked_body(row, &bytes).map(Some)
+    }
+
     /// The attested form of a copy the caller holds (`attestera attest`):
     /// the copy must be a registered document without a block. A PDF is
     /// kept as an exact prefix, a text gets the block after its body.

@@ -5,6 +5,7 @@
 pub mod access;
 mod attested;
 pub use attested::{Attested, attach_block};
+pub mod approving;
 pub mod audit;
 pub mod audit_jobs;
 pub mod certify;
@@ -14,6 +15,7 @@ pub mod checkpoint_summary;
 pub mod copies;
 pub mod datadir;
 pub mod demo;
+pub mod enrolment;
 mod fold;
 pub mod listing;
 pub mod lookup;
@@ -70,7 +72,11 @@ pub enum ServiceError {
     Pki(PkiError),
     /// A private key file could not be written or opened (`crate::keyfile`).
     KeyFile(crate::keyfile::KeyFileError),
+    /// A browser key's certificate request (`enrolment`).
+    Enrolment(enrolment::EnrolmentError),
     Refused(Refusal),
+    /// A statement signed on a page names another document than the page showed.
+    StatementForOtherDocument,
     Store(StoreError),
     Entry(EntryError),
     Note(tlog::NoteError),
@@ -164,6 +170,7 @@ impl std::error::Error for ServiceError {
             ServiceError::Block(e) => Some(e),
             ServiceError::Pki(e) => Some(e),
             ServiceError::KeyFile(e) => Some(e),
+            ServiceError::Enrolment(e) => Some(e),
             ServiceError::Refused(e) => Some(e),
             ServiceError::Store(e) => Some(e),
             ServiceError::Entry(e) => Some(e),
@@ -192,6 +199,7 @@ from_error!(
     Block(block::BlockError),
     Pki(PkiError),
     KeyFile(crate::keyfile::KeyFileError),
+    Enrolment(enrolment::EnrolmentError),
     Refused(Refusal),
     Entry(EntryError),
     Note(tlog::NoteError),
@@ -212,6 +220,8 @@ impl ServiceError {
             ServiceError::Block(e) => e.code(),
             ServiceError::Pki(e) => e.code(),
             ServiceError::KeyFile(e) => e.code(),
+            ServiceError::Enrolment(e) => e.code(),
+            ServiceError::StatementForOtherDocument => "statement_document_mismatch",
             ServiceError::Refused(e) => e.code(),
             ServiceError::Store(e) => e.code(),
             ServiceError::Entry(e) => e.code(),
@@ -261,6 +271,8 @@ impl ServiceError {
             e if e.is_unreadable_pki() => FAILED,
             ServiceError::Pki(_)
             | ServiceError::Refused(_)
+            | ServiceError::Enrolment(_)
+            | ServiceError::StatementForOtherDocument
             | ServiceError::UnknownDocument(_)
             | ServiceError::AlreadyInitialized(_)
             | ServiceError::OutputExists(_)

@@ -176,6 +176,42 @@ pub trait SessionStore: Send + Sync {
     async fn purge_sessions(&self, before: i64) -> Result<u64, StoreError>;
 }
 
+/// A certificate request for a key made in a browser (see `service::enrolment`).
+#[derive(Debug, Clone)]
+pub struct EnrolmentRow {
+    pub id: String,
+    pub token_id: i64,
+    pub name: String,
+    pub role: String,
+    /// SubjectPublicKeyInfo DER.
+    pub public_key: Vec<u8>,
+    pub key_fingerprint: Hash,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// HMAC of the columns above (see `service::enrolment`).
+    pub mac: Vec<u8>,
+    /// Set when an administrator refused it: when (Unix seconds), by whom, why.
+    pub refused: Option<(i64, String, String)>,
+}
+
+/// The certificate requests of browser keys.
+#[async_trait]
+pub trait EnrolmentStore: Send + Sync {
+    /// Inserts a request; false if a request for the same key exists.
+    async fn insert_enrolment(&self, row: &EnrolmentRow) -> Result<bool, StoreError>;
+    async fn enrolment(&self, id: &str) -> Result<Option<EnrolmentRow>, StoreError>;
+    /// Every request, newest first.
+    async fn enrolments(&self) -> Result<Vec<EnrolmentRow>, StoreError>;
+    /// Marks a request refused; false if it was refused already or is unknown.
+    async fn refuse_enrolment(
+        &self,
+        id: &str,
+        at: i64,
+        by: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
+}
+
 /// The registered files of documents, kept so that the attested document
 /// (the registered text followed by its block) can be downloaded. Not part
 /// of the log: the service checks a file against the digests the log
@@ -209,7 +245,7 @@ pub trait Health: Send + Sync {
 /// A whole store: the reads, and appends through one transaction at a time.
 #[async_trait]
 pub trait Store:
-    LogReader + RowReader + TokenStore + SessionStore + DocumentFiles + Health
+    LogReader + RowReader + TokenStore + SessionStore + EnrolmentStore + DocumentFiles + Health
 {
     /// Begins an append. The backend serializes appends (SQLite's write
     /// lock, PostgreSQL's lock of the head row), so the head the

@@ -12,6 +12,7 @@ mod common;
 mod server;
 
 mod admin;
+mod approver;
 mod auditor;
 #[allow(dead_code)]
 mod harness;

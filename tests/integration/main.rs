@@ -5,6 +5,7 @@ mod attested;
 mod audit;
 mod batching;
 mod common;
+mod enrolment;
 mod flow;
 mod forgery;
 mod formats;

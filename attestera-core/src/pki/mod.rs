@@ -6,6 +6,7 @@
 
 pub mod ca;
 pub mod cert;
+pub mod enrolment;
 pub mod key;
 pub mod name;
 

@@ -63,6 +63,25 @@ pub enum NameError {
     MixedScript { what: NameField, word: String },
 }
 
+impl NameError {
+    /// Which of the two fields is refused (a form marks that one).
+    pub fn field(&self) -> NameField {
+        use NameError as N;
+        match self {
+            N::Empty { what }
+            | N::TooLong { what, .. }
+            | N::NotNfc { what }
+            | N::Comma { what }
+            | N::Character { what, .. }
+            | N::Spacing { what }
+            | N::NoLetter { what, .. }
+            | N::Punctuation { what }
+            | N::Marks { what }
+            | N::MixedScript { what, .. } => *what,
+        }
+    }
+}
+
 /// Checks an approver's name (a certificate's CN, an imported row's name).
 pub fn check_name(value: &str) -> Result<(), NameError> {
     check(NameField::Name, value)

@@ -62,6 +62,14 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
             crate::keyfile::KeyFileError::WrongPassphrase.into(),
         ),
         (
+            "StatementForOtherDocument",
+            ServiceError::StatementForOtherDocument,
+        ),
+        (
+            "Enrolment",
+            crate::service::enrolment::EnrolmentError::ProofInvalid.into(),
+        ),
+        (
             "Pki (unreadable input)",
             PkiError::PemInvalid(attestera_core::pki::PkiReason::NoPemBlock).into(),
         ),

@@ -28,6 +28,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/site.js"),
     ),
     (
+        "signing.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/signing.js"),
+    ),
+    (
         "report.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/report.js"),

@@ -9,6 +9,7 @@
 //! every page shares; `form` reads what a form sent.
 
 pub mod admin;
+pub mod approver;
 pub mod assets;
 pub mod auditor;
 pub mod documents;
@@ -49,6 +50,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/session/forlang", post(session::keep_alive))
         .merge(public_reads.merge(auditor::routes()).layer(timeout))
         .merge(registrar::routes())
+        .merge(approver::routes())
         .merge(admin::routes())
 }
 

@@ -71,6 +71,8 @@ const MENU: &[(&str, &str, Option<Role>)] = &[
         "Importera från arkivet",
         Some(Role::Registrar),
     ),
+    ("/att-godkanna", "Att godkänna", Some(Role::Approver)),
+    ("/min-nyckel", "Min signeringsnyckel", Some(Role::Approver)),
     ("/signaturlogg", "Signaturlogg", Some(Role::Auditor)),
     ("/integritet", "Loggens integritet", Some(Role::Auditor)),
     ("/certifikat", "Certifikat", Some(Role::Admin)),

@@ -6,6 +6,7 @@
 mod append;
 mod columns;
 mod document_files;
+mod enrolments;
 mod facts;
 mod head;
 pub mod health;

@@ -380,7 +380,7 @@ fn refused(who: &SignedIn, mut f: IssueForm, e: &ServiceError) -> Response {
 
 /// The field of the issue form that a refusal is about.
 fn issue_field(e: &ServiceError) -> &'static str {
-    let name_field = |n: &attestera_core::pki::NameError| match name_field_of(n) {
+    let name_field = |n: &attestera_core::pki::NameError| match n.field() {
         NameField::Name => "namn",
         NameField::Role => "roll",
     };
@@ -398,22 +398,6 @@ fn issue_field(e: &ServiceError) -> &'static str {
             "publik-nyckel"
         }
         _ => "namn",
-    }
-}
-
-fn name_field_of(e: &attestera_core::pki::NameError) -> NameField {
-    use attestera_core::pki::NameError as N;
-    match e {
-        N::Empty { what }
-        | N::TooLong { what, .. }
-        | N::NotNfc { what }
-        | N::Comma { what }
-        | N::Character { what, .. }
-        | N::Spacing { what }
-        | N::NoLetter { what, .. }
-        | N::Punctuation { what }
-        | N::Marks { what }
-        | N::MixedScript { what, .. } => *what,
     }
 }
 

@@ -5,6 +5,7 @@
 //! made, because a certificate in the log cannot be taken back.
 
 mod certificates;
+mod enrolments;
 mod revoke;
 mod tokens;
 
@@ -22,6 +23,16 @@ use crate::service::sessions::SignedIn;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/certifikat", get(certificates::list))
+        .route("/certifikat/ansokningar", get(enrolments::list))
+        .route("/certifikat/ansokningar/{id}", get(enrolments::show))
+        .route(
+            "/certifikat/ansokningar/{id}/utfarda",
+            post(enrolments::issue),
+        )
+        .route(
+            "/certifikat/ansokningar/{id}/avsla",
+            post(enrolments::refuse),
+        )
         .route(
             "/certifikat/utfarda",
             get(certificates::issue_form).post(certificates::issue_check),
