@@ -351,3 +351,61 @@ fn without_javascript_the_approval_page_says_signing_needs_it() {
         assert!(key.contains("<noscript><p class=\"notice\">Nyckeln skapas av JavaScript"));
     });
 }
+
+#[test]
+fn a_browser_without_ed25519_enrols_an_ecdsa_p256_key_and_its_approval_verifies() {
+    let s = Server::start(Env::new(), &[]);
+    let id = register(&s, "Elliptiska kurvor");
+    runtime().block_on(async {
+        let director = Browser::open(&s.base).await;
+        let admin = Browser::open(&s.base).await;
+        sign_in(&director, &s.approver).await;
+        sign_in(&admin, &s.admin).await;
+        director.go("/min-nyckel").await;
+        // This page's WebCrypto lacks Ed25519, as some browsers still do.
+        director
+            .eval(
+                r#"var generate = crypto.subtle.generateKey.bind(crypto.subtle);
+                crypto.subtle.generateKey = function (alg, extractable, usages) {
+                  if (alg.name === "Ed25519") return Promise.reject(new DOMException("Ed25519", "NotSupportedError"));
+                  return generate(alg, extractable, usages);
+                };
+                return true;"#,
+            )
+            .await;
+        director.fill("Namn", NAME).await;
+        director.fill("Roll", ROLE).await;
+        press(&director, "Skapa nyckel i den här webbläsaren").await;
+        let code = director.find("#skickad-kod").await.text().await.unwrap();
+        admin.go("/certifikat/ansokningar").await;
+        let href = admin
+            .find("table tbody a")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+        admin.go(&href).await;
+        assert!(admin.text().await.contains("ECDSA P-256"));
+        issue(&admin, &code).await;
+        review(&director, &id).await;
+        director.find("#las").await.click().await.unwrap();
+        press(&director, "Godkänn").await;
+        assert!(director.find("#godkant").await.text().await.unwrap().contains(NAME));
+        let entry = s.env.json(&["log", "entry", "3"]).stdout;
+        // Entry 3 (after the CA, the registration and the certificate) is the approval.
+        assert!(entry.contains("\"approval\"") && entry.contains("ecdsa-p256-sha256"), "{entry}");
+        let attested = reqwest::get(s.url(&format!("/dokument/{id}/attesterat")))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let path = s.env.path("attesterat.txt");
+        std::fs::write(&path, attested).unwrap();
+        let verified = s.env.json(&["verify", &path.to_string_lossy()]);
+        assert_eq!(verified.code, 0, "{}", verified.stdout);
+        director.close().await;
+        admin.close().await;
+    });
+}
