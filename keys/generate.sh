@@ -6,7 +6,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cd "$here/.."
-cargo run --quiet -- --data-dir "$tmp/data" init \
+# Unencrypted on purpose: test-only keys that the tests adopt as files.
+cargo run --quiet -- --data-dir "$tmp/data" init --unencrypted-service-keys \
   --org "Testkommunens stadsdelsförvaltning (ENDAST TEST)" \
   --origin "test.attestera.local/log"
 cp "$tmp/data/ca.cert.pem" "$here/test-ca.cert.pem"

@@ -47,6 +47,17 @@ pub struct Cli {
     /// Vem som registrerar, tar över och ändrar certifikat (skrivs i loggen; standard $USER).
     #[arg(long, global = true, env = "ATTESTERA_OPERATOR")]
     pub operator: Option<String>,
+    /// Läs lösenfrasen till tjänstens krypterade nycklar (CA och logg) från denna fil (första raden) i stället för att fråga i terminalen.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FIL",
+        env = "ATTESTERA_SERVICE_PASSPHRASE_FILE"
+    )]
+    pub service_passphrase_file: Option<PathBuf>,
+    /// Läs lösenfrasen till tjänstens krypterade nycklar från denna miljövariabel (går före --service-passphrase-file).
+    #[arg(long, global = true, value_name = "VARIABEL")]
+    pub service_passphrase_env: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -120,7 +131,7 @@ fn usage_error(e: clap::Error) -> ! {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Skapa datakatalogen: databas, organisationens CA och loggens nyckel.
+    /// Skapa datakatalogen: databas, organisationens CA och loggens nyckel (krypterade under en lösenfras).
     Init(InitArgs),
     /// Skriv ut organisationens CA-certifikat (PEM).
     Ca,
@@ -258,6 +269,33 @@ pub struct InitArgs {
     /// Ta över en befintlig loggnyckel (Ed25519, PKCS#8).
     #[arg(long)]
     pub log_signing_key: Option<PathBuf>,
+    /// Låt tjänstens nycklar vara okrypterade (0600) så att tjänsten kan starta utan lösenfras; se docs/operations.md om hur de hålls säkra.
+    #[arg(long)]
+    pub unencrypted_service_keys: bool,
+    #[command(flatten)]
+    pub passphrase: AdoptedPassphraseArgs,
+}
+
+/// The passphrase of an encrypted `--ca-key` / `--log-signing-key`; without
+/// these flags (no environment variable, unlike `PassphraseArgs`), the
+/// service's new passphrase opens them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AdoptedPassphraseArgs {
+    /// Lösenfrasen till en krypterad --ca-key eller --log-signing-key, från denna fil (första raden); annars öppnas de med tjänstens lösenfras.
+    #[arg(long, value_name = "FIL")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Lösenfrasen till en krypterad --ca-key eller --log-signing-key, från denna miljövariabel (går före --passphrase-file).
+    #[arg(long, value_name = "VARIABEL")]
+    pub passphrase_env: Option<String>,
+}
+
+impl From<&AdoptedPassphraseArgs> for PassphraseArgs {
+    fn from(a: &AdoptedPassphraseArgs) -> PassphraseArgs {
+        PassphraseArgs {
+            passphrase_file: a.passphrase_file.clone(),
+            passphrase_env: a.passphrase_env.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::args::Cli;
-use crate::service::ServiceError;
+use crate::service::{DataDir, Service, ServiceError};
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ServiceError> {
     std::fs::read(path).map_err(|source| ServiceError::Io {
@@ -27,6 +27,51 @@ pub(crate) fn passphrase(
     args: &super::args::PassphraseArgs,
     new: bool,
     what: &Path,
+) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    passphrase_for(args, new, &super::print::shown(&what.display().to_string()))
+}
+
+/// The passphrase of the service's own keys in `dir`: from the global
+/// `--service-passphrase-env` / `--service-passphrase-file`, else asked
+/// once on the terminal (twice for `init`'s new keys). A failure names the
+/// service's flags (`ServiceError::ServiceKey`).
+pub(crate) fn service_passphrase(
+    cli: &Cli,
+    dir: &DataDir,
+    new: bool,
+) -> Result<zeroize::Zeroizing<String>, ServiceError> {
+    let args = super::args::PassphraseArgs {
+        passphrase_file: cli.service_passphrase_file.clone(),
+        passphrase_env: cli.service_passphrase_env.clone(),
+    };
+    let what = format!(
+        "tjänstens nycklar i {}",
+        super::print::shown(&dir.root.display().to_string())
+    );
+    passphrase_for(&args, new, &what).map_err(|e| match e {
+        ServiceError::KeyFile(error) => ServiceError::ServiceKey {
+            path: dir.root.clone(),
+            error,
+        },
+        e => e,
+    })
+}
+
+/// Opens the service on `dir`, asking for the passphrase of its keys (once)
+/// only if they are encrypted.
+pub(crate) async fn open_service(cli: &Cli, dir: DataDir) -> Result<Service, ServiceError> {
+    let phrase = match dir.service_keys_encrypted()? {
+        true => Some(service_passphrase(cli, &dir, false)?),
+        false => None,
+    };
+    Service::open(dir, phrase.as_deref().map(String::as_str)).await
+}
+
+/// [`passphrase`], for `what` (shown in the prompt, already escaped).
+fn passphrase_for(
+    args: &super::args::PassphraseArgs,
+    new: bool,
+    what: &str,
 ) -> Result<zeroize::Zeroizing<String>, ServiceError> {
     use crate::keyfile::{KeyFileError, MIN_PASSPHRASE_CHARS};
     use std::io::IsTerminal;
@@ -52,8 +97,7 @@ pub(crate) fn passphrase(
             };
             if new {
                 let first = ask(&format!(
-                    "Ny lösenfras för {} (minst {MIN_PASSPHRASE_CHARS} tecken): ",
-                    super::print::shown(&what.display().to_string())
+                    "Ny lösenfras för {what} (minst {MIN_PASSPHRASE_CHARS} tecken): "
                 ))?;
                 let again = ask("Samma lösenfras igen: ")?;
                 if *first != *again {
@@ -61,10 +105,7 @@ pub(crate) fn passphrase(
                 }
                 first
             } else {
-                ask(&format!(
-                    "Lösenfras för {}: ",
-                    super::print::shown(&what.display().to_string())
-                ))?
+                ask(&format!("Lösenfras för {what}: "))?
             }
         }
     };

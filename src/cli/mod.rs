@@ -102,11 +102,11 @@ pub async fn run(cli: Cli) -> i32 {
 async fn execute(cli: &Cli, p: Printer) -> Result<i32, ServiceError> {
     let dir = DataDir::new(&cli.data_dir);
     match &cli.command {
-        Command::Init(a) => Ok(p.print(&setup::init(&dir, a).await?)),
+        Command::Init(a) => Ok(p.print(&setup::init(cli, &dir, a).await?)),
         Command::Canonical { file } => Ok(p.print(&documents::canonical(file).await?)),
-        Command::Serve(a) => setup::serve(dir, a).await,
+        Command::Serve(a) => setup::serve(cli, dir, a).await,
         command => {
-            let service = Service::open(dir).await?;
+            let service = input::open_service(cli, dir).await?;
             let result = with_service(cli, p, &service, command).await;
             service.close().await;
             result

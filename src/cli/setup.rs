@@ -5,18 +5,66 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{InitArgs, ServeArgs};
+use zeroize::Zeroizing;
+
+use super::args::{Cli, InitArgs, ServeArgs};
+use super::input::{open_service, passphrase, read_text_file, service_passphrase};
 use super::print::{Report, shown};
+use crate::service::certify::KeyProtection;
 use crate::service::datadir::{ExistingKeys, InitReport};
 use crate::service::{DataDir, Service, ServiceError};
 
-pub async fn init(dir: &DataDir, a: &InitArgs) -> Result<InitReport, ServiceError> {
+/// `init`: the service's keys are encrypted under a new passphrase (the
+/// global `--service-passphrase-file` / `--service-passphrase-env`, else
+/// asked twice on the terminal) unless `--unencrypted-service-keys`. An
+/// adopted key that is encrypted opens with init's `--passphrase-file` /
+/// `--passphrase-env` if given, else with the service's new passphrase,
+/// else (keys kept unencrypted) with one asked on the terminal.
+pub async fn init(cli: &Cli, dir: &DataDir, a: &InitArgs) -> Result<InitReport, ServiceError> {
+    // Refused before anyone types a passphrase.
+    dir.check_vacant()?;
+    let mut encrypted_adopted = None;
+    for path in [&a.ca_key, &a.log_signing_key].into_iter().flatten() {
+        if encrypted_adopted.is_none()
+            && crate::keyfile::is_encrypted(&Zeroizing::new(read_text_file(path)?))
+        {
+            encrypted_adopted = Some(path);
+        }
+    }
+    let service_phrase = match a.unencrypted_service_keys {
+        true => None,
+        false => Some(service_passphrase(cli, dir, true)?),
+    };
+    let flags_given =
+        a.passphrase.passphrase_file.is_some() || a.passphrase.passphrase_env.is_some();
+    let adopted_phrase = match (encrypted_adopted, &service_phrase) {
+        (None, _) => None,
+        (Some(_), Some(p)) if !flags_given => Some(p.clone()),
+        (Some(path), _) => Some(passphrase(&(&a.passphrase).into(), false, path)?),
+    };
     let keys = ExistingKeys {
         ca_cert: a.ca_cert.clone(),
         ca_key: a.ca_key.clone(),
         log_key: a.log_signing_key.clone(),
+        passphrase: adopted_phrase,
     };
-    dir.init(a.org.as_deref(), a.origin.as_deref(), &keys).await
+    let protection = match &service_phrase {
+        Some(p) => KeyProtection::Passphrase(p),
+        None => KeyProtection::Unencrypted,
+    };
+    let report = dir
+        .init(a.org.as_deref(), a.origin.as_deref(), &keys, protection)
+        .await?;
+    if a.unencrypted_service_keys {
+        eprintln!(
+            "Obs: tjänstens nycklar (ca.key.pem och log.key.pem i {}) är okrypterade, \
+             läsbara bara för ägaren (0600). Den som kopierar dem kan utfärda certifikat och \
+             signera loggen i organisationens namn. Hur de hålls säkra står i \
+             docs/operations.md, avsnittet \"Key files\".",
+            shown(&report.data_dir.display().to_string())
+        );
+    }
+    Ok(report)
 }
 
 impl Report for InitReport {
@@ -38,21 +86,46 @@ impl Report for InitReport {
 }
 
 /// Runs the HTTP service until it is stopped; on a directory that does not
-/// exist yet, sets it up first (the service's main job on the embedded default).
-pub async fn serve(dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
+/// exist yet, sets it up first, unattended (never asking): its keys are
+/// encrypted if `--service-passphrase-file` / `--service-passphrase-env`
+/// gives a passphrase, else unencrypted (0600) with a note that says so and
+/// how to have them encrypted. Encrypted keys are opened with the service's
+/// passphrase (asked once if need be).
+pub async fn serve(cli: &Cli, dir: DataDir, a: &ServeArgs) -> Result<i32, ServiceError> {
     if a.demo {
         return serve_demo(a).await;
     }
     if !dir.config_path().exists() {
-        let r = dir.init(None, None, &ExistingKeys::default()).await?;
+        let given = cli.service_passphrase_file.is_some() || cli.service_passphrase_env.is_some();
+        let phrase = match given {
+            true => Some(service_passphrase(cli, &dir, true)?),
+            false => None,
+        };
+        let protection = match &phrase {
+            Some(p) => KeyProtection::Passphrase(p),
+            None => KeyProtection::Unencrypted,
+        };
+        let r = dir
+            .init(None, None, &ExistingKeys::default(), protection)
+            .await?;
         eprintln!(
             "Skapade en ny datakatalog {} (organisation {}, loggnyckel {}).",
             shown(&r.data_dir.display().to_string()),
             shown(&r.org),
             r.log_public_key
         );
+        if phrase.is_none() {
+            eprintln!(
+                "Obs: tjänstens nycklar (ca.key.pem och log.key.pem) är okrypterade, läsbara \
+                 bara för ägaren (0600), så att tjänsten startar utan lösenfras. Krypterade \
+                 nycklar får du genom att skapa datakatalogen med attestera init (den krypterar \
+                 dem under en lösenfras) innan tjänsten startas, eller genom att ge serve \
+                 --service-passphrase-file FIL första gången; se docs/operations.md, avsnittet \
+                 \"Key files\"."
+            );
+        }
     }
-    let service = Arc::new(Service::open(dir).await?.with_reader(pdf_reader(a)));
+    let service = Arc::new(open_service(cli, dir).await?.with_reader(pdf_reader(a)));
     crate::http::serve(service.clone(), a.listen, http_config(a))
         .await
         .map_err(|source| ServiceError::Io {
@@ -92,13 +165,15 @@ async fn serve_demo(a: &ServeArgs) -> Result<i32, ServiceError> {
         .tempdir()
         .map_err(|_| ServiceError::NoTempDir)?;
     let dir = DataDir::new(tmp.path().join("data"));
+    // A throw-away directory: its keys stay unencrypted.
     dir.init(
         Some("Demo: Skarpnäcks stadsdelsförvaltning"),
         None,
         &ExistingKeys::default(),
+        KeyProtection::Unencrypted,
     )
     .await?;
-    let service = Arc::new(Service::open(dir).await?.with_reader(pdf_reader(a)));
+    let service = Arc::new(Service::open(dir, None).await?.with_reader(pdf_reader(a)));
     let demo = service.fill_demo().await?;
     let mut text = format!(
         "Demo med exempeldata i {} (tas bort när tjänsten stoppas).\n\nInloggningskoder (Logga in på webbsidorna):\n",

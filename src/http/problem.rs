@@ -105,7 +105,9 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::SequencerStopped | ServiceError::AppendFailed(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
-        ServiceError::NotInitialized(_)
+        // The service's own keys: its configuration, never the request.
+        ServiceError::ServiceKey { .. }
+        | ServiceError::NotInitialized(_)
         | ServiceError::AlreadyInitialized(_)
         | ServiceError::Io { .. }
         | ServiceError::Store(_)

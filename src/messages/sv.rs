@@ -234,6 +234,7 @@ fn service(e: &ServiceError) -> String {
         ServiceError::StatementForOtherDocument => "Uttalandet gäller ett annat dokument än \
              det som visades. Inget har godkänts; öppna dokumentet och godkänn igen."
             .into(),
+        ServiceError::ServiceKey { path, error } => service_key(path, error),
         ServiceError::Refused(e) => refusal(e),
         ServiceError::Store(e) => store(e),
         ServiceError::Entry(e) => entry(e),
@@ -392,7 +393,8 @@ fn key_file(e: &crate::keyfile::KeyFileError) -> String {
         KeyFileError::NotAKey => "Nyckelfilen är ingen privat nyckel (PKCS#8 i PEM).".into(),
         KeyFileError::UnsupportedEncryption => "Nyckelfilen är krypterad på ett sätt som inte \
              stöds (till exempel PBES1, 3DES eller HMAC-SHA1). Gör om den med \
-             openssl pkcs8 -topk8 -scrypt -in gammal.pem -out ny.pem och använd ny.pem."
+             openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000 \
+             -in gammal.pem -out ny.pem och använd ny.pem."
             .into(),
         KeyFileError::PassphraseTooShort => {
             format!("Lösenfrasen är för kort: minst {MIN_PASSPHRASE_CHARS} tecken.")
@@ -406,6 +408,28 @@ fn key_file(e: &crate::keyfile::KeyFileError) -> String {
             format!("Miljövariabeln {name} (--passphrase-env) är inte satt eller inte UTF-8.")
         }
         KeyFileError::Encrypt(_) => "Nyckeln kunde inte krypteras.".into(),
+    }
+}
+
+/// The service's own keys: the file, and the `--service-passphrase-*` flags.
+fn service_key(path: &std::path::Path, e: &crate::keyfile::KeyFileError) -> String {
+    use crate::keyfile::KeyFileError;
+    let path = path.display();
+    match e {
+        KeyFileError::WrongPassphrase => format!(
+            "Fel lösenfras för tjänstens nyckel {path} (eller en skadad nyckelfil). Ingenting \
+             har ändrats."
+        ),
+        KeyFileError::NoPassphrase => format!(
+            "Tjänstens nycklar ({path}) är krypterade, men ingen lösenfras är angiven och det \
+             finns ingen terminal att fråga på: ange --service-passphrase-file FIL (eller \
+             ATTESTERA_SERVICE_PASSPHRASE_FILE) eller --service-passphrase-env VARIABEL \
+             (vid init: eller --unencrypted-service-keys för okrypterade nycklar)."
+        ),
+        KeyFileError::EnvUnset(name) => format!(
+            "Miljövariabeln {name} (--service-passphrase-env) är inte satt eller inte UTF-8."
+        ),
+        e => format!("{path}: {}", key_file(e)),
     }
 }
 

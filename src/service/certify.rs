@@ -46,12 +46,15 @@ pub struct NewUser<'a> {
     pub protection: KeyProtection<'a>,
 }
 
-/// How a key file that `user add` writes is protected.
+/// How a key file that attestera writes is protected: an approver's
+/// `key.pem` (`user add`, PBKDF2) or the service's own keys (`init`, scrypt).
 #[derive(Clone, Copy)]
 pub enum KeyProtection<'a> {
     /// Encrypted under this passphrase (`crate::keyfile`).
     Passphrase(&'a str),
-    /// Unencrypted, 0600: only for the demo's throw-away directory.
+    /// Unencrypted, 0600: the demo's throw-away directory, and service keys
+    /// kept unencrypted for an unattended service (`init
+    /// --unencrypted-service-keys`, `serve` on its first start).
     Unencrypted,
 }
 
@@ -249,10 +252,9 @@ impl Service {
         if key == self.verifier().public_key() {
             return Err(pki::PkiError::KeyReserved.into());
         }
-        let ca_key = pki::ca::private_key_pem(&self.dir.read_private_key(&self.dir.ca_key())?);
         Ok(pki::issue_certificate(
             &self.ca_pem,
-            &ca_key,
+            &self.ca_key,
             subject,
             spki_der,
             super::now(),
@@ -309,7 +311,11 @@ fn key_file(
     match protection {
         KeyProtection::Passphrase(p) => {
             let der = zeroize::Zeroizing::new(pki::pem_block(pem, "PRIVATE KEY")?);
-            Ok(crate::keyfile::encrypt(&der, p)?)
+            Ok(crate::keyfile::encrypt(
+                &der,
+                p,
+                crate::keyfile::Scheme::Pbkdf2Sha256,
+            )?)
         }
         KeyProtection::Unencrypted => Ok(zeroize::Zeroizing::new(pem.to_owned())),
     }

@@ -9,6 +9,11 @@
 //!   log.key.pem        the log's Ed25519 checkpoint key (0600)
 //!   log.vkey           the log's C2SP verifier key (public)
 //! ```
+//!
+//! The two private keys are encrypted PKCS#8 under the service's passphrase
+//! (`crate::keyfile`, scrypt), unless the operator keeps them unencrypted
+//! for an unattended service (`init --unencrypted-service-keys`, and the
+//! directory `serve` makes on its first start); either way they are 0600.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -17,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::certify::KeyProtection;
 use super::{ConfigError, ServiceError, io_err};
 use attestera_core::entry::EntryBody;
 use attestera_core::pki;
@@ -37,11 +43,13 @@ pub struct DataDir {
 }
 
 /// Keys to adopt at init instead of generating new ones.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ExistingKeys {
     pub ca_cert: Option<PathBuf>,
     pub ca_key: Option<PathBuf>,
     pub log_key: Option<PathBuf>,
+    /// Opens an adopted key file that is encrypted.
+    pub passphrase: Option<Zeroizing<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,26 +142,35 @@ impl DataDir {
         std::fs::read_to_string(path).map_err(io_err("läsa", path))
     }
 
-    /// Reads a private key file, refusing one that others can read.
-    pub fn read_private_key(&self, path: &Path) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
-        let meta = std::fs::metadata(path).map_err(io_err("läsa", path))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(ConfigError::KeyReadableByOthers(path.to_path_buf()).into());
-        }
-        let text = Zeroizing::new(self.read_string(path)?);
-        Ok(Zeroizing::new(pki::pem_block(&text, "PRIVATE KEY")?))
+    /// Reads one of the service's private key files (PKCS#8 DER), refusing
+    /// one that others can read; an encrypted one is opened with
+    /// `passphrase` (an unencrypted one needs none).
+    pub fn read_private_key(
+        &self,
+        path: &Path,
+        passphrase: Option<&str>,
+    ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+        check_private(path)?;
+        open_key_file(path, &Zeroizing::new(self.read_string(path)?), passphrase)
     }
 
-    /// Creates a new data directory: CA, log key, database with the CA
-    /// certificate as entry 0 and a first signed checkpoint. Everything is
-    /// built in a temporary sibling directory and renamed into place, so a
-    /// failure leaves nothing behind.
-    pub async fn init(
-        &self,
-        org: Option<&str>,
-        origin: Option<&str>,
-        keys: &ExistingKeys,
-    ) -> Result<InitReport, ServiceError> {
+    /// Whether the service's keys (either of them) are encrypted, so that
+    /// opening the service needs the passphrase. Asked before the service
+    /// is opened, so a directory that is not initialized, or a key file that
+    /// others can read, is refused before anyone types a passphrase.
+    pub fn service_keys_encrypted(&self) -> Result<bool, ServiceError> {
+        self.config()?;
+        let mut encrypted = false;
+        for path in [self.log_key(), self.ca_key()] {
+            check_private(&path)?;
+            encrypted |= crate::keyfile::is_encrypted(&Zeroizing::new(self.read_string(&path)?));
+        }
+        Ok(encrypted)
+    }
+
+    /// Refuses a data directory that is initialized or not empty: `init`
+    /// checks it first, and the CLI before it asks for a passphrase.
+    pub fn check_vacant(&self) -> Result<(), ServiceError> {
         if self.config_path().exists() || self.database().exists() {
             return Err(ServiceError::AlreadyInitialized(self.root.clone()));
         }
@@ -165,6 +182,22 @@ impl DataDir {
         {
             return Err(ServiceError::AlreadyInitialized(self.root.clone()));
         }
+        Ok(())
+    }
+
+    /// Creates a new data directory: CA, log key, database with the CA
+    /// certificate as entry 0 and a first signed checkpoint. The CA and log
+    /// keys are written as `protection` says (encrypted with scrypt, or
+    /// unencrypted), both 0600. Everything is built in a temporary sibling
+    /// directory and renamed into place, so a failure leaves nothing behind.
+    pub async fn init(
+        &self,
+        org: Option<&str>,
+        origin: Option<&str>,
+        keys: &ExistingKeys,
+        protection: KeyProtection<'_>,
+    ) -> Result<InitReport, ServiceError> {
+        self.check_vacant()?;
         let adopted_org = match &keys.ca_cert {
             Some(p) => {
                 pki::parse_certificate_pem(&self.read_string(p)?)
@@ -216,7 +249,7 @@ impl DataDir {
         std::fs::create_dir_all(&parent).map_err(io_err("skapa katalogen", &parent))?;
         let tmp = tempfile_dir(&parent)?;
         let staged = DataDir::new(tmp.clone());
-        let result = staged.populate(org, &origin, keys).await;
+        let result = staged.populate(org, &origin, keys, protection).await;
         match result {
             Ok(report) => {
                 if self.root.exists() {
@@ -240,10 +273,19 @@ impl DataDir {
         org: &str,
         origin: &str,
         keys: &ExistingKeys,
+        protection: KeyProtection<'_>,
     ) -> Result<InitReport, ServiceError> {
         let now = jiff::Timestamp::now();
+        let adopted = |path: &Path| {
+            let der = open_key_file(
+                path,
+                &Zeroizing::new(self.read_string(path)?),
+                keys.passphrase.as_deref().map(String::as_str),
+            )?;
+            Ok::<_, ServiceError>(der)
+        };
         let (ca_pem, ca_key_pem) = match (&keys.ca_cert, &keys.ca_key) {
-            (Some(c), Some(k)) => (self.read_string(c)?, Zeroizing::new(self.read_string(k)?)),
+            (Some(c), Some(k)) => (self.read_string(c)?, pki::ca::private_key_pem(&adopted(k)?)),
             (None, None) => pki::create_ca(org, now, 10, &ring::rand::SystemRandom::new())?,
             _ => {
                 return Err(ConfigError::CaPairIncomplete.into());
@@ -255,7 +297,7 @@ impl DataDir {
         let ca_info = pki::CertInfo::from_der(&ca_der)?;
         pki::cert::check_key_matches(&ca_der, &ca_key_pem)?;
         let log_pkcs8 = match &keys.log_key {
-            Some(p) => Zeroizing::new(pki::pem_block(&self.read_string(p)?, "PRIVATE KEY")?),
+            Some(p) => adopted(p)?,
             None => pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new())?,
         };
         let signer = NoteSigner::from_pkcs8(origin, &log_pkcs8)?;
@@ -273,10 +315,14 @@ impl DataDir {
         )
         .map_err(io_err("skriva", &self.config_path()))?;
         std::fs::write(self.ca_cert(), &ca_pem).map_err(io_err("skriva", &self.ca_cert()))?;
-        write_private(&self.ca_key(), ca_key_pem.as_bytes())?;
+        let ca_pkcs8 = Zeroizing::new(pki::pem_block(&ca_key_pem, "PRIVATE KEY")?);
+        write_private(
+            &self.ca_key(),
+            service_key_file(&ca_pkcs8, protection)?.as_bytes(),
+        )?;
         write_private(
             &self.log_key(),
-            pki::ca::private_key_pem(&log_pkcs8).as_bytes(),
+            service_key_file(&log_pkcs8, protection)?.as_bytes(),
         )?;
         std::fs::write(self.log_vkey(), signer.verifier_key() + "\n")
             .map_err(io_err("skriva", &self.log_vkey()))?;
@@ -305,6 +351,46 @@ impl DataDir {
             ca_fingerprint: ca_info.fingerprint,
         })
     }
+}
+
+/// Refuses a private key file that others than its owner can read.
+fn check_private(path: &Path) -> Result<(), ServiceError> {
+    let meta = std::fs::metadata(path).map_err(io_err("läsa", path))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(ConfigError::KeyReadableByOthers(path.to_path_buf()).into());
+    }
+    Ok(())
+}
+
+/// A service key file's text: encrypted under the passphrase (scrypt: no
+/// browser opens these, see `crate::keyfile`), or unencrypted PEM.
+fn service_key_file(
+    pkcs8_der: &[u8],
+    protection: KeyProtection<'_>,
+) -> Result<Zeroizing<String>, ServiceError> {
+    match protection {
+        KeyProtection::Passphrase(p) => Ok(crate::keyfile::encrypt(
+            pkcs8_der,
+            p,
+            crate::keyfile::Scheme::Scrypt,
+        )?),
+        KeyProtection::Unencrypted => Ok(pki::ca::private_key_pem(pkcs8_der)),
+    }
+}
+
+/// A key file's PKCS#8 DER, opened with `passphrase` if it is encrypted; a
+/// failure names the file (`ServiceError::ServiceKey`).
+fn open_key_file(
+    path: &Path,
+    text: &str,
+    passphrase: Option<&str>,
+) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+    let opened =
+        crate::keyfile::open(text, passphrase).map_err(|error| ServiceError::ServiceKey {
+            path: path.to_path_buf(),
+            error,
+        })?;
+    Ok(Zeroizing::new(pki::pem_block(&opened.pem, "PRIVATE KEY")?))
 }
 
 fn tempfile_dir(parent: &Path) -> Result<PathBuf, ServiceError> {

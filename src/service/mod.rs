@@ -74,6 +74,14 @@ pub enum ServiceError {
     KeyFile(crate::keyfile::KeyFileError),
     /// A browser key's certificate request (`enrolment`).
     Enrolment(enrolment::EnrolmentError),
+    /// One of the service's own key files (`ca.key.pem`, `log.key.pem`, or
+    /// a key that `init` adopts) could not be opened or its passphrase had:
+    /// the same codes and exit codes as [`ServiceError::KeyFile`], with a
+    /// sentence that names the file and the `--service-passphrase-*` flags.
+    ServiceKey {
+        path: PathBuf,
+        error: crate::keyfile::KeyFileError,
+    },
     Refused(Refusal),
     /// A statement signed on a page names another document than the page showed.
     StatementForOtherDocument,
@@ -169,8 +177,8 @@ impl std::error::Error for ServiceError {
             ServiceError::Pdf(e) => Some(e),
             ServiceError::Block(e) => Some(e),
             ServiceError::Pki(e) => Some(e),
-            ServiceError::KeyFile(e) => Some(e),
             ServiceError::Enrolment(e) => Some(e),
+            ServiceError::KeyFile(e) | ServiceError::ServiceKey { error: e, .. } => Some(e),
             ServiceError::Refused(e) => Some(e),
             ServiceError::Store(e) => Some(e),
             ServiceError::Entry(e) => Some(e),
@@ -219,9 +227,9 @@ impl ServiceError {
             ServiceError::FileNotKept(_) => "file_not_kept",
             ServiceError::Block(e) => e.code(),
             ServiceError::Pki(e) => e.code(),
-            ServiceError::KeyFile(e) => e.code(),
             ServiceError::Enrolment(e) => e.code(),
             ServiceError::StatementForOtherDocument => "statement_document_mismatch",
+            ServiceError::KeyFile(e) | ServiceError::ServiceKey { error: e, .. } => e.code(),
             ServiceError::Refused(e) => e.code(),
             ServiceError::Store(e) => e.code(),
             ServiceError::Entry(e) => e.code(),
@@ -286,7 +294,7 @@ impl ServiceError {
             | ServiceError::Cancelled => REFUSED,
             // A wrong or weak passphrase is refused; a key file or
             // passphrase that cannot be had at all is a failure to run.
-            ServiceError::KeyFile(k) => match k {
+            ServiceError::KeyFile(k) | ServiceError::ServiceKey { error: k, .. } => match k {
                 crate::keyfile::KeyFileError::WrongPassphrase
                 | crate::keyfile::KeyFileError::PassphraseTooShort
                 | crate::keyfile::KeyFileError::PassphrasesDiffer => REFUSED,
@@ -426,6 +434,9 @@ pub struct Service {
     store: Arc<dyn Store>,
     ca_pem: String,
     ca_der: Vec<u8>,
+    /// The CA's private key (PKCS#8 PEM), decrypted once at open and held
+    /// for `certify` (see [`Service::open`]).
+    ca_key: zeroize::Zeroizing<String>,
     verifier: NoteVerifier,
     verifier_key: String,
     sequencer: Sequencer,
@@ -455,11 +466,25 @@ pub fn now() -> Timestamp {
 
 impl Service {
     /// Opens an initialized data directory and starts the sequencer.
-    pub async fn open(dir: DataDir) -> Result<Service, ServiceError> {
+    /// `passphrase` opens the service's keys if they are encrypted
+    /// ([`DataDir::service_keys_encrypted`]); unencrypted ones need none.
+    ///
+    /// Both keys are decrypted here, once, and held in memory (zeroized
+    /// when the service is dropped): the log key for the sequencer, the CA
+    /// key for issuing certificates. Holding the CA key rather than the
+    /// passphrase (and reading `ca.key.pem` again at each issuance) gives a
+    /// reader of this process's memory nothing more (the passphrase opens
+    /// the key), costs no key derivation per issuance, and a wrong
+    /// passphrase or a damaged `ca.key.pem` is found at start, not at the
+    /// first `user add` or enrolment. The CA key must belong to the CA
+    /// certificate.
+    pub async fn open(dir: DataDir, passphrase: Option<&str>) -> Result<Service, ServiceError> {
         let config = dir.config()?;
         let ca_pem = dir.read_string(&dir.ca_cert())?;
         let ca_der = pki::parse_certificate_pem(&ca_pem)?;
-        let log_key = dir.read_private_key(&dir.log_key())?;
+        let log_key = dir.read_private_key(&dir.log_key(), passphrase)?;
+        let ca_key = pki::ca::private_key_pem(&dir.read_private_key(&dir.ca_key(), passphrase)?);
+        pki::cert::check_key_matches(&ca_der, &ca_key)?;
         let signer = NoteSigner::from_pkcs8(&config.origin, &log_key)?;
         let token_key = access::token_mac_key(&log_key);
         let (session_key, csrf_key) = sessions::session_keys(&token_key);
@@ -484,6 +509,7 @@ impl Service {
             store,
             ca_pem,
             ca_der,
+            ca_key,
             verifier,
             verifier_key,
             sequencer,

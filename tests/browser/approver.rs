@@ -55,6 +55,14 @@ async fn appears(b: &Browser, css: &str) -> fantoccini::elements::Element {
     }
 }
 
+/// Waits until the element `id` says `text` (what the page's script writes).
+async fn says(b: &Browser, id: &str, text: &str) {
+    let xpath = format!("//*[@id='{id}' and contains(., '{text}')]");
+    if let Err(e) = b.client.wait().for_element(Locator::XPath(&xpath)).await {
+        panic!("#{id} never said {text:?}: {e}\n{}", b.text().await);
+    }
+}
+
 /// Runs an asynchronous script (the last argument is its callback).
 async fn eval_async(b: &Browser, script: &str) -> Value {
     b.client
@@ -407,5 +415,40 @@ fn a_browser_without_ed25519_enrols_an_ecdsa_p256_key_and_its_approval_verifies(
         assert_eq!(verified.code, 0, "{}", verified.stdout);
         director.close().await;
         admin.close().await;
+    });
+}
+
+#[test]
+fn a_key_file_from_user_add_is_opened_in_the_page_and_never_uploaded() {
+    let s = Server::start(Env::new(), &[]);
+    let id = register(&s, "Nyckelfil");
+    let (key, cert) = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    runtime().block_on(async {
+        let b = Browser::open(&s.base).await;
+        sign_in(&b, &s.approver).await;
+        b.go(&format!("/att-godkanna/{id}")).await;
+        says(&b, "nyckel-status", "ingen signeringsnyckel").await;
+        b.find("#nyckelfil summary").await.click().await.unwrap();
+        b.upload("Nyckelfil", std::path::Path::new(&key)).await;
+        b.upload("Certifikat", std::path::Path::new(&cert)).await;
+        // The file inputs are outside the form and have no name: never sent.
+        let sent = b
+            .eval("return Array.from(document.querySelectorAll('input[type=file]')).filter(function (i) { return i.name || i.form; }).length;")
+            .await;
+        assert_eq!(sent, Value::from(0));
+        b.fill("Lösenfras för nyckelfilen", "fel lösenfras").await;
+        b.find("#anvand-nyckelfil").await.click().await.unwrap();
+        let refused = appears(&b, "#uttalande-fel:not(:empty)").await;
+        assert!(refused.text().await.unwrap().contains("Fel lösenfras"));
+        b.fill("Lösenfras för nyckelfilen", crate::common::PASSPHRASE).await;
+        b.find("#anvand-nyckelfil").await.click().await.unwrap();
+        appears(&b, "#uttalande:not([hidden])").await;
+        assert_eq!(b.find("#uttalande-namn").await.text().await.unwrap(), "Anna Berg");
+        assert!(b.find("#nyckel-status").await.text().await.unwrap().contains("nyckelfilen"));
+        b.check_page("granska-nyckelfil").await;
+        b.find("#las").await.click().await.unwrap();
+        press(&b, "Godkänn").await;
+        assert!(b.find("#godkant").await.text().await.unwrap().contains("Anna Berg"));
+        b.close().await;
     });
 }

@@ -2,7 +2,7 @@
 //! served from the kept file only when that file is the one the log
 //! registered: a file row changed behind the service's back is refused.
 
-use attestera::service::{DataDir, Service, ServiceError};
+use attestera::service::ServiceError;
 use attestera_core::document::read;
 
 use crate::common::{DOC, attested, runtime};
@@ -16,7 +16,7 @@ fn doc_id() -> attestera_core::tlog::Hash {
 fn the_attested_document_is_the_registered_text_with_the_logs_block() {
     let a = attested();
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let s = a.env.service().await;
         let text = s.attested_document(&doc_id()).await.unwrap().unwrap();
         assert_eq!(
             text,
@@ -40,7 +40,7 @@ fn a_changed_stored_file_is_refused_not_served() {
         hex::encode(forged.as_bytes())
     ));
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let s = a.env.service().await;
         match s.attested_document(&doc_id()).await {
             Err(ServiceError::TableMismatch {
                 table: "document_files",
@@ -70,7 +70,7 @@ fn a_file_row_moved_to_another_document_is_refused() {
         "UPDATE document_files SET document = '{id}' WHERE document = '{other_id}'"
     ));
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let s = a.env.service().await;
         assert!(matches!(
             s.attested_document(&doc_id()).await,
             Err(ServiceError::TableMismatch {
@@ -87,7 +87,7 @@ fn a_document_whose_file_is_not_kept_has_no_attested_document() {
     let a = attested();
     a.env.sql("DELETE FROM document_files");
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let s = a.env.service().await;
         assert!(!s.keeps_file(&doc_id()).await.unwrap());
         assert!(s.attested_document(&doc_id()).await.unwrap().is_none());
         s.close().await;
@@ -130,7 +130,7 @@ fn a_file_that_cannot_be_kept_does_not_undo_the_registration() {
     let doc = env.write("doc.txt", DOC);
     env.ok(&["register", &doc.to_string_lossy()]);
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         assert!(s.document_info(&doc_id()).await.is_ok(), "registered");
         assert!(!s.keeps_file(&doc_id()).await.unwrap());
         s.close().await;

@@ -146,11 +146,10 @@ fn a_log_from_before_the_head_gets_its_head_on_open() {
 #[test]
 fn an_audit_with_progress_counts_every_entry_and_reports_the_same() {
     use attestera::service::audit::AuditProgress;
-    use attestera::service::{DataDir, Service};
     let a = attested();
     let size = a.env.log_size();
     crate::common::runtime().block_on(async {
-        let service = Service::open(DataDir::new(a.env.data_dir())).await.unwrap();
+        let service = a.env.service().await;
         let progress = AuditProgress::default();
         assert_eq!(progress.get(), (0, 0), "nothing known before it starts");
         let with = service.audit_with_progress(&progress).await.unwrap();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use attestera::service::{DataDir, Service, ServiceError};
+use attestera::service::ServiceError;
 use attestera_core::tlog::{Checkpoint, NoteVerifier};
 
 use crate::common::{DOC, Env, runtime};
@@ -20,7 +20,7 @@ fn block(rows: &[&str]) -> String {
 fn concurrent_groups_commit_or_roll_back_alone() {
     let env = Env::new();
     runtime().block_on(async {
-        let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
+        let service = Arc::new(env.service().await);
         let mut tasks = Vec::new();
         for i in 0..20 {
             // Each document three times: exactly one registration may win.
@@ -97,7 +97,7 @@ fn concurrent_groups_commit_or_roll_back_alone() {
 fn every_acknowledgement_carries_a_checkpoint_that_covers_it() {
     let env = Env::new();
     runtime().block_on(async {
-        let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
+        let service = Arc::new(env.service().await);
         let tasks: Vec<_> = (0..50)
             .map(|i| {
                 let s = service.clone();
@@ -132,7 +132,7 @@ fn every_append_keeps_the_head() {
     use attestera_core::tlog::{self, MemoryHashes};
     let env = Env::new();
     runtime().block_on(async {
-        let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
+        let service = Arc::new(env.service().await);
         let verifier = NoteVerifier::parse(&service.public_key()).unwrap();
         for round in 0..4 {
             let mut tasks = Vec::new();

@@ -4,7 +4,6 @@
 //! issuing is the `user add` use case with its rules.
 
 use attestera::service::access::{Principal, Role};
-use attestera::service::datadir::DataDir;
 use attestera::service::enrolment::{EnrolmentForm, EnrolmentState};
 use attestera::service::{Service, ServiceError};
 use attestera_core::pki::{self, enrolment};
@@ -79,7 +78,7 @@ fn a_request_needs_its_own_sign_in_s_challenge_and_a_proof_for_its_words() {
     let anna = approver(&env, "anna");
     let other = approver(&env, "bertil");
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let challenge = s.enrolment_challenge(&anna).unwrap();
         let code = |r: Result<_, ServiceError>| r.map(|_| ()).unwrap_err().code();
         // Another sign-in's challenge.
@@ -112,7 +111,7 @@ fn issuing_a_request_is_the_user_add_issuance_and_its_state_comes_from_the_log()
     let env = Env::new();
     let anna = approver(&env, "anna");
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let challenge = s.enrolment_challenge(&anna).unwrap();
         let (r, spki) = request(&s, &anna, &challenge, "Anna Kopec", "Anna Kopec").await;
         let id = r.unwrap().id;
@@ -164,7 +163,7 @@ fn a_request_row_changed_in_the_database_is_damaged_and_never_issued() {
     let env = Env::new();
     let anna = approver(&env, "anna");
     let id = runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let challenge = s.enrolment_challenge(&anna).unwrap();
         let (r, _) = request(&s, &anna, &challenge, "Anna Andersson", "Anna Andersson").await;
         let id = r.unwrap().id;
@@ -175,7 +174,7 @@ fn a_request_row_changed_in_the_database_is_damaged_and_never_issued() {
         "UPDATE enrolment_requests SET role = 'Kommundirektör' WHERE id = '{id}'"
     ));
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         assert!(matches!(
             s.enrolment(&id).await.unwrap().state,
             EnrolmentState::Damaged
@@ -194,7 +193,7 @@ fn a_key_is_requested_once() {
     let env = Env::new();
     let anna = approver(&env, "anna");
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let challenge = s.enrolment_challenge(&anna).unwrap();
         let (spki, pair) = key();
         let (public_key_b64, proof_b64) = form(&challenge, &spki, &pair, "Anna Andersson");

@@ -306,7 +306,9 @@ fn register_as_text_v1(env: &Env, text: &str) {
         let config = dir.config().unwrap();
         let ca = dir.read_string(&dir.ca_cert()).unwrap();
         let ca_der = attestera_core::pki::parse_certificate_pem(&ca).unwrap();
-        let key = dir.read_private_key(&dir.log_key()).unwrap();
+        let key = dir
+            .read_private_key(&dir.log_key(), Some(crate::common::PASSPHRASE))
+            .unwrap();
         let signer = attestera_core::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
         let store = attestera::store::open(&dir.database(), false)
             .await

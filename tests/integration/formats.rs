@@ -289,7 +289,8 @@ fn openssl_verifies_issued_certificates() {
     );
     // The keys attestera generates are PKCS#8 that OpenSSL reads too.
     let data = env.data_dir();
-    // An approver's key is encrypted: OpenSSL reads it with the passphrase.
+    // They are encrypted (the approver's and the service's): OpenSSL reads
+    // them with the passphrase.
     let passin = format!("file:{}", env.passphrase_file().display());
     for key in [
         env.s("u/key.pem"),

@@ -1159,7 +1159,7 @@ fn every_refusal_is_a_problem_with_its_code_and_writes_nothing() {
     let s = Server::start(Env::new(), &[]);
     let data = s.env.data_dir();
     let ca_pem = std::fs::read_to_string(data.join("ca.cert.pem")).unwrap();
-    let ca_key = std::fs::read_to_string(data.join("ca.key.pem")).unwrap();
+    let ca_key = crate::common::open_key(data.join("ca.key.pem"));
     runtime().block_on(async {
         let c = reqwest::Client::new();
         let id = register_many(&c, &s, 1, "refusals").await.remove(0);

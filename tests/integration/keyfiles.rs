@@ -1,7 +1,9 @@
 //! Approvers' key files: `user add` writes them encrypted under a
-//! passphrase (PBES2, scrypt, AES-256-CBC) that OpenSSL reads too;
-//! `approve` asks for it; a wrong one is refused and nothing is logged; an
-//! unencrypted key is still read, with a warning.
+//! passphrase (PBES2, PBKDF2-HMAC-SHA256 with 600 000 iterations,
+//! AES-256-CBC: what a browser's WebCrypto can open) that OpenSSL reads
+//! too; `approve` asks for it; a wrong one is refused and nothing is
+//! logged; files in the earlier scheme (scrypt) still open; an unencrypted
+//! key is still read, with a warning.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -26,8 +28,19 @@ fn openssl_reads(key: &str, passin: &str) -> bool {
         .success()
 }
 
+/// What `openssl asn1parse` makes of a key file.
+fn asn1parse(key: &str) -> String {
+    let out = Command::new("openssl")
+        .args(["asn1parse", "-in", key])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl asn1parse {key}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
-fn user_add_writes_an_encrypted_0600_key_that_openssl_reads_with_the_passphrase_only() {
+fn user_add_writes_a_pbkdf2_sha256_aes_256_cbc_0600_key_that_openssl_reads_with_the_passphrase_only()
+ {
     let env = Env::new();
     let (key, _) = env.user("anna", "Anna Berg", "Avdelningschef");
     let text = std::fs::read_to_string(&key).unwrap();
@@ -39,15 +52,101 @@ fn user_add_writes_an_encrypted_0600_key_that_openssl_reads_with_the_passphrase_
     assert_eq!(mode & 0o777, 0o600);
     assert!(openssl_reads(&key, &format!("pass:{PASSPHRASE}")));
     assert!(!openssl_reads(&key, "pass:fel lösenfras här"));
-    // The scheme is PBES2 with scrypt and AES-256-CBC.
-    let out = Command::new("openssl")
-        .args(["asn1parse", "-in", &key])
-        .output()
-        .unwrap();
-    let parsed = String::from_utf8_lossy(&out.stdout);
-    for oid in [":PBES2", ":scrypt", ":aes-256-cbc"] {
+    // The scheme is PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, as
+    // OpenSSL reads it (600 000 = 0x0927C0) ...
+    let parsed = asn1parse(&key);
+    for oid in [
+        ":PBES2",
+        ":PBKDF2",
+        ":hmacWithSHA256",
+        ":aes-256-cbc",
+        ":0927C0",
+    ] {
         assert!(parsed.contains(oid), "{oid} in {parsed}");
     }
+    assert!(!parsed.contains(":scrypt"), "{parsed}");
+    // ... and as the EncryptedPrivateKeyInfo says, field by field.
+    use pkcs8::pkcs5::pbes2;
+    let (_, der) = pkcs8::Document::from_pem(&text).unwrap();
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_bytes()).unwrap();
+    let params = info.encryption_algorithm.pbes2().expect("PBES2");
+    let kdf = params.kdf.pbkdf2().expect("PBKDF2");
+    assert_eq!(kdf.iteration_count, 600_000);
+    assert_eq!(kdf.prf, pbes2::Pbkdf2Prf::HmacWithSha256);
+    assert_eq!(kdf.salt.as_ref().len(), 16, "a 16-byte salt");
+    assert!(
+        matches!(params.encryption, pbes2::EncryptionScheme::Aes256Cbc { .. }),
+        "{:?}",
+        params.encryption
+    );
+    // Another key file has its own salt and IV.
+    let (other, _) = env.user("bo", "Bo Ek", "Chef");
+    let other = std::fs::read_to_string(&other).unwrap();
+    let (_, other) = pkcs8::Document::from_pem(&other).unwrap();
+    let other = pkcs8::EncryptedPrivateKeyInfoRef::try_from(other.as_bytes()).unwrap();
+    assert_ne!(
+        other.encryption_algorithm.pbes2().unwrap(),
+        params,
+        "random salt and IV"
+    );
+}
+
+#[test]
+fn a_key_file_in_scrypt_or_rewritten_by_openssl_as_advised_still_approves() {
+    let env = Env::new();
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    let (key, cert) = env.user("anna", "Anna Berg", "Avdelningschef");
+    // The scheme `user add` wrote before (scrypt, the pkcs8 crate's default).
+    let der =
+        attestera_core::pki::pem_block(&crate::common::open_key(&key), "PRIVATE KEY").unwrap();
+    let scrypt = env.write(
+        "scrypt.pem",
+        attestera::keyfile::encrypt(&der, PASSPHRASE, attestera::keyfile::Scheme::Scrypt)
+            .unwrap()
+            .as_bytes(),
+    );
+    let scrypt = scrypt.to_string_lossy();
+    assert!(asn1parse(&scrypt).contains(":scrypt"));
+    let r = env.approve(&doc, &(scrypt.to_string(), cert.clone()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("Varning"), "{}", r.stderr);
+    // The holder's new passphrase, set with the command operations.md gives.
+    let changed = env.s("ny.pem");
+    openssl([
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-v2prf",
+        "hmacWithSHA256",
+        "-iter",
+        "600000",
+        "-in",
+        &key,
+        "-passin",
+        &format!("pass:{PASSPHRASE}"),
+        "-out",
+        &changed,
+        "-passout",
+        "pass:annas egen lösenfras",
+    ]);
+    let own = env.write("annas.txt", "annas egen lösenfras\n");
+    std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let doc2 = env.write("doc2.txt", format!("{DOC}\nBilaga.\n"));
+    env.ok(&["register", &doc2.to_string_lossy()]);
+    let r = env.json(&[
+        "approve",
+        &doc2.to_string_lossy(),
+        "--key",
+        &changed,
+        "--cert",
+        &cert,
+        "--yes",
+        "--passphrase-file",
+        &own.to_string_lossy(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
 #[test]
@@ -347,7 +446,7 @@ fn an_own_key_with_a_wrong_passphrase_or_an_old_scheme_is_refused_saying_which()
         r.json()["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("openssl pkcs8 -topk8 -scrypt")
+            .contains("openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter 600000")
     );
     assert!(!env.path("bo").exists());
     assert_eq!(env.log_size(), size);

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use attestera::service::{DataDir, Service};
-
 use crate::common::{DOC, Env, runtime};
 
 #[test]
@@ -15,7 +13,7 @@ fn concurrent_registrations_batch_into_few_checkpoints() {
     let env = Env::new();
     let rt = runtime();
     rt.block_on(async {
-        let service = Arc::new(Service::open(DataDir::new(env.data_dir())).await.unwrap());
+        let service = Arc::new(env.service().await);
         let n = 2000u64;
         let start = Instant::now();
         let tasks: Vec<_> = (0..n)

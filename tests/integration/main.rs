@@ -21,6 +21,7 @@ mod refusals;
 mod registry;
 mod remote;
 mod server;
+mod service_keys;
 mod tamper;
 mod web;
 mod web_access;

@@ -87,7 +87,7 @@ fn expired_certificate_is_refused() {
     let a = attested();
     let data = a.env.data_dir();
     let ca_pem = std::fs::read_to_string(data.join("ca.cert.pem")).unwrap();
-    let ca_key = std::fs::read_to_string(data.join("ca.key.pem")).unwrap();
+    let ca_key = crate::common::open_key(data.join("ca.key.pem"));
     let key_pem = pki::ca::private_key_pem(
         &pki::generate_ed25519_pkcs8(&ring::rand::SystemRandom::new()).unwrap(),
     );

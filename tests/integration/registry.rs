@@ -5,7 +5,6 @@
 use attestera::service::listing::{DocumentFilter, SignatureFilter};
 use attestera::service::paging::page_number;
 use attestera::service::registry::PAGE_SIZE;
-use attestera::service::{DataDir, Service};
 
 use crate::common::{DOC, Env, SEED, runtime};
 
@@ -13,7 +12,7 @@ use crate::common::{DOC, Env, SEED, runtime};
 fn the_list_comes_in_pages_with_the_total_and_approval_counts() {
     let env = Env::new();
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         for i in 0..PAGE_SIZE {
             s.register(format!("{DOC}\nBilaga {i}\n").as_bytes(), "t")
                 .await
@@ -52,7 +51,7 @@ fn the_list_comes_in_pages_with_the_total_and_approval_counts() {
 fn an_empty_list_is_one_empty_page() {
     let env = Env::new();
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let p = s
             .document_page(&DocumentFilter::default(), 3)
             .await
@@ -66,7 +65,7 @@ fn an_empty_list_is_one_empty_page() {
 fn the_signature_log_is_paged_by_the_service_and_no_page_number_overflows() {
     let env = Env::new();
     runtime().block_on(async {
-        let s = Service::open(DataDir::new(env.data_dir())).await.unwrap();
+        let s = env.service().await;
         let seed = s.import(SEED.as_bytes(), "t").await.unwrap();
         let all = SignatureFilter::default();
         let n = seed.approvals.len();

@@ -70,6 +70,20 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
             crate::service::enrolment::EnrolmentError::ProofInvalid.into(),
         ),
         (
+            "ServiceKey (wrong passphrase)",
+            ServiceError::ServiceKey {
+                path: "data/ca.key.pem".into(),
+                error: crate::keyfile::KeyFileError::WrongPassphrase,
+            },
+        ),
+        (
+            "ServiceKey (no passphrase)",
+            ServiceError::ServiceKey {
+                path: "data".into(),
+                error: crate::keyfile::KeyFileError::NoPassphrase,
+            },
+        ),
+        (
             "Pki (unreadable input)",
             PkiError::PemInvalid(attestera_core::pki::PkiReason::NoPemBlock).into(),
         ),
@@ -299,6 +313,7 @@ fn every_error_variant_has_a_swedish_sentence() {
             ServiceError::Text(t) => Some(t.to_string()),
             ServiceError::Pdf(t) => Some(t.to_string()),
             ServiceError::KeyFile(k) => Some(k.to_string()),
+            ServiceError::ServiceKey { error, .. } => Some(error.to_string()),
             ServiceError::Block(b) => Some(b.to_string()),
             ServiceError::Entry(x) => Some(x.to_string()),
             _ => None,
