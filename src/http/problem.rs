@@ -131,9 +131,11 @@ fn enrolment_status(e: &crate::service::enrolment::EnrolmentError) -> StatusCode
     match e {
         E::NotFound => StatusCode::NOT_FOUND,
         E::AlreadyRequested | E::AlreadyDecided | E::TooManyPending => StatusCode::CONFLICT,
-        E::ChallengeInvalid | E::ChallengeExpired | E::ProofInvalid | E::Damaged => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        E::ChallengeInvalid
+        | E::ChallengeExpired
+        | E::ProofInvalid
+        | E::Damaged
+        | E::SignInRevoked => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

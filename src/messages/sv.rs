@@ -378,6 +378,9 @@ fn enrolment(e: &crate::service::enrolment::EnrolmentError) -> String {
         ),
         E::NotFound => "Ansökan finns inte.".into(),
         E::AlreadyDecided => "Ansökan är redan behandlad.".into(),
+        E::SignInRevoked => "Inloggningskoden som ansökan kom med är återkallad. Utfärda inte \
+             certifikatet; be godkännaren logga in med en ny kod och skapa en ny nyckel."
+            .into(),
         E::Damaged => "Ansökan är skadad i databasen (raden stämmer inte med sin kontroll) \
              och kan inte utfärdas. Be godkännaren skapa en ny nyckel."
             .into(),
@@ -728,6 +731,13 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
+/// A time as people in Sweden read it: Stockholm time, to the minute.
+fn local_minute(t: jiff::Timestamp) -> String {
+    attestera_core::stockholm::datetime_of(t)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 fn refusal(e: &Refusal) -> String {
     match e {
         Refusal::DocumentAlreadyRegistered => "dokumentet är redan registrerat".into(),
@@ -736,7 +746,8 @@ fn refusal(e: &Refusal) -> String {
         Refusal::Pki(e) => pki(e),
         Refusal::CertificateUnknown => "certifikatet är inte utfärdat i denna logg".into(),
         Refusal::CertificateRevoked { revoked_at } => format!(
-            "certifikatet återkallades {revoked_at} och kan inte användas för nya godkännanden"
+            "certifikatet återkallades {} och kan inte användas för nya godkännanden",
+            local_minute(*revoked_at)
         ),
         Refusal::CertificateAlreadyIssued => "certifikatet är redan registrerat".into(),
         Refusal::CertificateAlreadyRevoked => "certifikatet är redan återkallat".into(),
@@ -757,7 +768,12 @@ fn refusal(e: &Refusal) -> String {
         Refusal::SigningTime {
             signed_at,
             logged_at,
-        } => format!("signeringstiden {signed_at} ligger för långt från loggens tid {logged_at}"),
+        } => format!(
+            "signeringstiden {} ligger för långt från loggens tid {}: underteckna på nytt (ladda \
+             om sidan), och kontrollera att datorns klocka går rätt",
+            local_minute(*signed_at),
+            local_minute(*logged_at)
+        ),
         Refusal::DuplicateApproval { name, role } => {
             format!("{name} ({role}) har redan godkänt detta dokument")
         }

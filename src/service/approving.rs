@@ -41,37 +41,49 @@ pub struct StatementDraft {
 }
 
 impl Service {
-    /// The valid certificates issued for keys enrolled with `token_id`.
+    /// Every certificate issued for a key enrolled with `token_id`, newest
+    /// first, revoked and expired ones included.
+    pub async fn enrolled_certificates(
+        &self,
+        token_id: i64,
+    ) -> Result<Vec<OwnCertificate>, ServiceError> {
+        let mut out: Vec<OwnCertificate> = self
+            .enrolments_of(token_id)
+            .await?
+            .into_iter()
+            .filter_map(|e| match e.state {
+                EnrolmentState::Issued(cert) => Some(OwnCertificate {
+                    key_fingerprint: e.key_fingerprint,
+                    certificate: *cert,
+                }),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|c| std::cmp::Reverse(c.certificate.issued_index));
+        Ok(out)
+    }
+
+    /// The certificates of `enrolled_certificates` that may sign now, newest first.
     pub async fn own_certificates(
         &self,
         token_id: i64,
     ) -> Result<Vec<OwnCertificate>, ServiceError> {
         let now = super::now();
-        Ok(self
-            .enrolments_of(token_id)
-            .await?
-            .into_iter()
-            .filter_map(|e| match e.state {
-                EnrolmentState::Issued(cert)
-                    if cert.revoked_index.is_none()
-                        && cert.not_before <= now
-                        && now <= cert.not_after =>
-                {
-                    Some(OwnCertificate {
-                        key_fingerprint: e.key_fingerprint,
-                        certificate: *cert,
-                    })
-                }
-                _ => None,
-            })
-            .collect())
+        let mut all = self.enrolled_certificates(token_id).await?;
+        all.retain(|c| {
+            let cert = &c.certificate;
+            cert.revoked_index.is_none() && cert.not_before <= now && now <= cert.not_after
+        });
+        Ok(all)
     }
 
-    /// Registered documents that none of `names` has approved, newest
+    /// Registered documents approved with none of `certificates`, newest
     /// first, whose title, dnr or nämnd contains `search` (all when empty).
+    /// Matched by certificate, not by name: another holder of the same name
+    /// does not take a document off this approver's list.
     pub async fn to_approve(
         &self,
-        names: &[String],
+        certificates: &[Hash],
         search: &str,
     ) -> Result<Vec<DocumentRow>, ServiceError> {
         let approved: HashSet<Hash> = self
@@ -79,9 +91,8 @@ impl Service {
             .await?
             .into_iter()
             .filter(|a| {
-                names
-                    .iter()
-                    .any(|n| fold::person_matches(&a.name, Some(n), None))
+                a.cert_fingerprint
+                    .is_some_and(|f| certificates.contains(&f))
             })
             .map(|a| a.document)
             .collect();
@@ -121,8 +132,8 @@ impl Service {
         document: &Hash,
         certificate: &Hash,
     ) -> Result<StatementDraft, ServiceError> {
-        let review = self.review(document).await?;
-        if review.text.is_none() {
+        let info = self.document_info(document).await?;
+        if !self.keeps_file(document).await? {
             return Err(ServiceError::FileNotKept(*document));
         }
         let (cert, alg) = self.usable_certificate(certificate).await?;
@@ -130,7 +141,6 @@ impl Service {
             cert.name.clone().unwrap_or_default(),
             cert.role.clone().unwrap_or_default(),
         );
-        let info = self.document_info(document).await?;
         if info
             .approvals
             .iter()

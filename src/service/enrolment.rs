@@ -21,7 +21,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::access::Principal;
 use super::certify::check_validity_days;
 use super::{Service, ServiceError};
-use crate::store::EnrolmentRow;
+use crate::store::{EnrolmentInsert, EnrolmentRow};
 use crate::wire::Certified;
 use attestera_core::pki::{self, KeyAlg, Subject, enrolment};
 use attestera_core::rules::CertificateRow;
@@ -33,6 +33,10 @@ pub const CHALLENGE_SECS: i64 = 60 * 60;
 
 /// Most requests one sign-in code may have waiting at a time.
 pub const MAX_PENDING: usize = 5;
+
+/// How long a claim of an issuance in progress holds, in seconds: longer
+/// than any issuance takes, short enough that a crashed one frees its request.
+const CLAIM_SECS: i64 = 5 * 60;
 
 /// Why a request could not be made or decided.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +57,8 @@ pub enum EnrolmentError {
     AlreadyDecided,
     #[error("the request row does not match its check")]
     Damaged,
+    #[error("the sign-in code the request came with is revoked")]
+    SignInRevoked,
 }
 
 impl EnrolmentError {
@@ -66,6 +72,7 @@ impl EnrolmentError {
             EnrolmentError::NotFound => "enrolment_not_found",
             EnrolmentError::AlreadyDecided => "enrolment_decided",
             EnrolmentError::Damaged => "enrolment_damaged",
+            EnrolmentError::SignInRevoked => "enrolment_sign_in_revoked",
         }
     }
 }
@@ -195,10 +202,13 @@ impl Service {
             .map_err(|_| EnrolmentError::ProofInvalid)?;
         enrolment::verify_proof(&spki, form.challenge.trim(), form.name, form.role, &proof)
             .map_err(|_| EnrolmentError::ProofInvalid)?;
-        let mine = self.enrolments_of(who.token_id).await?;
-        if mine.iter().filter(|e| e.is_pending()).count() >= MAX_PENDING {
-            return Err(EnrolmentError::TooManyPending.into());
-        }
+        let issued: Vec<Hash> = self
+            .enrolments_of(who.token_id)
+            .await?
+            .into_iter()
+            .filter(|e| matches!(e.state, EnrolmentState::Issued(_)))
+            .map(|e| e.key_fingerprint)
+            .collect();
         let mut id = [0u8; 16];
         SystemRandom::new()
             .fill(&mut id)
@@ -215,10 +225,15 @@ impl Service {
             refused: None,
         };
         row.mac = self.enrolment_mac(&row);
-        if !self.store.insert_enrolment(&row).await? {
-            return Err(EnrolmentError::AlreadyRequested.into());
+        match self
+            .store
+            .insert_enrolment(&row, MAX_PENDING, &issued)
+            .await?
+        {
+            EnrolmentInsert::Inserted => self.enrolment(&row.id).await,
+            EnrolmentInsert::Duplicate => Err(EnrolmentError::AlreadyRequested.into()),
+            EnrolmentInsert::TooMany => Err(EnrolmentError::TooManyPending.into()),
         }
-        self.enrolment(&row.id).await
     }
 
     /// One request with its state.
@@ -308,6 +323,8 @@ impl Service {
 
     /// "Utfärda": certifies the request's key under its name and role, with
     /// every rule of `user add` (names, look-alikes, a key certified once).
+    /// The request is claimed first, so that a concurrent "Avslå" (or a
+    /// second "Utfärda") of it is refused rather than both succeeding.
     pub async fn issue_enrolment(
         &self,
         id: &str,
@@ -317,18 +334,37 @@ impl Service {
     ) -> Result<Certified, ServiceError> {
         check_validity_days(days)?;
         let request = self.pending_enrolment(id).await?;
-        self.certify_public_key(
-            &request.name,
-            &request.role,
-            &request.public_key_pem,
-            days,
-            operator,
-            confirm_lookalike,
-        )
-        .await
+        let token = self.store.token(request.token_id).await?;
+        if token.is_none_or(|t| t.revoked_at.is_some()) {
+            return Err(EnrolmentError::SignInRevoked.into());
+        }
+        let now = super::now().as_second();
+        if !self
+            .store
+            .claim_enrolment(id, now, now.saturating_sub(CLAIM_SECS))
+            .await?
+        {
+            return Err(EnrolmentError::AlreadyDecided.into());
+        }
+        let certified = self
+            .certify_public_key(
+                &request.name,
+                &request.role,
+                &request.public_key_pem,
+                days,
+                operator,
+                confirm_lookalike,
+            )
+            .await;
+        if certified.is_err() {
+            self.store.release_enrolment(id).await?;
+        }
+        certified
     }
 
-    /// "Avslå": the request is refused with a reason the approver sees.
+    /// "Avslå": the request is refused with a reason the approver sees; the
+    /// refusal is under the row's check, so it cannot be taken back in the
+    /// database.
     pub async fn refuse_enrolment(
         &self,
         id: &str,
@@ -338,14 +374,48 @@ impl Service {
         attestera_core::statement::check_reason(reason)
             .map_err(|e| attestera_core::rules::Refusal::Invalid(e.into()))?;
         self.pending_enrolment(id).await?;
-        let refused = self
+        let mut row = self
             .store
-            .refuse_enrolment(id, super::now().as_second(), operator, reason)
+            .enrolment(id)
+            .await?
+            .ok_or(EnrolmentError::NotFound)?;
+        let now = super::now().as_second();
+        let refused = (now, operator.to_string(), reason.to_string());
+        row.refused = Some(refused.clone());
+        let mac = self.enrolment_mac(&row);
+        let done = self
+            .store
+            .refuse_enrolment(id, &refused, &mac, now.saturating_sub(CLAIM_SECS))
             .await?;
-        if !refused {
+        if !done {
             return Err(EnrolmentError::AlreadyDecided.into());
         }
         self.enrolment(id).await
+    }
+
+    /// The certificates in the log for `name` (other than for this request's
+    /// key), each with the sign-in code whose request it was issued for, if
+    /// any: the administrator sees who else holds the name.
+    pub async fn same_name_certificates(
+        &self,
+        request: &Enrolment,
+    ) -> Result<Vec<(CertificateRow, Option<i64>)>, ServiceError> {
+        let all = self.enrolments().await?;
+        Ok(self
+            .certificates()
+            .await?
+            .into_iter()
+            .filter(|c| !c.is_ca && c.name.as_deref() == Some(request.name.as_str()))
+            .map(|c| {
+                let via = all.iter().find_map(|e| match &e.state {
+                    EnrolmentState::Issued(cert) if cert.fingerprint == c.fingerprint => {
+                        Some(e.token_id)
+                    }
+                    _ => None,
+                });
+                (c, via)
+            })
+            .collect())
     }
 
     async fn pending_enrolment(&self, id: &str) -> Result<Enrolment, ServiceError> {
@@ -358,17 +428,31 @@ impl Service {
     }
 }
 
-/// The fixed columns of a request row, each length-prefixed, as its HMAC covers them.
+/// The columns of a request row as its HMAC covers them, each
+/// length-prefixed: the request, and its refusal when it has one (so that a
+/// refusal cannot be erased in the database).
 fn mac_input(row: &EnrolmentRow) -> Vec<u8> {
     let mut out = Vec::new();
-    for field in [
+    let refused_at = row.refused.as_ref().map(|r| r.0.to_be_bytes());
+    let token = row.token_id.to_be_bytes();
+    let created = row.created_at.to_be_bytes();
+    let mut fields: Vec<&[u8]> = vec![
         row.id.as_bytes(),
-        &row.token_id.to_be_bytes(),
+        &token,
         row.name.as_bytes(),
         row.role.as_bytes(),
         &row.public_key,
-        &row.created_at.to_be_bytes(),
-    ] {
+        &created,
+    ];
+    if let (Some((_, by, reason)), Some(at)) = (&row.refused, &refused_at) {
+        fields.extend([
+            b"refused".as_slice(),
+            at.as_slice(),
+            by.as_bytes(),
+            reason.as_bytes(),
+        ]);
+    }
+    for field in fields {
         out.extend_from_slice(&(field.len() as u64).to_be_bytes());
         out.extend_from_slice(field);
     }

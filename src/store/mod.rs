@@ -194,21 +194,44 @@ pub struct EnrolmentRow {
     pub refused: Option<(i64, String, String)>,
 }
 
+/// What inserting a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolmentInsert {
+    Inserted,
+    /// A request for the same key exists.
+    Duplicate,
+    /// The sign-in code has `max_pending` requests waiting already.
+    TooMany,
+}
+
 /// The certificate requests of browser keys.
 #[async_trait]
 pub trait EnrolmentStore: Send + Sync {
-    /// Inserts a request; false if a request for the same key exists.
-    async fn insert_enrolment(&self, row: &EnrolmentRow) -> Result<bool, StoreError>;
+    /// Inserts a request unless its token has `max_pending` requests that
+    /// are neither refused nor in `issued` (keys whose certificate is in
+    /// the log), counted in the same write transaction.
+    async fn insert_enrolment(
+        &self,
+        row: &EnrolmentRow,
+        max_pending: usize,
+        issued: &[Hash],
+    ) -> Result<EnrolmentInsert, StoreError>;
     async fn enrolment(&self, id: &str) -> Result<Option<EnrolmentRow>, StoreError>;
     /// Every request, newest first.
     async fn enrolments(&self) -> Result<Vec<EnrolmentRow>, StoreError>;
-    /// Marks a request refused; false if it was refused already or is unknown.
+    /// Claims a request for issuing (at `now`, Unix seconds) unless it is
+    /// refused or claimed since `lapsed`; false if it was not free.
+    async fn claim_enrolment(&self, id: &str, now: i64, lapsed: i64) -> Result<bool, StoreError>;
+    /// Releases a claim (the issuance failed).
+    async fn release_enrolment(&self, id: &str) -> Result<(), StoreError>;
+    /// Marks a request refused with its new check, unless it is refused or
+    /// claimed since `lapsed`; false if it was not free.
     async fn refuse_enrolment(
         &self,
         id: &str,
-        at: i64,
-        by: &str,
-        reason: &str,
+        refused: &(i64, String, String),
+        mac: &[u8],
+        lapsed: i64,
     ) -> Result<bool, StoreError>;
 }
 

@@ -211,3 +211,134 @@ fn a_key_is_requested_once() {
         s.close().await;
     });
 }
+
+#[test]
+fn a_refusal_erased_in_the_database_leaves_the_request_damaged() {
+    let env = Env::new();
+    let anna = approver(&env, "anna");
+    let id = runtime().block_on(async {
+        let s = env.service().await;
+        let challenge = s.enrolment_challenge(&anna).unwrap();
+        let (r, _) = request(&s, &anna, &challenge, "Anna Andersson", "Anna Andersson").await;
+        let id = r.unwrap().id;
+        s.refuse_enrolment(&id, "admin", "Koden stämde inte")
+            .await
+            .unwrap();
+        s.close().await;
+        id
+    });
+    env.sql(&format!(
+        "UPDATE enrolment_requests SET refused_at = NULL, refused_by = NULL, refused_reason = NULL WHERE id = '{id}'"
+    ));
+    runtime().block_on(async {
+        let s = env.service().await;
+        assert!(matches!(
+            s.enrolment(&id).await.unwrap().state,
+            EnrolmentState::Damaged
+        ));
+        let e = s
+            .issue_enrolment(&id, 30, "admin", false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "enrolment_damaged");
+        s.close().await;
+    });
+}
+
+#[test]
+fn an_issuance_in_progress_cannot_be_refused_and_a_lapsed_claim_frees_the_request() {
+    let env = Env::new();
+    let anna = approver(&env, "anna");
+    let id = runtime().block_on(async {
+        let s = env.service().await;
+        let challenge = s.enrolment_challenge(&anna).unwrap();
+        let (r, _) = request(&s, &anna, &challenge, "Anna Andersson", "Anna Andersson").await;
+        let id = r.unwrap().id;
+        // Another administrator's "Utfärda" has claimed it and is certifying.
+        let now = attestera::service::now().as_second();
+        assert!(
+            s.store()
+                .claim_enrolment(&id, now, now - 300)
+                .await
+                .unwrap()
+        );
+        let e = s.refuse_enrolment(&id, "admin", "nej").await.unwrap_err();
+        assert_eq!(e.code(), "enrolment_decided");
+        let e = s
+            .issue_enrolment(&id, 30, "admin", false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "enrolment_decided");
+        s.close().await;
+        id
+    });
+    // That issuance crashed an hour ago: its claim has lapsed.
+    let hour_ago = attestera::service::now().as_second() - 3600;
+    env.sql(&format!(
+        "UPDATE enrolment_requests SET issuing_at = {hour_ago} WHERE id = '{id}'"
+    ));
+    runtime().block_on(async {
+        let s = env.service().await;
+        s.refuse_enrolment(&id, "admin", "nej").await.unwrap();
+        s.close().await;
+    });
+}
+
+#[test]
+fn a_request_from_a_revoked_sign_in_code_is_not_issued() {
+    let env = Env::new();
+    let anna = approver(&env, "anna");
+    let id = runtime().block_on(async {
+        let s = env.service().await;
+        let challenge = s.enrolment_challenge(&anna).unwrap();
+        let (r, _) = request(&s, &anna, &challenge, "Anna Andersson", "Anna Andersson").await;
+        let id = r.unwrap().id;
+        s.close().await;
+        id
+    });
+    env.ok(&["token", "revoke", &anna.token_id.to_string()]);
+    runtime().block_on(async {
+        let s = env.service().await;
+        let e = s
+            .issue_enrolment(&id, 30, "admin", false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "enrolment_sign_in_revoked");
+        assert!(
+            s.enrolment(&id).await.unwrap().is_pending(),
+            "nothing issued"
+        );
+        s.close().await;
+    });
+}
+
+#[test]
+fn concurrent_requests_stop_at_the_pending_limit() {
+    let env = Env::new();
+    let anna = approver(&env, "anna");
+    runtime().block_on(async {
+        let s = std::sync::Arc::new(env.service().await);
+        let challenge = s.enrolment_challenge(&anna).unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let (s, anna, challenge) = (s.clone(), anna.clone(), challenge.clone());
+                tokio::spawn(async move {
+                    request(&s, &anna, &challenge, "Anna Andersson", "Anna Andersson")
+                        .await
+                        .0
+                        .map(|_| ())
+                        .map_err(|e| e.code())
+                })
+            })
+            .collect();
+        let mut accepted = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => accepted += 1,
+                Err(code) => assert_eq!(code, "enrolment_too_many"),
+            }
+        }
+        assert_eq!(accepted, attestera::service::enrolment::MAX_PENDING);
+        assert_eq!(s.enrolments().await.unwrap().len(), accepted);
+    });
+}

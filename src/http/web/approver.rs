@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A request as the approver's page shows it.
+#[derive(Clone)]
 pub struct RequestView {
     pub id: String,
     pub name: String,
@@ -139,7 +140,7 @@ async fn key_page_with(
         s.service.enrolment_challenge(&who.principal),
     ) {
         (Ok(r), Ok(c)) => (r, c),
-        (Err(e), _) | (_, Err(e)) => return failed(who, &e),
+        (Err(e), _) | (_, Err(e)) => return page::failed(who, &e),
     };
     let requests: Vec<RequestView> = requests.iter().map(RequestView::of).collect();
     let sent = sent
@@ -287,7 +288,16 @@ pub struct ToApprovePage {
     pub chrome: Chrome,
     pub rows: Vec<ToApproveView>,
     pub search: String,
-    pub has_key: bool,
+    pub key: KeyState,
+}
+
+/// Whether this sign-in has a key with a certificate that may sign.
+#[derive(PartialEq, Eq)]
+pub enum KeyState {
+    Valid,
+    /// Certificates were issued, but all are revoked or expired.
+    NoneValid,
+    None,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -301,25 +311,34 @@ pub async fn to_approve(
     Staff(who, _): Staff<AsApprover>,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    let own = match s.service.own_certificates(who.principal.token_id).await {
-        Ok(own) => own,
-        Err(e) => return failed(&who, &e),
+    let enrolled = match s
+        .service
+        .enrolled_certificates(who.principal.token_id)
+        .await
+    {
+        Ok(all) => all,
+        Err(e) => return page::failed(&who, &e),
     };
-    let mut names: Vec<String> = own
-        .iter()
-        .filter_map(|c| c.certificate.name.clone())
-        .collect();
-    names.dedup();
+    let now = crate::service::now();
+    let valid = enrolled.iter().any(|c| {
+        let cert = &c.certificate;
+        cert.revoked_index.is_none() && cert.not_before <= now && now <= cert.not_after
+    });
+    let fingerprints: Vec<Hash> = enrolled.iter().map(|c| c.certificate.fingerprint).collect();
     let search: String = q.sok.trim().chars().take(200).collect();
-    let rows = match s.service.to_approve(&names, &search).await {
+    let rows = match s.service.to_approve(&fingerprints, &search).await {
         Ok(rows) => rows,
-        Err(e) => return failed(&who, &e),
+        Err(e) => return page::failed(&who, &e),
     };
     let page = ToApprovePage {
         chrome: Chrome::new("Att godkänna", "/att-godkanna", Some(&who)),
         rows: rows.iter().map(ToApproveView::of).collect(),
         search,
-        has_key: !own.is_empty(),
+        key: match (valid, enrolled.is_empty()) {
+            (true, _) => KeyState::Valid,
+            (false, true) => KeyState::None,
+            (false, false) => KeyState::NoneValid,
+        },
     };
     page::html(&page)
 }
@@ -358,20 +377,19 @@ async fn review_page(s: &AppState, who: &SignedIn, id: &str, errors: Vec<FieldEr
     let review = match s.service.review(&id).await {
         Ok(r) => r,
         Err(ServiceError::UnknownDocument(_)) => return page::not_found(Some(who)),
-        Err(e) => return failed(who, &e),
+        Err(e) => return page::failed(who, &e),
     };
-    let own = match s.service.enrolments_of(who.principal.token_id).await {
+    // Only certificates that may sign, newest first: the page uses the
+    // first one whose key this browser holds.
+    let own = match s.service.own_certificates(who.principal.token_id).await {
         Ok(all) => all
             .iter()
-            .filter_map(|e| match &e.state {
-                EnrolmentState::Issued(cert) => Some(OwnView {
-                    key_fingerprint: e.key_fingerprint.to_hex(),
-                    certificate: cert.fingerprint.to_hex(),
-                }),
-                _ => None,
+            .map(|c| OwnView {
+                key_fingerprint: c.key_fingerprint.to_hex(),
+                certificate: c.certificate.fingerprint.to_hex(),
             })
             .collect(),
-        Err(e) => return failed(who, &e),
+        Err(e) => return page::failed(who, &e),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -516,14 +534,14 @@ pub async fn approved(
     let info = match s.service.document_info(&document).await {
         Ok(i) => i,
         Err(ServiceError::UnknownDocument(_)) => return page::not_found(Some(&who)),
-        Err(e) => return failed(&who, &e),
+        Err(e) => return page::failed(&who, &e),
     };
     let Some(approval) = info.approvals.iter().find(|a| a.log_index == index) else {
         return page::not_found(Some(&who));
     };
     let (size, note) = match s.service.checkpoint().await {
         Ok(c) => c,
-        Err(e) => return failed(&who, &e),
+        Err(e) => return page::failed(&who, &e),
     };
     let has_file = matches!(
         s.service.store().has_document_file(&document).await,
@@ -541,14 +559,4 @@ pub async fn approved(
         has_file,
     };
     page::html(&page)
-}
-
-/// A page that could not be made because the service failed.
-fn failed(who: &SignedIn, e: &ServiceError) -> Response {
-    let (status, text) = page::service_error(e);
-    if status.is_server_error() {
-        page::server_error(Some(who))
-    } else {
-        page::message(status, Some(who), "Det gick inte", sentence(&text))
-    }
 }

@@ -208,6 +208,17 @@ pub fn server_error(who: Option<&SignedIn>) -> Response {
     )
 }
 
+/// A page that could not be made because the service failed: its sentence
+/// for a refusal, the bare error page (detail logged) for a failure.
+pub fn failed(who: &SignedIn, e: &crate::service::ServiceError) -> Response {
+    let (status, text) = service_error(e);
+    if status.is_server_error() {
+        server_error(Some(who))
+    } else {
+        message(status, Some(who), "Det gick inte", sentence(&text))
+    }
+}
+
 /// The sentence a visitor is shown for a service error, and the status of
 /// the page; a failure of the service itself is logged, its detail not shown.
 pub fn service_error(e: &crate::service::ServiceError) -> (StatusCode, String) {

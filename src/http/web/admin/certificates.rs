@@ -12,7 +12,6 @@ use super::{day, form_error, operator, unreadable};
 use crate::http::AppState;
 use crate::http::auth::AsAdmin;
 use crate::http::web::form::WebForm;
-use crate::http::web::page::sentence;
 use crate::http::web::page::{self, Chrome, FieldError};
 use crate::http::web::session::{Staff, StaffForm};
 use crate::service::ServiceError;
@@ -471,12 +470,7 @@ pub(super) async fn find(
 
 /// A page that could not be made because the service failed.
 pub(super) fn failed(who: &SignedIn, e: &ServiceError) -> Response {
-    let (status, text) = page::service_error(e);
-    if status.is_server_error() {
-        page::server_error(Some(who))
-    } else {
-        page::message(status, Some(who), "Det gick inte", sentence(&text))
-    }
+    page::failed(who, e)
 }
 
 #[cfg(test)]

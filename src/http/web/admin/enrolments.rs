@@ -61,12 +61,22 @@ impl RequestRow {
     }
 }
 
-/// The name of the sign-in code a request came with ("–" if gone).
+/// The name of the sign-in code a request came with, and whether it is
+/// revoked ("–" if it is gone).
 async fn account_of(s: &AppState, token_id: i64) -> String {
     match s.service.store().token(token_id).await {
+        Ok(Some(t)) if t.revoked_at.is_some() => format!("{} (återkallad)", t.name),
         Ok(Some(t)) => t.name,
         _ => "–".into(),
     }
+}
+
+/// Another certificate for the request's name, as the check step lists it.
+pub struct SameName {
+    pub role: String,
+    pub state: String,
+    pub short: String,
+    pub via: String,
 }
 
 #[derive(Template)]
@@ -109,6 +119,7 @@ pub struct EnrolmentPage {
     pub max_days: i64,
     pub lookalikes: String,
     pub bekrafta: bool,
+    pub same_name: Vec<SameName>,
 }
 
 pub async fn show(
@@ -141,12 +152,34 @@ async fn request_page(
         }
         Err(e) => return failed(who, &e),
     };
+    let same = match s.service.same_name_certificates(&e).await {
+        Ok(same) => same,
+        Err(e) => return failed(who, &e),
+    };
+    let now = crate::service::now();
+    let mut same_name = Vec::new();
+    for (cert, via) in same {
+        let view = super::certificates::CertView::of(&cert, now);
+        same_name.push(SameName {
+            role: view.role,
+            state: view.state,
+            short: view.short,
+            via: match via {
+                Some(t) => format!(
+                    "webbläsarnyckel, inloggningskoden {}",
+                    account_of(s, t).await
+                ),
+                None => "utfärdat med en egen nyckel eller nyckelfil".into(),
+            },
+        });
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = EnrolmentPage {
+        same_name,
         chrome: Chrome::new("Ansökan om certifikat", "/certifikat", Some(who)).with_errors(errors),
         r: RequestRow::of(&e, account_of(s, e.token_id).await),
         dagar: f.dagar,
@@ -214,6 +247,7 @@ pub async fn issue(
                     "bekrafta"
                 }
                 ServiceError::Range(_) => "dagar",
+                ServiceError::Enrolment(_) => "status",
                 _ => "utfarda",
             };
             let error = FieldError {
@@ -249,7 +283,10 @@ pub async fn refuse(
                 return page::server_error(Some(who));
             }
             let error = FieldError {
-                field: "skal",
+                field: match &e {
+                    ServiceError::Enrolment(_) => "status",
+                    _ => "skal",
+                },
                 message: sentence(&text),
             };
             request_page(&s, who, &id, Form::default(), vec![error]).await

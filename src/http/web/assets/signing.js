@@ -47,6 +47,14 @@
     return withStore("readwrite", function (s) { return s.put(record); });
   }
 
+  function deleteKey(fingerprint) {
+    return withStore("readwrite", function (s) { return s.delete(fingerprint); });
+  }
+
+  // A key the server never recorded (its request was refused at once, or
+  // the page was closed before it was sent) is removed after this long.
+  var UNKNOWN_KEY_MS = 10 * 60 * 1000;
+
   // ---- Encodings ----------------------------------------------------------
 
   function hex(buf) {
@@ -238,26 +246,53 @@
     var status = document.getElementById("skapa-status");
     var here = document.getElementById("denna-webblasare");
     allKeys().then(function (keys) {
-      var rows = document.querySelectorAll("tr[data-key]");
-      var mine = [];
-      keys.forEach(function (k) {
-        rows.forEach(function (row) {
-          if (row.getAttribute("data-key") === k.fingerprint) {
-            row.querySelector(".this-browser").hidden = false;
-            mine.push(k);
-          }
-        });
+      var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-key]"));
+      var removed = [];
+      var known = keys.filter(function (k) {
+        var row = rows.filter(function (r) { return r.getAttribute("data-key") === k.fingerprint; })[0];
+        if (!row) {
+          if (!(Date.now() - Date.parse(k.created) < UNKNOWN_KEY_MS)) removed.push(deleteKey(k.fingerprint));
+          return false;
+        }
+        row.querySelector(".this-browser").hidden = false;
+        addRemoveButton(row, k);
+        return true;
       });
-      if (keys.length) {
-        Promise.all(keys.map(function (k) { return checkCode(k.spki); })).then(function (codes) {
-          say(here, "Den här webbläsaren har " + (keys.length === 1 ? "en signeringsnyckel" : keys.length + " signeringsnycklar") +
+      // Marks the page once this browser's keys are sorted out (tests wait for it).
+      Promise.all(removed).then(function () { here.setAttribute("data-keys-checked", String(known.length)); });
+      if (known.length) {
+        Promise.all(known.map(function (k) { return checkCode(k.spki); })).then(function (codes) {
+          here.className = "notice";
+          say(here, "Den här webbläsaren har " + (known.length === 1 ? "en signeringsnyckel" : known.length + " signeringsnycklar") +
             ", kontrollkod " + codes.join(", ") + ". Nyckeln kan användas men inte kopieras.");
           here.setAttribute("data-check-codes", codes.join(","));
         });
       }
     }, function () {
+      here.className = "notice";
       say(here, "Webbläsaren låter inte sidan spara nycklar (privat läge?). Då kan ingen nyckel skapas här.");
     });
+
+    // "Ta bort": the key leaves this browser for good (its certificate, if
+    // any, should then be revoked by the administrator).
+    function addRemoveButton(row, key) {
+      var cell = row.lastElementChild;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary small";
+      button.textContent = "Ta bort nyckeln från den här webbläsaren";
+      button.addEventListener("click", function () {
+        if (!window.confirm("Ta bort nyckeln från den här webbläsaren? Den kan inte tas tillbaka. Har den ett certifikat: be administratören återkalla det.")) return;
+        deleteKey(key.fingerprint).then(function () {
+          row.querySelector(".this-browser").hidden = true;
+          button.remove();
+          here.className = "notice";
+          say(here, "Nyckeln är borttagen från den här webbläsaren.");
+        });
+      });
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(button);
+    }
 
     form.addEventListener("submit", function (event) {
       var name = form.elements.namn.value.trim();
@@ -309,7 +344,11 @@
       say(failure, "");
       return fetch("/att-godkanna/" + documentId + "/uttalande?certifikat=" + encodeURIComponent(certificate),
         { credentials: "same-origin", headers: { accept: "application/json, application/problem+json" } })
-        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+        .then(function (r) {
+          var type = r.headers.get("content-type") || "";
+          if (r.redirected || type.indexOf("json") < 0) return { ok: false, body: { detail: "Du har loggats ut. Logga in igen och öppna dokumentet på nytt." } };
+          return r.json().then(function (j) { return { ok: r.ok, body: j }; });
+        })
         .then(function (answer) {
           if (!answer.ok) {
             signer = null;
@@ -325,24 +364,32 @@
           document.getElementById("uttalande-text").textContent = d.statement;
           document.getElementById("uttalande").hidden = false;
           say(status, source);
+        })
+        .catch(function () {
+          signer = null;
+          say(failure, "Uttalandet kunde inte hämtas från tjänsten. Ladda om sidan och försök igen.");
         });
     }
 
-    var own = {};
+    var own = {}, ownOrder = [];
     document.querySelectorAll("#egna-certifikat li").forEach(function (li) {
       own[li.getAttribute("data-key")] = li.getAttribute("data-certificate");
+      ownOrder.push(li.getAttribute("data-key"));
     });
     allKeys().then(function (keys) {
-      var usable = keys.filter(function (k) { return own[k.fingerprint]; });
+      // The newest certificate whose key this browser holds (the list is newest first).
+      var usable = ownOrder.map(function (fp) {
+        return keys.filter(function (k) { return k.fingerprint === fp; })[0];
+      }).filter(Boolean);
       if (usable.length) {
-        var k = usable[usable.length - 1];
+        var k = usable[0];
         return checkCode(k.spki).then(function (code) {
           return showStatement(k.privateKey, k.alg, own[k.fingerprint],
             "Du godkänner med signeringsnyckeln i den här webbläsaren (kontrollkod " + code + ").");
         });
       }
       say(status, keys.length
-        ? "Nyckeln i den här webbläsaren har inget certifikat än: administratören utfärdar det (se Min signeringsnyckel). Du kan också använda en nyckelfil nedan."
+        ? "Nyckeln i den här webbläsaren har inget giltigt certifikat: antingen har administratören inte utfärdat det än, eller så är det återkallat eller utgånget (se Min signeringsnyckel). Du kan också använda en nyckelfil nedan."
         : "Den här webbläsaren har ingen signeringsnyckel. Skapa en under Min signeringsnyckel, eller använd en nyckelfil nedan.");
     }, function () {
       say(status, "Webbläsaren låter inte sidan läsa sparade nycklar. Använd en nyckelfil nedan.");
