@@ -7,7 +7,7 @@
 //! files of documents ([`DocumentFiles`]), health ([`Health`]), and one
 //! append transaction ([`AppendTx`]) that holds the log head. SQLite
 //! ([`sqlite`]) serializes appends with `BEGIN IMMEDIATE`;
-//! PostgreSQL will lock the head row (`SELECT … FOR UPDATE`). Both keep the
+//! PostgreSQL ([`postgres`]) locks the head row (`SELECT … FOR UPDATE`). Both keep the
 //! explicit [`LogHead`], which the audit checks against the entries.
 //!
 //! The service holds the store as `Arc<dyn Store>`, so the backend is chosen
@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use attestera_core::rules::{ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 
+pub mod postgres;
 pub mod sqlite;
 
 /// Errors of the store. Display is English developer text for logs; people
@@ -315,4 +316,13 @@ pub trait AppendTx: Send {
 /// Opens (with `create`, creates) the SQLite database at `path`.
 pub async fn open(path: &Path, create: bool) -> Result<Arc<dyn Store>, StoreError> {
     Ok(Arc::new(sqlite::SqliteStore::open(path, create).await?))
+}
+
+/// Opens the PostgreSQL database at `url` (`postgres://…`), migrating it;
+/// a database newer than this binary is refused.
+pub async fn open_postgres(
+    url: &str,
+    options: &postgres::PgOptions,
+) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
 }

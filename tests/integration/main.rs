@@ -17,6 +17,7 @@ mod keyfiles;
 mod load;
 mod outage;
 mod pdf;
+mod postgres_store;
 mod refusals;
 mod registry;
 mod remote;

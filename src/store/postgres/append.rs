@@ -1,0 +1,190 @@
+//! The PostgreSQL append transaction. `BEGIN ISOLATION LEVEL READ COMMITTED`
+//! and then `SELECT … FROM log_head WHERE id = 1 FOR UPDATE`: the row lock
+//! is held until COMMIT or ROLLBACK, so an append from another instance
+//! waits for it and then, its statements seeing what committed before them,
+//! reads the head this one left. Each request's group is a SAVEPOINT.
+
+use async_trait::async_trait;
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
+
+use super::columns::to_i64;
+use super::log::{entry_on, latest_checkpoint_on, read_hashes_on};
+use crate::store::{AppendTx, LogHead, StoreError, StoredCheckpoint};
+use attestera_core::rules::{Change, FactKeys, Facts};
+use attestera_core::tlog::Hash;
+
+/// One append transaction on a connection of the pool.
+pub struct PostgresAppend {
+    conn: PoolConnection<Postgres>,
+    committed: bool,
+    /// A statement failed and no `undo_group` has recovered the transaction
+    /// since: PostgreSQL would answer COMMIT with a silent ROLLBACK.
+    failed: bool,
+}
+
+/// An append that did not commit (an error, a lost connection or a
+/// cancelled caller) closes its connection: the server rolls the
+/// transaction back and releases the head row, and the pool never hands
+/// out a connection in an unknown state.
+impl Drop for PostgresAppend {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl PostgresAppend {
+    pub(super) async fn begin(
+        conn: PoolConnection<Postgres>,
+    ) -> Result<PostgresAppend, StoreError> {
+        let mut tx = PostgresAppend {
+            conn,
+            committed: false,
+            failed: false,
+        };
+        tx.run("BEGIN ISOLATION LEVEL READ COMMITTED").await?;
+        tx.run("SET LOCAL synchronous_commit = on").await?;
+        super::head::lock_on(&mut tx.conn).await?;
+        Ok(tx)
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<(), StoreError> {
+        let r = sqlx::query(sql).execute(&mut *self.conn).await;
+        self.track(r.map(drop).map_err(StoreError::from))
+    }
+
+    fn track<T>(&mut self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
+
+    async fn insert_entry_on(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf_hash: &Hash,
+        first_hash_index: u64,
+        hashes: &[Hash],
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES ($1, $2, $3)")
+            .bind(to_i64(index))
+            .bind(data)
+            .bind(leaf_hash.as_ref())
+            .execute(&mut *self.conn)
+            .await?;
+        if !hashes.is_empty() {
+            let idx: Vec<i64> = (first_hash_index..)
+                .take(hashes.len())
+                .map(to_i64)
+                .collect();
+            let bytes: Vec<Vec<u8>> = hashes.iter().map(|h| h.as_ref().to_vec()).collect();
+            sqlx::query(
+                "INSERT INTO log_hashes (idx, hash) SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[])",
+            )
+            .bind(&idx)
+            .bind(&bytes)
+            .execute(&mut *self.conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AppendTx for PostgresAppend {
+    /// Read under the row lock taken when the transaction began.
+    async fn head(&mut self) -> Result<LogHead, StoreError> {
+        let r = super::head::read_locked_on(&mut self.conn).await;
+        self.track(r)
+    }
+
+    async fn read_hashes(&mut self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        let r = read_hashes_on(&mut self.conn, indexes).await;
+        self.track(r)
+    }
+
+    async fn entry(&mut self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let r = entry_on(&mut self.conn, index).await;
+        self.track(r)
+    }
+
+    async fn latest_checkpoint(&mut self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let r = latest_checkpoint_on(&mut self.conn).await;
+        self.track(r)
+    }
+
+    async fn facts(&mut self, keys: &FactKeys) -> Result<Facts, StoreError> {
+        let r = super::facts::facts_on(&mut self.conn, keys).await;
+        self.track(r)
+    }
+
+    /// The entry index is the primary key: a second writer that somehow
+    /// got past the head lock would fail here rather than fork the log.
+    async fn insert_entry(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        leaf_hash: &Hash,
+        first_hash_index: u64,
+        hashes: &[Hash],
+    ) -> Result<(), StoreError> {
+        let r = self
+            .insert_entry_on(index, data, leaf_hash, first_hash_index, hashes)
+            .await;
+        self.track(r)
+    }
+
+    async fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
+        let r = super::projection::apply_on(&mut self.conn, change).await;
+        self.track(r)
+    }
+
+    async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError> {
+        let r = super::head::write_on(&mut self.conn, old, new).await;
+        self.track(r)
+    }
+
+    async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        let r = sqlx::query("INSERT INTO checkpoints (tree_size, note) VALUES ($1, $2)")
+            .bind(to_i64(size))
+            .bind(note)
+            .execute(&mut *self.conn)
+            .await;
+        self.track(r.map(drop).map_err(StoreError::from))
+    }
+
+    async fn begin_group(&mut self) -> Result<(), StoreError> {
+        self.run("SAVEPOINT request").await
+    }
+
+    async fn keep_group(&mut self) -> Result<(), StoreError> {
+        self.run("RELEASE SAVEPOINT request").await
+    }
+
+    /// Also what recovers the transaction after a failed statement of the
+    /// group (PostgreSQL refuses every statement until then).
+    async fn undo_group(&mut self) -> Result<(), StoreError> {
+        self.run("ROLLBACK TO SAVEPOINT request").await?;
+        self.failed = false;
+        self.run("RELEASE SAVEPOINT request").await
+    }
+
+    /// Returns only after COMMIT has returned (`synchronous_commit = on`:
+    /// the WAL is flushed). A failed commit leaves `committed` false, so the
+    /// drop closes the connection; whether a commit whose answer was lost
+    /// took effect is for the caller to find in the log, never retried here.
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::NotWritable(
+                "en skrivning i transaktionen misslyckades, så den rullades tillbaka".into(),
+            ));
+        }
+        self.run("COMMIT").await?;
+        self.committed = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,183 @@
+//! Reads of the projection tables (documents, approvals, certificates),
+//! and the certificate questions the rule book asks while issuing.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+
+use super::PostgresStore;
+use super::columns::{approval_row, certificate_row, corrupt, document_row};
+use crate::store::{RowReader, StoreError};
+use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
+use attestera_core::tlog::Hash;
+
+/// The certificate holders' names that look like `name` (UTS #39 skeleton)
+/// but are not it; O(distinct names), which issuing a certificate can afford.
+pub(super) async fn lookalikes_on(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Vec<String>, StoreError> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT name FROM certificates WHERE NOT is_ca AND name IS NOT NULL",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(attestera_core::pki::name::lookalikes(
+        name,
+        names.iter().map(String::as_str),
+    ))
+}
+
+/// The fingerprint of a certificate carrying `public_key`, read from the
+/// stored PEMs; O(certificates), which issuing a certificate can afford.
+pub(super) async fn key_owner_on(
+    conn: &mut PgConnection,
+    public_key: &[u8],
+) -> Result<Option<Hash>, StoreError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT fingerprint, pem FROM certificates ORDER BY issued_index")
+            .fetch_all(conn)
+            .await?;
+    for (fingerprint, pem) in rows {
+        let info = attestera_core::pki::parse_certificate_pem(&pem)
+            .and_then(|der| attestera_core::pki::CertInfo::from_der(&der))
+            .map_err(|e| corrupt("certificates", format!("pem av {fingerprint}: {e}")))?;
+        if info.public_key == public_key {
+            return Ok(Some(info.fingerprint));
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait]
+impl RowReader for PostgresStore {
+    async fn document(&self, text_sha256: &Hash) -> Result<Option<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            sqlx::query("SELECT * FROM documents WHERE text_sha256 = $1")
+                .bind(text_sha256.to_hex())
+                .fetch_optional(&pool)
+                .await?
+                .as_ref()
+                .map(document_row)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn documents_by_file(&self, files: &[Hash]) -> Result<Vec<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            let mut found = Vec::new();
+            for file in files {
+                let rows = sqlx::query(
+                    "SELECT * FROM documents WHERE file_sha256 = $1 ORDER BY log_index",
+                )
+                .bind(file.to_hex())
+                .fetch_all(&pool)
+                .await?;
+                for row in &rows {
+                    found.push(document_row(row)?);
+                }
+            }
+            found.sort_by_key(|d| d.log_index);
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn documents_by_skeleton(&self, skeleton: &Hash) -> Result<Vec<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT * FROM documents WHERE skeleton_sha256 = $1 ORDER BY log_index",
+            )
+            .bind(skeleton.to_hex())
+            .fetch_all(&pool)
+            .await?;
+            rows.iter().map(document_row).collect()
+        })
+        .await
+    }
+
+    /// Registered documents that share a dnr or title with a copy whose
+    /// content did not match, those with the copy's dnr first. `NULLS
+    /// LAST` gives SQLite's order, where a NULL comparison sorts below false.
+    async fn similar_documents(
+        &self,
+        dnr: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT * FROM documents WHERE dnr = $1 OR title = $2 \
+                 ORDER BY (dnr = $1) DESC NULLS LAST, log_index LIMIT $3",
+            )
+            .bind(dnr)
+            .bind(title)
+            .bind(attestera_core::verdict::MAX_SIMILAR as i64)
+            .fetch_all(&pool)
+            .await?;
+            rows.iter().map(document_row).collect()
+        })
+        .await
+    }
+
+    async fn documents(&self) -> Result<Vec<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query("SELECT * FROM documents ORDER BY log_index")
+                .fetch_all(&pool)
+                .await?;
+            rows.iter().map(document_row).collect()
+        })
+        .await
+    }
+
+    /// A document's approvals, oldest first.
+    async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows =
+                sqlx::query("SELECT * FROM approvals WHERE document = $1 ORDER BY log_index")
+                    .bind(document.to_hex())
+                    .fetch_all(&pool)
+                    .await?;
+            rows.iter().map(approval_row).collect()
+        })
+        .await
+    }
+
+    async fn approvals(&self) -> Result<Vec<ApprovalRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query("SELECT * FROM approvals ORDER BY log_index")
+                .fetch_all(&pool)
+                .await?;
+            rows.iter().map(approval_row).collect()
+        })
+        .await
+    }
+
+    async fn certificate(&self, fingerprint: &Hash) -> Result<Option<CertificateRow>, StoreError> {
+        self.read(|pool| async move {
+            sqlx::query("SELECT * FROM certificates WHERE fingerprint = $1")
+                .bind(fingerprint.to_hex())
+                .fetch_optional(&pool)
+                .await?
+                .as_ref()
+                .map(certificate_row)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn certificates(&self) -> Result<Vec<CertificateRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query("SELECT * FROM certificates ORDER BY issued_index")
+                .fetch_all(&pool)
+                .await?;
+            rows.iter().map(certificate_row).collect()
+        })
+        .await
+    }
+
+    /// Holders' names that `name` could be taken for (see [`attestera_core::pki::name::lookalikes`]).
+    async fn lookalike_names(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|pool| async move { lookalikes_on(&mut *pool.acquire().await?, name).await })
+            .await
+    }
+}
