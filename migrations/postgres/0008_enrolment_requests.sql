@@ -14,7 +14,8 @@ CREATE TABLE enrolment_requests (
     mac BYTEA NOT NULL,
     refused_at BIGINT,
     refused_by TEXT,
-    refused_reason TEXT
+    refused_reason TEXT,
+    issuing_at BIGINT                    -- the claim of an issuance in progress (see the SQLite migration)
 );
 
 CREATE INDEX enrolment_requests_token ON enrolment_requests (token_id);

@@ -523,29 +523,79 @@ fn postgres_tokens_sessions_enrolments_and_files_round_trip() {
             mac: vec![n],
             refused: None,
         };
-        assert!(store.insert_enrolment(&request(1, 10)).await.unwrap());
-        assert!(store.insert_enrolment(&request(2, 20)).await.unwrap());
+        use attestera::store::EnrolmentInsert::{Duplicate, Inserted, TooMany};
+        assert_eq!(
+            store
+                .insert_enrolment(&request(1, 10), 5, &[])
+                .await
+                .unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store
+                .insert_enrolment(&request(2, 20), 5, &[])
+                .await
+                .unwrap(),
+            Inserted
+        );
         let same_key = EnrolmentRow {
             id: "f".repeat(32),
             ..request(1, 30)
         };
-        assert!(!store.insert_enrolment(&same_key).await.unwrap());
+        assert_eq!(
+            store.insert_enrolment(&same_key, 5, &[]).await.unwrap(),
+            Duplicate
+        );
+        // Two waiting: a limit of two refuses a third, unless one is issued.
+        assert_eq!(
+            store
+                .insert_enrolment(&request(3, 25), 2, &[])
+                .await
+                .unwrap(),
+            TooMany
+        );
         let e = store.enrolment(&request(1, 10).id).await.unwrap().unwrap();
         assert_eq!(
             (e.public_key, e.key_fingerprint, e.mac),
             (vec![1; 65], h(1), vec![1])
         );
+        // A claimed request cannot be refused until the claim lapses.
         assert!(
             store
-                .refuse_enrolment(&e.id, 40, "Anna", "fel namn")
+                .claim_enrolment(&request(2, 20).id, 100, 0)
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .refuse_enrolment(&e.id, 41, "Anna", "igen")
+                .claim_enrolment(&request(2, 20).id, 101, 0)
                 .await
                 .unwrap()
+        );
+        let refusal = (40, "Anna".to_string(), "fel namn".to_string());
+        assert!(
+            !store
+                .refuse_enrolment(&request(2, 20).id, &refusal, &[9], 50)
+                .await
+                .unwrap()
+        );
+        store.release_enrolment(&request(2, 20).id).await.unwrap();
+        assert!(
+            store
+                .refuse_enrolment(&e.id, &refusal, &[9], 0)
+                .await
+                .unwrap()
+        );
+        let again = (41, "Anna".to_string(), "igen".to_string());
+        assert!(
+            !store
+                .refuse_enrolment(&e.id, &again, &[9], 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store.claim_enrolment(&e.id, 200, 0).await.unwrap(),
+            "refused is never claimed"
         );
         let list = store.enrolments().await.unwrap();
         assert_eq!(

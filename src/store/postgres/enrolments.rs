@@ -6,31 +6,55 @@ use sqlx::postgres::PgRow;
 
 use super::PostgresStore;
 use super::columns::corrupt;
-use crate::store::{EnrolmentRow, EnrolmentStore, StoreError};
+use crate::store::{EnrolmentInsert, EnrolmentRow, EnrolmentStore, StoreError};
 use attestera_core::tlog::Hash;
 
 #[async_trait]
 impl EnrolmentStore for PostgresStore {
-    async fn insert_enrolment(&self, row: &EnrolmentRow) -> Result<bool, StoreError> {
-        let inserted = self
-            .write(async |conn| {
-                sqlx::query(
-                    "INSERT INTO enrolment_requests (id, token_id, name, role, public_key, key_fingerprint, created_at, mac) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key_fingerprint) DO NOTHING",
-                )
-                .bind(&row.id)
+    /// The token's row is locked first, so that requests of one sign-in
+    /// code from several instances are counted one at a time.
+    async fn insert_enrolment(
+        &self,
+        row: &EnrolmentRow,
+        max_pending: usize,
+        issued: &[Hash],
+    ) -> Result<EnrolmentInsert, StoreError> {
+        self.write(async |conn| {
+            sqlx::query("SELECT id FROM tokens WHERE id = $1 FOR UPDATE")
                 .bind(row.token_id)
-                .bind(&row.name)
-                .bind(&row.role)
-                .bind(&row.public_key)
-                .bind(row.key_fingerprint.to_hex())
-                .bind(row.created_at)
-                .bind(&row.mac)
-                .execute(conn)
-                .await
-            })
+                .fetch_optional(&mut *conn)
+                .await?;
+            let waiting: Vec<String> = sqlx::query_scalar(
+                "SELECT key_fingerprint FROM enrolment_requests WHERE token_id = $1 AND refused_at IS NULL",
+            )
+            .bind(row.token_id)
+            .fetch_all(&mut *conn)
             .await?;
-        Ok(inserted.rows_affected() == 1)
+            let issued: Vec<String> = issued.iter().map(Hash::to_hex).collect();
+            if waiting.iter().filter(|k| !issued.contains(k)).count() >= max_pending {
+                return Ok(EnrolmentInsert::TooMany);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO enrolment_requests (id, token_id, name, role, public_key, key_fingerprint, created_at, mac) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key_fingerprint) DO NOTHING",
+            )
+            .bind(&row.id)
+            .bind(row.token_id)
+            .bind(&row.name)
+            .bind(&row.role)
+            .bind(&row.public_key)
+            .bind(row.key_fingerprint.to_hex())
+            .bind(row.created_at)
+            .bind(&row.mac)
+            .execute(&mut *conn)
+            .await?;
+            Ok(if inserted.rows_affected() == 1 {
+                EnrolmentInsert::Inserted
+            } else {
+                EnrolmentInsert::Duplicate
+            })
+        })
+        .await
     }
 
     async fn enrolment(&self, id: &str) -> Result<Option<EnrolmentRow>, StoreError> {
@@ -54,23 +78,53 @@ impl EnrolmentStore for PostgresStore {
         .await
     }
 
+    async fn claim_enrolment(&self, id: &str, now: i64, lapsed: i64) -> Result<bool, StoreError> {
+        let done = self
+            .write(async |conn| {
+                sqlx::query(
+                    "UPDATE enrolment_requests SET issuing_at = $1 WHERE id = $2 AND refused_at IS NULL \
+                     AND (issuing_at IS NULL OR issuing_at < $3)",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(lapsed)
+                .execute(conn)
+                .await
+            })
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_enrolment(&self, id: &str) -> Result<(), StoreError> {
+        self.write(async |conn| {
+            sqlx::query("UPDATE enrolment_requests SET issuing_at = NULL WHERE id = $1")
+                .bind(id)
+                .execute(conn)
+                .await
+        })
+        .await?;
+        Ok(())
+    }
+
     async fn refuse_enrolment(
         &self,
         id: &str,
-        at: i64,
-        by: &str,
-        reason: &str,
+        refused: &(i64, String, String),
+        mac: &[u8],
+        lapsed: i64,
     ) -> Result<bool, StoreError> {
         let done = self
             .write(async |conn| {
                 sqlx::query(
-                    "UPDATE enrolment_requests SET refused_at = $1, refused_by = $2, refused_reason = $3 \
-                     WHERE id = $4 AND refused_at IS NULL",
+                    "UPDATE enrolment_requests SET refused_at = $1, refused_by = $2, refused_reason = $3, mac = $4 \
+                     WHERE id = $5 AND refused_at IS NULL AND (issuing_at IS NULL OR issuing_at < $6)",
                 )
-                .bind(at)
-                .bind(by)
-                .bind(reason)
+                .bind(refused.0)
+                .bind(&refused.1)
+                .bind(&refused.2)
+                .bind(mac)
                 .bind(id)
+                .bind(lapsed)
                 .execute(conn)
                 .await
             })
