@@ -55,6 +55,24 @@ pub struct Cli {
         env = "ATTESTERA_SERVICE_PASSPHRASE_FILE"
     )]
     pub service_passphrase_file: Option<PathBuf>,
+    /// Loggens databas i PostgreSQL (postgres://…); utan den används SQLite-filen i datakatalogen.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// Största antal förbindelser med PostgreSQL för denna process.
+    #[arg(long, global = true, default_value_t = 10, value_name = "N")]
+    pub db_max_connections: u32,
+    /// Hur länge ett anrop väntar på en ledig förbindelse med PostgreSQL, i sekunder.
+    #[arg(long, global = true, default_value_t = 5, value_name = "SEKUNDER")]
+    pub db_acquire_timeout_secs: u64,
+    /// Längsta tid för en SQL-sats i PostgreSQL (väntan på lås inräknad), i sekunder.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SEKUNDER")]
+    pub db_statement_timeout_secs: u64,
     /// Läs lösenfrasen till tjänstens krypterade nycklar från denna miljövariabel (går före --service-passphrase-file).
     #[arg(long, global = true, value_name = "VARIABEL")]
     pub service_passphrase_env: Option<String>,
@@ -180,6 +198,9 @@ pub enum Command {
     /// Skapa, lista och återkalla tokens för API:t.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Loggens databas.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 #[derive(Args, Debug)]
@@ -405,4 +426,10 @@ mod tests {
         }
         assert_eq!(RoleArg::value_variants().len(), 4);
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Uppdatera databasens schema till denna version av attestera (görs också vid varje start).
+    Migrate,
 }

@@ -37,7 +37,8 @@ mod tokens;
 mod verification;
 
 pub use args::{
-    AddUserArgs, Cli, Command, InitArgs, LogCommand, RoleArg, ServeArgs, TokenCommand, UserCommand,
+    AddUserArgs, Cli, Command, DbCommand, InitArgs, LogCommand, RoleArg, ServeArgs, TokenCommand,
+    UserCommand,
 };
 // What `remote` uses from here.
 pub(crate) use documents::confirm;
@@ -98,9 +99,28 @@ pub async fn run(cli: Cli) -> i32 {
     result.unwrap_or_else(|e| printer.failure(&e))
 }
 
+/// The data directory, with its log in PostgreSQL when `--database-url` says so.
+fn data_dir(cli: &Cli) -> Result<DataDir, ServiceError> {
+    let dir = DataDir::new(&cli.data_dir);
+    let Some(url) = cli.database_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(dir);
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(ServiceError::Range(
+            "--database-url ska vara en PostgreSQL-adress som börjar med postgres://".into(),
+        ));
+    }
+    let options = crate::store::postgres::PgOptions {
+        max_connections: cli.db_max_connections.max(1),
+        acquire_timeout: std::time::Duration::from_secs(cli.db_acquire_timeout_secs.max(1)),
+        statement_timeout: std::time::Duration::from_secs(cli.db_statement_timeout_secs.max(1)),
+    };
+    Ok(dir.with_postgres(url, options))
+}
+
 /// The commands that need no open service, then those that do.
 async fn execute(cli: &Cli, p: Printer) -> Result<i32, ServiceError> {
-    let dir = DataDir::new(&cli.data_dir);
+    let dir = data_dir(cli)?;
     match &cli.command {
         Command::Init(a) => Ok(p.print(&setup::init(cli, &dir, a).await?)),
         Command::Canonical { file } => Ok(p.print(&documents::canonical(file).await?)),
@@ -152,6 +172,8 @@ async fn with_service(
         Command::Audit => p.print(&verification::audit(s).await?),
         Command::Log(cmd) => log_command(p, s, cmd).await?,
         Command::Token(cmd) => token_command(p, s, cmd).await?,
+        // Opening the service applied every migration this binary has.
+        Command::Db(DbCommand::Migrate) => p.print(&setup::migrated(s).await?),
         Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) => {
             return Err(ServiceError::CommandWithoutService);
         }

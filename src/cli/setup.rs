@@ -223,3 +223,32 @@ fn http_config(a: &ServeArgs) -> crate::http::HttpConfig {
         behind_tls: a.behind_tls,
     }
 }
+
+/// What `db migrate` reports: the log's database is at this binary's schema.
+#[derive(serde::Serialize)]
+pub struct Migrated {
+    pub backend: crate::service::Backend,
+    pub log_size: u64,
+}
+
+impl Report for Migrated {
+    fn human(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let engine = match self.backend {
+            crate::service::Backend::Sqlite => "SQLite-databasen",
+            crate::service::Backend::Postgres => "PostgreSQL-databasen",
+        };
+        writeln!(
+            out,
+            "{engine} har den här versionens schema; loggen har {} poster.",
+            self.log_size
+        )
+    }
+}
+
+/// `db migrate`: the service is open, so every migration is applied.
+pub async fn migrated(s: &Service) -> Result<Migrated, ServiceError> {
+    Ok(Migrated {
+        backend: s.config.backend,
+        log_size: s.store().head().await?.size,
+    })
+}

@@ -315,6 +315,20 @@ fn config(e: &ConfigError) -> String {
         ConfigError::VerifierKeyMismatch(p) => {
             format!("{} hör inte till loggens signeringsnyckel", p.display())
         }
+        ConfigError::BackendMismatch {
+            configured: crate::service::Backend::Postgres,
+        } => "datakatalogens logg ligger i PostgreSQL: ange databasen med --database-url \
+             (eller DATABASE_URL)"
+            .into(),
+        ConfigError::BackendMismatch {
+            configured: crate::service::Backend::Sqlite,
+        } => "datakatalogens logg ligger i den inbäddade SQLite-databasen i katalogen, inte i \
+             PostgreSQL: ta bort --database-url (och DATABASE_URL), eller flytta loggen med \
+             attestera db copy"
+            .into(),
+        ConfigError::DatabaseNotEmpty => "PostgreSQL-databasen innehåller redan en logg; init \
+             skapar en ny logg bara i en tom databas"
+            .into(),
         ConfigError::DemoNotLoopback(addr) => format!(
             "demon skriver ut inloggningskoder och lyssnar därför bara på den egna datorn (127.0.0.1 eller ::1), inte på {addr}"
         ),

@@ -35,11 +35,36 @@ pub struct Config {
     pub org: String,
     /// The log origin: first line of every checkpoint and the key name.
     pub origin: String,
+    /// Which database holds the log (never where: a URL may carry a
+    /// password, and it is given to every command instead).
+    #[serde(default, skip_serializing_if = "Backend::is_sqlite")]
+    pub backend: Backend,
 }
 
+/// The database engine of a log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// `attestera.db` in the data directory.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database that several instances may share.
+    Postgres,
+}
+
+impl Backend {
+    fn is_sqlite(&self) -> bool {
+        *self == Backend::Sqlite
+    }
+}
+
+/// A data directory (configuration and keys), and where its log is: the
+/// SQLite file in it, or a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct DataDir {
     pub root: PathBuf,
+    /// The PostgreSQL database and its pool, when the log is there.
+    pub postgres: Option<(String, crate::store::postgres::PgOptions)>,
 }
 
 /// Keys to adopt at init instead of generating new ones.
@@ -103,7 +128,48 @@ pub fn default_origin(org: &str, unique: [u8; 4]) -> String {
 
 impl DataDir {
     pub fn new(root: impl Into<PathBuf>) -> DataDir {
-        DataDir { root: root.into() }
+        DataDir {
+            root: root.into(),
+            postgres: None,
+        }
+    }
+
+    /// The same directory with its log in the PostgreSQL database at `url`.
+    pub fn with_postgres(
+        mut self,
+        url: &str,
+        options: crate::store::postgres::PgOptions,
+    ) -> DataDir {
+        self.postgres = Some((url.to_string(), options));
+        self
+    }
+
+    fn backend(&self) -> Backend {
+        match self.postgres {
+            Some(_) => Backend::Postgres,
+            None => Backend::Sqlite,
+        }
+    }
+
+    /// Opens the log's database (SQLite: creating the file when `create`).
+    /// A directory whose configuration names the other engine is refused.
+    pub async fn open_store(
+        &self,
+        config: Option<&Config>,
+        create: bool,
+    ) -> Result<std::sync::Arc<dyn crate::store::Store>, ServiceError> {
+        if let Some(config) = config
+            && config.backend != self.backend()
+        {
+            return Err(ConfigError::BackendMismatch {
+                configured: config.backend,
+            }
+            .into());
+        }
+        Ok(match &self.postgres {
+            Some((url, options)) => crate::store::open_postgres(url, options).await?,
+            None => crate::store::open(&self.database(), create).await?,
+        })
     }
     pub fn config_path(&self) -> PathBuf {
         self.root.join("config.json")
@@ -248,7 +314,10 @@ impl DataDir {
         };
         std::fs::create_dir_all(&parent).map_err(io_err("skapa katalogen", &parent))?;
         let tmp = tempfile_dir(&parent)?;
-        let staged = DataDir::new(tmp.clone());
+        let staged = DataDir {
+            root: tmp.clone(),
+            postgres: self.postgres.clone(),
+        };
         let result = staged.populate(org, &origin, keys, protection).await;
         match result {
             Ok(report) => {
@@ -308,6 +377,7 @@ impl DataDir {
             format: 1,
             org: org.into(),
             origin: origin.into(),
+            backend: self.backend(),
         };
         std::fs::write(
             self.config_path(),
@@ -326,7 +396,11 @@ impl DataDir {
         )?;
         std::fs::write(self.log_vkey(), signer.verifier_key() + "\n")
             .map_err(io_err("skriva", &self.log_vkey()))?;
-        let store = crate::store::open(&self.database(), true).await?;
+        let store = self.open_store(None, true).await?;
+        if store.head().await?.size != 0 {
+            store.close().await;
+            return Err(ConfigError::DatabaseNotEmpty.into());
+        }
         let sequencer = super::Sequencer::start(
             store.clone(),
             signer,

@@ -15,6 +15,7 @@ pub mod checkpoint_summary;
 pub mod copies;
 pub mod datadir;
 pub mod demo;
+pub use datadir::Backend;
 pub mod enrolment;
 mod fold;
 pub mod listing;
@@ -153,6 +154,13 @@ pub enum ConfigError {
     VerifierKeyMismatch(PathBuf),
     /// `serve --demo` on an address others can reach (it prints sign-in codes).
     DemoNotLoopback(String),
+    /// The data directory's log is in PostgreSQL and no `--database-url`
+    /// was given, or the other way round.
+    BackendMismatch {
+        configured: Backend,
+    },
+    /// `init` on a PostgreSQL database that holds a log already.
+    DatabaseNotEmpty,
 }
 
 impl std::fmt::Display for ServiceError {
@@ -494,7 +502,7 @@ impl Service {
         if verifier_key != signer.verifier_key() {
             return Err(ConfigError::VerifierKeyMismatch(dir.log_vkey()).into());
         }
-        let store = crate::store::open(&dir.database(), false).await?;
+        let store = dir.open_store(Some(&config), false).await?;
         let metrics = std::sync::Arc::new(metrics::Metrics::default());
         let sequencer = Sequencer::start(
             store.clone(),
