@@ -24,6 +24,135 @@ pub const UNENCRYPTED: &str = "--unencrypted-service-keys";
 
 pub struct Env {
     pub tmp: TempDir,
+    /// The test's own PostgreSQL database, when the suite runs on PostgreSQL.
+    pub postgres: Option<Postgres>,
+}
+
+/// Whether the suite runs on PostgreSQL (`ATTESTERA_TEST_BACKEND=postgres`,
+/// as `.ci/run`'s second pass does) instead of the embedded SQLite file.
+pub fn on_postgres() -> bool {
+    std::env::var("ATTESTERA_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// For a test that runs on the SQLite backend only: true (skip) on the
+/// PostgreSQL pass, saying why on stderr. `why` is the test's reason.
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        eprintln!("SQLite only: {why}");
+    }
+    on_postgres()
+}
+
+/// The server the suite's PostgreSQL databases are made on.
+pub const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh PostgreSQL database for one test, dropped with it.
+pub struct Postgres {
+    pub name: String,
+    pub url: String,
+}
+
+impl Postgres {
+    pub fn create() -> Postgres {
+        let mut random = [0u8; 8];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).unwrap();
+        let name = format!("attestera_t_{}", hex::encode(random));
+        admin_sql(&format!("CREATE DATABASE {name}"));
+        Postgres {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        admin_sql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// Runs one statement on the PostgreSQL server's `postgres` database.
+fn admin_sql(statement: &str) {
+    run_postgres(POSTGRES_ADMIN, statement);
+}
+
+/// The few SQLite spellings the tests' tampering uses, in PostgreSQL's:
+/// blob literals, zeroblob, char(), CAST to and from BLOB, strftime('%s').
+pub fn postgres_dialect(sqlite: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sqlite;
+    while !rest.is_empty() {
+        if let Some(tail) = rest.strip_prefix("X'") {
+            let end = tail.find('\'').expect("a closed blob literal");
+            out.push_str(&format!("'\\x{}'::bytea", &tail[..end]));
+            rest = &tail[end + 1..];
+        } else if let Some(tail) = rest.strip_prefix("CAST(") {
+            let (inner, after) = split_parenthesis(tail);
+            let inner = postgres_dialect(inner);
+            if let Some(x) = inner.strip_suffix(" AS BLOB") {
+                out.push_str(&format!("convert_to({x}, 'UTF8')"));
+            } else if let Some(x) = inner.strip_suffix(" AS TEXT") {
+                out.push_str(&format!("convert_from({x}, 'UTF8')"));
+            } else {
+                out.push_str(&format!("CAST({inner})"));
+            }
+            rest = after;
+        } else if let Some(tail) = rest.strip_prefix("zeroblob(") {
+            let (n, after) = split_parenthesis(tail);
+            out.push_str(&format!("decode(repeat('00', {n}), 'hex')"));
+            rest = after;
+        } else if let Some(tail) = rest.strip_prefix("char(") {
+            let (n, after) = split_parenthesis(tail);
+            out.push_str(&format!("chr({n})"));
+            rest = after;
+        } else if let Some(tail) = rest.strip_prefix("strftime('%s','now')") {
+            out.push_str("extract(epoch from now())::bigint");
+            rest = tail;
+        } else {
+            let c = rest.chars().next().expect("a character");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// `inner) rest` split at the parenthesis that closes the one just opened.
+fn split_parenthesis(text: &str) -> (&str, &str) {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return (&text[..i], &text[i + 1..]),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    panic!("unbalanced parentheses in {text}")
+}
+
+fn run_postgres(url: &str, statement: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL does not answer on 127.0.0.1:5432 ({e}); start it with \
+                 pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+            )
+        });
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        conn.close().await.expect("close");
+    });
 }
 
 pub struct Run {
@@ -96,6 +225,7 @@ impl Env {
     pub fn empty() -> Env {
         let env = Env {
             tmp: tempfile::tempdir().expect("tempdir"),
+            postgres: on_postgres().then(Postgres::create),
         };
         std::fs::write(env.passphrase_file(), format!("{PASSPHRASE}\n")).expect("passphrase");
         std::fs::set_permissions(
@@ -125,9 +255,13 @@ impl Env {
             .env("ATTESTERA_DATA_DIR", self.data_dir())
             .env("ATTESTERA_OPERATOR", "registrator Rut")
             .env("ATTESTERA_PASSPHRASE_FILE", self.passphrase_file())
+            .env_remove("DATABASE_URL")
             .env("ATTESTERA_SERVICE_PASSPHRASE_FILE", self.passphrase_file())
             .current_dir(self.tmp.path())
             .stdin(Stdio::null());
+        if let Some(pg) = &self.postgres {
+            c.env("DATABASE_URL", &pg.url);
+        }
         c
     }
 
@@ -206,16 +340,36 @@ impl Env {
     /// The service on this data directory, opened in the test's process
     /// with the tests' passphrase.
     pub async fn service(&self) -> attestera::service::Service {
-        attestera::service::Service::open(
-            attestera::service::DataDir::new(self.data_dir()),
-            Some(PASSPHRASE),
-        )
-        .await
-        .expect("the service opens")
+        attestera::service::Service::open(self.dir(), Some(PASSPHRASE))
+            .await
+            .expect("the service opens")
     }
 
-    /// Runs SQL against the data directory's database behind the service's back.
+    /// DATABASE_URL for a command started another way than [`Env::command`]
+    /// (through script(1), say).
+    pub fn database_env(&self) -> Vec<(&'static str, String)> {
+        self.postgres
+            .iter()
+            .map(|pg| ("DATABASE_URL", pg.url.clone()))
+            .collect()
+    }
+
+    /// The data directory, with the test's PostgreSQL database when there is one.
+    pub fn dir(&self) -> attestera::service::DataDir {
+        let dir = attestera::service::DataDir::new(self.data_dir());
+        match &self.postgres {
+            Some(pg) => dir.with_postgres(&pg.url, Default::default()),
+            None => dir,
+        }
+    }
+
+    /// Runs SQL against the data directory's database behind the service's
+    /// back (on PostgreSQL, the test's database; the statement must then be
+    /// valid there too).
     pub fn sql(&self, statement: &str) {
+        if let Some(pg) = &self.postgres {
+            return run_postgres(&pg.url, &postgres_dialect(statement));
+        }
         let db = self.data_dir().join("attestera.db");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -210,6 +210,7 @@ fn approve_asks_only_on_a_terminal() {
             .env("ATTESTERA_DATA_DIR", a.env.data_dir())
             .env("ATTESTERA_PASSPHRASE_FILE", a.env.passphrase_file())
             .env("ATTESTERA_SERVICE_PASSPHRASE_FILE", a.env.passphrase_file())
+            .envs(a.env.database_env())
             .current_dir(a.env.tmp.path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped());

@@ -298,10 +298,10 @@ fn hostile_metadata_is_bounded_and_printable_in_the_log() {
 /// Appends a registration of `text` as the previous version wrote it: no
 /// `canonical` field, the digest under `text-v1`.
 fn register_as_text_v1(env: &Env, text: &str) {
-    use attestera::service::{DataDir, Sequencer};
+    use attestera::service::Sequencer;
     use attestera_core::document::{canonical_text_v1, text_digest};
     use attestera_core::entry::{DocumentRecord, EntryBody};
-    let dir = DataDir::new(env.data_dir());
+    let dir = env.dir();
     runtime().block_on(async {
         let config = dir.config().unwrap();
         let ca = dir.read_string(&dir.ca_cert()).unwrap();
@@ -310,9 +310,7 @@ fn register_as_text_v1(env: &Env, text: &str) {
             .read_private_key(&dir.log_key(), Some(crate::common::PASSPHRASE))
             .unwrap();
         let signer = attestera_core::tlog::NoteSigner::from_pkcs8(&config.origin, &key).unwrap();
-        let store = attestera::store::open(&dir.database(), false)
-            .await
-            .unwrap();
+        let store = dir.open_store(Some(&config), false).await.unwrap();
         let metrics = std::sync::Arc::new(attestera::service::metrics::Metrics::default());
         let sequencer = Sequencer::start(store.clone(), signer, config.origin, ca_der, metrics);
         let doc = attestera_core::document::read(text.as_bytes()).unwrap();

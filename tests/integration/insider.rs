@@ -232,6 +232,11 @@ fn unread(c: &Column) -> bool {
 
 #[test]
 fn the_audit_reports_every_changed_column_deleted_swapped_or_duplicated_row() {
+    if crate::common::sqlite_only(
+        "walks every column through SQLite's own catalogue and rowids; the PostgreSQL port of this walk is open work",
+    ) {
+        return;
+    }
     let clean = rich_log();
     let r = clean.json(&["audit"]);
     assert_eq!(
@@ -546,6 +551,11 @@ fn a_forged_head_time_does_not_move_the_log_clock() {
 /// back, the log appends again.
 #[test]
 fn the_sequencer_refuses_a_head_other_than_the_signed_one() {
+    if crate::common::sqlite_only(
+        "edits the head through a SQLite connection of its own; the PostgreSQL port is open work",
+    ) {
+        return;
+    }
     let a = attested();
     let size = a.env.log_size();
     let other = a

@@ -339,6 +339,7 @@ fn on_terminal(env: &Env, args: &[&str], input: &str) -> (Option<i32>, String) {
     let mut child = Command::new("script")
         .args(["-qec", &line, "/dev/null"])
         .env("ATTESTERA_DATA_DIR", env.data_dir())
+        .envs(env.database_env())
         .env_remove("ATTESTERA_PASSPHRASE_FILE")
         .current_dir(env.tmp.path())
         .stdin(std::process::Stdio::piped())
