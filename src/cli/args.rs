@@ -432,4 +432,10 @@ mod tests {
 pub enum DbCommand {
     /// Uppdatera databasens schema till denna version av attestera (görs också vid varje start).
     Migrate,
+    /// Flytta loggen till en tom PostgreSQL-databas: poster och kontrollpunkter oförändrade, inloggningskoder, ansökningar och sparade filer; datakatalogen använder sedan den.
+    Copy {
+        /// Måldatabasen (postgres://…), tom.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }

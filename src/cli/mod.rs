@@ -102,9 +102,14 @@ pub async fn run(cli: Cli) -> i32 {
 /// The data directory, with its log in PostgreSQL when `--database-url` says so.
 fn data_dir(cli: &Cli) -> Result<DataDir, ServiceError> {
     let dir = DataDir::new(&cli.data_dir);
-    let Some(url) = cli.database_url.as_deref().filter(|u| !u.trim().is_empty()) else {
-        return Ok(dir);
-    };
+    match cli.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => postgres_dir(cli, dir, url),
+        None => Ok(dir),
+    }
+}
+
+/// `dir` with its log in the PostgreSQL database at `url`, pooled as the flags say.
+fn postgres_dir(cli: &Cli, dir: DataDir, url: &str) -> Result<DataDir, ServiceError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(ServiceError::Range(
             "--database-url ska vara en PostgreSQL-adress som börjar med postgres://".into(),
@@ -174,6 +179,10 @@ async fn with_service(
         Command::Token(cmd) => token_command(p, s, cmd).await?,
         // Opening the service applied every migration this binary has.
         Command::Db(DbCommand::Migrate) => p.print(&setup::migrated(s).await?),
+        Command::Db(DbCommand::Copy { to }) => {
+            let target = postgres_dir(cli, DataDir::new(&cli.data_dir), to)?;
+            p.print(&setup::CopyReport(s.copy_to(&target).await?))
+        }
         Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) => {
             return Err(ServiceError::CommandWithoutService);
         }

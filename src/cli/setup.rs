@@ -252,3 +252,23 @@ pub async fn migrated(s: &Service) -> Result<Migrated, ServiceError> {
         log_size: s.store().head().await?.size,
     })
 }
+
+/// What `db copy` reports.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+pub struct CopyReport(pub crate::service::copy::Copied);
+
+impl Report for CopyReport {
+    fn human(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let c = &self.0;
+        writeln!(
+            out,
+            "Kopierade {} loggposter och {} kontrollpunkter oförändrade, {} inloggningskoder, {} ansökningar och {} sparade filer till PostgreSQL.",
+            c.entries, c.checkpoints, c.tokens, c.enrolments, c.files
+        )?;
+        writeln!(
+            out,
+            "Datakatalogen använder nu PostgreSQL: ge --database-url (eller DATABASE_URL) till varje kommando. SQLite-filen finns kvar orörd som kopia; inloggade sessioner följer inte med."
+        )
+    }
+}

@@ -326,8 +326,9 @@ fn config(e: &ConfigError) -> String {
              PostgreSQL: ta bort --database-url (och DATABASE_URL), eller flytta loggen med \
              attestera db copy"
             .into(),
-        ConfigError::DatabaseNotEmpty => "PostgreSQL-databasen innehåller redan en logg; init \
-             skapar en ny logg bara i en tom databas"
+        ConfigError::DatabaseNotEmpty => "PostgreSQL-databasen innehåller redan en logg eller \
+             inloggningskoder; en ny logg skapas (init) eller kopieras (db copy) bara till en tom \
+             databas"
             .into(),
         ConfigError::DemoNotLoopback(addr) => format!(
             "demon skriver ut inloggningskoder och lyssnar därför bara på den egna datorn (127.0.0.1 eller ::1), inte på {addr}"

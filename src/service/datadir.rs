@@ -204,6 +204,18 @@ impl DataDir {
         Ok(config)
     }
 
+    /// Replaces config.json atomically (a temporary file renamed over it).
+    pub fn write_config(&self, config: &Config) -> Result<(), ServiceError> {
+        let path = self.config_path();
+        let tmp = self.root.join(".config.json.tmp");
+        let text = serde_json::to_string_pretty(config).unwrap_or_default() + "\n";
+        std::fs::write(&tmp, text).map_err(io_err("skriva", &tmp))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io_err("skriva", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io_err("byta namn på", &tmp))
+    }
+
     pub fn read_string(&self, path: &Path) -> Result<String, ServiceError> {
         std::fs::read_to_string(path).map_err(io_err("läsa", path))
     }
@@ -384,6 +396,7 @@ impl DataDir {
             serde_json::to_string_pretty(&config).unwrap_or_default() + "\n",
         )
         .map_err(io_err("skriva", &self.config_path()))?;
+        // (A new directory: written in place; `write_config` replaces.)
         std::fs::write(self.ca_cert(), &ca_pem).map_err(io_err("skriva", &self.ca_cert()))?;
         let ca_pkcs8 = Zeroizing::new(pki::pem_block(&ca_key_pem, "PRIVATE KEY")?);
         write_private(

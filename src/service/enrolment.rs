@@ -173,7 +173,7 @@ impl Service {
         Ok(())
     }
 
-    fn enrolment_mac(&self, row: &EnrolmentRow) -> Vec<u8> {
+    pub(super) fn enrolment_mac(&self, row: &EnrolmentRow) -> Vec<u8> {
         let key = self.enrolment_key(b"attestera-enrolment-rows-v1");
         hmac::sign(&key, &mac_input(row)).as_ref().to_vec()
     }
@@ -277,20 +277,26 @@ impl Service {
         Ok(out)
     }
 
+    /// Whether a request row is as the service wrote it: its check, its
+    /// key's fingerprint and a key that may be certified.
+    pub(super) fn enrolment_row_intact(&self, row: &EnrolmentRow) -> bool {
+        hmac::verify(
+            &self.enrolment_key(b"attestera-enrolment-rows-v1"),
+            &mac_input(row),
+            &row.mac,
+        )
+        .is_ok()
+            && row.key_fingerprint == Hash::sha256(&row.public_key)
+            && pki::key::check_public_key(&row.public_key).is_ok()
+    }
+
     fn enrolment_view(
         &self,
         row: EnrolmentRow,
         certified: &[(Vec<u8>, CertificateRow)],
     ) -> Enrolment {
         let checked = pki::key::check_public_key(&row.public_key).ok();
-        let intact = hmac::verify(
-            &self.enrolment_key(b"attestera-enrolment-rows-v1"),
-            &mac_input(&row),
-            &row.mac,
-        )
-        .is_ok()
-            && row.key_fingerprint == Hash::sha256(&row.public_key)
-            && checked.is_some();
+        let intact = self.enrolment_row_intact(&row);
         let issued = checked.as_ref().and_then(|(_, raw)| {
             certified
                 .iter()

@@ -13,6 +13,7 @@ mod checked;
 pub mod checking;
 pub mod checkpoint_summary;
 pub mod copies;
+pub mod copy;
 pub mod datadir;
 pub mod demo;
 pub use datadir::Backend;

@@ -3,6 +3,7 @@
 
 mod attested;
 mod audit;
+mod backups;
 mod batching;
 mod common;
 mod enrolment;
