@@ -14,6 +14,7 @@ mod http;
 mod http_hardening;
 mod identity;
 mod insider;
+mod instances;
 mod keyfiles;
 mod load;
 mod outage;
