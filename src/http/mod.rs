@@ -220,10 +220,15 @@ pub async fn serve(
     };
     // A closed stdout must neither panic nor stop the service.
     let data_dir = attestera_core::printable::line(&state.service.dir.root.display().to_string());
+    // The URL may carry a password: only its place is shown.
+    let database = match state.service.config.backend {
+        crate::service::Backend::Postgres => " --database-url URL",
+        crate::service::Backend::Sqlite => "",
+    };
     let _ = writeln!(
         std::io::stdout(),
         "attestera lyssnar på http://{addr}\n\
-         Skapa en token för API:t: attestera --data-dir {data_dir} token create --role registrar --name \"Ditt namn\""
+         Skapa en token för API:t: attestera --data-dir {data_dir}{database} token create --role registrar --name \"Ditt namn\""
     );
     tracing::info!(%addr, "listening");
     let limits = conn::ConnLimits {
