@@ -15,8 +15,10 @@ fn main() {
     // Diagnostics go to stderr. `serve` logs requests at info by default;
     // other commands only warnings. ATTESTERA_LOG overrides (env-filter
     // syntax), ATTESTERA_LOG_FORMAT=json gives one JSON object per line.
+    // PostgreSQL's notices (a migration table that exists, at every start)
+    // are not news.
     let default = if matches!(cli.command, attestera::cli::Command::Serve(_)) {
-        "info"
+        "info,sqlx::postgres::notice=warn"
     } else {
         "warn"
     };

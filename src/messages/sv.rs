@@ -642,7 +642,7 @@ fn name(e: &NameError) -> String {
         ),
         NameError::Character { what, code } => format!(
             "{} innehåller tecknet U+{code:04X}, som inte är tillåtet: bara bokstäver, enkla \
-             mellanslag, bindestreck, apostrof och punkt (inga osynliga tecken, helbreda bokstäver, \
+             mellanslag, bindestreck, apostrof och punkt (inga osynliga tecken, fullbreddstecken, \
              siffror eller egna tecken)",
             name_field(*what)
         ),

@@ -85,7 +85,7 @@ impl WebForm {
 /// Why a form could not be read.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FormError {
-    #[error("Filen är för stor. Största tillåtna storlek är {}.", mib(*.limit))]
+    #[error("Det du skickade är för stort. Största tillåtna storlek är {}.", mib(*.limit))]
     TooLarge { limit: usize },
     #[error("Det tog för lång tid att ta emot formuläret (mer än {secs} sekunder). Försök igen.")]
     TooSlow { secs: u64 },
