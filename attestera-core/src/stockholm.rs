@@ -20,6 +20,12 @@ pub fn datetime_of(t: Timestamp) -> DateTime {
     ZONE.to_datetime(t)
 }
 
+/// Instant `t` as people read it: Stockholm wall-clock time to the minute,
+/// `YYYY-MM-DD HH:MM`.
+pub fn minute(t: Timestamp) -> String {
+    datetime_of(t).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -746,13 +746,6 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
-/// A time as people in Sweden read it: Stockholm time, to the minute.
-fn local_minute(t: jiff::Timestamp) -> String {
-    attestera_core::stockholm::datetime_of(t)
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 fn refusal(e: &Refusal) -> String {
     match e {
         Refusal::DocumentAlreadyRegistered => "dokumentet är redan registrerat".into(),
@@ -762,7 +755,7 @@ fn refusal(e: &Refusal) -> String {
         Refusal::CertificateUnknown => "certifikatet är inte utfärdat i denna logg".into(),
         Refusal::CertificateRevoked { revoked_at } => format!(
             "certifikatet återkallades {} och kan inte användas för nya godkännanden",
-            local_minute(*revoked_at)
+            attestera_core::stockholm::minute(*revoked_at)
         ),
         Refusal::CertificateAlreadyIssued => "certifikatet är redan registrerat".into(),
         Refusal::CertificateAlreadyRevoked => "certifikatet är redan återkallat".into(),
@@ -786,8 +779,8 @@ fn refusal(e: &Refusal) -> String {
         } => format!(
             "signeringstiden {} ligger för långt från loggens tid {}: underteckna på nytt (ladda \
              om sidan), och kontrollera att datorns klocka går rätt",
-            local_minute(*signed_at),
-            local_minute(*logged_at)
+            attestera_core::stockholm::minute(*signed_at),
+            attestera_core::stockholm::minute(*logged_at)
         ),
         Refusal::DuplicateApproval { name, role } => {
             format!("{name} ({role}) har redan godkänt detta dokument")

@@ -155,9 +155,7 @@ impl Service {
             statement: statement.encode(),
             name,
             role,
-            signed_at: attestera_core::stockholm::datetime_of(signed_at)
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string(),
+            signed_at: attestera_core::stockholm::minute(signed_at),
             algorithm: alg.as_str(),
             certificate: certificate.to_hex(),
         })

@@ -294,9 +294,7 @@ pub fn kind_word_capitalised(kind: &str) -> &'static str {
 /// in Stockholm time (summer time included), "2026-12-02 06:49": every page
 /// shows times this one way.
 pub fn local_time(ts: jiff::Timestamp) -> String {
-    attestera_core::stockholm::datetime_of(ts)
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
+    attestera_core::stockholm::minute(ts)
 }
 
 #[cfg(test)]
