@@ -7,7 +7,9 @@
 //! in-memory [`Projection`], and compares that with the stored tables. One
 //! rule book, two users, so they cannot drift apart.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use sha2::{Digest, Sha256};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -483,6 +485,40 @@ fn check_operator(operator: &str) -> Result<(), Refusal> {
 /// Decides whether `entry`, appended at `index`, is allowed given `facts`
 /// and the organisation CA `ca_der`, and returns the change it makes.
 pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<Change, Refusal> {
+    precheck(entry, ca_der)?;
+    check_prechecked(index, entry, ca_der, facts)
+}
+
+/// The part of [`check`] that needs no log state: an approval's statement,
+/// certificate chain and signature. It is the costly part, so the audit runs
+/// it for many entries at once on all cores, and leaves the rest to
+/// [`check_prechecked`] in log order. Its refusals are those `check` gives first.
+pub fn precheck(entry: &Entry, ca_der: &[u8]) -> Result<(), Refusal> {
+    match &entry.body {
+        EntryBody::Approval {
+            statement,
+            algorithm,
+            signature,
+            certificate,
+        } => precheck_approval(
+            statement,
+            *algorithm,
+            signature,
+            certificate,
+            ca_der,
+            entry.logged_at,
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The rest of [`check`], for an entry that [`precheck`] has accepted.
+pub fn check_prechecked(
+    index: u64,
+    entry: &Entry,
+    ca_der: &[u8],
+    facts: &Facts,
+) -> Result<Change, Refusal> {
     let at = entry.logged_at;
     match &entry.body {
         EntryBody::CertificateIssued {
@@ -503,20 +539,7 @@ pub fn check(index: u64, entry: &Entry, ca_der: &[u8], facts: &Facts) -> Result<
             operator,
             ..
         } => check_imported(name, role, *date, operator, at, facts)?,
-        EntryBody::Approval {
-            statement,
-            algorithm,
-            signature,
-            certificate,
-        } => check_approval(
-            statement,
-            *algorithm,
-            signature,
-            certificate,
-            ca_der,
-            at,
-            facts,
-        )?,
+        EntryBody::Approval { statement, .. } => check_approval(statement, facts)?,
     }
     change_of(index, entry)
 }
@@ -647,17 +670,15 @@ fn check_imported(
     Ok(())
 }
 
-/// A signed approval: signature and certificate valid at the log's time,
-/// canonical PEM, allowed name, signed recently, of a registered document,
-/// not revoked, once.
-fn check_approval(
+/// A signed approval, the part without log state: signature and
+/// certificate valid at the log's time, canonical PEM, allowed name, signed recently.
+fn precheck_approval(
     statement_text: &str,
     algorithm: KeyAlg,
     signature: &str,
     certificate: &str,
     ca_der: &[u8],
     at: Timestamp,
-    facts: &Facts,
 ) -> Result<(), Refusal> {
     let (s, _) = check_signed_approval(
         statement_text,
@@ -682,6 +703,13 @@ fn check_approval(
             logged_at: at,
         });
     }
+    Ok(())
+}
+
+/// A signed approval, the part with log state: of a registered document,
+/// by a known certificate not revoked, once.
+fn check_approval(statement_text: &str, facts: &Facts) -> Result<(), Refusal> {
+    let s = Statement::parse(statement_text)?;
     if !facts.document_registered {
         return Err(Refusal::DocumentNotRegistered);
     }
@@ -734,18 +762,37 @@ pub struct Projection {
     pub keys: BTreeMap<Vec<u8>, Hash>,
     /// Index, not a table: approver certificate holders' names by UTS #39 skeleton.
     pub holders: BTreeMap<String, BTreeSet<String>>,
+    /// Index, not a table: every (document, name, role) that has approved,
+    /// as [`approver_key`] digests, so that a duplicate is found in O(1)
+    /// (the audit keeps this and not the approval rows).
+    pub approvers: HashSet<[u8; 16]>,
+    /// Index, not a table: when the organisation CA became valid, once it is issued.
+    pub ca_since: Option<Timestamp>,
+}
+
+/// The index key of an approver of a document: a digest of the three,
+/// each length-prefixed. Truncated to 16 bytes to keep the audit's index
+/// small; a collision could only make two approvals look alike (a reported
+/// duplicate), never hide one, as equal triples always have equal keys.
+pub fn approver_key(document: &Hash, name: &str, role: &str) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(document.as_bytes());
+    for part in [name, role] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let digest: [u8; 32] = h.finalize().into();
+    let mut key = [0; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
 }
 
 impl Projection {
     /// The facts [`check`] needs, answered from memory.
     pub fn facts(&self, keys: &FactKeys) -> Facts {
         Facts {
-            ca_present: self.certificates.values().any(|c| c.is_ca),
-            ca_since: self
-                .certificates
-                .values()
-                .find(|c| c.is_ca)
-                .map(|c| c.not_before),
+            ca_present: self.ca_since.is_some(),
+            ca_since: self.ca_since,
             document_registered: keys
                 .document
                 .as_ref()
@@ -754,11 +801,10 @@ impl Projection {
                 .certificate
                 .as_ref()
                 .and_then(|f| self.certificates.get(f).cloned()),
-            approval_exists: keys.approver.as_ref().is_some_and(|(d, n, r)| {
-                self.approvals
-                    .values()
-                    .any(|a| &a.document == d && &a.name == n && &a.role == r)
-            }),
+            approval_exists: keys
+                .approver
+                .as_ref()
+                .is_some_and(|(d, n, r)| self.approvers.contains(&approver_key(d, n, r))),
             key_certified_as: keys
                 .public_key
                 .as_ref()
@@ -774,6 +820,14 @@ impl Projection {
         }
     }
 
+    /// Indexes an accepted approval without keeping its row: what the
+    /// rules need to refuse its duplicate. (The audit compares the rows as
+    /// it goes instead of keeping them.)
+    pub fn note_approval(&mut self, a: &ApprovalRow) {
+        self.approvers
+            .insert(approver_key(&a.document, &a.name, &a.role));
+    }
+
     /// Applies an accepted change.
     pub fn apply(&mut self, change: Change) {
         match change {
@@ -781,9 +835,13 @@ impl Projection {
                 self.documents.insert(d.text_sha256, d);
             }
             Change::Approval(a) => {
+                self.note_approval(&a);
                 self.approvals.insert(a.log_index, a);
             }
             Change::Certificate(c) => {
+                if c.is_ca && self.ca_since.is_none() {
+                    self.ca_since = Some(c.not_before);
+                }
                 if let Ok(info) =
                     pki::parse_certificate_pem(&c.pem).and_then(|d| CertInfo::from_der(&d))
                 {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::input::read_copy;
 use super::print::{Report, shown};
-use crate::service::audit::AuditReport;
+use crate::service::audit::{AuditProgress, AuditReport};
 use crate::service::{Service, ServiceError};
 use attestera_core::verdict::{ApprovalReport, Finding, Indication, Severity, Status, Verdict};
 
@@ -13,8 +13,35 @@ pub async fn verify(s: &Service, file: &Path) -> Result<Verdict, ServiceError> {
     s.verify(&read_copy(file)?).await
 }
 
+/// The audit, with a progress bar on standard error when it is a terminal
+/// (a long log takes minutes; the report itself goes to standard output).
 pub async fn audit(s: &Service) -> Result<AuditReport, ServiceError> {
-    s.audit().await
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return s.audit().await;
+    }
+    let progress = AuditProgress::default();
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "Granskar loggen {bar:40} {pos}/{len} poster ({per_sec}, {eta} kvar)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let audit = s.audit_with_progress(&progress);
+    tokio::pin!(audit);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    let report = loop {
+        tokio::select! {
+            report = &mut audit => break report,
+            _ = tick.tick() => {
+                let (done, total) = progress.get();
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        }
+    };
+    bar.finish_and_clear();
+    report
 }
 
 impl Report for Verdict {

@@ -118,6 +118,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         | ServiceError::NoCheckpoint
         | ServiceError::NoTempDir
         | ServiceError::CommandWithoutService
+        | ServiceError::Worker(_)
         | ServiceError::OutputExists(_)
         | ServiceError::Cancelled
         | ServiceError::TableMismatch { .. }

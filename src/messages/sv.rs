@@ -261,6 +261,7 @@ fn service(e: &ServiceError) -> String {
         }
         ServiceError::AppendFailed(why) => format!("loggen kunde inte skrivas: {why}"),
         ServiceError::SequencerStopped => "loggens skrivare har stannat".into(),
+        ServiceError::Worker(why) => format!("ett beräkningssteg avbröts oväntat ({why})"),
         ServiceError::NoApprovals => {
             "dokumentet har inga godkännanden ännu; det finns inget block att skriva ut".into()
         }

@@ -116,6 +116,8 @@ pub enum ServiceError {
     OutputExists(PathBuf),
     AppendFailed(String),
     SequencerStopped,
+    /// A computation on the worker threads (signature checks on all cores) did not finish.
+    Worker(String),
     NoApprovals,
     DocumentHasBlock,
     NoSuchToken(i64),
@@ -250,7 +252,7 @@ impl ServiceError {
             ServiceError::TokenName(_) | ServiceError::TokenNameTooLong { .. } => {
                 "token_name_invalid"
             }
-            ServiceError::CommandWithoutService => "internal_error",
+            ServiceError::CommandWithoutService | ServiceError::Worker(_) => "internal_error",
             ServiceError::UnknownDocument(_) => "document_not_registered",
             ServiceError::NoSuchEntry { .. } => "entry_not_found",
             ServiceError::Range(_) => "invalid_range",
@@ -327,6 +329,7 @@ impl ServiceError {
             | ServiceError::Range(_)
             | ServiceError::AppendFailed(_)
             | ServiceError::SequencerStopped
+            | ServiceError::Worker(_)
             | ServiceError::UnknownLeaf
             | ServiceError::TableMismatch { .. }
             | ServiceError::IssuedButNotPlaced { .. } => FAILED,

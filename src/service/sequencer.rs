@@ -157,41 +157,82 @@ async fn append_batch(
     // The log's clock never runs backwards, even if the machine's does; the
     // last time is read from the head entry proved against the signed head.
     let now = super::now();
-    let now = match verified_head_time(log, tx.as_mut(), &head).await? {
+    let (last, mut frontier) = verified_head(log, tx.as_mut(), &head).await?;
+    let now = match last {
         Some(last) if last > now => last,
         _ => now,
     };
-    let (results, size) = append_groups(log, tx.as_mut(), head.size, now, groups).await?;
-    let note = seal(log, tx.as_mut(), &head, size).await?;
+    let groups = prechecked(log, now, groups).await?;
+    let results = append_groups(tx.as_mut(), &mut frontier, &log.ca_der, groups).await?;
+    let note = seal(log, tx.as_mut(), &head, &frontier).await?;
     tx.commit().await?;
-    Ok((results, size, note))
+    Ok((results, frontier.size(), note))
 }
 
-/// Appends each group all-or-nothing; returns their results and the new size.
-async fn append_groups(
+/// An entry of the batch with the outcome of the checks that need no log state.
+type Prechecked = (Entry, Result<(), Refusal>);
+
+/// The batch's entries at the batch's time, with [`rules::precheck`] run on
+/// all cores: the statement, certificate and signature checks, the costly
+/// part of an approval, so that the one writer only does what needs the log.
+async fn prechecked(
     log: &Log,
-    tx: &mut dyn AppendTx,
-    start: u64,
     now: Timestamp,
     groups: Vec<Vec<EntryBody>>,
-) -> Result<(Vec<GroupResult>, u64), ServiceError> {
-    let mut size = start;
+) -> Result<Vec<Vec<Prechecked>>, ServiceError> {
+    let entries = groups.into_iter().map(move |group| {
+        group.into_iter().map(move |body| Entry {
+            v: ENTRY_VERSION,
+            logged_at: now,
+            body,
+        })
+    });
+    let check = |ca: &[u8], group: Vec<Entry>| -> Vec<Prechecked> {
+        group
+            .into_iter()
+            .map(|e| {
+                let pre = rules::precheck(&e, ca);
+                (e, pre)
+            })
+            .collect()
+    };
+    let groups: Vec<Vec<Entry>> = entries.map(Iterator::collect).collect();
+    if groups.iter().map(Vec::len).sum::<usize>() < 2 {
+        return Ok(groups.into_iter().map(|g| check(&log.ca_der, g)).collect());
+    }
+    let ca = log.ca_der.clone();
+    tokio::task::spawn_blocking(move || {
+        use rayon::prelude::*;
+        groups.into_par_iter().map(|g| check(&ca, g)).collect()
+    })
+    .await
+    .map_err(|e| ServiceError::Worker(e.to_string()))
+}
+
+/// Appends each group all-or-nothing at the frontier's size; returns each group's result.
+async fn append_groups(
+    tx: &mut dyn AppendTx,
+    frontier: &mut tlog::Frontier,
+    ca_der: &[u8],
+    groups: Vec<Vec<Prechecked>>,
+) -> Result<Vec<GroupResult>, ServiceError> {
     let mut results = Vec::with_capacity(groups.len());
     for group in groups {
         tx.begin_group().await?;
-        match append_group(log, tx, &mut size, now, group).await? {
+        let before = frontier.clone();
+        match append_group(tx, frontier, ca_der, group).await? {
             Ok(entries) => {
                 tx.keep_group().await?;
                 results.push(Ok(entries));
             }
-            Err((refusal, appended)) => {
+            Err(refusal) => {
                 tx.undo_group().await?;
-                size -= appended;
+                *frontier = before;
                 results.push(Err(refusal));
             }
         }
     }
-    Ok((results, size))
+    Ok(results)
 }
 
 /// The checkpoint the callers are answered with: a new one signed over the
@@ -201,17 +242,15 @@ async fn seal(
     log: &Log,
     tx: &mut dyn AppendTx,
     head: &LogHead,
-    size: u64,
+    frontier: &tlog::Frontier,
 ) -> Result<String, ServiceError> {
+    let size = frontier.size();
     if size == head.size
         && let Some((_, note)) = tx.latest_checkpoint().await?
     {
         return Ok(note);
     }
-    let root = tlog::tree_hash_from(
-        size,
-        &tx.read_hashes(&tlog::tree_hash_indexes(size)?).await?,
-    )?;
+    let root = frontier.root();
     let body = Checkpoint {
         origin: log.origin.clone(),
         size,
@@ -236,12 +275,14 @@ fn corrupt(table: &'static str, detail: String) -> ServiceError {
 /// the database can move the log's clock or make the sequencer build on a
 /// head other than the one it signed: the head row, the stored hashes the
 /// new root is built from and the last entry must all give the signed
-/// root. `None` for an empty log, whose head must be the empty tree.
-async fn verified_head_time(
+/// root. `None` for an empty log, whose head must be the empty tree. With
+/// it, the proved frontier: the batch builds its hashes and root from it in
+/// memory, without reading stored hashes again.
+async fn verified_head(
     log: &Log,
     tx: &mut dyn AppendTx,
     head: &LogHead,
-) -> Result<Option<Timestamp>, ServiceError> {
+) -> Result<(Option<Timestamp>, tlog::Frontier), ServiceError> {
     let size = head.size;
     let Some(last) = size.checked_sub(1) else {
         if head.root != tlog::tree_hash_from(0, &[])? {
@@ -250,7 +291,7 @@ async fn verified_head_time(
                 "loggen är tom men huvudet har en annan rot än det tomma trädets".into(),
             ));
         }
-        return Ok(None);
+        return Ok((None, tlog::Frontier::new()));
     };
     let checkpoint = signed_head(log, tx, size).await?;
     if head.root != checkpoint.root {
@@ -274,7 +315,10 @@ async fn verified_head_time(
         let said = crate::messages::say(&e);
         corrupt("log_entries", format!("loggpost {last}: {said}"))
     })?;
-    Ok(Some(entry.logged_at))
+    Ok((
+        Some(entry.logged_at),
+        tlog::Frontier::from_hashes(size, frontier)?,
+    ))
 }
 
 /// The latest stored checkpoint, which must be this log's signed head for `size` entries.
@@ -333,39 +377,33 @@ async fn proven_entry(
 
 /// Appends one group; on a refusal returns it with how many entries it had written.
 async fn append_group(
-    log: &Log,
     tx: &mut dyn AppendTx,
-    size: &mut u64,
-    now: Timestamp,
-    group: Vec<EntryBody>,
-) -> Result<Result<Vec<(u64, Entry)>, (Refusal, u64)>, ServiceError> {
+    frontier: &mut tlog::Frontier,
+    ca_der: &[u8],
+    group: Vec<Prechecked>,
+) -> Result<Result<Vec<(u64, Entry)>, Refusal>, ServiceError> {
     let mut written = Vec::with_capacity(group.len());
-    for body in group {
-        let entry = Entry {
-            v: ENTRY_VERSION,
-            logged_at: now,
-            body,
-        };
+    for (entry, pre) in group {
+        let index = frontier.size();
         let facts = tx.facts(&rules::fact_keys(&entry.body)).await?;
-        let change = match rules::check(*size, &entry, &log.ca_der, &facts) {
+        let change = match pre.and_then(|()| rules::check_prechecked(index, &entry, ca_der, &facts))
+        {
             Ok(c) => c,
-            Err(r) => return Ok(Err((r, written.len() as u64))),
+            Err(r) => return Ok(Err(r)),
         };
         let data = entry.encode();
         let leaf = tlog::record_hash(&data);
-        let siblings = tx.read_hashes(&tlog::append_indexes(*size)).await?;
-        let hashes = tlog::append_hashes(*size, leaf, &siblings)?;
+        let hashes = frontier.append_leaf(leaf)?;
         tx.insert_entry(
-            *size,
+            index,
             &data,
             &leaf,
-            tlog::stored_hash_index(0, *size),
+            tlog::stored_hash_index(0, index),
             &hashes,
         )
         .await?;
         tx.apply(&change).await?;
-        written.push((*size, entry));
-        *size += 1;
+        written.push((index, entry));
     }
     Ok(Ok(written))
 }

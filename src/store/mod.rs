@@ -96,8 +96,9 @@ pub trait LogReader: Send + Sync {
     async fn index_of_leaf(&self, leaf_hash: &Hash) -> Result<Option<u64>, StoreError>;
     /// Stored hashes by index, in the order asked; a missing one is corrupt.
     async fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>;
-    /// All stored hashes with their indexes, in index order (for the audit).
-    async fn read_all_hashes(&self) -> Result<Vec<(u64, Hash)>, StoreError>;
+    /// The stored hashes with indexes in `start..end` that exist, with their
+    /// indexes, in index order (the audit reads the table a page at a time).
+    async fn hashes_range(&self, start: u64, end: u64) -> Result<Vec<(u64, Hash)>, StoreError>;
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
     /// Every stored checkpoint, oldest first.
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
@@ -126,6 +127,9 @@ pub trait RowReader: Send + Sync {
     /// A document's approvals, oldest first.
     async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError>;
     async fn approvals(&self) -> Result<Vec<ApprovalRow>, StoreError>;
+    /// The approvals of entries `start..end`, oldest first (the audit reads
+    /// them a page at a time).
+    async fn approvals_range(&self, start: u64, end: u64) -> Result<Vec<ApprovalRow>, StoreError>;
     async fn certificate(&self, fingerprint: &Hash) -> Result<Option<CertificateRow>, StoreError>;
     async fn certificates(&self) -> Result<Vec<CertificateRow>, StoreError>;
     /// Holders' names that `name` could be taken for (`pki::name::lookalikes`).

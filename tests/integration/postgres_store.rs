@@ -219,8 +219,10 @@ fn postgres_append_commits_and_reads_back() {
         }
         assert_eq!(other.entry(1).await.unwrap(), Some(b"bb".to_vec()));
         assert_eq!(other.entry(3).await.unwrap(), None);
-        let all = other.read_all_hashes().await.unwrap();
+        let all = other.hashes_range(0, u64::MAX).await.unwrap();
         assert_eq!(all.len() as u64, tlog::stored_hash_count(3));
+        let middle = other.hashes_range(1, 3).await.unwrap();
+        assert_eq!(middle, all[1..3].to_vec());
         let some = other.read_hashes(&[all[2].0, all[0].0]).await.unwrap();
         assert_eq!(some, vec![all[2].1, all[0].1]);
         assert!(matches!(

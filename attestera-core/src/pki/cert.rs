@@ -201,8 +201,9 @@ pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
     {
         return Err(PkiError::CaInvalid(super::CaProblem::NoKeyCertSign));
     }
-    ca.verify_signature(None)
-        .map_err(|_| PkiError::CaInvalid(super::CaProblem::SelfSignature))?;
+    if !super::verified::signature_verified(ca_der, ca_der, || ca.verify_signature(None).is_ok()) {
+        return Err(PkiError::CaInvalid(super::CaProblem::SelfSignature));
+    }
     check_critical_extensions(&ca).map_err(|e| PkiError::CaInvalid(e.into()))?;
     check_valid_at(&info, at).map_err(|e| PkiError::CaInvalid(e.into()))?;
     Ok(info)
@@ -220,7 +221,9 @@ pub fn check_issued_by(
     let cert = parse(cert_der)?;
     let info = CertInfo::from_der(cert_der)?;
     if cert.issuer().as_raw() != ca.subject().as_raw()
-        || cert.verify_signature(Some(ca.public_key())).is_err()
+        || !super::verified::signature_verified(cert_der, ca_der, || {
+            cert.verify_signature(Some(ca.public_key())).is_ok()
+        })
     {
         return Err(PkiError::NotIssuedByCa);
     }

@@ -17,8 +17,8 @@ pub use hash::{
 pub use note::{NoteError, NoteSigner, NoteVerifier};
 pub use proof::{ProofError, verify_consistency, verify_inclusion};
 pub use tree::{
-    HashReader, MAX_TREE_SIZE, MemoryHashes, MissingHash, ReadError, TreeError, append_hashes,
-    append_indexes, consistency_proof_from, consistency_proof_indexes, inclusion_proof_from,
-    inclusion_proof_indexes, prove_consistency, prove_inclusion, stored_hash_count,
-    stored_hash_index, tree_hash, tree_hash_from, tree_hash_indexes,
+    Frontier, HashReader, MAX_TREE_SIZE, MemoryHashes, MissingHash, ReadError, TreeError,
+    append_hashes, append_indexes, consistency_proof_from, consistency_proof_indexes,
+    inclusion_proof_from, inclusion_proof_indexes, prove_consistency, prove_inclusion,
+    stored_hash_count, stored_hash_index, tree_hash, tree_hash_from, tree_hash_indexes,
 };

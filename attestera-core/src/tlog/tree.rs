@@ -446,8 +446,80 @@ impl HashReader for MemoryHashes {
     }
 }
 
+/// The right edge of a log: the hash of each complete subtree of its first
+/// `size` records, largest first. It is all that appending and the tree hash
+/// need, so a replay of the whole log keeps O(log n) hashes, not 2n.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    subtrees: Vec<Hash>,
+}
+
+impl Frontier {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The frontier of a tree of `size` records from the stored hashes at
+    /// [`tree_hash_indexes`]`(size)`, in that order.
+    pub fn from_hashes(size: u64, subtrees: Vec<Hash>) -> Result<Self, TreeError> {
+        check_size(size)?;
+        let want = size.count_ones() as usize;
+        if subtrees.len() != want {
+            return Err(TreeError::WrongHashCount {
+                want,
+                got: subtrees.len(),
+            });
+        }
+        Ok(Frontier { size, subtrees })
+    }
+
+    /// The number of records appended.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends a record with leaf hash `leaf` and returns the stored hashes it
+    /// adds, in order, from index [`stored_hash_count`]`(size)` on (as
+    /// [`append_hashes`] does).
+    pub fn append_leaf(&mut self, leaf: Hash) -> Result<Vec<Hash>, TreeError> {
+        let completes = self.size.trailing_ones() as usize;
+        let keep = self.subtrees.len().saturating_sub(completes);
+        let read: Vec<Hash> = self.subtrees[keep..].iter().rev().copied().collect();
+        let new = append_hashes(self.size, leaf, &read)?;
+        self.subtrees.truncate(keep);
+        self.subtrees.extend(new.last().copied());
+        self.size += 1;
+        Ok(new)
+    }
+
+    /// The RFC 9162 Merkle tree hash of the records appended so far.
+    pub fn root(&self) -> Hash {
+        tree_hash_from(self.size, &self.subtrees).unwrap_or_else(|_| empty_tree_hash())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_frontier_gives_the_stored_hashes_and_roots_of_the_whole_tree() {
+        let mut tree = MemoryHashes::new();
+        let mut frontier = Frontier::new();
+        let mut stored = Vec::new();
+        for n in 0u64..300 {
+            let data = n.to_be_bytes();
+            tree.append(&data);
+            stored.extend(frontier.append_leaf(record_hash(&data)).unwrap());
+            assert_eq!(stored, tree.0, "stored hashes after {} records", n + 1);
+            assert_eq!(frontier.root(), tree_hash(n + 1, &tree).unwrap());
+            let read = tree
+                .read_hashes(&tree_hash_indexes(n + 1).unwrap())
+                .unwrap();
+            assert_eq!(Frontier::from_hashes(n + 1, read).unwrap(), frontier);
+        }
+        assert_eq!(Frontier::new().root(), empty_tree_hash());
+    }
+
     use super::*;
     use crate::tlog::proof::{verify_consistency, verify_inclusion};
 

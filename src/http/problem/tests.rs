@@ -134,6 +134,7 @@ fn cases() -> Vec<(&'static str, ServiceError)> {
             ServiceError::AppendFailed("disken är full".into()),
         ),
         ("SequencerStopped", ServiceError::SequencerStopped),
+        ("Worker", ServiceError::Worker("avbröts".into())),
         ("NoApprovals", ServiceError::NoApprovals),
         ("DocumentHasBlock", ServiceError::DocumentHasBlock),
         ("NoSuchToken", ServiceError::NoSuchToken(4)),

@@ -134,11 +134,15 @@ impl LogReader for PostgresStore {
             .await
     }
 
-    async fn read_all_hashes(&self) -> Result<Vec<(u64, Hash)>, StoreError> {
+    async fn hashes_range(&self, start: u64, end: u64) -> Result<Vec<(u64, Hash)>, StoreError> {
         self.read(|pool| async move {
-            let rows = sqlx::query("SELECT idx, hash FROM log_hashes ORDER BY idx")
-                .fetch_all(&pool)
-                .await?;
+            let rows = sqlx::query(
+                "SELECT idx, hash FROM log_hashes WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+            )
+            .bind(to_i64(start))
+            .bind(to_i64(end))
+            .fetch_all(&pool)
+            .await?;
             rows.iter()
                 .map(|r| {
                     let hash: Vec<u8> = r.try_get("hash")?;

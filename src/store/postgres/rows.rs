@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 
 use super::PostgresStore;
-use super::columns::{approval_row, certificate_row, corrupt, document_row};
+use super::columns::{approval_row, certificate_row, corrupt, document_row, to_i64};
 use crate::store::{RowReader, StoreError};
 use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
 use attestera_core::tlog::Hash;
@@ -147,6 +147,20 @@ impl RowReader for PostgresStore {
             let rows = sqlx::query("SELECT * FROM approvals ORDER BY log_index")
                 .fetch_all(&pool)
                 .await?;
+            rows.iter().map(approval_row).collect()
+        })
+        .await
+    }
+
+    async fn approvals_range(&self, start: u64, end: u64) -> Result<Vec<ApprovalRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT * FROM approvals WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index",
+            )
+            .bind(to_i64(start))
+            .bind(to_i64(end))
+            .fetch_all(&pool)
+            .await?;
             rows.iter().map(approval_row).collect()
         })
         .await

@@ -126,10 +126,13 @@ impl LogReader for SqliteStore {
         read_hashes_on(&mut *self.pool.acquire().await?, indexes).await
     }
 
-    async fn read_all_hashes(&self) -> Result<Vec<(u64, Hash)>, StoreError> {
-        let rows = sqlx::query("SELECT idx, hash FROM log_hashes ORDER BY idx")
-            .fetch_all(&self.pool)
-            .await?;
+    async fn hashes_range(&self, start: u64, end: u64) -> Result<Vec<(u64, Hash)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT idx, hash FROM log_hashes WHERE idx >= ? AND idx < ? ORDER BY idx")
+                .bind(to_i64(start))
+                .bind(to_i64(end))
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| {
                 let hash: Vec<u8> = r.try_get("hash")?;

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use super::columns::{approval_row, certificate_row, corrupt, document_row};
+use super::columns::{approval_row, certificate_row, corrupt, document_row, to_i64};
 use crate::store::{RowReader, StoreError};
 use attestera_core::rules::{ApprovalRow, CertificateRow, DocumentRow};
 use attestera_core::tlog::Hash;
@@ -125,6 +125,17 @@ impl RowReader for SqliteStore {
         let rows = sqlx::query("SELECT * FROM approvals ORDER BY log_index")
             .fetch_all(&self.pool)
             .await?;
+        rows.iter().map(approval_row).collect()
+    }
+
+    async fn approvals_range(&self, start: u64, end: u64) -> Result<Vec<ApprovalRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM approvals WHERE log_index >= ? AND log_index < ? ORDER BY log_index",
+        )
+        .bind(to_i64(start))
+        .bind(to_i64(end))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(approval_row).collect()
     }
 

@@ -1,0 +1,69 @@
+//! Remembered certificate signature checks. Whether a certificate's
+//! signature verifies under its issuer's key is a fact of the two DERs alone,
+//! and every approval in the log carries one of a few certificates: checking
+//! each once, not once per approval, halves the signature work of appending
+//! and auditing. Only successes are kept (a failure is checked again), keyed
+//! by SHA-256 of both DERs, and the set is bounded so that no input can grow it.
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, RwLock};
+
+use sha2::{Digest, Sha256};
+
+/// Enough for every certificate of a large organisation; past it, the set starts over.
+const LIMIT: usize = 16_384;
+
+static VERIFIED: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+
+fn key(signed_der: &[u8], signer_der: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((signer_der.len() as u64).to_be_bytes());
+    h.update(signer_der);
+    h.update(signed_der);
+    h.finalize().into()
+}
+
+/// Whether `signed_der`'s signature verifies under `signer_der`'s key, by
+/// `check` the first time it succeeds and from memory after that.
+pub(crate) fn signature_verified(
+    signed_der: &[u8],
+    signer_der: &[u8],
+    check: impl FnOnce() -> bool,
+) -> bool {
+    let k = key(signed_der, signer_der);
+    if VERIFIED.read().is_ok_and(|set| set.contains(&k)) {
+        return true;
+    }
+    if !check() {
+        return false;
+    }
+    if let Ok(mut set) = VERIFIED.write() {
+        if set.len() >= LIMIT {
+            set.clear();
+        }
+        set.insert(k);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_is_not_remembered_and_a_passed_one_is() {
+        let (signed, signer) = (b"cert-a".as_slice(), b"ca-a".as_slice());
+        assert!(!signature_verified(signed, signer, || false));
+        let mut asked = 0;
+        assert!(signature_verified(signed, signer, || {
+            asked += 1;
+            true
+        }));
+        assert!(signature_verified(signed, signer, || {
+            asked += 1;
+            false
+        }));
+        assert_eq!(asked, 1, "the second success came from memory");
+        assert!(!signature_verified(b"cert-b", signer, || false));
+    }
+}
