@@ -218,19 +218,23 @@ async fn append_groups(
 ) -> Result<Vec<GroupResult>, ServiceError> {
     let mut results = Vec::with_capacity(groups.len());
     for group in groups {
-        tx.begin_group().await?;
-        let before = frontier.clone();
-        match append_group(tx, frontier, ca_der, group).await? {
-            Ok(entries) => {
-                tx.keep_group().await?;
-                results.push(Ok(entries));
-            }
-            Err(refusal) => {
-                tx.undo_group().await?;
-                *frontier = before;
-                results.push(Err(refusal));
-            }
+        // A group of one is refused before it writes anything, so it needs
+        // no savepoint to undo (and a failed write fails the whole batch).
+        let undoable = group.len() > 1;
+        if undoable {
+            tx.begin_group().await?;
         }
+        let before = frontier.clone();
+        let result = append_group(tx, frontier, ca_der, group).await?;
+        if result.is_err() {
+            *frontier = before;
+        }
+        match (undoable, result.is_ok()) {
+            (true, true) => tx.keep_group().await?,
+            (true, false) => tx.undo_group().await?,
+            (false, _) => {}
+        }
+        results.push(result);
     }
     Ok(results)
 }

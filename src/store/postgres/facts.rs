@@ -14,18 +14,10 @@ pub(super) async fn facts_on(
     conn: &mut PgConnection,
     keys: &FactKeys,
 ) -> Result<Facts, StoreError> {
-    let ca_since = ca_since(conn).await?;
-    let document_registered = match &keys.document {
-        Some(d) => document_registered(conn, d).await?,
-        None => false,
-    };
+    let (ca_since, document_registered, approval_exists) = log_facts(conn, keys).await?;
     let certificate = match &keys.certificate {
         Some(f) => certificate(conn, f).await?,
         None => None,
-    };
-    let approval_exists = match &keys.approver {
-        Some((d, n, r)) => approval_exists(conn, d, n, r).await?,
-        None => false,
     };
     let key_certified_as = match &keys.public_key {
         Some(k) => key_owner_on(conn, k).await?,
@@ -46,28 +38,32 @@ pub(super) async fn facts_on(
     })
 }
 
-/// Since when the CA is valid, if the log has one.
-async fn ca_since(conn: &mut PgConnection) -> Result<Option<Timestamp>, StoreError> {
-    let since: Option<String> = sqlx::query_scalar(
-        "SELECT not_before FROM certificates WHERE is_ca ORDER BY issued_index LIMIT 1",
+/// Since when the CA is valid (if the log has one), whether the document
+/// is registered and whether the approver has approved it: one round trip,
+/// as the one writer asks it for every entry.
+async fn log_facts(
+    conn: &mut PgConnection,
+    keys: &FactKeys,
+) -> Result<(Option<Timestamp>, bool, bool), StoreError> {
+    let approver = keys.approver.as_ref();
+    let (since, registered, approved): (Option<String>, bool, bool) = sqlx::query_as(
+        "SELECT (SELECT not_before FROM certificates WHERE is_ca ORDER BY issued_index LIMIT 1), \
+                EXISTS (SELECT 1 FROM documents WHERE text_sha256 = $1), \
+                EXISTS (SELECT 1 FROM approvals WHERE document = $2 AND name = $3 AND role = $4)",
     )
-    .fetch_optional(conn)
+    .bind(keys.document.map(|d| d.to_hex()))
+    .bind(approver.map(|(d, _, _)| d.to_hex()))
+    .bind(approver.map(|(_, n, _)| n.as_str()))
+    .bind(approver.map(|(_, _, r)| r.as_str()))
+    .fetch_one(conn)
     .await?;
-    since
+    let since = since
         .map(|s| {
             s.parse()
                 .map_err(|_| corrupt("certificates", format!("not_before = {s:?}")))
         })
-        .transpose()
-}
-
-async fn document_registered(conn: &mut PgConnection, d: &Hash) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM documents WHERE text_sha256 = $1)")
-            .bind(d.to_hex())
-            .fetch_one(conn)
-            .await?,
-    )
+        .transpose()?;
+    Ok((since, registered, approved))
 }
 
 async fn certificate(
@@ -81,20 +77,4 @@ async fn certificate(
         .as_ref()
         .map(certificate_row)
         .transpose()
-}
-
-async fn approval_exists(
-    conn: &mut PgConnection,
-    document: &Hash,
-    name: &str,
-    role: &str,
-) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM approvals WHERE document = $1 AND name = $2 AND role = $3)",
-    )
-    .bind(document.to_hex())
-    .bind(name)
-    .bind(role)
-    .fetch_one(conn)
-    .await?)
 }

@@ -82,13 +82,15 @@ impl AppendTx for SqliteAppend {
             .bind(leaf_hash.as_ref())
             .execute(&mut *self.conn)
             .await?;
-        for (offset, h) in (first_hash_index..).zip(hashes) {
-            sqlx::query("INSERT INTO log_hashes (idx, hash) VALUES (?, ?)")
-                .bind(to_i64(offset))
-                .bind(h.as_ref())
-                .execute(&mut *self.conn)
-                .await?;
+        if hashes.is_empty() {
+            return Ok(());
         }
+        // One statement for the entry's hashes (at most 64), not one each.
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO log_hashes (idx, hash) ");
+        q.push_values((first_hash_index..).zip(hashes), |mut row, (offset, h)| {
+            row.push_bind(to_i64(offset)).push_bind(h.as_ref().to_vec());
+        });
+        q.build().execute(&mut *self.conn).await?;
         Ok(())
     }
 
