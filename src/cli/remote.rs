@@ -225,8 +225,8 @@ async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
     })
 }
 
-/// The attested file, made here from the copy and the block the replayed
-/// log proves: the server is not trusted to build it.
+/// The attested file, made here from the copy and the block its proved
+/// entries give: the server is not trusted to build it.
 async fn attest(remote: &mut Remote, file: &Path, output: &Path) -> Result<AttestedFile, Failure> {
     let bytes = read_copy(file)?;
     let reader = reader();
@@ -306,15 +306,36 @@ fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
 /// (`full`) from the whole log replayed (see `crate::client`).
 async fn verify(remote: &mut Remote, bytes: &[u8], full: bool) -> Result<Verdict, ClientError> {
     let (cp, _) = remote.checkpoint().await?;
-    let verdict = if full {
-        let replay = remote.replay(&cp).await?;
-        verify::verify_copy(&replay, &reader(), bytes).await
+    let proven = if full {
+        None
     } else {
-        let view = ProvenView::new(remote, &cp).await?;
-        let verdict = verify::verify_copy(&view, &reader(), bytes).await;
-        view.checked(verdict)?
+        match proven_verdict(remote, &cp, bytes).await {
+            // A server from before `GET /log/indexes`: the whole log, then.
+            Err(ClientError::Problem {
+                status: 404, code, ..
+            }) if code == "not_found" => None,
+            other => Some(other?),
+        }
+    };
+    let verdict = match proven {
+        Some(v) => v,
+        None => {
+            let replay = remote.replay(&cp).await?;
+            verify::verify_copy(&replay, &reader(), bytes).await
+        }
     };
     verdict.map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+/// The verdict from the document's entries only, proved one by one.
+async fn proven_verdict(
+    remote: &Remote,
+    cp: &tlog::Checkpoint,
+    bytes: &[u8],
+) -> Result<Result<Verdict, ServiceError>, ClientError> {
+    let view = ProvenView::new(remote, cp).await?;
+    let verdict = verify::verify_copy(&view, &reader(), bytes).await;
+    view.checked(verdict)
 }
 
 /// Replays every entry of the server's log through the same rules as the

@@ -585,3 +585,57 @@ fn a_served_entry_that_its_proof_does_not_prove_is_refused() {
         v.stdout
     );
 }
+
+/// Against a server from before `GET /log/indexes` (here a proxy that
+/// answers those paths 404 `not_found`, as such a server's router does),
+/// verify falls back to the full replay instead of failing.
+#[test]
+fn verify_against_a_server_without_the_index_falls_back_to_the_full_replay() {
+    use axum::http::{StatusCode, Uri, header};
+    use axum::response::IntoResponse;
+    let s = Server::start(Env::new(), &[]);
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    assert_eq!(s.env.approve(&doc, &anna).code, 0);
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = s.env.write("attested.txt", format!("{DOC}\n{block}"));
+
+    let rt = crate::common::runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let older = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = s.base.clone();
+    let http = reqwest::Client::new();
+    let forward = move |uri: Uri| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            if uri.path().starts_with("/api/v1/log/indexes") {
+                let problem = [(header::CONTENT_TYPE, "application/problem+json")];
+                return (StatusCode::NOT_FOUND, problem, r#"{"code":"not_found"}"#).into_response();
+            }
+            let r = http.get(format!("{upstream}{uri}")).send().await.unwrap();
+            let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
+            (status, r.bytes().await.unwrap()).into_response()
+        }
+    };
+    rt.spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(forward))
+            .await
+            .unwrap()
+    });
+    let state = s.env.path("state");
+    let out = s
+        .env
+        .command(&["--json", "verify", &attested.to_string_lossy()])
+        .env("ATTESTERA_SERVER", &older)
+        .env("ATTESTERA_STATE_DIR", &state)
+        .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+        .output()
+        .unwrap();
+    let v = finish(out);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "verified");
+    assert!(keeps_entries(&state), "the whole log was replayed");
+}
