@@ -185,7 +185,12 @@ pub enum Command {
     /// Ta över ett historiskt dokument som redan har ett block.
     Import { file: PathBuf },
     /// Verifiera ett dokument och dess block mot loggen (slutkod 0 verifierat, 1 inte, 2 kunde inte kontrolleras).
-    Verify { file: PathBuf },
+    Verify {
+        file: PathBuf,
+        /// Med --server: hämta och spela upp hela loggen i stället för bara dokumentets poster (hittar också en post som servern utelämnar, som en återkallelse; kostar hela loggen vid första kontakten).
+        #[arg(long)]
+        full_replay: bool,
+    },
     /// Spela upp och kontrollera hela loggen.
     Audit,
     /// Skriv ut kanonisk text v2 (genom sha256sum ger den dokumentets id).

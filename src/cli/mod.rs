@@ -173,7 +173,7 @@ async fn with_service(
         Command::Block { file } => p.print(&documents::block(s, file).await?),
         Command::Attest { file, output } => p.print(&documents::attest(s, file, output).await?),
         Command::Import { file } => p.print(&documents::import(s, file, &op()).await?),
-        Command::Verify { file } => p.print(&verification::verify(s, file).await?),
+        Command::Verify { file, .. } => p.print(&verification::verify(s, file).await?),
         Command::Audit => p.print(&verification::audit(s).await?),
         Command::Log(cmd) => log_command(p, s, cmd).await?,
         Command::Token(cmd) => token_command(p, s, cmd).await?,

@@ -9,8 +9,9 @@ use super::input::read_copy;
 use super::log::{CheckpointNote, LogEntry, LogKey};
 use super::print::{Printer, Report};
 use super::{Cli, Command, Failure, LogCommand, read_text_file, shown};
-use crate::client::{ClientError, Remote};
+use crate::client::{ClientError, ProvenView, Remote};
 use crate::service::audit::{AuditProblem, AuditReport};
+use crate::service::verify::LogView;
 use crate::service::{Reader, ServiceError, lookup, verify};
 use crate::wire::{ApprovalReceipt, Approved, ConsistencyProof, InclusionProof, Registered};
 use attestera_core::document::block;
@@ -33,7 +34,9 @@ pub async fn run(cli: &Cli, server: &str) -> Result<i32, Failure> {
     let p = Printer::new(cli.json);
     let r = &mut remote;
     Ok(match &cli.command {
-        Command::Verify { file } => p.print(&verify_file(r, file).await?),
+        Command::Verify { file, full_replay } => {
+            p.print(&verify_file(r, file, *full_replay).await?)
+        }
         Command::Audit => p.print(&audit_server(r, server).await?),
         Command::Register { file } => p.print(&register(r, file).await?),
         Command::Approve {
@@ -148,9 +151,9 @@ impl Report for ServerAudit {
     }
 }
 
-async fn verify_file(remote: &mut Remote, file: &Path) -> Result<Verdict, Failure> {
+async fn verify_file(remote: &mut Remote, file: &Path, full: bool) -> Result<Verdict, Failure> {
     let bytes = read_copy(file)?;
-    match verify(remote, &bytes).await {
+    match verify(remote, &bytes, full).await {
         Ok(v) => Ok(v),
         Err(e) if e.untrusted_code().is_some() => Ok(untrusted_verdict(&bytes, &e)),
         Err(e) => Err(e.into()),
@@ -192,24 +195,29 @@ async fn register(remote: &mut Remote, file: &Path) -> Result<Proven<Registered>
     })
 }
 
-/// The block of the registered document a copy belongs to, from the replayed log.
+/// The block of the registered document a copy belongs to, from the
+/// document's entries proved against the checkpoint.
 async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
     let doc = reader().read(&read_copy(file)?).await?;
     let (cp, _) = remote.checkpoint().await?;
-    let replay = remote.replay(&cp).await?;
-    let found = lookup::find(&replay, &doc).await?;
-    let Some((_, approvals)) = found.and_then(|f| replay.document(&f.row.text_sha256)) else {
-        return Err(ServiceError::UnknownDocument(doc.text_sha256).into());
-    };
+    let view = ProvenView::new(remote, &cp).await?;
+    let approvals = async {
+        let found = lookup::find(&view, &doc)
+            .await?
+            .ok_or(ServiceError::UnknownDocument(doc.text_sha256))?;
+        view.approvals(&found.row.text_sha256).await
+    }
+    .await;
+    let approvals = view.checked(approvals)??;
     if approvals.is_empty() {
         return Err(ServiceError::NoApprovals.into());
     }
     let rows: Vec<_> = approvals
         .into_iter()
-        .map(|(a, _)| block::BlockRow {
-            name: a.name,
-            role: a.role,
-            date: a.date,
+        .map(|a| block::BlockRow {
+            name: a.row.name,
+            role: a.row.role,
+            date: a.row.date,
         })
         .collect();
     Ok(Block {
@@ -217,8 +225,8 @@ async fn block_of(remote: &mut Remote, file: &Path) -> Result<Block, Failure> {
     })
 }
 
-/// The attested file, made here from the copy and the block the replayed
-/// log proves: the server is not trusted to build it.
+/// The attested file, made here from the copy and the block its proved
+/// entries give: the server is not trusted to build it.
 async fn attest(remote: &mut Remote, file: &Path, output: &Path) -> Result<AttestedFile, Failure> {
     let bytes = read_copy(file)?;
     let reader = reader();
@@ -293,14 +301,41 @@ fn untrusted_verdict(bytes: &[u8], e: &ClientError) -> Verdict {
     v
 }
 
-/// Verifies a copy against the server's log as this client replayed it,
-/// through the same pipeline as the local verify.
-async fn verify(remote: &mut Remote, bytes: &[u8]) -> Result<Verdict, ClientError> {
+/// Verifies a copy against the server's log through the same pipeline as
+/// the local verify: from the document's entries, proved one by one, or
+/// (`full`) from the whole log replayed (see `crate::client`).
+async fn verify(remote: &mut Remote, bytes: &[u8], full: bool) -> Result<Verdict, ClientError> {
     let (cp, _) = remote.checkpoint().await?;
-    let replay = remote.replay(&cp).await?;
-    verify::verify_copy(&replay, &reader(), bytes)
-        .await
-        .map_err(|e| ClientError::Protocol(e.to_string()))
+    let proven = if full {
+        None
+    } else {
+        match proven_verdict(remote, &cp, bytes).await {
+            // A server from before `GET /log/indexes`: the whole log, then.
+            Err(ClientError::Problem {
+                status: 404, code, ..
+            }) if code == "not_found" => None,
+            other => Some(other?),
+        }
+    };
+    let verdict = match proven {
+        Some(v) => v,
+        None => {
+            let replay = remote.replay(&cp).await?;
+            verify::verify_copy(&replay, &reader(), bytes).await
+        }
+    };
+    verdict.map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+/// The verdict from the document's entries only, proved one by one.
+async fn proven_verdict(
+    remote: &Remote,
+    cp: &tlog::Checkpoint,
+    bytes: &[u8],
+) -> Result<Result<Verdict, ServiceError>, ClientError> {
+    let view = ProvenView::new(remote, cp).await?;
+    let verdict = verify::verify_copy(&view, &reader(), bytes).await;
+    view.checked(verdict)
 }
 
 /// Replays every entry of the server's log through the same rules as the
@@ -352,7 +387,7 @@ fn audit_problem(code: &'static str, message: String) -> AuditProblem {
     }
 }
 
-/// Approves through the server: drafted from the replayed log by the same
+/// Approves through the server: drafted from the proved entries by the same
 /// code as the local approve, signed here, and the receipt checked against
 /// the log before it is believed.
 async fn approve(
@@ -367,9 +402,12 @@ async fn approve(
     let key_pem = super::input::open_key_file(key, passphrase)?;
     let cert_pem = read_text_file(cert)?;
     let (cp, _) = remote.checkpoint().await?;
-    let replay = remote.replay(&cp).await?;
-    let draft =
-        crate::service::draft_approval(&replay, &reader(), &bytes, &key_pem, &cert_pem).await?;
+    let draft = {
+        let view = ProvenView::new(remote, &cp).await?;
+        let draft =
+            crate::service::draft_approval(&view, &reader(), &bytes, &key_pem, &cert_pem).await;
+        view.checked(draft)??
+    };
     super::confirm(&draft.document, &draft.statement, yes, cli.json)?;
     let request = draft.sign()?;
     let receipt: ApprovalReceipt = remote

@@ -3,12 +3,22 @@
 //! remembers the last checkpoint it verified, and checks every checkpoint
 //! signature, consistency proof, inclusion proof, entry, signature and
 //! certificate itself. A rewritten, forked or rolled-back log is reported.
+//!
+//! Two ways to know what the log holds. [`ProvenView`] (verify, block,
+//! approve): only the entries the server names for one document, each with
+//! its inclusion proof, O(log n) apiece, replayed through the rules; it
+//! cannot tell whether the server left an entry out (an approval, a
+//! revocation). [`Remote::replay`] (audit, `verify --full-replay`): every
+//! entry, checked against the root and replayed, O(n) on first contact,
+//! which nothing left out escapes.
 
 use std::path::{Path, PathBuf};
 
+mod proven;
 mod replay;
 mod state;
 
+pub use proven::ProvenView;
 pub use replay::Replay;
 pub use state::default_state_dir;
 use state::{TrustState, save_state, state_file, state_json, write_atomic};

@@ -13,10 +13,11 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson, RawBody};
 use super::openapi::Problems;
 use super::problem::Problem;
 use crate::service::listing::{DocumentFilter, SignatureFilter};
-use crate::wire::log::{ConsistencyQuery, Page, ProofQuery};
+use crate::wire::log::{ConsistencyQuery, IndexQuery, Page, ProofQuery, RegistrationQuery};
 use crate::wire::{
-    ApprovalReceipt, ApprovalRequest, Certified, CertifyRequest, ConsistencyProof, DocumentInfo,
-    Imported, InclusionProof, Registered, RevokeRequest, Revoked, ServedEntry, SignatureRow,
+    ApprovalReceipt, ApprovalRequest, Certified, CertifyRequest, ConsistencyProof, DocumentIndexes,
+    DocumentInfo, Imported, InclusionProof, Registered, RegistrationIndexes, RevokeRequest,
+    Revoked, ServedEntry, SignatureRow,
 };
 use attestera_core::statement::Statement;
 use serde::Deserialize;
@@ -470,6 +471,35 @@ pub async fn consistency(
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> ApiResult<Response> {
     Ok(Json(s.service.consistency_proof(q.old, q.new).await?).into_response())
+}
+
+#[utoipa::path(get, path = "/log/indexes/documents/{id}", tag = "log",
+    description = "Vilka loggposter som säger något om ett dokument: registreringen, godkännandena, godkännarnas certifikat och återkallelser, CA:t (post 0) och certifikat vars innehavare har förväxlingsbara namn. Bara index: klienten hämtar posterna med inklusionsbevis och kontrollerar dem själv. Offentlig.",
+    params(("id" = String, Path, description = "Dokumentets id: SHA-256 av den kanoniska texten, 64 små hextecken", pattern = "^[0-9a-f]{64}$"), IndexQuery),
+    responses((status = 200, description = "Posternas index, i loggordning", body = DocumentIndexes), Problems),
+    security((), ("bearer" = [])))]
+pub async fn document_indexes(
+    State(s): State<AppState>,
+    _: Reader,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<IndexQuery>,
+) -> ApiResult<Response> {
+    let id = doc_id(&id)?;
+    Ok(Json(s.service.document_indexes(&id, q.tree_size).await?).into_response())
+}
+
+#[utoipa::path(get, path = "/log/indexes/registrations", tag = "log",
+    description = "Vilka registreringsposter som svarar på en sökning: efter exakt fil (en PDF-kopias revisioner), efter PDF-skelett, eller efter dnr och/eller titel (liknande dokument). Bara index. Offentlig.",
+    params(RegistrationQuery),
+    responses((status = 200, description = "Registreringarnas index, i loggordning", body = RegistrationIndexes), Problems),
+    security((), ("bearer" = [])))]
+pub async fn registration_indexes(
+    State(s): State<AppState>,
+    _: Reader,
+    ApiQuery(q): ApiQuery<RegistrationQuery>,
+) -> ApiResult<Response> {
+    let lookup = crate::service::indexes::RegistrationLookup::of_query(&q)?;
+    Ok(Json(s.service.registration_indexes(&lookup, q.tree_size).await?).into_response())
 }
 
 /// The signature log's query: its filters and the answer's format.

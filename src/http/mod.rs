@@ -153,6 +153,8 @@ pub(crate) fn api_routes(timeout: Duration) -> OpenApiRouter<AppState> {
         .routes(routes!(proof_by_hash))
         .routes(routes!(proof))
         .routes(routes!(consistency))
+        .routes(routes!(document_indexes))
+        .routes(routes!(registration_indexes))
         .routes(routes!(signatures))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

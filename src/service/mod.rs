@@ -19,6 +19,7 @@ pub mod demo;
 pub use datadir::Backend;
 pub mod enrolment;
 mod fold;
+pub mod indexes;
 pub mod listing;
 pub mod lookup;
 pub mod metrics;

@@ -103,3 +103,60 @@ pub struct ConsistencyQuery {
     pub old: u64,
     pub new: u64,
 }
+
+/// The tree an index answer is about: `GET /log/indexes/documents/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IndexQuery {
+    /// Only entries of the tree of this size (default: the latest checkpoint's).
+    #[param(minimum = 1)]
+    pub tree_size: Option<u64>,
+}
+
+/// Which entries of a tree say what the log holds about one document, so
+/// that a client can fetch and prove just those (O(log n) each) instead of
+/// the whole log. Indexes only: the client derives every row from the
+/// entries themselves. Each list is in log order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentIndexes {
+    pub tree_size: u64,
+    /// Its registration entry; absent when not registered in this tree.
+    pub registration: Option<u64>,
+    /// Its approval and imported approval entries.
+    pub approvals: Vec<u64>,
+    /// Certificate-issued entries: the CA's (0), the approvers', and those of
+    /// every holder whose name looks like an approver's (the rules' look-alike check).
+    pub certificates: Vec<u64>,
+    /// Revocation entries of the approvers' certificates.
+    pub revocations: Vec<u64>,
+}
+
+/// Which registrations: `GET /log/indexes/registrations`. Exactly one kind
+/// of look-up: `file`, `skeleton`, or `dnr` and/or `title`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationQuery {
+    /// Only entries of the tree of this size (default: the latest checkpoint's).
+    #[param(minimum = 1)]
+    pub tree_size: Option<u64>,
+    /// Exact file digests (hex), comma-separated, at most 64: a PDF copy's revisions.
+    pub file: Option<String>,
+    /// A PDF skeleton digest (hex).
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    pub skeleton: Option<String>,
+    /// Documents with this dnr (hints for a copy that matched nothing).
+    pub dnr: Option<String>,
+    /// Documents with this title (hints for a copy that matched nothing).
+    pub title: Option<String>,
+}
+
+/// The registration entries that answer a [`RegistrationQuery`], in log order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationIndexes {
+    pub tree_size: u64,
+    pub registrations: Vec<u64>,
+}

@@ -12,5 +12,7 @@ pub mod signatures;
 pub use approvals::{ApprovalReceipt, ApprovalRequest, Approved};
 pub use certificates::{Certified, CertifyRequest, RevokeRequest, Revoked};
 pub use documents::{DocumentInfo, Imported, Registered};
-pub use log::{ConsistencyProof, InclusionProof, ServedEntry};
+pub use log::{
+    ConsistencyProof, DocumentIndexes, InclusionProof, RegistrationIndexes, ServedEntry,
+};
 pub use signatures::SignatureRow;

@@ -488,7 +488,7 @@ fn every_documented_operation_is_routed() {
             }
         }
         assert_eq!(
-            operations, 25,
+            operations, 27,
             "every operation of docs/api.md is described"
         );
         for schema in ["Verdict", "ApprovalRequest", "ApprovalReceipt", "Problem"] {
@@ -1570,6 +1570,34 @@ fn client_and_server_agree_on_every_wire_type() {
         )
         .await;
         assert_eq!((consistency.old_size, consistency.new_size), (1, size));
+        let named: wire::DocumentIndexes = round_trip(
+            get(&format!(
+                "/api/v1/log/indexes/documents/{id}?tree_size={size}"
+            ))
+            .await
+            .unwrap(),
+            "GET /log/indexes/documents/{id}",
+        )
+        .await;
+        assert_eq!(
+            (named.tree_size, named.registration, &named.approvals),
+            (
+                size,
+                Some(registered.log_index),
+                &vec![receipt.approval.log_index]
+            )
+        );
+        // The CA's, Anna Kopec's, and her look-alike's (the same skeleton).
+        assert_eq!(named.certificates.len(), 3, "{named:?}");
+        let file = registered.file_sha256.to_hex();
+        let found: wire::RegistrationIndexes = round_trip(
+            get(&format!("/api/v1/log/indexes/registrations?file={file}"))
+                .await
+                .unwrap(),
+            "GET /log/indexes/registrations",
+        )
+        .await;
+        assert_eq!(found.registrations, [registered.log_index]);
         // The verdicts (POST /verify, GET /verify/{id}) are left out: the
         // core's findings carry `&'static str` codes and do not deserialize.
     });

@@ -675,7 +675,7 @@ fn the_api_and_the_trust_nothing_client_attest_the_same_pdf() {
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("not_pdf"));
     });
-    // The client builds the attested file itself, from the replayed log.
+    // The client builds the attested file itself, from the entries it proved.
     let state = server.env.path("klientens-tillstand");
     let out = server.env.path("fran-klienten.pdf");
     let r = finish(
@@ -695,6 +695,20 @@ fn the_api_and_the_trust_nothing_client_attest_the_same_pdf() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(std::fs::read(&out).unwrap(), attested);
+    // And verifies it as the local command does (found by its file's revisions).
+    let local = server.env.json(&["verify", &s(&out)]);
+    let remote = finish(
+        server
+            .env
+            .command(&["--json", "verify", &s(&out)])
+            .env("ATTESTERA_SERVER", &server.base)
+            .env("ATTESTERA_STATE_DIR", &state)
+            .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!((remote.code, remote.json()), (local.code, local.json()));
+    assert_eq!(local.json()["status"], "verified");
 }
 
 /// The tjänsteutlåtande of `tests/data/lekplatser.pdf`, the sample PDF that

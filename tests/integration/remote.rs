@@ -191,10 +191,12 @@ fn a_server_with_another_key_is_refused() {
     assert_eq!(v["error"]["code"], "log_key_mismatch");
 }
 
-/// The client learns approvals and revocations from the entries it verified,
-/// so a server that leaves them out of its answers cannot hide them.
+/// A server that leaves an approval or a revocation out of its answers is
+/// caught by the full replay, which learns them from every entry; the
+/// default verify, which fetches only the entries the server names, cannot
+/// know what it was not told (docs/threat-model.md says so).
 #[test]
-fn a_server_hiding_an_approval_or_a_revocation_is_not_believed() {
+fn a_server_hiding_an_approval_or_a_revocation_is_caught_only_by_the_full_replay() {
     let s = Server::start(Env::new(), &[]);
     let state = s.env.path("state");
     let doc = s.env.write("doc.txt", DOC);
@@ -208,20 +210,17 @@ fn a_server_hiding_an_approval_or_a_revocation_is_not_believed() {
     s.env
         .ok(&["user", "revoke", "--cert", &anna.1, "--reason", "slutat"]);
     let old_block = s.env.write("old.txt", format!("{DOC}\n{block}"));
+    let old_block = old_block.to_string_lossy();
 
     // The server's tables now hide Bo's approval and Anna's revocation.
     s.env.sql("DELETE FROM approvals WHERE name = 'Bo Ek'");
     s.env.sql(
         "UPDATE certificates SET revoked_index = NULL, revoked_at = NULL, revoke_reason = NULL",
     );
-    let served: serde_json::Value =
-        serde_json::from_str(&s.env.run(&["--json", "log", "checkpoint"]).stdout).unwrap();
-    assert!(served["tree_size"].as_u64().unwrap() > 0);
 
-    let v = client(&s, &state, "", &["verify", &old_block.to_string_lossy()]);
+    let v = client(&s, &state, "", &["verify", "--full-replay", &old_block]);
     assert_eq!(v.code, 1, "{}", v.stdout);
-    let v = v.json();
-    let all = v.to_string();
+    let all = v.json().to_string();
     assert!(
         all.contains("approval_missing_from_block"),
         "Bo's approval is found in the log: {all}"
@@ -229,6 +228,14 @@ fn a_server_hiding_an_approval_or_a_revocation_is_not_believed() {
     assert!(
         all.contains("certificate_revoked_later"),
         "Anna's revocation is found in the log: {all}"
+    );
+
+    let v = client(&s, &state, "", &["verify", &old_block]);
+    let all = v.json().to_string();
+    assert_eq!(
+        (v.code, all.contains("certificate_revoked_later")),
+        (0, false),
+        "the entries named are all the default verify knows: {all}"
     );
 }
 
@@ -423,4 +430,212 @@ fn local_and_remote_verify_give_the_same_verdict() {
     for k in ["ok", "entries", "documents", "approvals", "certificates"] {
         assert_eq!(remote[k], local[k], "{k}");
     }
+}
+
+/// Registers `n` distinct documents in the data directory, in the test's
+/// process and concurrently (group commit makes that quick).
+fn fill(env: &Env, n: usize, tag: &str) {
+    crate::common::runtime().block_on(async {
+        let service = std::sync::Arc::new(env.service().await);
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let s = service.clone();
+                let text = format!("{DOC}\nBilaga {tag} {i}\n");
+                tokio::spawn(async move { s.register(text.as_bytes(), "registrator Rut").await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    });
+}
+
+/// Whether the client's state directory holds a copy of log entries.
+fn keeps_entries(state: &Path) -> bool {
+    std::fs::read_dir(state)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "entries"))
+        })
+        .unwrap_or(false)
+}
+
+/// On first contact with a log of hundreds of unrelated entries, verify
+/// fetches a handful of entries (those the server names for the copy, each
+/// with its inclusion proof) and keeps no copy of the log, and its verdicts
+/// are those of the full replay, which fetches every entry: for an attested
+/// copy (approved by a confirmed look-alike of another holder, and by one
+/// whose certificate was revoked later), a tampered one, a similar one and
+/// an unknown one.
+#[test]
+fn a_first_contact_verify_fetches_only_the_documents_entries() {
+    let env = Env::new();
+    fill(&env, 150, "före");
+    let doc = env.write("doc.txt", DOC);
+    env.ok(&["register", &doc.to_string_lossy()]);
+    env.user("genuine", "Anna Kopec", "Chef");
+    let twin = "Anna \u{41A}\u{43E}\u{440}\u{435}\u{441}";
+    env.ok(&[
+        "user",
+        "add",
+        "--name",
+        twin,
+        "--role",
+        "Chef",
+        "--out",
+        "twin",
+        "--confirm-lookalike",
+    ]);
+    let twin = (env.s("twin/key.pem"), env.s("twin/cert.pem"));
+    let bo = env.user("bo", "Bo Ek", "Stadsdelsdirektör");
+    assert_eq!(env.approve(&doc, &twin).code, 0);
+    assert_eq!(env.approve(&doc, &bo).code, 0);
+    env.ok(&["user", "revoke", "--cert", &bo.1, "--reason", "slutat"]);
+    let block = env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    fill(&env, 150, "efter");
+    let s = Server::start(env, &[]);
+    let size = s.env.log_size();
+    assert!(size > 300, "{size}");
+
+    let attested = format!("{DOC}\n{block}");
+    let copies = [
+        ("attested", "verified", attested.clone()),
+        ("tampered", "failed", attested.replace("Bo Ek,", "Bo Ok,")),
+        ("similar", "failed", attested.replace("3 nya", "4 nya")),
+        ("unknown", "failed", "Något helt annat.\n".to_string()),
+    ];
+    for (i, (name, status, text)) in copies.into_iter().enumerate() {
+        let f = s.env.write(&format!("{name}.txt"), text);
+        let f = f.to_string_lossy();
+        let state = s.env.path(&format!("state-{i}"));
+        let before = entries_served(&s);
+        let v = client(&s, &state, "", &["verify", &f]);
+        let fetched = entries_served(&s) - before;
+        assert_eq!(v.json()["status"], status, "{name}: {}", v.stdout);
+        // The CA, the registration, two approvals, three certificates and a
+        // revocation; or the CA and up to five similar registrations.
+        assert!(fetched <= 8, "{name}: {fetched} entries of {size} fetched");
+        assert!(!keeps_entries(&state), "{name}: no copy of the log is kept");
+
+        let full_state = s.env.path(&format!("full-{i}"));
+        let before = entries_served(&s);
+        let full = client(&s, &full_state, "", &["verify", "--full-replay", &f]);
+        assert_eq!(entries_served(&s) - before, size, "{name}: the whole log");
+        assert!(keeps_entries(&full_state), "{name}");
+        assert_eq!((v.code, v.json()), (full.code, full.json()), "{name}");
+    }
+}
+
+/// The server's answer must fit the entries it names: an approval of
+/// another document named as this one's is refused, not counted or ignored.
+#[test]
+fn a_server_naming_another_documents_approval_is_refused() {
+    let s = Server::start(Env::new(), &[]);
+    let a = s.env.write("a.txt", DOC);
+    let a_id = s.env.json(&["register", &a.to_string_lossy()]).json()["text_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = s.env.write("b.txt", format!("{DOC}\nBilaga B\n"));
+    s.env.ok(&["register", &b.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    assert_eq!(s.env.approve(&b, &anna).code, 0);
+    // The server's table says that Anna's approval of B is of A.
+    s.env
+        .sql(&format!("UPDATE approvals SET document = '{a_id}'"));
+    let v = client(
+        &s,
+        &s.env.path("state"),
+        "",
+        &["verify", &a.to_string_lossy()],
+    );
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert_eq!(
+        v.json()["findings"][0]["code"],
+        "entry_mismatch",
+        "{}",
+        v.stdout
+    );
+}
+
+/// An entry served with bytes other than those its inclusion proof proves is refused.
+#[test]
+fn a_served_entry_that_its_proof_does_not_prove_is_refused() {
+    let s = Server::start(Env::new(), &[]);
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    let approved = s.env.approve(&doc, &anna);
+    let index = approved.json()["log_index"].as_u64().unwrap();
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = s.env.write("attested.txt", format!("{DOC}\n{block}"));
+    let attested = attested.to_string_lossy();
+    let state = s.env.path("state");
+    assert_eq!(client(&s, &state, "", &["verify", &attested]).code, 0);
+    // The stored entry now names another approver; its stored hashes do not change.
+    s.env.sql(&format!(
+        "UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'Anna Berg', 'Anna Borg') AS BLOB) WHERE idx = {index}"
+    ));
+    let v = client(&s, &state, "", &["verify", &attested]);
+    assert_eq!(v.code, 1, "{}", v.stdout);
+    assert_eq!(
+        v.json()["findings"][0]["code"],
+        "entry_mismatch",
+        "{}",
+        v.stdout
+    );
+}
+
+/// Against a server from before `GET /log/indexes` (here a proxy that
+/// answers those paths 404 `not_found`, as such a server's router does),
+/// verify falls back to the full replay instead of failing.
+#[test]
+fn verify_against_a_server_without_the_index_falls_back_to_the_full_replay() {
+    use axum::http::{StatusCode, Uri, header};
+    use axum::response::IntoResponse;
+    let s = Server::start(Env::new(), &[]);
+    let doc = s.env.write("doc.txt", DOC);
+    s.env.ok(&["register", &doc.to_string_lossy()]);
+    let anna = s.env.user("anna", "Anna Berg", "Avdelningschef");
+    assert_eq!(s.env.approve(&doc, &anna).code, 0);
+    let block = s.env.ok(&["block", &doc.to_string_lossy()]).stdout;
+    let attested = s.env.write("attested.txt", format!("{DOC}\n{block}"));
+
+    let rt = crate::common::runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let older = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = s.base.clone();
+    let http = reqwest::Client::new();
+    let forward = move |uri: Uri| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            if uri.path().starts_with("/api/v1/log/indexes") {
+                let problem = [(header::CONTENT_TYPE, "application/problem+json")];
+                return (StatusCode::NOT_FOUND, problem, r#"{"code":"not_found"}"#).into_response();
+            }
+            let r = http.get(format!("{upstream}{uri}")).send().await.unwrap();
+            let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
+            (status, r.bytes().await.unwrap()).into_response()
+        }
+    };
+    rt.spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(forward))
+            .await
+            .unwrap()
+    });
+    let state = s.env.path("state");
+    let out = s
+        .env
+        .command(&["--json", "verify", &attested.to_string_lossy()])
+        .env("ATTESTERA_SERVER", &older)
+        .env("ATTESTERA_STATE_DIR", &state)
+        .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+        .output()
+        .unwrap();
+    let v = finish(out);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert_eq!(v.json()["status"], "verified");
+    assert!(keeps_entries(&state), "the whole log was replayed");
 }
