@@ -38,18 +38,23 @@ struct Run<'a> {
     /// The attested document that figures 3 and 5 verify.
     target: Vec<u8>,
     ed25519: f64,
+    started: Instant,
 }
 
 /// Every figure of the run.
 pub async fn all(setup: &Setup, sizes: &Sizes) -> Result<Numbered, BenchError> {
+    let started = Instant::now();
+    super::progress(started, "mäter referenserna");
     let time = sizes.reference_time;
     let ed25519 = blocking(move || reference::ed25519_per_second(time)).await?;
     let dir = setup.path().to_path_buf();
     let fsync = blocking(move || reference::fsyncs_per_second(&dir, time)).await?;
     let bytes = sizes.document_bytes;
+    super::progress(started, "kanonisk text och hashar");
     let mut out = blocking(move || Ok(digests(bytes))).await?;
     let service = Arc::new(Service::open(setup.dir(), None).await?);
-    let result = with_service(setup, sizes, service.clone(), ed25519, fsync).await;
+    let references = (ed25519, fsync, started);
+    let result = with_service(setup, sizes, service.clone(), references).await;
     if let Ok(s) = Arc::try_unwrap(service) {
         s.close().await;
     }
@@ -70,8 +75,7 @@ async fn with_service(
     setup: &Setup,
     sizes: &Sizes,
     service: Arc<Service>,
-    ed25519: f64,
-    fsync: f64,
+    (ed25519, fsync, started): (f64, f64, Instant),
 ) -> Result<Numbered, BenchError> {
     let approvers = fill::approvers(&service, &setup.scratch("approvers")?, APPROVERS).await?;
     let approvers = Arc::new(approvers);
@@ -92,6 +96,7 @@ async fn with_service(
         token,
         target,
         ed25519,
+        started,
     };
     run.figures(fsync).await
 }
@@ -100,18 +105,20 @@ impl Run<'_> {
     async fn figures(self, fsync: f64) -> Result<Numbered, BenchError> {
         let [small, mid, big] = self.sizes.logs;
         let mut out = Numbered::new();
-        self.filler.fill_to(small).await?;
+        self.fill_to(small).await?;
         let verify_small = self.verify_p50().await?;
         let contact_small = self.contact(false).await?;
+        self.note("skrivningar över HTTP");
         let (writes, registrations) = self.writes(fsync).await?;
         out.extend(writes);
-        let size_mid = self.filler.fill_to(mid).await?;
+        let size_mid = self.fill_to(mid).await?;
         let verify_mid = self.verify_p50().await?;
         let audit_mid = self.audit().await?;
-        let size_big = self.filler.fill_to(big).await?;
+        let size_big = self.fill_to(big).await?;
         let verify_big = self.verify_p50().await?;
         let audit_big = self.audit().await?;
         let contact_big = self.contact(true).await?;
+        self.note("läsningar över HTTP");
         out.extend(self.reads().await?);
         let sizes = [small, size_mid, size_big];
         out.extend(verify_figures(sizes, verify_small, verify_mid, verify_big));
@@ -122,8 +129,23 @@ impl Run<'_> {
             contact_big,
         ));
         drop(self.server);
+        super::progress(self.started, "import av syntetiska utlåtanden");
         out.extend(imports(self.setup, self.sizes, registrations).await?);
+        super::progress(self.started, "klart");
         Ok(out)
+    }
+
+    fn note(&self, what: &str) {
+        super::progress(self.started, what);
+    }
+
+    async fn fill_to(&self, size: u64) -> Result<u64, BenchError> {
+        self.note(&format!("fyller loggen till {size} poster"));
+        let reached = self.filler.fill_to(size).await?;
+        self.note(&format!(
+            "loggen har {reached} poster: verifiering, granskning, klient"
+        ));
+        Ok(reached)
     }
 }
 
@@ -377,7 +399,10 @@ impl Run<'_> {
         let target = (what == "approvals" && clients == 256).then_some(0.5);
         Figure::new(
             format!("{what}_per_second_{clients}"),
-            format!("{label}, {clients} klienter"),
+            format!(
+                "{label}, {clients} {}",
+                if clients == 1 { "klient" } else { "klienter" }
+            ),
             (o.per_second(), "1/s"),
             (ED25519, self.ed25519),
             Better::Higher,
@@ -593,7 +618,7 @@ fn synthetic_document(len: usize) -> Vec<u8> {
     let mut text = String::with_capacity(len + PARAGRAPH.len() + 64);
     let mut i = 0u64;
     while text.len() < len {
-        let end = if i % 2 == 0 { "\r\n\r\n" } else { "\n\n" };
+        let end = if i.is_multiple_of(2) { "\r\n\r\n" } else { "\n\n" };
         text.push_str(&format!("{i}. {PARAGRAPH}{end}"));
         i += 1;
     }

@@ -23,6 +23,15 @@ use std::time::Duration;
 pub use figure::{BenchReport, Figure};
 pub use setup::Setup;
 
+/// Says on stderr what the run is doing (stdout stays the report), with the
+/// time since the start.
+pub(crate) fn progress(started: std::time::Instant, what: &str) {
+    eprintln!(
+        "attestera bench: {what} ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 /// Why the bench could not run, in Swedish.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {

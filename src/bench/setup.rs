@@ -12,6 +12,9 @@ use crate::service::DataDir;
 use crate::service::certify::KeyProtection;
 use crate::service::datadir::ExistingKeys;
 
+/// The origin of every bench log: the import worker writes into no other.
+pub const ORIGIN: &str = "bench.attestera.local/log";
+
 /// The run's data directory, its database and this binary.
 pub struct Setup {
     pub tmp: TempDir,
@@ -53,7 +56,7 @@ impl Setup {
         self.dir()
             .init(
                 Some("Attestera bench"),
-                Some("bench.attestera.local/log"),
+                Some(ORIGIN),
                 &keys,
                 KeyProtection::Unencrypted,
             )
