@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
+use serde_json::json;
 
-use super::BenchError;
+use super::figure::{Better, Figure};
+use super::measure::{Numbered, blocking, child_failed, mb};
+use super::{BenchError, Setup, Sizes, memory};
 use crate::service::Service;
 
 /// Imports in flight in the worker: bounded, so memory does not follow the count.
@@ -81,4 +84,60 @@ impl crate::cli::print::Report for Imported {
             self.documents, self.seconds
         )
     }
+}
+
+/// Figure 8: imports of the synthetic archive in child processes: the rate
+/// at the first count, and peak memory at the second against the first.
+pub(super) async fn imports(
+    setup: &Setup,
+    sizes: &Sizes,
+    registrations_256: f64,
+) -> Result<Numbered, BenchError> {
+    let mut offset = 0u64;
+    let mut runs = Vec::new();
+    for count in sizes.imports {
+        let mut c = setup.command();
+        c.args(["--json", "bench", "--import-count", &count.to_string()])
+            .args(["--import-offset", &offset.to_string()]);
+        let scratch = setup.scratch("import")?;
+        let done = blocking(move || memory::run_measured(c, &scratch)).await?;
+        if done.code != 0 {
+            return Err(child_failed("attestera bench --import-count", &done));
+        }
+        let said: serde_json::Value = serde_json::from_str(&done.stdout)
+            .map_err(|e| BenchError::Failed(format!("importens svar kunde inte läsas: {e}")))?;
+        let seconds = said["seconds"]
+            .as_f64()
+            .unwrap_or(done.elapsed.as_secs_f64());
+        runs.push((count, count as f64 / seconds.max(1e-9), done.max_rss));
+        offset = offset.saturating_add(count);
+    }
+    let [(n1, rate, rss1), (n2, _, rss2)] = [runs[0], runs[1]];
+    let detail = json!({"documents": n2, "reference_documents": n1});
+    Ok(vec![
+        (
+            8,
+            Figure::new(
+                "import_documents_per_second",
+                format!("Import, dokument med block/s ({n1} dokument)"),
+                (rate, "1/s"),
+                ("registrations_per_second_256", registrations_256),
+                Better::Higher,
+                None,
+            )
+            .with_detail(json!({"documents": n1, "peak_rss_bytes": rss1})),
+        ),
+        (
+            8,
+            Figure::new(
+                "import_peak_rss_mb",
+                format!("Import, största minne vid {n2} mot {n1} dokument"),
+                (mb(rss2), "MB"),
+                ("import_peak_rss_mb_small", mb(rss1)),
+                Better::Lower,
+                None,
+            )
+            .with_detail(detail),
+        ),
+    ])
 }

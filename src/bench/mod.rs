@@ -7,8 +7,11 @@
 //! verify` and imports as child processes of the same binary.
 
 pub mod archive;
+mod audit;
+mod digest;
 pub mod figure;
 mod fill;
+mod http;
 mod load;
 mod measure;
 mod memory;
@@ -16,6 +19,7 @@ mod proxy;
 mod reference;
 mod server;
 mod setup;
+mod verify;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -88,7 +92,7 @@ impl Sizes {
         logs: [1_000, 10_000, 30_000],
         document_bytes: 5_000_000,
         read_time: Duration::from_secs(1),
-        imports: [1_000, 5_000],
+        imports: [1_000, 4_000],
         reference_time: Duration::from_millis(500),
         samples: 31,
     };
