@@ -123,7 +123,10 @@ pub struct Options {
 /// whether the run succeeds or not.
 pub async fn run(options: &Options) -> Result<BenchReport, BenchError> {
     let setup = Setup::create(options).await?;
-    let result = measure::all(&setup, &options.sizes).await;
+    let result = tokio::select! {
+        r = measure::all(&setup, &options.sizes) => r,
+        _ = tokio::signal::ctrl_c() => Err(BenchError::Failed("avbröts (Ctrl-C)".into())),
+    };
     setup.remove().await;
     let mut figures = result?;
     figures.sort_by_key(|(n, _)| *n);

@@ -85,11 +85,21 @@ impl Drop for Server {
     }
 }
 
-/// Builds a child `attestera` command (used by `Setup::command`).
+/// A child `attestera` command, without the caller's server, token and
+/// database, that ends when the thread that started it does (a bench
+/// killed by a signal leaves no server behind).
 pub fn attestera(exe: &std::path::Path) -> Command {
+    use std::os::unix::process::CommandExt;
     let mut c = Command::new(exe);
     c.env_remove("ATTESTERA_SERVER")
         .env_remove("ATTESTERA_TOKEN")
         .env_remove("DATABASE_URL");
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        c.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
     c
 }
