@@ -1,4 +1,5 @@
 //! attestera: digital attestation of finalized municipal documents.
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod http;

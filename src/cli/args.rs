@@ -206,6 +206,31 @@ pub enum Command {
     /// Loggens databas.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Mät attestera mot datorns egna gränser på en ny tillfällig datakatalog (docs/performance.md).
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Mindre storlekar, samma mått: klart inom en minut.
+    #[arg(long)]
+    pub quick: bool,
+    /// Storlekarna: full, quick eller tiny (testernas, utan meningsfulla tal).
+    #[arg(long, hide = true, value_enum, conflicts_with = "quick")]
+    pub sizes: Option<BenchSizes>,
+    /// Importera så många syntetiska utlåtanden i datakatalogen (benchmarkens delprocess).
+    #[arg(long, hide = true)]
+    pub import_count: Option<u64>,
+    /// Det första syntetiska utlåtandets nummer för --import-count.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub import_offset: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchSizes {
+    Full,
+    Quick,
+    Tiny,
 }
 
 #[derive(Args, Debug)]

@@ -37,8 +37,8 @@ mod tokens;
 mod verification;
 
 pub use args::{
-    AddUserArgs, Cli, Command, DbCommand, InitArgs, LogCommand, RoleArg, ServeArgs, TokenCommand,
-    UserCommand,
+    AddUserArgs, BenchArgs, BenchSizes, Cli, Command, DbCommand, InitArgs, LogCommand, RoleArg,
+    ServeArgs, TokenCommand, UserCommand,
 };
 // What `remote` uses from here.
 pub(crate) use documents::confirm;
@@ -130,6 +130,7 @@ async fn execute(cli: &Cli, p: Printer) -> Result<i32, ServiceError> {
         Command::Init(a) => Ok(p.print(&setup::init(cli, &dir, a).await?)),
         Command::Canonical { file } => Ok(p.print(&documents::canonical(file).await?)),
         Command::Serve(a) => setup::serve(cli, dir, a).await,
+        Command::Bench(a) => Ok(bench(cli, dir, a, p).await),
         command => {
             let service = input::open_service(cli, dir).await?;
             let result = with_service(cli, p, &service, command).await;
@@ -183,10 +184,60 @@ async fn with_service(
             let target = postgres_dir(cli, DataDir::new(&cli.data_dir), to)?;
             p.print(&setup::CopyReport(s.copy_to(&target).await?))
         }
-        Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) => {
+        Command::Init(_) | Command::Canonical { .. } | Command::Serve(_) | Command::Bench(_) => {
             return Err(ServiceError::CommandWithoutService);
         }
     })
+}
+
+/// `bench`: the whole run on a temporary directory, or (hidden, for the
+/// run's own child process) an import of the synthetic archive into `dir`.
+async fn bench(cli: &Cli, dir: DataDir, a: &BenchArgs, p: Printer) -> i32 {
+    let result = match a.import_count {
+        Some(count) => bench_import(cli, dir, a.import_offset, count, p).await,
+        None => bench_run(cli, a, p).await,
+    };
+    result.unwrap_or_else(|e| p.failure(&e))
+}
+
+async fn bench_run(cli: &Cli, a: &BenchArgs, p: Printer) -> Result<i32, Failure> {
+    use crate::bench::Sizes;
+    let sizes = match (a.sizes, a.quick) {
+        (Some(BenchSizes::Tiny), _) => Sizes::TINY,
+        (Some(BenchSizes::Quick), _) | (None, true) => Sizes::QUICK,
+        (Some(BenchSizes::Full), _) | (None, false) => Sizes::FULL,
+    };
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::new("bench_failed", format!("programfilen hittas inte: {e}"), 2))?;
+    let options = crate::bench::Options {
+        sizes,
+        database_url: cli.database_url.clone(),
+        exe,
+    };
+    let report = crate::bench::run(&options).await.map_err(bench_failure)?;
+    Ok(p.print(&report))
+}
+
+async fn bench_import(
+    cli: &Cli,
+    dir: DataDir,
+    offset: u64,
+    count: u64,
+    p: Printer,
+) -> Result<i32, Failure> {
+    let service = std::sync::Arc::new(input::open_service(cli, dir).await?);
+    let imported = crate::bench::archive::import(service.clone(), offset, count).await;
+    if let Ok(s) = std::sync::Arc::try_unwrap(service) {
+        s.close().await;
+    }
+    Ok(p.print(&imported.map_err(bench_failure)?))
+}
+
+fn bench_failure(e: crate::bench::BenchError) -> Failure {
+    match e {
+        crate::bench::BenchError::Service(e) => Failure::from(e),
+        e => Failure::new("bench_failed", e.to_string(), 2),
+    }
 }
 
 async fn log_command(p: Printer, s: &Service, cmd: &LogCommand) -> Result<i32, ServiceError> {

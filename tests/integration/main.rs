@@ -5,6 +5,7 @@ mod attested;
 mod audit;
 mod backups;
 mod batching;
+mod bench;
 mod common;
 mod enrolment;
 mod flow;
