@@ -768,6 +768,9 @@ pub struct Projection {
     pub approvers: HashSet<[u8; 16]>,
     /// Index, not a table: when the organisation CA became valid, once it is issued.
     pub ca_since: Option<Timestamp>,
+    /// Index, not a table: every registered document's id (the audit keeps
+    /// this and not the document rows).
+    pub registered: HashSet<Hash>,
 }
 
 /// The index key of an approver of a document: a digest of the three,
@@ -796,7 +799,7 @@ impl Projection {
             document_registered: keys
                 .document
                 .as_ref()
-                .is_some_and(|d| self.documents.contains_key(d)),
+                .is_some_and(|d| self.registered.contains(d)),
             certificate: keys
                 .certificate
                 .as_ref()
@@ -828,10 +831,17 @@ impl Projection {
             .insert(approver_key(&a.document, &a.name, &a.role));
     }
 
+    /// Indexes an accepted registration without keeping its row (as
+    /// [`Projection::note_approval`] does for approvals).
+    pub fn note_document(&mut self, d: &DocumentRow) {
+        self.registered.insert(d.text_sha256);
+    }
+
     /// Applies an accepted change.
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Document(d) => {
+                self.note_document(&d);
                 self.documents.insert(d.text_sha256, d);
             }
             Change::Approval(a) => {

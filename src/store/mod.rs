@@ -124,6 +124,11 @@ pub trait RowReader: Send + Sync {
         title: Option<&str>,
     ) -> Result<Vec<DocumentRow>, StoreError>;
     async fn documents(&self) -> Result<Vec<DocumentRow>, StoreError>;
+    /// The documents registered by entries `start..end`, oldest first (the
+    /// audit reads them a page at a time).
+    async fn documents_range(&self, start: u64, end: u64) -> Result<Vec<DocumentRow>, StoreError>;
+    /// The documents with these ids that are stored, in no particular order.
+    async fn documents_by_ids(&self, ids: &[Hash]) -> Result<Vec<DocumentRow>, StoreError>;
     /// A document's approvals, oldest first.
     async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError>;
     async fn approvals(&self) -> Result<Vec<ApprovalRow>, StoreError>;
@@ -254,6 +259,14 @@ pub trait DocumentFiles: Send + Sync {
     async fn document_file_keys(&self) -> Result<Vec<String>, StoreError>;
     /// The bytes of the row whose key is `key` as stored.
     async fn document_file_by_key(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Up to `limit` kept files after the position `after` (None: from the
+    /// start), in a fixed order: each as (position, key, bytes). The audit
+    /// reads them a page at a time; a position is opaque to the caller.
+    async fn document_files_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, StoreError>;
     /// Whether a file is kept, without reading it.
     async fn has_document_file(&self, document: &Hash) -> Result<bool, StoreError>;
 }

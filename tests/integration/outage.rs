@@ -747,8 +747,22 @@ mod extreme_times {
             );
 
             let state = s.env.path("state");
+            // The default verify proves only the document's own entries, so
+            // it never reads the forged one (the tables do not name it); the
+            // full replay and the audit read every entry and report it.
+            let plain = s
+                .env
+                .command(&["--json", "verify", "doc.txt"])
+                .env("ATTESTERA_SERVER", &s.base)
+                .env("ATTESTERA_STATE_DIR", &state)
+                .env("ATTESTERA_DATA_DIR", "/nonexistent-data-dir")
+                .output()
+                .unwrap();
+            let plain = crate::common::finish(plain);
+            assert_eq!(plain.code, 1, "{}{}", plain.stdout, plain.stderr);
+            assert_eq!(plain.json()["status"], "failed", "{}", plain.stdout);
             for args in [
-                vec!["verify", "doc.txt"],
+                vec!["verify", "--full-replay", "doc.txt"],
                 vec!["audit"],
                 vec!["log", "checkpoint"],
             ] {

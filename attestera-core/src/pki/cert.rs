@@ -211,13 +211,34 @@ pub fn check_ca(ca_der: &[u8], at: Timestamp) -> Result<CertInfo, PkiError> {
 
 /// Checks that `cert_der` is an end-entity certificate for signing, issued
 /// by the CA `ca_der`, both valid at `at`, and returns the certificate's info.
+///
+/// Everything but the validity times depends on the two DERs alone, and
+/// every approval carries one of a few certificates: once the whole check
+/// has passed for a pair, later checks of it only compare the times (in the
+/// same order as the whole check, so the same error is reported first).
 pub fn check_issued_by(
     cert_der: &[u8],
     ca_der: &[u8],
     at: Timestamp,
 ) -> Result<CertInfo, PkiError> {
+    if let Some((ca, info)) = super::verified::issued(cert_der, ca_der) {
+        check_valid_at(&ca, at).map_err(|e| PkiError::CaInvalid(e.into()))?;
+        check_valid_at(&info, at)?;
+        return Ok(info);
+    }
+    let (ca, info) = check_issued_by_fully(cert_der, ca_der, at)?;
+    super::verified::remember_issued(cert_der, ca_der, &ca, &info);
+    Ok(info)
+}
+
+/// [`check_issued_by`] without memory: the CA's info and the certificate's.
+fn check_issued_by_fully(
+    cert_der: &[u8],
+    ca_der: &[u8],
+    at: Timestamp,
+) -> Result<(CertInfo, CertInfo), PkiError> {
     let ca = parse(ca_der).map_err(|e| PkiError::CaInvalid(e.into()))?;
-    check_ca(ca_der, at)?;
+    let ca_info = check_ca(ca_der, at)?;
     let cert = parse(cert_der)?;
     let info = CertInfo::from_der(cert_der)?;
     if cert.issuer().as_raw() != ca.subject().as_raw()
@@ -245,5 +266,5 @@ pub fn check_issued_by(
     if info.key_alg.is_none() {
         return Err(PkiError::KeyUnsupported(super::PkiReason::CertificateKey));
     }
-    Ok(info)
+    Ok((ca_info, info))
 }

@@ -1,19 +1,47 @@
-//! Remembered certificate signature checks. Whether a certificate's
-//! signature verifies under its issuer's key is a fact of the two DERs alone,
-//! and every approval in the log carries one of a few certificates: checking
-//! each once, not once per approval, halves the signature work of appending
-//! and auditing. Only successes are kept (a failure is checked again), keyed
-//! by SHA-256 of both DERs, and the set is bounded so that no input can grow it.
+//! Remembered certificate checks. Whether a certificate's signature
+//! verifies under its issuer's key, and whether it passes every check of
+//! [`super::check_issued_by`] but the validity times, are facts of the two
+//! DERs alone, and every approval in the log carries one of a few
+//! certificates: checking each once, not once per approval, removes two of
+//! an approval's three signature checks and most of its parsing, when
+//! appending and when auditing. Only successes are kept (a failure is
+//! checked again), keyed by SHA-256 of both DERs, and each memory is
+//! bounded so that no input can grow it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, RwLock};
 
 use sha2::{Digest, Sha256};
 
-/// Enough for every certificate of a large organisation; past it, the set starts over.
+use super::CertInfo;
+
+/// Enough for every certificate of a large organisation; past it, a memory starts over.
 const LIMIT: usize = 16_384;
 
 static VERIFIED: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+
+/// Pairs that passed the whole issued-by check: the CA's info and the certificate's.
+static ISSUED: LazyLock<RwLock<HashMap<[u8; 32], Infos>>> = LazyLock::new(Default::default);
+
+/// A CA's info and that of a certificate it issued.
+type Infos = (CertInfo, CertInfo);
+
+/// The infos of a (certificate, CA) pair that passed every check but the times before.
+pub(crate) fn issued(cert_der: &[u8], ca_der: &[u8]) -> Option<(CertInfo, CertInfo)> {
+    let k = key(cert_der, ca_der);
+    ISSUED.read().ok()?.get(&k).cloned()
+}
+
+/// Remembers that the pair passed every check (its times included, at one time).
+pub(crate) fn remember_issued(cert_der: &[u8], ca_der: &[u8], ca: &CertInfo, info: &CertInfo) {
+    let k = key(cert_der, ca_der);
+    if let Ok(mut map) = ISSUED.write() {
+        if map.len() >= LIMIT {
+            map.clear();
+        }
+        map.insert(k, (ca.clone(), info.clone()));
+    }
+}
 
 fn key(signed_der: &[u8], signer_der: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();

@@ -27,6 +27,9 @@ use replay::Replay;
 /// Entries read per database round trip.
 const PAGE: u64 = 1000;
 
+/// Kept document files read per database round trip.
+const FILE_PAGE: u32 = 256;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditProblem {
     pub code: &'static str,
@@ -158,9 +161,6 @@ impl AuditProgress {
     }
 }
 
-/// Counts of the stored projection rows: documents, certificates.
-type Counts = (usize, usize);
-
 impl Service {
     pub async fn audit(&self) -> Result<AuditReport, ServiceError> {
         self.audit_with_progress(&AuditProgress::default()).await
@@ -201,17 +201,18 @@ impl Service {
         }
         self.audit_head(size, &replay.frontier.root(), &mut problems)
             .await?;
-        let counts = self.audit_projections(&replay.state, &mut problems).await?;
-        self.audit_tokens(&mut problems).await?;
-        self.audit_document_files(&replay.state, &mut problems)
+        let certificates = self
+            .audit_certificates(&replay.state, &mut problems)
             .await?;
+        self.audit_tokens(&mut problems).await?;
+        self.audit_document_files(&mut problems).await?;
         Ok(AuditReport {
             ok: problems.is_empty(),
             entries: size,
             checkpoints: checkpoints.count,
-            documents: counts.0,
+            documents: replay.documents,
             approvals: replay.approvals,
-            certificates: counts.1,
+            certificates,
             problems,
         })
     }
@@ -280,23 +281,16 @@ impl Service {
         Ok(())
     }
 
-    /// Projection tables against the replay (approvals are compared page by
-    /// page as the replay goes). A row the store cannot even read is a
-    /// problem of its table, not a reason to stop the audit.
-    async fn audit_projections(
+    /// The certificates table against the replay (documents and approvals
+    /// are compared page by page as the replay goes). A row the store cannot
+    /// even read is a problem of its table, not a reason to stop the audit.
+    async fn audit_certificates(
         &self,
         state: &Projection,
         problems: &mut Vec<AuditProblem>,
-    ) -> Result<Counts, ServiceError> {
-        let documents = readable("documents", self.store.documents().await, problems)?;
+    ) -> Result<usize, ServiceError> {
         let certificates = readable("certificates", self.store.certificates().await, problems)?;
-        let counts = (documents.len(), certificates.len());
-        compare(
-            "documents",
-            documents.into_iter().map(|d| (d.text_sha256, d)).collect(),
-            &state.documents,
-            problems,
-        );
+        let count = certificates.len();
         compare(
             "certificates",
             certificates
@@ -306,7 +300,7 @@ impl Service {
             &state.certificates,
             problems,
         );
-        Ok(counts)
+        Ok(count)
     }
 
     /// Token rows are not in the log: each carries its own check.
@@ -332,19 +326,53 @@ impl Service {
     /// Kept document files are not in the log: each must be the file of
     /// the registration its key names (file and canonical text digests).
     /// A missing file is no problem (it was not kept, or is no longer).
+    /// Read a page at a time, each page checked on all cores, against the
+    /// stored document rows: the replay has compared every one of those
+    /// with the log, so a clean audit checked each file against the log.
     async fn audit_document_files(
         &self,
-        state: &Projection,
         problems: &mut Vec<AuditProblem>,
     ) -> Result<(), ServiceError> {
-        for key in self.store.document_file_keys().await? {
-            let Some(bytes) = self.store.document_file_by_key(&key).await? else {
-                continue;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .document_files_page(after.as_deref(), FILE_PAGE)
+                .await?;
+            let Some((last, _, _)) = page.last() else {
+                return Ok(());
             };
-            let row = tlog::Hash::from_hex(&key)
-                .ok()
-                .and_then(|id| state.documents.get(&id));
-            if let Some(why) = super::attested::file_problem(row, &bytes) {
+            after = Some(last.clone());
+            let ids: Vec<tlog::Hash> = page
+                .iter()
+                .filter_map(|(_, key, _)| tlog::Hash::from_hex(key).ok())
+                .collect();
+            let stored = match self.store.documents_by_ids(&ids).await {
+                Err(StoreError::Corrupt { .. }) => Vec::new(),
+                rows => rows?,
+            };
+            let mut by_id: std::collections::HashMap<_, _> =
+                stored.into_iter().map(|d| (d.text_sha256, d)).collect();
+            let rows: Vec<_> = page
+                .into_iter()
+                .map(|(_, key, bytes)| {
+                    let row = tlog::Hash::from_hex(&key)
+                        .ok()
+                        .and_then(|id| by_id.remove(&id));
+                    (key, row, bytes)
+                })
+                .collect();
+            let found = tokio::task::spawn_blocking(move || {
+                use rayon::prelude::*;
+                rows.into_par_iter()
+                    .filter_map(|(key, row, bytes)| {
+                        super::attested::file_problem(row.as_ref(), &bytes).map(|why| (key, why))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| ServiceError::Worker(e.to_string()))?;
+            for (key, why) in found {
                 problems.push(AuditProblem {
                     table: Some("document_files"),
                     key: Some(key.clone()),
@@ -357,6 +385,5 @@ impl Service {
                 });
             }
         }
-        Ok(())
     }
 }

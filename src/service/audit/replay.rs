@@ -16,7 +16,7 @@ use super::{AuditProblem, PAGE, problem};
 use crate::service::ServiceError;
 use crate::store::{Store, StoreError};
 use attestera_core::entry::{Entry, EntryError};
-use attestera_core::rules::{self, ApprovalRow, Change, Projection, Refusal};
+use attestera_core::rules::{self, ApprovalRow, Change, DocumentRow, Projection, Refusal};
 use attestera_core::tlog::{self, Frontier, Hash};
 
 /// What replaying the entries gives.
@@ -29,7 +29,10 @@ pub(super) struct Replay {
     now: Timestamp,
     /// The first stored hash index that differs from the replay.
     first_bad_hash: Option<u64>,
-    approvals_unreadable: bool,
+    /// Tables found unreadable (each is reported once).
+    unreadable: Vec<&'static str>,
+    /// Stored document rows read.
+    pub documents: usize,
 }
 
 /// One page of the stored log, as read.
@@ -39,26 +42,34 @@ struct Page {
     entries: Vec<crate::store::StoredEntry>,
     hashes: Vec<(u64, Hash)>,
     approvals: Result<Vec<ApprovalRow>, StoreError>,
+    documents: Result<Vec<DocumentRow>, StoreError>,
 }
 
 async fn read_page(store: Arc<dyn Store>, start: u64, end: u64) -> Result<Page, StoreError> {
     let hash_range = (tlog::stored_hash_count(start), tlog::stored_hash_count(end));
-    let (entries, hashes, approvals) = tokio::join!(
+    let (entries, hashes, approvals, documents) = tokio::join!(
         store.entries(start, end),
         store.hashes_range(hash_range.0, hash_range.1),
         store.approvals_range(start, end),
+        store.documents_range(start, end),
     );
-    let approvals = match approvals {
-        Err(e @ StoreError::Corrupt { .. }) => Err(e),
-        other => Ok(other?),
-    };
     Ok(Page {
         start,
         end,
         entries: entries?,
         hashes: hashes?,
-        approvals,
+        approvals: readable_later(approvals)?,
+        documents: readable_later(documents)?,
     })
+}
+
+/// A table's rows, or the corruption to report as that table's problem;
+/// any other failure ends the audit.
+fn readable_later<T>(rows: Result<T, StoreError>) -> Result<Result<T, StoreError>, StoreError> {
+    match rows {
+        Err(e @ StoreError::Corrupt { .. }) => Ok(Err(e)),
+        other => Ok(Ok(other?)),
+    }
 }
 
 /// A stored entry after the checks that need no log state.
@@ -108,7 +119,8 @@ impl Replay {
             last_time: None,
             now: crate::service::now(),
             first_bad_hash: None,
-            approvals_unreadable: false,
+            unreadable: Vec::new(),
+            documents: 0,
         }
     }
 
@@ -160,13 +172,13 @@ impl Replay {
         problems: &mut Vec<AuditProblem>,
     ) -> Result<(), ServiceError> {
         let mut hashes = Vec::with_capacity(checked.len() * 2);
-        let mut approvals = BTreeMap::new();
+        let mut rows = Rows::default();
         let mut checked = checked.into_iter().peekable();
         for index in page.start..page.end {
             let leaf = match checked.next_if(|c| c.index == index) {
                 Some(c) => {
                     let batch_signed = checkpoints.stored_at == Some(index);
-                    self.entry(c, ca_der, batch_signed, &mut approvals, problems)
+                    self.entry(c, ca_der, batch_signed, &mut rows, problems)
                 }
                 None => {
                     problems.push(AuditProblem {
@@ -183,7 +195,12 @@ impl Replay {
                 .await?;
         }
         self.compare_hashes(tlog::stored_hash_count(page.start), &hashes, &page.hashes);
-        self.compare_approvals(page.approvals, &approvals, problems);
+        let approvals = self.stored("approvals", page.approvals, problems);
+        self.approvals += approvals.len();
+        super::compare("approvals", keyed(approvals), &rows.approvals, problems);
+        let documents = self.stored("documents", page.documents, problems);
+        self.documents += documents.len();
+        super::compare("documents", keyed(documents), &rows.documents, problems);
         progress.set_done(page.end);
         Ok(())
     }
@@ -196,7 +213,7 @@ impl Replay {
         c: Checked,
         ca_der: &[u8],
         batch_signed: bool,
-        approvals: &mut BTreeMap<u64, ApprovalRow>,
+        rows: &mut Rows,
         problems: &mut Vec<AuditProblem>,
     ) -> Hash {
         let index = c.index;
@@ -240,7 +257,11 @@ impl Replay {
         match pre.and_then(|()| rules::check_prechecked(index, &entry, ca_der, &facts)) {
             Ok(Change::Approval(a)) => {
                 self.state.note_approval(&a);
-                approvals.insert(a.log_index, a);
+                rows.approvals.insert(a.log_index, a);
+            }
+            Ok(Change::Document(d)) => {
+                self.state.note_document(&d);
+                rows.documents.insert(d.log_index, d);
             }
             Ok(change) => self.state.apply(change),
             Err(r) => problems.push(at(
@@ -269,29 +290,24 @@ impl Replay {
             .map(|k| from + k as u64);
     }
 
-    /// The page's stored approval rows against the replayed ones.
-    fn compare_approvals(
+    /// Stored rows of a page, or none (and the table's problem, once) when
+    /// a value cannot be read.
+    fn stored<T>(
         &mut self,
-        stored: Result<Vec<ApprovalRow>, StoreError>,
-        replayed: &BTreeMap<u64, ApprovalRow>,
+        table: &'static str,
+        rows: Result<Vec<T>, StoreError>,
         problems: &mut Vec<AuditProblem>,
-    ) {
-        let stored = match stored {
+    ) -> Vec<T> {
+        match rows {
             Ok(rows) => rows,
             Err(e) => {
-                if !std::mem::replace(&mut self.approvals_unreadable, true) {
-                    super::readable::<ApprovalRow>("approvals", Err(e), problems).ok();
+                if !self.unreadable.contains(&table) {
+                    self.unreadable.push(table);
+                    super::readable::<T>(table, Err(e), problems).ok();
                 }
                 Vec::new()
             }
-        };
-        self.approvals += stored.len();
-        super::compare(
-            "approvals",
-            stored.into_iter().map(|a| (a.log_index, a)).collect(),
-            replayed,
-            problems,
-        );
+        }
     }
 
     /// Rows past the log's end: stored hashes and approvals that no entry gives.
@@ -317,11 +333,42 @@ impl Replay {
                 )
             });
         }
-        let rest = match store.approvals_range(size, u64::MAX).await {
-            Err(e) if !matches!(e, StoreError::Corrupt { .. }) => return Err(e.into()),
-            rest => rest,
-        };
-        self.compare_approvals(rest, &BTreeMap::new(), problems);
+        let approvals = readable_later(store.approvals_range(size, u64::MAX).await)?;
+        let approvals = self.stored("approvals", approvals, problems);
+        self.approvals += approvals.len();
+        super::compare("approvals", keyed(approvals), &BTreeMap::new(), problems);
+        let documents = readable_later(store.documents_range(size, u64::MAX).await)?;
+        let documents = self.stored("documents", documents, problems);
+        self.documents += documents.len();
+        super::compare("documents", keyed(documents), &BTreeMap::new(), problems);
         Ok(())
     }
+}
+
+/// The rows a page of entries gives, by log index, to compare with the stored ones.
+#[derive(Default)]
+struct Rows {
+    approvals: BTreeMap<u64, ApprovalRow>,
+    documents: BTreeMap<u64, DocumentRow>,
+}
+
+/// Rows of a projection table keyed by the entry that made them.
+trait Logged {
+    fn log_index(&self) -> u64;
+}
+
+impl Logged for ApprovalRow {
+    fn log_index(&self) -> u64 {
+        self.log_index
+    }
+}
+
+impl Logged for DocumentRow {
+    fn log_index(&self) -> u64 {
+        self.log_index
+    }
+}
+
+fn keyed<T: Logged>(rows: Vec<T>) -> Vec<(u64, T)> {
+    rows.into_iter().map(|r| (r.log_index(), r)).collect()
 }

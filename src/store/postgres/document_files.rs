@@ -56,6 +56,32 @@ impl DocumentFiles for PostgresStore {
         .await
     }
 
+    async fn document_files_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, StoreError> {
+        let after = after.map(str::to_owned);
+        self.read(|pool| {
+            let after = after.clone();
+            async move {
+                let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+                    "SELECT document, bytes FROM document_files \
+                 WHERE $1::TEXT IS NULL OR document > $1 ORDER BY document LIMIT $2",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(key, bytes)| (key.clone(), key, bytes))
+                    .collect())
+            }
+        })
+        .await
+    }
+
     async fn has_document_file(&self, document: &Hash) -> Result<bool, StoreError> {
         let key = &document.to_hex();
         self.read(|pool| async move {

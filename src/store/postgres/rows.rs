@@ -129,6 +129,35 @@ impl RowReader for PostgresStore {
         .await
     }
 
+    async fn documents_range(&self, start: u64, end: u64) -> Result<Vec<DocumentRow>, StoreError> {
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT * FROM documents WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index",
+            )
+            .bind(to_i64(start))
+            .bind(to_i64(end))
+            .fetch_all(&pool)
+            .await?;
+            rows.iter().map(document_row).collect()
+        })
+        .await
+    }
+
+    async fn documents_by_ids(&self, ids: &[Hash]) -> Result<Vec<DocumentRow>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(Hash::to_hex).collect();
+        self.read(|pool| {
+            let ids = ids.clone();
+            async move {
+                let rows = sqlx::query("SELECT * FROM documents WHERE text_sha256 = ANY($1)")
+                    .bind(ids)
+                    .fetch_all(&pool)
+                    .await?;
+                rows.iter().map(document_row).collect()
+            }
+        })
+        .await
+    }
+
     /// A document's approvals, oldest first.
     async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError> {
         self.read(|pool| async move {

@@ -45,6 +45,28 @@ impl DocumentFiles for SqliteStore {
         )
     }
 
+    /// By rowid: a key of another type than text (written around attestera)
+    /// must neither stop the walk nor repeat it.
+    async fn document_files_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, StoreError> {
+        let after: i64 = after.and_then(|a| a.parse().ok()).unwrap_or(i64::MIN);
+        let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT rowid, CAST(document AS TEXT), bytes FROM document_files \
+             WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(rowid, key, bytes)| (rowid.to_string(), key, bytes))
+            .collect())
+    }
+
     async fn has_document_file(&self, document: &Hash) -> Result<bool, StoreError> {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM document_files WHERE document = ?")

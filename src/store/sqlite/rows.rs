@@ -112,6 +112,33 @@ impl RowReader for SqliteStore {
         rows.iter().map(document_row).collect()
     }
 
+    async fn documents_range(&self, start: u64, end: u64) -> Result<Vec<DocumentRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents WHERE log_index >= ? AND log_index < ? ORDER BY log_index",
+        )
+        .bind(to_i64(start))
+        .bind(to_i64(end))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    async fn documents_by_ids(&self, ids: &[Hash]) -> Result<Vec<DocumentRow>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT * FROM documents WHERE text_sha256 IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.to_hex());
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(document_row).collect()
+    }
+
     /// A document's approvals, oldest first.
     async fn approvals_of(&self, document: &Hash) -> Result<Vec<ApprovalRow>, StoreError> {
         let rows = sqlx::query("SELECT * FROM approvals WHERE document = ? ORDER BY log_index")
