@@ -95,13 +95,13 @@ async fn with_service(
 }
 
 impl Run<'_> {
-    async fn figures(self, fsync: f64) -> Result<Numbered, BenchError> {
+    async fn figures(mut self, fsync: f64) -> Result<Numbered, BenchError> {
         let [small, mid, big] = self.sizes.logs;
         let mut out = Numbered::new();
         self.fill_to(small).await?;
         let verify_small = self.verify_p50().await?;
         let contact_small = self.contact(false).await?;
-        self.note("skrivningar över HTTP");
+        self.phase("skrivningar över HTTP")?;
         let (writes, registrations) = self.writes(fsync).await?;
         out.extend(writes);
         let size_mid = self.fill_to(mid).await?;
@@ -110,8 +110,9 @@ impl Run<'_> {
         let size_big = self.fill_to(big).await?;
         let verify_big = self.verify_p50().await?;
         let audit_big = self.audit().await?;
+        self.phase("klientens första och senare kontakt")?;
         let contact_big = self.contact(true).await?;
-        self.note("läsningar över HTTP");
+        self.phase("läsningar över HTTP")?;
         out.extend(self.reads().await?);
         let sizes = [small, size_mid, size_big];
         out.extend(super::verify::verify_figures(
@@ -137,16 +138,18 @@ impl Run<'_> {
         Ok(out)
     }
 
-    fn note(&self, what: &str) {
+    /// Says what comes next, once the server is known to be still there.
+    fn phase(&mut self, what: &str) -> Result<(), BenchError> {
         super::progress(self.started, what);
+        self.server.check_alive()
     }
 
-    async fn fill_to(&self, size: u64) -> Result<u64, BenchError> {
-        self.note(&format!("fyller loggen till {size} poster"));
+    async fn fill_to(&mut self, size: u64) -> Result<u64, BenchError> {
+        self.phase(&format!("fyller loggen till {size} poster"))?;
         let reached = self.filler.fill_to(size).await?;
-        self.note(&format!(
+        self.phase(&format!(
             "loggen har {reached} poster: verifiering, granskning, klient"
-        ));
+        ))?;
         Ok(reached)
     }
 }

@@ -69,6 +69,18 @@ impl Server {
         }
     }
 
+    /// Refuses to measure against a server that has ended (killed from
+    /// outside, say), so that the report says so instead of "connection refused".
+    pub fn check_alive(&mut self) -> Result<(), BenchError> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(BenchError::Failed(format!(
+                "attestera serve har avslutats under mätningen ({status})"
+            ))),
+            Err(e) => Err(BenchError::Io("fråga om attestera serve körs", e)),
+        }
+    }
+
     /// An API address.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.base)
