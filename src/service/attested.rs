@@ -1,7 +1,8 @@
 //! The attested document: the text that was registered, followed by the
 //! block of its approvals as the log has them now. The registered file is
-//! kept beside the log (`store::DocumentFiles`) when a registration or an
-//! import has committed; it is not part of the log, so before it is served
+//! kept beside the log (`store::DocumentFiles`), written in the same
+//! transaction as its registration or import (the sequencer's
+//! `append_keeping`); it is not part of the log, so before it is served
 //! it is checked against the digests the log recorded for the document —
 //! the values that matter come from hashing the kept bytes, never from a
 //! table — and a file that does not match them is refused, never served.
@@ -12,20 +13,6 @@ use attestera_core::rules::{ApprovalRow, DocumentRow};
 use attestera_core::tlog::Hash;
 
 impl Service {
-    /// Keeps the file registered as `id`. Called after the registration
-    /// committed: the registration stands whatever happens here, so a
-    /// failure is logged (the document's page then says that its text is
-    /// not kept) and not returned. The bytes themselves are never logged.
-    pub(super) async fn keep_file(&self, id: &Hash, bytes: &[u8]) {
-        if let Err(e) = self.store.insert_document_file(id, bytes).await {
-            tracing::warn!(
-                document = %id.to_hex(),
-                error = %e,
-                "the registered file could not be kept; the attested document cannot be downloaded"
-            );
-        }
-    }
-
     /// Whether the registered file of `id` is kept (so that the attested
     /// document can be offered); the file itself is checked when it is asked for.
     pub async fn keeps_file(&self, id: &Hash) -> Result<bool, ServiceError> {

@@ -709,11 +709,12 @@ impl Service {
         refuse_block(&doc)?;
         let appended = self
             .sequencer
-            .append(vec![Self::registration(&doc, operator)])
+            .append_keeping(
+                vec![Self::registration(&doc, operator)],
+                Some((doc.text_sha256, bytes.to_vec())),
+            )
             .await?;
-        let registered = Self::registered(&doc, &appended)?;
-        self.keep_file(&doc.text_sha256, bytes).await;
-        Ok(registered)
+        Self::registered(&doc, &appended)
     }
 
     /// Takes over a historical document with its block: one registration and
@@ -731,9 +732,11 @@ impl Service {
                 operator: operator.into(),
             });
         }
-        let appended = self.sequencer.append(group).await?;
+        let appended = self
+            .sequencer
+            .append_keeping(group, Some((doc.text_sha256, bytes.to_vec())))
+            .await?;
         let registered = Self::registered(&doc, &appended)?;
-        self.keep_file(&doc.text_sha256, bytes).await;
         let approvals = self
             .checked_approvals(self.store.approvals_of(&doc.text_sha256).await?)
             .await?;

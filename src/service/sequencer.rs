@@ -28,8 +28,20 @@ pub struct Appended {
 }
 
 struct Request {
-    group: Vec<EntryBody>,
+    group: Group,
     reply: oneshot::Sender<Result<Appended, ServiceError>>,
+}
+
+/// A registered file to keep beside the log: the document's id and the bytes.
+pub type KeptFile = (tlog::Hash, Vec<u8>);
+
+/// What a caller appends all-or-nothing: entries, and the file its
+/// registration keeps (written in the same transaction, so it is kept
+/// exactly when the registration is, and costs no commit of its own).
+#[derive(Default)]
+struct Group {
+    entries: Vec<EntryBody>,
+    file: Option<KeptFile>,
 }
 
 /// Handle to the sequencer task.
@@ -74,7 +86,17 @@ impl Sequencer {
 
     /// Appends a group of entries atomically; returns after they are durable.
     pub async fn append(&self, group: Vec<EntryBody>) -> Result<Appended, ServiceError> {
+        self.append_keeping(group, None).await
+    }
+
+    /// As [`Sequencer::append`], keeping `file` with the group's registration.
+    pub async fn append_keeping(
+        &self,
+        entries: Vec<EntryBody>,
+        file: Option<KeptFile>,
+    ) -> Result<Appended, ServiceError> {
         let (reply, answer) = oneshot::channel();
+        let group = Group { entries, file };
         self.tx
             .send(Request { group, reply })
             .await
@@ -92,7 +114,7 @@ async fn run(log: Log, mut rx: mpsc::Receiver<Request>) {
                 Err(_) => break,
             }
         }
-        let groups: Vec<Vec<EntryBody>> = batch
+        let groups: Vec<Group> = batch
             .iter_mut()
             .map(|r| std::mem::take(&mut r.group))
             .collect();
@@ -150,7 +172,7 @@ type GroupResult = Result<Vec<(u64, Entry)>, Refusal>;
 /// groups, sign a checkpoint for the new head and move the head to it.
 async fn append_batch(
     log: &Log,
-    groups: Vec<Vec<EntryBody>>,
+    groups: Vec<Group>,
 ) -> Result<(Vec<GroupResult>, u64, String), ServiceError> {
     let mut tx = log.store.begin_append().await?;
     let head = tx.head().await?;
@@ -162,8 +184,9 @@ async fn append_batch(
         Some(last) if last > now => last,
         _ => now,
     };
+    let (groups, files): (Vec<_>, Vec<_>) = groups.into_iter().map(|g| (g.entries, g.file)).unzip();
     let groups = prechecked(log, now, groups).await?;
-    let results = append_groups(tx.as_mut(), &mut frontier, &log.ca_der, groups).await?;
+    let results = append_groups(tx.as_mut(), &mut frontier, &log.ca_der, groups, files).await?;
     let note = seal(log, tx.as_mut(), &head, &frontier).await?;
     tx.commit().await?;
     Ok((results, frontier.size(), note))
@@ -215,9 +238,10 @@ async fn append_groups(
     frontier: &mut tlog::Frontier,
     ca_der: &[u8],
     groups: Vec<Vec<Prechecked>>,
+    files: Vec<Option<KeptFile>>,
 ) -> Result<Vec<GroupResult>, ServiceError> {
     let mut results = Vec::with_capacity(groups.len());
-    for group in groups {
+    for (group, file) in groups.into_iter().zip(files) {
         // A group of one is refused before it writes anything, so it needs
         // no savepoint to undo (and a failed write fails the whole batch).
         let undoable = group.len() > 1;
@@ -226,8 +250,10 @@ async fn append_groups(
         }
         let before = frontier.clone();
         let result = append_group(tx, frontier, ca_der, group).await?;
-        if result.is_err() {
-            *frontier = before;
+        match (&result, file) {
+            (Ok(_), Some((id, bytes))) => tx.insert_document_file(&id, &bytes).await?,
+            (Err(_), _) => *frontier = before,
+            (Ok(_), None) => {}
         }
         match (undoable, result.is_ok()) {
             (true, true) => tx.keep_group().await?,

@@ -320,6 +320,13 @@ pub trait AppendTx: Send {
     /// Moves the head from `old` to `new`; corrupt if the head is not `old`.
     async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError>;
     async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError>;
+    /// Keeps a registered file, in the same transaction as its registration
+    /// (the first kept file of a document stays).
+    async fn insert_document_file(
+        &mut self,
+        document: &Hash,
+        bytes: &[u8],
+    ) -> Result<(), StoreError>;
     /// Starts one request's group, which can be undone without losing the batch.
     async fn begin_group(&mut self) -> Result<(), StoreError>;
     /// Keeps the group's writes in the batch.

@@ -119,25 +119,33 @@ fn the_web_download_of_a_changed_file_is_refused() {
     });
 }
 
-/// Keeping the file comes after the registration committed: when it fails,
-/// the document is registered all the same, only without its text.
+/// The file is kept in the registration's own transaction: when it cannot
+/// be written, nothing is (no registration without its file, no file
+/// without its registration), the caller is told so, and once the cause is
+/// gone the same registration goes through.
 #[test]
-fn a_file_that_cannot_be_kept_does_not_undo_the_registration() {
+fn a_file_that_cannot_be_kept_leaves_nothing_written() {
     if crate::common::sqlite_only(
         "a SQLite trigger makes the insert fail; PostgreSQL's trigger syntax differs",
     ) {
         return;
     }
     let env = crate::common::Env::new();
+    let before = env.log_size();
     env.sql(
         "CREATE TRIGGER refuse_files BEFORE INSERT ON document_files BEGIN SELECT RAISE(ABORT, 'refused'); END",
     );
     let doc = env.write("doc.txt", DOC);
+    let refused = env.json(&["register", &doc.to_string_lossy()]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert_eq!(refused.error_code(), "append_failed", "{}", refused.stdout);
+    assert_eq!(env.log_size(), before, "nothing of the registration was written");
+    env.sql("DROP TRIGGER refuse_files");
     env.ok(&["register", &doc.to_string_lossy()]);
     runtime().block_on(async {
         let s = env.service().await;
         assert!(s.document_info(&doc_id()).await.is_ok(), "registered");
-        assert!(!s.keeps_file(&doc_id()).await.unwrap());
+        assert!(s.keeps_file(&doc_id()).await.unwrap());
         s.close().await;
     });
 }

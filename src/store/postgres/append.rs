@@ -157,6 +157,22 @@ impl AppendTx for PostgresAppend {
         self.track(r.map(drop).map_err(StoreError::from))
     }
 
+    async fn insert_document_file(
+        &mut self,
+        document: &Hash,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let r = sqlx::query(
+            "INSERT INTO document_files (document, bytes) VALUES ($1, $2) \
+             ON CONFLICT (document) DO NOTHING",
+        )
+        .bind(document.to_hex())
+        .bind(bytes)
+        .execute(&mut *self.conn)
+        .await;
+        self.track(r.map(drop).map_err(StoreError::from))
+    }
+
     async fn begin_group(&mut self) -> Result<(), StoreError> {
         self.run("SAVEPOINT request").await
     }

@@ -111,6 +111,19 @@ impl AppendTx for SqliteAppend {
         Ok(())
     }
 
+    async fn insert_document_file(
+        &mut self,
+        document: &Hash,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR IGNORE INTO document_files (document, bytes) VALUES (?, ?)")
+            .bind(document.to_hex())
+            .bind(bytes)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
     async fn begin_group(&mut self) -> Result<(), StoreError> {
         self.run("SAVEPOINT request").await
     }
