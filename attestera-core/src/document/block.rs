@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::canonical::{is_ascii_space, normalize, normalize_into};
-use super::lines::{lines, truncate_chars};
+use super::lines::{line_break_before, line_end, line_start, lines, truncate_chars};
 
 /// First line of the block.
 pub const HEADING: &str = "Attesterat av";
@@ -171,26 +171,41 @@ pub fn find_v1(text: &str) -> Option<usize> {
 
 /// Where `text-v1` would cut `text`, and where it would cut the text
 /// before that cut: the starts of the last two blocks by [`find_v1`].
+///
+/// Only a line with a colon can read [`INTRO`] (no character but ':' has
+/// one in its canonical decomposition, a test checks), so only those lines
+/// are looked at, and the line above each one that does read it.
 fn candidates(text: &str) -> (Option<usize>, Option<usize>) {
     let (mut last, mut before_last) = (None, None);
-    // Start of the closest non-blank line seen, and whether it is HEADING.
-    let mut previous: Option<(usize, bool)> = None;
     let mut buf = String::new();
-    for (start, line) in lines(text) {
-        let kind = kind(line, &mut buf);
-        if kind == Kind::Blank {
-            continue;
-        }
-        if kind == Kind::Intro {
+    let mut from = 0;
+    while let Some(colon) = text.get(from..).and_then(|rest| rest.find(':')) {
+        let start = line_start(text, from + colon);
+        let rest = text.get(start..).unwrap_or_default();
+        let (end, next) = line_end(rest.as_bytes());
+        if kind(rest.get(..end).unwrap_or_default(), &mut buf) == Kind::Intro {
             before_last = last;
-            last = Some(match previous {
-                Some((heading_start, true)) => heading_start,
-                _ => start,
-            });
+            last = Some(block_start(text, start, &mut buf));
         }
-        previous = Some((start, kind == Kind::Heading));
+        from = start + next;
     }
     (last, before_last)
+}
+
+/// Where the block whose [`INTRO`] line starts at `intro` starts: at the
+/// closest non-blank line above it if that reads [`HEADING`], else at
+/// `intro`.
+fn block_start(text: &str, intro: usize, buf: &mut String) -> usize {
+    let mut next = intro;
+    while let Some(end) = line_break_before(text, next) {
+        let start = line_start(text, end);
+        match kind(text.get(start..end).unwrap_or_default(), buf) {
+            Kind::Blank => next = start,
+            Kind::Heading => return start,
+            Kind::Intro | Kind::Other => return intro,
+        }
+    }
+    intro
 }
 
 /// What a line is to the block finder, in canonical form.
@@ -799,6 +814,15 @@ mod tests {
             previous = Some((start, canonical == HEADING));
         }
         found
+    }
+
+    #[test]
+    fn only_a_colon_decomposes_to_a_colon() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut colon = false;
+            unicode_normalization::char::decompose_canonical(c, |d| colon |= d == ':');
+            assert!(!colon || c == ':', "{c:?}");
+        }
     }
 
     #[test]

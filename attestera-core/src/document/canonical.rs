@@ -327,6 +327,9 @@ fn verbatim_run(text: &str, start: usize) -> usize {
             end += 1;
         } else if b.is_ascii() {
             break;
+        } else if *b == 0xC3 {
+            // U+00C0–U+00FF (å, ä, ö, é …): stable letters, no need to decode.
+            end += 2;
         } else {
             match text.get(end..).and_then(|rest| rest.chars().next()) {
                 Some(c) if !c.is_whitespace() && !is_dropped(c) && is_nfc_stable(c) => {

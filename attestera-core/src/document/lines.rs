@@ -38,7 +38,7 @@ impl<'a> Iterator for Lines<'a> {
 /// length when there is no line break). Looks at bytes, not characters:
 /// every line break is ASCII or starts with the lead byte 0xC2 (NEL) or
 /// 0xE2 (U+2028, U+2029), which never occur inside a character.
-fn line_end(bytes: &[u8]) -> (usize, usize) {
+pub(crate) fn line_end(bytes: &[u8]) -> (usize, usize) {
     let mut from = 0;
     while let Some(found) = bytes.get(from..).and_then(first_break_byte) {
         let at = from + found;
@@ -77,8 +77,26 @@ fn first_break_byte(bytes: &[u8]) -> Option<usize> {
     rest.iter().position(may_break).map(|at| skipped + at)
 }
 
+/// Where the line holding byte `at` of `text` starts.
+pub(crate) fn line_start(text: &str, at: usize) -> usize {
+    let before = text.get(..at).unwrap_or_default();
+    before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| is_line_break(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// Where the line break before the line starting at `line` begins (where
+/// the line above ends); `None` for the first line.
+pub(crate) fn line_break_before(text: &str, line: usize) -> Option<usize> {
+    let before = text.get(..line)?;
+    let at = line.checked_sub(before.chars().next_back()?.len_utf8())?;
+    let crlf = before.get(at..) == Some("\n") && before.get(..at)?.ends_with('\r');
+    Some(if crlf { at - 1 } else { at })
+}
+
 /// Whether `c` ends a line (see [`lines`]).
-#[cfg(test)]
 fn is_line_break(c: char) -> bool {
     matches!(
         c,
@@ -165,6 +183,24 @@ mod tests {
         ) {
             let s: String = parts.concat();
             proptest::prop_assert_eq!(collect(&s), lines_reference(&s));
+        }
+
+        #[test]
+        fn lines_are_found_from_inside_and_below(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof!["[aä: ]{0,4}", "[\n\r\u{0B}\u{85}\u{2028}]"],
+                0..20,
+            )
+        ) {
+            let s: String = parts.concat();
+            let all = collect(&s);
+            for (k, &(start, line)) in all.iter().enumerate() {
+                for (i, _) in line.char_indices() {
+                    proptest::prop_assert_eq!(line_start(&s, start + i), start);
+                }
+                let above = k.checked_sub(1).map(|k| all[k].0 + all[k].1.len());
+                proptest::prop_assert_eq!(line_break_before(&s, start), above);
+            }
         }
 
         #[test]
