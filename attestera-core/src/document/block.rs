@@ -14,8 +14,8 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::canonical::normalize;
-use super::lines::{lines, truncate_chars};
+use super::canonical::{is_ascii_space, normalize, normalize_into};
+use super::lines::{line_break_before, line_end, line_start, lines, truncate_chars};
 
 /// First line of the block.
 pub const HEADING: &str = "Attesterat av";
@@ -146,37 +146,148 @@ pub fn render(rows: &[BlockRow]) -> String {
 /// `None` if there is no such block.
 pub fn find(text: &str) -> Option<usize> {
     let at = find_v1(text)?;
-    let tail = text.get(at..)?;
+    block_at(text, at).then_some(at)
+}
+
+/// Whether every non-blank line after [`INTRO`] in `text[at..]` is one of
+/// the block's own lines (see [`find`]).
+fn block_at(text: &str, at: usize) -> bool {
+    let Some(tail) = text.get(at..) else {
+        return false;
+    };
     let mut after_intro = lines(tail)
         .map(|(_, line)| normalize(line))
         .skip_while(|line| line != INTRO)
         .skip(1);
-    after_intro
-        .all(|line| line.is_empty() || is_table_header(&line) || is_row_shaped(&line))
-        .then_some(at)
+    after_intro.all(|line| line.is_empty() || is_table_header(&line) || is_row_shaped(&line))
 }
 
 /// The block finder of `text-v1`, kept to verify documents registered
 /// under it: the last line that reads [`INTRO`] (or the [`HEADING`] line
 /// above it), whatever follows.
 pub fn find_v1(text: &str) -> Option<usize> {
-    let mut found = None;
-    // Start of the closest non-blank line seen, and whether it is HEADING.
-    let mut previous: Option<(usize, bool)> = None;
-    for (start, line) in lines(text) {
-        let canonical = normalize(line);
-        if canonical.is_empty() {
-            continue;
+    candidates(text).0
+}
+
+/// Where `text-v1` would cut `text`, and where it would cut the text
+/// before that cut: the starts of the last two blocks by [`find_v1`].
+///
+/// Only a line with a colon can read [`INTRO`] (no character but ':' has
+/// one in its canonical decomposition, a test checks), so only those lines
+/// are looked at, and the line above each one that does read it.
+fn candidates(text: &str) -> (Option<usize>, Option<usize>) {
+    let (mut last, mut before_last) = (None, None);
+    let mut buf = String::new();
+    let mut from = 0;
+    while let Some(colon) = text.get(from..).and_then(|rest| rest.find(':')) {
+        let start = line_start(text, from + colon);
+        let rest = text.get(start..).unwrap_or_default();
+        let (end, next) = line_end(rest.as_bytes());
+        if kind(rest.get(..end).unwrap_or_default(), &mut buf) == Kind::Intro {
+            before_last = last;
+            last = Some(block_start(text, start, &mut buf));
         }
-        if canonical == INTRO {
-            found = Some(match previous {
-                Some((heading_start, true)) => heading_start,
-                _ => start,
-            });
-        }
-        previous = Some((start, canonical == HEADING));
+        from = start + next;
     }
-    found
+    (last, before_last)
+}
+
+/// Where the block whose [`INTRO`] line starts at `intro` starts: at the
+/// closest non-blank line above it if that reads [`HEADING`], else at
+/// `intro`.
+fn block_start(text: &str, intro: usize, buf: &mut String) -> usize {
+    let mut next = intro;
+    while let Some(end) = line_break_before(text, next) {
+        let start = line_start(text, end);
+        match kind(text.get(start..end).unwrap_or_default(), buf) {
+            Kind::Blank => next = start,
+            Kind::Heading => return start,
+            Kind::Intro | Kind::Other => return intro,
+        }
+    }
+    intro
+}
+
+/// What a line is to the block finder, in canonical form.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Heading,
+    Intro,
+    Other,
+}
+
+/// Tells what `line` is in canonical form, normalizing it (into `buf`)
+/// only when its leading ASCII cannot tell: most lines differ from both
+/// [`HEADING`] and [`INTRO`] in their first letters.
+fn kind(line: &str, buf: &mut String) -> Kind {
+    let bytes = line.as_bytes();
+    match bytes.iter().position(|&b| !is_ascii_space(b)) {
+        None => return Kind::Blank,
+        Some(first) if bytes.get(first).is_some_and(u8::is_ascii) => {
+            let rest = bytes.get(first..).unwrap_or_default();
+            if differs(rest, HEADING.as_bytes()) && differs(rest, INTRO.as_bytes()) {
+                return Kind::Other;
+            }
+        }
+        Some(_) => {}
+    }
+    normalize_into(line, buf);
+    match buf.as_str() {
+        "" => Kind::Blank,
+        HEADING => Kind::Heading,
+        INTRO => Kind::Intro,
+        _ => Kind::Other,
+    }
+}
+
+/// Whether a line that starts (after ASCII white space) with `line`, an
+/// ASCII character that is not white space, surely does not read `target`
+/// in canonical form. Only ASCII is compared: an ASCII character followed
+/// by ASCII is final (only a non-ASCII character can combine with it, and
+/// what it combines into is not ASCII); at the first non-ASCII byte on
+/// either side the answer is "maybe equal".
+fn differs(line: &[u8], target: &[u8]) -> bool {
+    let (mut i, mut k) = (0, 0);
+    loop {
+        // The next byte of the canonical line, as far as ASCII tells.
+        let next = match line.get(i) {
+            None => return k != target.len(),
+            Some(b) if !b.is_ascii() => return false,
+            Some(&b) if is_ascii_space(b) => {
+                while line.get(i).copied().is_some_and(is_ascii_space) {
+                    i += 1;
+                }
+                match line.get(i) {
+                    // White space at the end is trimmed.
+                    None => return k != target.len(),
+                    Some(b) if !b.is_ascii() => return false,
+                    Some(_) => b' ',
+                }
+            }
+            Some(&b) => {
+                i += 1;
+                b
+            }
+        };
+        match target.get(k) {
+            None => return true,
+            Some(t) if !t.is_ascii() => return false,
+            Some(&t) if t != next => return true,
+            Some(_) => k += 1,
+        }
+    }
+}
+
+/// [`split`], and where [`find_v1`] would cut the body it returns: what
+/// reading a copy needs, from one scan of its lines.
+pub(crate) fn split_with_v1(text: &str) -> ((&str, Option<&str>), Option<usize>) {
+    let (last, before_last) = candidates(text);
+    match last {
+        // The blocks before the last one are all in the body.
+        Some(at) if block_at(text, at) => (split_at(text, Some(at)), before_last),
+        _ => ((text, None), last),
+    }
 }
 
 /// Whether a canonical line is the table header "Namn Datum" (any case).
@@ -204,7 +315,7 @@ pub fn split_v1(text: &str) -> (&str, Option<&str>) {
     split_at(text, find_v1(text))
 }
 
-fn split_at(text: &str, at: Option<usize>) -> (&str, Option<&str>) {
+pub(crate) fn split_at(text: &str, at: Option<usize>) -> (&str, Option<&str>) {
     match at {
         Some(at) => match (text.get(..at), text.get(at..)) {
             (Some(body), Some(block)) => (body, Some(block)),
@@ -684,6 +795,70 @@ mod tests {
         assert_eq!(json, r#"{"name":"A","role":"B","date":"2020-11-09"}"#);
     }
 
+    /// The block finder of `text-v1` the straightforward way: every line
+    /// normalized and compared. [`find_v1`] must agree with it.
+    fn find_v1_reference(text: &str) -> Option<usize> {
+        let mut found = None;
+        let mut previous: Option<(usize, bool)> = None;
+        for (start, line) in lines(text) {
+            let canonical = normalize(line);
+            if canonical.is_empty() {
+                continue;
+            }
+            if canonical == INTRO {
+                found = Some(match previous {
+                    Some((heading_start, true)) => heading_start,
+                    _ => start,
+                });
+            }
+            previous = Some((start, canonical == HEADING));
+        }
+        found
+    }
+
+    #[test]
+    fn only_a_colon_decomposes_to_a_colon() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut colon = false;
+            unicode_normalization::char::decompose_canonical(c, |d| colon |= d == ':');
+            assert!(!colon || c == ':', "{c:?}");
+        }
+    }
+
+    #[test]
+    fn lines_like_the_heading_are_told_apart() {
+        for (line, kind_of) in [
+            ("", Kind::Blank),
+            (" \t ", Kind::Blank),
+            ("\u{AD}\u{A0}", Kind::Blank),
+            ("Attesterat av", Kind::Heading),
+            ("  Attesterat \t av  ", Kind::Heading),
+            ("Attesterat\u{A0}av", Kind::Heading),
+            ("Attesterat a\u{AD}v", Kind::Heading),
+            ("Attesterat avv", Kind::Other),
+            ("Attesterat a", Kind::Other),
+            ("Attesterat a\u{301}v", Kind::Other),
+            ("Attesterat", Kind::Other),
+            (INTRO, Kind::Intro),
+            (
+                "Detta dokument har godka\u{308}nts digitalt av följande personer:",
+                Kind::Intro,
+            ),
+            (
+                "Detta dokument har godkants digitalt av följande personer:",
+                Kind::Other,
+            ),
+            ("Detta  dokument", Kind::Other),
+            (
+                "\u{FEFF}Detta dokument har godkänts digitalt av följande personer:",
+                Kind::Intro,
+            ),
+            ("0. Detta", Kind::Other),
+        ] {
+            assert_eq!(kind(line, &mut String::new()), kind_of, "{line:?}");
+        }
+    }
+
     fn name_part() -> impl Strategy<Value = String> {
         "[A-ZÅÄÖ][a-zåäöé-]{0,10}( [A-ZÅÄÖ][a-zåäöé]{0,10}){0,3}"
     }
@@ -714,6 +889,35 @@ mod tests {
             let _ = parse(&s);
             let (body, block) = split(&s);
             prop_assert_eq!(body.len() + block.map_or(0, str::len), s.len());
+        }
+
+        #[test]
+        fn the_finder_equals_the_reference(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[a-zA-ZåäöÅÄÖ0-9 ,.:/\t-]{0,12}", "[AD][a-z ]{0,3}",
+                    Just("\n".to_string()), Just("\r\n".to_string()), Just("\r".to_string()),
+                    Just("\u{85}".to_string()), Just("\u{2028}".to_string()),
+                    Just(HEADING.to_string()), Just(INTRO.to_string()),
+                    Just("Attesterat".to_string()), Just("Detta dokument".to_string()),
+                    Just("Namn\tDatum".to_string()), Just("\t2020-11-09".to_string()),
+                    Just("\u{A0}".to_string()), Just("\u{AD}".to_string()),
+                    Just("\u{FEFF}".to_string()), Just("\u{301}".to_string()),
+                    Just("\u{308}".to_string()), Just("  ".to_string()),
+                ],
+                0..30,
+            )
+        ) {
+            let s: String = parts.concat();
+            prop_assert_eq!(find_v1(&s), find_v1_reference(&s));
+            let both = split_with_v1(&s);
+            prop_assert_eq!(both.0, split(&s));
+            prop_assert_eq!(both.1, find_v1(split(&s).0));
+        }
+
+        #[test]
+        fn the_finder_equals_the_reference_on_any_string(s in any::<String>()) {
+            prop_assert_eq!(find_v1(&s), find_v1_reference(&s));
         }
 
         #[test]

@@ -219,8 +219,30 @@ pub fn canonical_text_v1(text: &str) -> String {
 /// applied to the copy's text before its real block. `None` when it is
 /// the same as v2 (no heading in mid-text) or empty.
 pub fn v1_of_body(text: &str) -> Option<String> {
-    let v1 = canonical_text_v1(block::split(text).0);
-    (!v1.is_empty() && v1 != canonical_text(text)).then_some(v1)
+    texts(text).v1
+}
+
+/// What reading a copy needs of its text, from one scan for the block.
+pub(crate) struct Texts<'a> {
+    /// The text before its block (rule 1 of v2).
+    pub body: &'a str,
+    /// [`canonical_text`].
+    pub v2: String,
+    /// [`v1_of_body`].
+    pub v1: Option<String>,
+}
+
+/// [`canonical_text`], [`v1_of_body`] and the body, each text normalized
+/// once.
+pub(crate) fn texts(text: &str) -> Texts<'_> {
+    let ((body, block), v1_cut) = block::split_with_v1(text);
+    let v2 = cut_and_normalize(text, (body, block));
+    // Without a heading in the body, v1 of the body is normalize(body),
+    // which is v2 (or empty).
+    let v1 = v1_cut
+        .map(|at| cut_and_normalize(body, block::split_at(body, Some(at))))
+        .filter(|v1| !v1.is_empty() && *v1 != v2);
+    Texts { body, v2, v1 }
 }
 
 fn cut_and_normalize(text: &str, (body, block): (&str, Option<&str>)) -> String {
@@ -241,33 +263,184 @@ pub fn text_digest(canonical: &str) -> crate::tlog::Hash {
 /// block finder and parser compare lines in this form, so that they are as
 /// lenient as the digest is.
 pub(crate) fn normalize(text: &str) -> String {
-    let kept = || text.chars().filter(|&c| !is_dropped(c));
-    // Most texts are already NFC (Swedish is typed precomposed): the quick
-    // check says so at a fraction of the cost of composing every character.
-    if unicode_normalization::is_nfc_quick(kept()) == unicode_normalization::IsNormalized::Yes {
-        collapse_white_space(kept(), text.len())
-    } else {
-        collapse_white_space(kept().nfc(), text.len())
-    }
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
 }
 
-/// Rule 4 on characters already without the dropped ones and in NFC: runs
-/// of white space become one space, none at either end.
-fn collapse_white_space(chars: impl Iterator<Item = char>, len: usize) -> String {
-    let mut out = String::with_capacity(len);
+/// [`normalize`] into `out` (cleared first), so that a caller normalizing
+/// line after line reuses one buffer.
+///
+/// One pass over the bytes: runs of characters that the rules leave as
+/// they are (NFC-stable, single spaces between) are copied whole, and only
+/// a word (the text between two white space characters) holding a
+/// character that NFC could change or combine is composed, when that
+/// character is met. White space is a barrier to NFC (a starter that
+/// composes with nothing), so composing word by word gives what composing
+/// the whole text gives.
+pub(crate) fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let bytes = text.as_bytes();
     let mut pending_space = false;
-    for c in chars {
-        if c.is_whitespace() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if is_ascii_space(b) {
             pending_space = !out.is_empty();
-        } else {
+            i += 1;
+            continue;
+        }
+        let end = verbatim_run(text, i);
+        if end > i {
             if pending_space {
                 out.push(' ');
                 pending_space = false;
             }
+            out.push_str(text.get(i..end).unwrap_or_default());
+            i = end;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            i += c.len_utf8();
+        } else if is_dropped(c) {
+            i += c.len_utf8();
+        } else {
+            i = compose_word(text, i, out, &mut pending_space);
+        }
+    }
+}
+
+/// The end of the run of text from `start` that the rules leave as it is:
+/// characters NFC does not change, with single spaces between them (`start`
+/// itself when the character there is not one of them).
+fn verbatim_run(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let plain = |b: &u8| b.is_ascii() && !is_ascii_space(*b);
+    let mut end = start;
+    while let Some(b) = bytes.get(end) {
+        if plain(b) {
+            end = plain_ascii_run(bytes, end);
+        } else if *b == b' ' && end > start && bytes.get(end + 1).is_some_and(plain) {
+            end += 1;
+        } else if b.is_ascii() {
+            break;
+        } else if *b == 0xC3 {
+            // U+00C0–U+00FF (å, ä, ö, é …): stable letters, no need to decode.
+            end += 2;
+        } else {
+            match text.get(end..).and_then(|rest| rest.chars().next()) {
+                Some(c) if !c.is_whitespace() && !is_dropped(c) && is_nfc_stable(c) => {
+                    end += c.len_utf8();
+                }
+                _ => break,
+            }
+        }
+    }
+    end
+}
+
+/// The slow path of [`normalize_into`] for the word holding byte `at`, a
+/// character NFC may change: takes back what was written for the word,
+/// composes the whole word and writes it. Returns where the word ends.
+///
+/// All that was written for the word are its kept characters, as they
+/// are, after the one space that stands for the white space before it.
+fn compose_word(text: &str, at: usize, out: &mut String, pending_space: &mut bool) -> usize {
+    let before = text.get(..at).unwrap_or_default();
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let written: usize = before
+        .get(start..)
+        .unwrap_or_default()
+        .chars()
+        .filter(|&c| !is_dropped(c))
+        .map(char::len_utf8)
+        .sum();
+    if written > 0 {
+        out.truncate(out.len().saturating_sub(written));
+        *pending_space = out.ends_with(' ') && out.pop().is_some();
+    }
+    let end = word_end(text, at);
+    let word = text.get(start..end).unwrap_or_default();
+    for c in word.chars().filter(|&c| !is_dropped(c)).nfc() {
+        if c.is_whitespace() {
+            *pending_space = !out.is_empty();
+        } else {
+            if *pending_space {
+                out.push(' ');
+                *pending_space = false;
+            }
             out.push(c);
         }
     }
-    out
+    end
+}
+
+/// ASCII white space (`White_Space` below U+0080).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// How many bytes [`plain_ascii_run`] checks at a time.
+const CHUNK: usize = 16;
+
+/// The end of the run of ASCII from `start` (a byte that is ASCII and not
+/// white space) that rule 4 leaves as it is: no white space but single
+/// spaces between two such bytes.
+fn plain_ascii_run(bytes: &[u8], start: usize) -> usize {
+    let plain = |b: &u8| b.is_ascii() && !is_ascii_space(*b);
+    let mut end = start + 1;
+    // Whole chunks of printable ASCII first (one byte past the chunk tells
+    // whether a space at its end is followed by a letter).
+    while let Some(window) = bytes.get(end..end + CHUNK + 1) {
+        let printable = |b: &u8| (0x21..=0x7E).contains(b);
+        let kept = window
+            .iter()
+            .zip(window.iter().skip(1))
+            .fold(true, |ok, (b, next)| {
+                ok & (printable(b) | ((*b == b' ') & printable(next)))
+            });
+        if !kept {
+            break;
+        }
+        end += CHUNK;
+    }
+    while let Some(b) = bytes.get(end) {
+        if plain(b) {
+            end += 1;
+        } else if *b == b' ' && bytes.get(end + 1).is_some_and(plain) {
+            end += 2;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Where the word containing byte `from` ends: at the next white space
+/// character, or at the end of the text.
+fn word_end(text: &str, from: usize) -> usize {
+    let rest = text.get(from..).unwrap_or_default();
+    rest.char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(text.len(), |(at, _)| from + at)
+}
+
+/// Whether NFC leaves `c` as it is whatever surrounds it: a starter that
+/// the quick check passes (so nothing before it combines with it). Latin
+/// letters and general punctuation are known to be (a test checks them).
+fn is_nfc_stable(c: char) -> bool {
+    c < '\u{300}'
+        || ('\u{2002}'..='\u{206F}').contains(&c)
+        || (unicode_normalization::char::canonical_combining_class(c) == 0
+            && unicode_normalization::is_nfc_quick(std::iter::once(c))
+                == unicode_normalization::IsNormalized::Yes)
 }
 
 /// Invisible characters that rule 2 removes.
@@ -288,6 +461,69 @@ mod tests {
     /// SHA-256 of the canonical text of tests/data/seed.txt, computed with
     /// an independent Python pipeline (unicodedata.normalize, re.sub).
     const SEED_DIGEST: &str = "a970c7d2d6dffe36ae86e44a4decc06d82dc7a2f8aee5538402a8a0d784b7903";
+
+    /// Rules 2–4 the straightforward way: drop, compose the whole text,
+    /// collapse white space. The fast [`normalize`] must agree with it.
+    fn normalize_reference(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_space = false;
+        for c in text.chars().filter(|&c| !is_dropped(c)).nfc() {
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+            } else {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_ranges_taken_as_stable_are_nfc_stable() {
+        let ranges = [('\u{80}'..='\u{2FF}'), ('\u{2002}'..='\u{206F}')];
+        for c in ranges.into_iter().flatten() {
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{c:?}"
+            );
+            assert_eq!(
+                unicode_normalization::is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fast_path_equals_the_reference_on_the_edge_cases() {
+        for s in [
+            "",
+            " ",
+            "a",
+            "e\u{301}",
+            "e\u{AD}\u{301}",
+            "\u{AD}\u{301}e",
+            " \u{301} a",
+            "ab cd\u{308}ef gh",
+            "ab cd e\u{301}",
+            "x \u{FEFF}\u{301}",
+            "A\u{30A}\u{212B} \u{2000}\u{2001}x",
+            "q\u{323}\u{302} q\u{302}\u{323}",
+            "\u{1100}\u{1161}\u{11A8}",
+            "\u{B47}\u{B3E}",
+            "a\u{591}\u{5B0}b",
+            "\u{FEFF}Svar  p\u{E5}\r\n\r\ntrygg\u{AD}hets\u{200B}program\n",
+        ] {
+            assert_eq!(normalize(s), normalize_reference(s), "{s:?}");
+        }
+        assert_eq!(normalize(SEED), normalize_reference(SEED));
+        let seed_nfd: String = SEED.nfd().collect();
+        assert_eq!(normalize(&seed_nfd), normalize_reference(&seed_nfd));
+    }
 
     fn hex_digest(text: &str) -> String {
         hex::encode(text_digest(&canonical_text(text)))
@@ -622,20 +858,35 @@ mod tests {
         }
 
         #[test]
-        fn the_quick_check_path_equals_composing_every_character(
+        fn the_fast_path_equals_the_reference_on_any_string(s in any::<String>()) {
+            prop_assert_eq!(normalize(&s), normalize_reference(&s));
+        }
+
+        #[test]
+        fn the_fast_path_equals_the_reference_on_text_like_input(
             parts in prop::collection::vec(
                 prop_oneof![
-                    "[a-zåäöA-ZÅÄÖ0-9 .,]{1,8}", Just("\u{301}".to_string()),
-                    Just("\u{30A}".to_string()), Just("\u{AD}".to_string()),
-                    Just("a\u{AD}\u{30A}".to_string()), Just("\u{212B}".to_string()),
-                    Just("\u{FEFF}".to_string()), Just("\n\t".to_string()),
+                    "[a-zåäöA-ZÅÄÖ0-9 .,]{1,8}", "[a-z]{1,3}",
+                    Just(" ".to_string()), Just("  ".to_string()), Just("\n\t".to_string()),
+                    Just("\r\n".to_string()), Just("\u{85}".to_string()),
+                    Just("\u{2028}".to_string()), Just("\u{A0}".to_string()),
+                    Just("\u{3000}".to_string()), Just("\u{2000}".to_string()),
+                    Just("\u{301}".to_string()), Just("\u{30A}".to_string()),
+                    Just("\u{308}".to_string()), Just("\u{323}".to_string()),
+                    Just("\u{591}".to_string()), Just("\u{5B0}".to_string()),
+                    Just("\u{AD}".to_string()), Just("\u{200B}".to_string()),
+                    Just("\u{FEFF}".to_string()), Just("a\u{AD}\u{30A}".to_string()),
+                    Just("\u{212B}".to_string()), Just("\u{212A}".to_string()),
+                    Just("\u{344}".to_string()), Just("\u{1100}\u{1161}".to_string()),
+                    Just("\u{11A8}".to_string()), Just("\u{B47}".to_string()),
+                    Just("\u{B3E}".to_string()), Just("\u{E0041}".to_string()),
+                    Just("e\u{301}".to_string()), Just("\u{E9}".to_string()),
                 ],
-                0..30,
+                0..40,
             )
         ) {
             let s: String = parts.concat();
-            let kept = s.chars().filter(|&c| !is_dropped(c));
-            prop_assert_eq!(normalize(&s), collapse_white_space(kept.nfc(), s.len()));
+            prop_assert_eq!(normalize(&s), normalize_reference(&s));
         }
 
         #[test]
@@ -663,6 +914,29 @@ mod tests {
             prop_assert!(!once.starts_with(' ') && !once.ends_with(' '));
             let crlf = s.replace("\r\n", "\n").replace('\n', "\r\n");
             prop_assert_eq!(canonical_text(&crlf), once);
+        }
+
+        #[test]
+        fn one_scan_gives_what_separate_passes_give(
+            parts in prop::collection::vec(
+                prop_oneof![
+                    "[a-zåäöA-ZÅÄÖ0-9.,:/-]{1,12}",
+                    Just(" ".to_string()), Just("\n".to_string()), Just("\r\n".to_string()),
+                    Just("\u{AD}".to_string()), Just("\u{301}".to_string()),
+                    Just(block::HEADING.to_string()), Just(block::INTRO.to_string()),
+                    Just("Namn\tDatum\n".to_string()), Just("Anna, Chef\t2020-11-09\n".to_string()),
+                ],
+                0..40,
+            )
+        ) {
+            let s: String = parts.concat();
+            let texts = texts(&s);
+            prop_assert_eq!(texts.body, block::split(&s).0);
+            prop_assert_eq!(&texts.v2, &canonical_text(&s));
+            // v1_of_body as it was defined: v1 of the body, unless it is v2.
+            let v1 = canonical_text_v1(block::split(&s).0);
+            let want = (!v1.is_empty() && v1 != canonical_text(&s)).then_some(v1);
+            prop_assert_eq!(texts.v1, want);
         }
 
         #[test]

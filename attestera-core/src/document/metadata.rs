@@ -41,7 +41,11 @@ pub struct Metadata {
 /// diarienummer is the first "dnr" (any case, optionally followed by '.',
 /// ':' and spaces) followed by digits/digits.
 pub fn extract(text: &str) -> Metadata {
-    let (body, _) = block::split(text);
+    of_body(block::split(text).0)
+}
+
+/// [`extract`] from the text before the block.
+pub(crate) fn of_body(body: &str) -> Metadata {
     let lines: Vec<String> = lines(body)
         .map(|(_, line)| normalize(&crate::printable::stripped_line(line)))
         .filter(|line| !line.is_empty())
@@ -73,6 +77,10 @@ pub fn extract(text: &str) -> Metadata {
 /// of the line after "label:", or else the next line.
 fn labelled(lines: &[String], label: &str) -> Option<(usize, String)> {
     lines.iter().enumerate().find_map(|(i, line)| {
+        // Most lines are not the label: no need to lowercase them whole.
+        if !lowercase_starts_with(line, label) {
+            return None;
+        }
         let lower = line.to_lowercase();
         let rest = lower.strip_prefix(label)?;
         if rest.trim_start_matches([':', ' ']).is_empty() {
@@ -88,6 +96,14 @@ fn labelled(lines: &[String], label: &str) -> Option<(usize, String)> {
         }
         None
     })
+}
+
+/// Whether `line.to_lowercase()` starts with `label`, lowercasing only as
+/// much of the line as it takes to tell (`label` has no Σ, the one letter
+/// whose lowercase depends on what follows it).
+fn lowercase_starts_with(line: &str, label: &str) -> bool {
+    let mut lower = line.chars().flat_map(char::to_lowercase);
+    label.chars().all(|want| lower.next() == Some(want))
 }
 
 /// Finds the first diarienummer: "dnr" not inside a word, then any '.',
@@ -291,6 +307,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_label_check_equals_lowercasing_the_line(
+            s in "[a-zA-ZåäöÅÄÖİΣσK\u{212A}\u{130}:. ]{0,16}",
+            label in prop_oneof![Just("till"), Just("handläggare")],
+        ) {
+            for line in [s.clone(), format!("{label}{s}"), format!("{}{s}", label.to_uppercase())] {
+                prop_assert_eq!(
+                    lowercase_starts_with(&line, label),
+                    line.to_lowercase().starts_with(label)
+                );
+            }
+        }
+
         #[test]
         fn never_panics(s in any::<String>()) {
             let m = extract(&s);

@@ -46,16 +46,16 @@ pub enum Format {
 /// Reads bytes as a text document (UTF-8), computing both digests.
 pub fn read(bytes: &[u8]) -> Result<ReadDocument, TextError> {
     let text = canonical::decode(bytes)?;
-    let canon = canonical::canonical_text(&text);
-    if canon.is_empty() {
+    let texts = canonical::texts(&text);
+    if texts.v2.is_empty() {
         return Err(TextError::Empty);
     }
     Ok(ReadDocument {
-        text_sha256: canonical::text_digest(&canon),
-        text_sha256_v1: canonical::v1_of_body(&text).map(|v1| canonical::text_digest(&v1)),
+        text_sha256: canonical::text_digest(&texts.v2),
+        text_sha256_v1: texts.v1.as_deref().map(canonical::text_digest),
         file_sha256: Hash::sha256(bytes),
         file_size: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-        metadata: metadata::extract(&text),
+        metadata: metadata::of_body(texts.body),
         format: Format::Text,
         skeleton_sha256: None,
         version: Version::V2,
