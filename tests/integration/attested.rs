@@ -139,7 +139,11 @@ fn a_file_that_cannot_be_kept_leaves_nothing_written() {
     let refused = env.json(&["register", &doc.to_string_lossy()]);
     assert_ne!(refused.code, 0, "{}", refused.stdout);
     assert_eq!(refused.error_code(), "append_failed", "{}", refused.stdout);
-    assert_eq!(env.log_size(), before, "nothing of the registration was written");
+    assert_eq!(
+        env.log_size(),
+        before,
+        "nothing of the registration was written"
+    );
     env.sql("DROP TRIGGER refuse_files");
     env.ok(&["register", &doc.to_string_lossy()]);
     runtime().block_on(async {
