@@ -25,6 +25,7 @@ pub mod lookup;
 pub mod metrics;
 pub mod paging;
 pub mod preview;
+mod read_cache;
 pub mod reading;
 pub mod registry;
 pub mod sequencer;
@@ -464,6 +465,10 @@ pub struct Service {
     audit_jobs: audit_jobs::AuditJobs,
     /// Reads copies; PDFs through the helper process.
     reader: Reader,
+    /// The latest checkpoint, read once for the requests waiting on it (`read_cache`).
+    latest: read_cache::LatestCheckpoint,
+    /// Stored hashes already read, for proofs (`read_cache`).
+    hashes: read_cache::HashCache,
 }
 
 /// The service's clock: now, truncated to whole seconds (never ahead of the real time).
@@ -533,6 +538,8 @@ impl Service {
             metrics,
             audit_jobs: Default::default(),
             reader: Reader::with_helper(crate::pdf::PdfLimits::default()),
+            latest: Default::default(),
+            hashes: Default::default(),
         })
     }
 
@@ -821,9 +828,10 @@ impl Service {
     }
 
     /// The latest signed checkpoint note.
+    /// Never older than one committed before the call (`read_cache`).
     pub async fn checkpoint(&self) -> Result<(u64, String), ServiceError> {
-        self.store
-            .latest_checkpoint()
+        self.latest
+            .read(self.store.as_ref())
             .await?
             .ok_or(ServiceError::NoCheckpoint)
     }
@@ -861,17 +869,19 @@ impl Service {
         if index >= size {
             return Err(ServiceError::NoSuchEntry { index, size });
         }
-        let indexes = tlog::inclusion_proof_indexes(size, index)?;
-        let hashes = self.store.read_hashes(&indexes).await?;
-        let proof = tlog::inclusion_proof_from(size, index, &hashes)?;
-        let leaf = self
-            .store
-            .read_hashes(&[tlog::stored_hash_index(0, index)])
+        // The leaf's own hash is read with the proof's.
+        let mut indexes = tlog::inclusion_proof_indexes(size, index)?;
+        indexes.push(tlog::stored_hash_index(0, index));
+        let mut hashes = self
+            .hashes
+            .read(self.store.as_ref(), size, &indexes)
             .await?;
+        let leaf_hash = hashes.pop().unwrap_or_default();
+        let proof = tlog::inclusion_proof_from(size, index, &hashes)?;
         Ok(InclusionProof {
             leaf_index: index,
             tree_size: size,
-            leaf_hash: leaf.first().copied().unwrap_or_default(),
+            leaf_hash,
             hashes: proof,
         })
     }
@@ -889,7 +899,10 @@ impl Service {
             )));
         }
         let indexes = tlog::consistency_proof_indexes(old_size, new_size)?;
-        let hashes = self.store.read_hashes(&indexes).await?;
+        let hashes = self
+            .hashes
+            .read(self.store.as_ref(), new_size, &indexes)
+            .await?;
         let proof = tlog::consistency_proof_from(old_size, new_size, &hashes)?;
         Ok(ConsistencyProof {
             old_size,

@@ -21,6 +21,7 @@ mod load;
 mod outage;
 mod pdf;
 mod postgres_store;
+mod reads;
 mod refusals;
 mod registry;
 mod remote;
