@@ -192,6 +192,16 @@ async fn append_batch(
     Ok((results, frontier.size(), note))
 }
 
+/// The sequencer's own threads for [`prechecked`]: it holds the write lock
+/// meanwhile, so it must not queue behind an audit's work on rayon's
+/// global pool (which it uses only if these cannot be started).
+static PRECHECK: std::sync::LazyLock<Option<rayon::ThreadPool>> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("precheck-{i}"))
+        .build()
+        .ok()
+});
+
 /// An entry of the batch with the outcome of the checks that need no log state.
 type Prechecked = (Entry, Result<(), Refusal>);
 
@@ -226,7 +236,11 @@ async fn prechecked(
     let ca = log.ca_der.clone();
     tokio::task::spawn_blocking(move || {
         use rayon::prelude::*;
-        groups.into_par_iter().map(|g| check(&ca, g)).collect()
+        let all = || groups.into_par_iter().map(|g| check(&ca, g)).collect();
+        match &*PRECHECK {
+            Some(pool) => pool.install(all),
+            None => all(),
+        }
     })
     .await
     .map_err(|e| ServiceError::Worker(e.to_string()))

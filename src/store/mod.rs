@@ -82,9 +82,43 @@ pub struct TokenRow {
 /// Computes a new token row's check from the id the store gives it.
 pub type RowMac<'a> = &'a (dyn Fn(i64) -> Vec<u8> + Send + Sync);
 
+/// The tables whose rows the audit reads a range at a time, and so also
+/// counts: a row outside every range it asked for (a negative or too large
+/// index, or one of another type) is then still found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Documents,
+    Approvals,
+    LogHashes,
+    Checkpoints,
+}
+
+impl Counted {
+    pub fn table(self) -> &'static str {
+        match self {
+            Counted::Documents => "documents",
+            Counted::Approvals => "approvals",
+            Counted::LogHashes => "log_hashes",
+            Counted::Checkpoints => "checkpoints",
+        }
+    }
+
+    /// The statement that counts the table's rows (no value is bound).
+    pub fn count_sql(self) -> &'static str {
+        match self {
+            Counted::Documents => "SELECT COUNT(*) FROM documents",
+            Counted::Approvals => "SELECT COUNT(*) FROM approvals",
+            Counted::LogHashes => "SELECT COUNT(*) FROM log_hashes",
+            Counted::Checkpoints => "SELECT COUNT(*) FROM checkpoints",
+        }
+    }
+}
+
 /// Reads of the log: its head, entries, stored hashes and checkpoints.
 #[async_trait]
 pub trait LogReader: Send + Sync {
+    /// How many rows the table holds.
+    async fn row_count(&self, table: Counted) -> Result<u64, StoreError>;
     /// The head as committed (see [`LogHead`]).
     async fn head(&self) -> Result<LogHead, StoreError>;
     /// One past the highest stored entry index (what the rows say, for the audit).

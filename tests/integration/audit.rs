@@ -72,6 +72,32 @@ fn inserted_projection_row_is_caught() {
     );
 }
 
+/// The audit reads tables by index ranges: a row outside every range (a
+/// negative index, or the largest one) is still found, by the count.
+#[test]
+fn rows_with_indexes_outside_the_log_are_caught() {
+    for (statement, code) in [
+        (
+            "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at) SELECT -5, document, 'imported', 'Kalle Anka', 'Chef', '2020-01-01', logged_at FROM approvals LIMIT 1",
+            "projection_row_unexpected",
+        ),
+        (
+            "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at) SELECT 9223372036854775807, document, 'imported', 'Kalle Anka', 'Chef', '2020-01-01', logged_at FROM approvals LIMIT 1",
+            "projection_row_unexpected",
+        ),
+        (
+            "INSERT INTO log_hashes (idx, hash) SELECT -1, hash FROM log_hashes LIMIT 1",
+            "stored_hash_mismatch",
+        ),
+        (
+            "INSERT INTO checkpoints (tree_size, note) SELECT -3, note FROM checkpoints LIMIT 1",
+            "checkpoint_mismatch",
+        ),
+    ] {
+        assert_caught(statement, code);
+    }
+}
+
 #[test]
 fn deleted_projection_row_is_caught() {
     assert_caught(

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use super::{Service, ServiceError};
-use crate::store::StoreError;
+use crate::store::{Counted, StoreError};
 use attestera_core::rules::Projection;
 use attestera_core::tlog::{self, Checkpoint};
 use checkpoints::Checkpoints;
@@ -27,8 +27,9 @@ use replay::Replay;
 /// Entries read per database round trip.
 const PAGE: u64 = 1000;
 
-/// Kept document files read per database round trip.
-const FILE_PAGE: u32 = 256;
+/// Kept document files read per database round trip (a file may be as
+/// large as a request body, so a page is small).
+const FILE_PAGE: u32 = 32;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditProblem {
@@ -190,6 +191,13 @@ impl Service {
         )
         .await?;
         checkpoints.rest(&mut problems).await?;
+        let read = [
+            (Counted::Documents, replay.documents as u64),
+            (Counted::Approvals, replay.approvals as u64),
+            (Counted::LogHashes, replay.hashes),
+            (Counted::Checkpoints, checkpoints.count),
+        ];
+        self.audit_unread_rows(&read, &mut problems).await?;
         if checkpoints.last_valid != Some(size) {
             problems.push(AuditProblem {
                 checkpoint: Some(size),
@@ -227,8 +235,8 @@ impl Service {
             Checkpoint::open_signed(self.verifier(), &self.config.origin, note).map(|c| c.size)
         };
         let rows = self.store.log_size().await?;
-        if let Some((_, note)) = self.store.latest_checkpoint().await?
-            && let Some(size) = signed(&note)
+        if let Some((stored, note)) = self.store.latest_checkpoint().await?
+            && let Some(size) = signed(&note).filter(|s| *s == stored)
         {
             return Ok(rows.max(size));
         }
@@ -249,6 +257,44 @@ impl Service {
             }
         }
         Ok(rows.max(largest))
+    }
+
+    /// Rows the replay's ranges never reached (an index that is negative,
+    /// beyond any the log could have, or not a number): the audit read
+    /// tables by index ranges, so it counts them too.
+    async fn audit_unread_rows(
+        &self,
+        read: &[(Counted, u64)],
+        problems: &mut Vec<AuditProblem>,
+    ) -> Result<(), ServiceError> {
+        for &(table, seen) in read {
+            let stored = self.store.row_count(table).await?;
+            let Some(unread) = stored.checked_sub(seen).filter(|n| *n > 0) else {
+                continue;
+            };
+            let name = table.table();
+            let (code, message) = match table {
+                Counted::LogHashes => (
+                    "stored_hash_mismatch",
+                    format!("log_hashes: {unread} rader har index som inga loggposter ger"),
+                ),
+                Counted::Checkpoints => (
+                    "checkpoint_mismatch",
+                    format!("checkpoints: {unread} rader har storlekar som loggen inte kan ha"),
+                ),
+                Counted::Documents | Counted::Approvals => (
+                    "projection_row_unexpected",
+                    format!(
+                        "{name}: {unread} rader har loggindex utanför loggen (negativa, för stora eller inte tal) och följer inte av loggen"
+                    ),
+                ),
+            };
+            problems.push(AuditProblem {
+                table: Some(name),
+                ..problem(code, message)
+            });
+        }
+        Ok(())
     }
 
     /// The head row must hold the log's size and the root of the replayed tree.

@@ -33,6 +33,8 @@ pub(super) struct Replay {
     unreadable: Vec<&'static str>,
     /// Stored document rows read.
     pub documents: usize,
+    /// Stored hash rows read.
+    pub hashes: u64,
 }
 
 /// One page of the stored log, as read.
@@ -121,6 +123,7 @@ impl Replay {
             first_bad_hash: None,
             unreadable: Vec::new(),
             documents: 0,
+            hashes: 0,
         }
     }
 
@@ -279,6 +282,7 @@ impl Replay {
     /// The page's stored hashes, from index `from`, must be the replayed ones
     /// (proofs read hashes by index); the first difference is kept.
     fn compare_hashes(&mut self, from: u64, replayed: &[Hash], stored: &[(u64, Hash)]) {
+        self.hashes += stored.len() as u64;
         if self.first_bad_hash.is_some() {
             return;
         }
@@ -318,7 +322,9 @@ impl Replay {
         problems: &mut Vec<AuditProblem>,
     ) -> Result<(), ServiceError> {
         let count = tlog::stored_hash_count(size);
-        if self.first_bad_hash.is_none() && !store.hashes_range(count, u64::MAX).await?.is_empty() {
+        let extra = store.hashes_range(count, u64::MAX).await?;
+        self.hashes += extra.len() as u64;
+        if self.first_bad_hash.is_none() && !extra.is_empty() {
             self.first_bad_hash = Some(count);
         }
         if let Some(first) = self.first_bad_hash {

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, Row};
 
 use super::PostgresStore;
 use super::columns::{corrupt, hash_of, to_i64, u64_of};
-use crate::store::{LogHead, LogReader, StoreError, StoredCheckpoint, StoredEntry};
+use crate::store::{Counted, LogHead, LogReader, StoreError, StoredCheckpoint, StoredEntry};
 use attestera_core::tlog::Hash;
 
 /// The log size the rows say: one past the highest index (on the primary key).
@@ -80,6 +80,16 @@ fn checkpoint_rows(rows: &[PgRow]) -> Result<Vec<StoredCheckpoint>, StoreError> 
 
 #[async_trait]
 impl LogReader for PostgresStore {
+    async fn row_count(&self, table: Counted) -> Result<u64, StoreError> {
+        self.read(|pool| async move {
+            let n: i64 = sqlx::query_scalar(table.count_sql())
+                .fetch_one(&pool)
+                .await?;
+            u64::try_from(n).map_err(|_| corrupt(table.table(), "negativt antal rader"))
+        })
+        .await
+    }
+
     async fn head(&self) -> Result<LogHead, StoreError> {
         self.read(|pool| async move { super::head::read_on(&mut *pool.acquire().await?).await })
             .await

@@ -5,7 +5,7 @@ use sqlx::{Row, Sqlite, SqliteConnection};
 
 use super::SqliteStore;
 use super::columns::{corrupt, hash_of, to_i64, u64_of};
-use crate::store::{LogHead, LogReader, StoreError, StoredCheckpoint, StoredEntry};
+use crate::store::{Counted, LogHead, LogReader, StoreError, StoredCheckpoint, StoredEntry};
 use attestera_core::tlog::Hash;
 
 /// The log size the rows say: one past the highest index (O(log n) on the rowid).
@@ -82,6 +82,13 @@ fn checkpoint_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<StoredCheckpo
 
 #[async_trait]
 impl LogReader for SqliteStore {
+    async fn row_count(&self, table: Counted) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(table.count_sql())
+            .fetch_one(&self.pool)
+            .await?;
+        u64::try_from(n).map_err(|_| corrupt(table.table(), "negativt antal rader"))
+    }
+
     async fn head(&self) -> Result<LogHead, StoreError> {
         super::head::read_on(&mut *self.pool.acquire().await?).await
     }
