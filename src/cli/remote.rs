@@ -348,7 +348,7 @@ async fn audit(remote: &mut Remote) -> Result<AuditReport, ClientError> {
         .iter()
         .map(|(index, code, message)| AuditProblem {
             entry: Some(*index),
-            ..audit_problem(code, message.clone())
+            ..crate::service::audit::problem(code, message.clone())
         })
         .collect();
     Ok(AuditReport {
@@ -372,18 +372,7 @@ fn untrusted_report(code: &'static str, message: String) -> AuditReport {
         documents: 0,
         approvals: 0,
         certificates: 0,
-        problems: vec![audit_problem(code, message)],
-    }
-}
-
-fn audit_problem(code: &'static str, message: String) -> AuditProblem {
-    AuditProblem {
-        code,
-        message,
-        entry: None,
-        checkpoint: None,
-        table: None,
-        key: None,
+        problems: vec![crate::service::audit::problem(code, message)],
     }
 }
 

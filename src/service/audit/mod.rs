@@ -56,7 +56,8 @@ pub struct AuditReport {
     pub problems: Vec<AuditProblem>,
 }
 
-fn problem(code: &'static str, message: String) -> AuditProblem {
+/// A problem with its code and message only (the caller adds where it is).
+pub fn problem(code: &'static str, message: String) -> AuditProblem {
     AuditProblem {
         code,
         message,
