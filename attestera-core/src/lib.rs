@@ -10,6 +10,7 @@
 //!
 //! Errors here carry a stable English `code()` and the values behind it;
 //! sentences for people are rendered by the application's catalogue.
+pub mod batch;
 pub mod document;
 pub mod entry;
 pub mod logtime;

@@ -349,12 +349,24 @@ pub fn check_signed_approval(
     let signature = STANDARD
         .decode(signature_b64)
         .map_err(|_| Refusal::SignatureEncoding)?;
-    pki::verify_signature(
-        algorithm,
+    let verified = pki::verified::message_verified(
+        algorithm.as_str(),
         &info.public_key,
         statement_text.as_bytes(),
         &signature,
-    )?;
+        || {
+            pki::verify_signature(
+                algorithm,
+                &info.public_key,
+                statement_text.as_bytes(),
+                &signature,
+            )
+            .is_ok()
+        },
+    );
+    if !verified {
+        return Err(PkiError::SignatureInvalid.into());
+    }
     Ok((statement, info))
 }
 

@@ -35,7 +35,8 @@ pub(super) struct Run<'a> {
 }
 
 /// Every figure of the run.
-pub async fn all(setup: &Setup, sizes: &Sizes) -> Result<Numbered, BenchError> {
+pub async fn all(setup: &Setup, options: &super::Options) -> Result<Numbered, BenchError> {
+    let sizes = &options.sizes;
     let started = Instant::now();
     super::progress(started, "mäter referenserna");
     let time = sizes.reference_time;
@@ -43,11 +44,14 @@ pub async fn all(setup: &Setup, sizes: &Sizes) -> Result<Numbered, BenchError> {
     let dir = setup.path().to_path_buf();
     let fsync = blocking(move || reference::fsyncs_per_second(&dir, time)).await?;
     let bytes = sizes.document_bytes;
-    super::progress(started, "kanonisk text och hashar");
-    let mut out = blocking(move || Ok(super::digest::digests(bytes))).await?;
+    let mut out = Numbered::new();
+    if !options.only_writes {
+        super::progress(started, "kanonisk text och hashar");
+        out = blocking(move || Ok(super::digest::digests(bytes))).await?;
+    }
     let service = Arc::new(Service::open(setup.dir(), None).await?);
     let references = (ed25519, fsync, started);
-    let result = with_service(setup, sizes, service.clone(), references).await;
+    let result = with_service(setup, options, service.clone(), references).await;
     if let Ok(s) = Arc::try_unwrap(service) {
         s.close().await;
     }
@@ -66,7 +70,7 @@ pub(super) async fn blocking<T: Send + 'static>(
 
 async fn with_service(
     setup: &Setup,
-    sizes: &Sizes,
+    options: &super::Options,
     service: Arc<Service>,
     (ed25519, fsync, started): (f64, f64, Instant),
 ) -> Result<Numbered, BenchError> {
@@ -81,7 +85,7 @@ async fn with_service(
     let server = Server::start(setup).await?;
     let run = Run {
         setup,
-        sizes,
+        sizes: &options.sizes,
         service,
         approvers,
         filler,
@@ -91,11 +95,11 @@ async fn with_service(
         ed25519,
         started,
     };
-    run.figures(fsync).await
+    run.figures(fsync, options.only_writes).await
 }
 
 impl Run<'_> {
-    async fn figures(mut self, fsync: f64) -> Result<Numbered, BenchError> {
+    async fn figures(mut self, fsync: f64, only_writes: bool) -> Result<Numbered, BenchError> {
         let [small, mid, big] = self.sizes.logs;
         let mut out = Numbered::new();
         self.fill_to(small).await?;
@@ -104,6 +108,9 @@ impl Run<'_> {
         self.phase("skrivningar över HTTP")?;
         let (writes, registrations) = self.writes(fsync).await?;
         out.extend(writes);
+        if only_writes {
+            return Ok(out);
+        }
         let size_mid = self.fill_to(mid).await?;
         let verify_mid = self.verify_p50().await?;
         let audit_mid = self.audit().await?;

@@ -117,6 +117,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// This binary, for the child processes.
     pub exe: PathBuf,
+    /// Figures 1 and 2 only (for profiling the write path).
+    pub only_writes: bool,
 }
 
 /// Runs every figure; the temporary directory and database are removed
@@ -124,7 +126,7 @@ pub struct Options {
 pub async fn run(options: &Options) -> Result<BenchReport, BenchError> {
     let setup = Setup::create(options).await?;
     let result = tokio::select! {
-        r = measure::all(&setup, &options.sizes) => r,
+        r = measure::all(&setup, options) => r,
         _ = tokio::signal::ctrl_c() => Err(BenchError::Failed("avbröts (Ctrl-C)".into())),
     };
     setup.remove().await;

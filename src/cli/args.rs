@@ -218,6 +218,9 @@ pub struct BenchArgs {
     /// Storlekarna: full, quick eller tiny (testernas, utan meningsfulla tal).
     #[arg(long, hide = true, value_enum, conflicts_with = "quick")]
     pub sizes: Option<BenchSizes>,
+    /// Mät bara godkännanden och registreringar över HTTP (mått 1 och 2), för profilering.
+    #[arg(long, hide = true)]
+    pub only_writes: bool,
     /// Importera så många syntetiska utlåtanden i datakatalogen (benchmarkens delprocess).
     #[arg(long, hide = true)]
     pub import_count: Option<u64>,

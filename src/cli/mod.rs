@@ -213,6 +213,7 @@ async fn bench_run(cli: &Cli, a: &BenchArgs, p: Printer) -> Result<i32, Failure>
         sizes,
         database_url: cli.database_url.clone(),
         exe,
+        only_writes: a.only_writes,
     };
     let report = crate::bench::run(&options).await.map_err(bench_failure)?;
     Ok(p.print(&report))

@@ -252,9 +252,9 @@ pub async fn approve(
             "Godkännandet gäller ett annat dokument än det i sökvägen.",
         ));
     }
-    let approval = s
+    let (approval, note) = s
         .service
-        .submit_approval(
+        .submit_approval_noted(
             &req.statement,
             req.algorithm,
             &req.signature,
@@ -266,15 +266,9 @@ pub async fn approve(
         .service
         .inclusion_proof(approval.log_index, Some(approval.checkpoint_size))
         .await;
-    let note = s.service.checkpoint_at(approval.checkpoint_size).await;
-    let (inclusion_proof, checkpoint) = match (proof, note) {
-        (Ok(p), Ok(n)) => (Some(p), Some(n)),
-        (p, n) => {
-            let e = p
-                .err()
-                .or(n.err())
-                .map(|e| e.to_string())
-                .unwrap_or_default();
+    let (inclusion_proof, checkpoint) = match proof {
+        Ok(p) => (Some(p), Some(note)),
+        Err(e) => {
             tracing::error!(index = approval.log_index, error = %e, "receipt without proof");
             (None, None)
         }

@@ -791,23 +791,36 @@ impl Service {
         signature_b64: &str,
         cert_pem: &str,
     ) -> Result<Approved, ServiceError> {
+        self.submit_approval_noted(statement, algorithm, signature_b64, cert_pem)
+            .await
+            .map(|(approved, _)| approved)
+    }
+
+    /// As [`Service::submit_approval`], with the checkpoint note the
+    /// sequencer signed over it (for a receipt, without reading it back).
+    pub async fn submit_approval_noted(
+        &self,
+        statement: &str,
+        algorithm: pki::KeyAlg,
+        signature_b64: &str,
+        cert_pem: &str,
+    ) -> Result<(Approved, String), ServiceError> {
         // Exactly one certificate and nothing else goes into the permanent log, canonically.
         let (cert_pem, _) = pki::canonical_certificate_pem(cert_pem)?;
-        let appended = self
-            .sequencer
-            .append(vec![EntryBody::Approval {
-                statement: statement.into(),
-                algorithm,
-                signature: signature_b64.into(),
-                certificate: cert_pem,
-            }])
-            .await?;
+        let body = EntryBody::Approval {
+            statement: statement.into(),
+            algorithm,
+            signature: signature_b64.into(),
+            certificate: cert_pem,
+        };
+        sequencer::check_ahead(&body, &self.ca_der).await;
+        let appended = self.sequencer.append(vec![body]).await?;
         let (log_index, entry) = appended
             .entries
             .first()
             .ok_or(ServiceError::SequencerStopped)?;
         let s = Statement::parse(statement).map_err(Refusal::from)?;
-        Ok(Approved {
+        let approved = Approved {
             document: s.document,
             name: s.name,
             role: s.role,
@@ -815,7 +828,8 @@ impl Service {
             log_index: *log_index,
             logged_at: entry.logged_at,
             checkpoint_size: appended.checkpoint_size,
-        })
+        };
+        Ok((approved, appended.checkpoint))
     }
 
     /// The block for a registered document, rows oldest first.

@@ -1,9 +1,14 @@
 //! The sequencer: the one writer of the log.
 //!
-//! Callers send groups of entries; the task collects whatever is waiting
-//! into one batch, appends it in one transaction (each group all-or-nothing
-//! through a savepoint), signs one checkpoint for the new tree, commits, and
-//! only then answers each caller (group commit).
+//! Callers send groups of entries; the sequencer, on a thread of its own,
+//! collects whatever is waiting into one batch and appends it in one
+//! transaction, each group all-or-nothing: consecutive groups of
+//! registrations and approvals as a run, whose facts are read in a few
+//! statements and whose rows are written at its end, a group with a
+//! certificate entry on its own under a savepoint. It then signs one
+//! checkpoint for the new tree, commits, and only then answers each caller
+//! (group commit). The costly checks that need no log state run before
+//! (`check_ahead`) and again, from memory, in the batch (`prechecked`).
 
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
@@ -11,9 +16,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::ServiceError;
 use std::sync::Arc;
 
-use crate::store::{AppendTx, LogHead, Store, StoreError};
+use crate::store::{AppendTx, LogHead, NewEntry, Store, StoreError};
+use attestera_core::batch;
 use attestera_core::entry::{ENTRY_VERSION, Entry, EntryBody};
-use attestera_core::rules::{self, Refusal};
+use attestera_core::rules::{self, Change, FactKeys, Refusal};
 use attestera_core::tlog::{self, Checkpoint, NoteSigner, NoteVerifier};
 
 /// Most groups in one batch.
@@ -61,7 +67,7 @@ struct Log {
 }
 
 impl Sequencer {
-    /// Starts the sequencer task on the current tokio runtime.
+    /// Starts the sequencer on a thread of its own.
     pub fn start(
         store: Arc<dyn Store>,
         signer: NoteSigner,
@@ -70,17 +76,41 @@ impl Sequencer {
         metrics: std::sync::Arc<super::metrics::Metrics>,
     ) -> Sequencer {
         let (tx, rx) = mpsc::channel(1024);
-        tokio::spawn(run(
-            Log {
-                metrics,
-                store,
-                verifier: signer.verifier(),
-                signer,
-                origin,
-                ca_der,
-            },
-            rx,
-        ));
+        let log = Log {
+            metrics,
+            store,
+            verifier: signer.verifier(),
+            signer,
+            origin,
+            ca_der,
+        };
+        // Its own thread and runtime: its many short waits for the database
+        // do not queue behind the server's HTTP tasks. Should either not
+        // start, it runs as a task of the current runtime instead; the log
+        // reaches the thread only once it runs, so that it is never lost.
+        let (hand, take) = std::sync::mpsc::channel::<(Log, mpsc::Receiver<Request>)>();
+        let own = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()
+            .and_then(|rt| {
+                std::thread::Builder::new()
+                    .name("sequencer".into())
+                    .spawn(move || {
+                        if let Ok((log, rx)) = take.recv() {
+                            rt.block_on(run(log, rx));
+                        }
+                    })
+                    .ok()
+            });
+        match own {
+            Some(_) => {
+                let _ = hand.send((log, rx));
+            }
+            None => {
+                tokio::spawn(run(log, rx));
+            }
+        }
         Sequencer { tx }
     }
 
@@ -246,7 +276,44 @@ async fn prechecked(
     .map_err(|e| ServiceError::Worker(e.to_string()))
 }
 
-/// Appends each group all-or-nothing at the frontier's size; returns each group's result.
+/// Threads for [`check_ahead`], apart from the sequencer's own
+/// ([`PRECHECK`]) so that a batch never waits behind requests still
+/// arriving. A panic is logged, not an abort: its request just goes on.
+static AHEAD: std::sync::LazyLock<Option<rayon::ThreadPool>> = std::sync::LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("check-ahead-{i}"))
+        .panic_handler(|_| tracing::error!("a check ahead of the sequencer panicked"))
+        .build()
+        .ok()
+});
+
+/// Runs the checks of `body` that need no log state now, on their own
+/// threads, while the sequencer may be busy with an earlier batch: what
+/// they verify (an approval's signatures) is remembered by
+/// `attestera_core::pki`, so that the sequencer's own [`rules::precheck`]
+/// at the entry's log time, which decides, finds it done. The outcome is
+/// not used here: a refusal is the sequencer's to give.
+pub async fn check_ahead(body: &EntryBody, ca_der: &[u8]) {
+    let Some(pool) = &*AHEAD else { return };
+    let entry = Entry {
+        v: ENTRY_VERSION,
+        logged_at: super::now(),
+        body: body.clone(),
+    };
+    let ca_der = ca_der.to_vec();
+    let (done, checked) = oneshot::channel();
+    pool.spawn(move || {
+        let _ = rules::precheck(&entry, &ca_der);
+        let _ = done.send(());
+    });
+    // An error here is a panic in the check: the sequencer checks again.
+    let _ = checked.await;
+}
+
+/// Appends each group all-or-nothing at the frontier's size; returns each
+/// group's result. Consecutive groups of registrations and approvals are
+/// appended as a run ([`append_run`]); a group with a certificate entry on
+/// its own against the database ([`append_exact`]).
 async fn append_groups(
     tx: &mut dyn AppendTx,
     frontier: &mut tlog::Frontier,
@@ -254,29 +321,151 @@ async fn append_groups(
     groups: Vec<Vec<Prechecked>>,
     files: Vec<Option<KeptFile>>,
 ) -> Result<Vec<GroupResult>, ServiceError> {
+    let in_run =
+        |(group, _): &(Vec<Prechecked>, _)| group.iter().all(|(e, _)| batch::fits_run(&e.body));
     let mut results = Vec::with_capacity(groups.len());
-    for (group, file) in groups.into_iter().zip(files) {
-        // A group of one is refused before it writes anything, so it needs
-        // no savepoint to undo (and a failed write fails the whole batch).
-        let undoable = group.len() > 1;
-        if undoable {
-            tx.begin_group().await?;
+    let mut groups = groups.into_iter().zip(files).peekable();
+    while let Some(first) = groups.next() {
+        if !in_run(&first) {
+            results.push(append_exact(tx, frontier, ca_der, first).await?);
+            continue;
         }
-        let before = frontier.clone();
-        let result = append_group(tx, frontier, ca_der, group).await?;
-        match (&result, file) {
-            (Ok(_), Some((id, bytes))) => tx.insert_document_file(&id, &bytes).await?,
-            (Err(_), _) => *frontier = before,
-            (Ok(_), None) => {}
+        let mut run = vec![first];
+        while let Some(next) = groups.next_if(in_run) {
+            run.push(next);
         }
-        match (undoable, result.is_ok()) {
-            (true, true) => tx.keep_group().await?,
-            (true, false) => tx.undo_group().await?,
-            (false, _) => {}
-        }
-        results.push(result);
+        results.extend(append_run(tx, frontier, ca_der, run).await?);
     }
     Ok(results)
+}
+
+/// What a run has accepted and not yet written.
+#[derive(Default)]
+struct Pending {
+    entries: Vec<NewEntry>,
+    changes: Vec<Change>,
+    files: Vec<KeptFile>,
+}
+
+/// A run of groups in a few statements: the facts of all its entries read
+/// at once, each entry checked against them as the run's earlier accepted
+/// entries left them ([`batch::RunFacts`]), and the accepted groups'
+/// rows written at the end. Nothing of a refused group is written, so no
+/// savepoint is needed.
+async fn append_run(
+    tx: &mut dyn AppendTx,
+    frontier: &mut tlog::Frontier,
+    ca_der: &[u8],
+    run: Vec<(Vec<Prechecked>, Option<KeptFile>)>,
+) -> Result<Vec<GroupResult>, ServiceError> {
+    let keys: Vec<FactKeys> = run
+        .iter()
+        .flat_map(|(group, _)| group.iter().map(|(e, _)| rules::fact_keys(&e.body)))
+        .collect();
+    let read = tx.facts_many(&keys).await?;
+    if read.len() != keys.len() {
+        return Err(ServiceError::Worker(format!(
+            "databasen gav fakta för {} poster av {}",
+            read.len(),
+            keys.len()
+        )));
+    }
+    let mut read = keys.into_iter().zip(read);
+    let mut seen = batch::RunFacts::default();
+    let mut pending = Pending::default();
+    let mut results = Vec::with_capacity(run.len());
+    for (group, file) in run {
+        let facts: Vec<_> = read.by_ref().take(group.len()).collect();
+        let (mark, before) = (seen.mark(), frontier.clone());
+        let mut staged = Pending::default();
+        let mut written = Vec::with_capacity(group.len());
+        let mut refused = None;
+        for ((entry, pre), (keys, facts)) in group.into_iter().zip(facts) {
+            let index = frontier.size();
+            let facts = seen.adjust(&keys, facts);
+            match pre.and_then(|()| rules::check_prechecked(index, &entry, ca_der, &facts)) {
+                Ok(change) => {
+                    seen.note(&change)
+                        .map_err(|e| ServiceError::Worker(e.to_string()))?;
+                    staged.entries.push(new_entry(frontier, index, &entry)?);
+                    staged.changes.push(change);
+                    written.push((index, entry));
+                }
+                Err(r) => {
+                    refused = Some(r);
+                    break;
+                }
+            }
+        }
+        match refused {
+            Some(r) => {
+                seen.undo_to(mark);
+                *frontier = before;
+                results.push(Err(r));
+            }
+            None => {
+                pending.entries.append(&mut staged.entries);
+                pending.changes.append(&mut staged.changes);
+                pending.files.extend(file);
+                results.push(Ok(written));
+            }
+        }
+    }
+    if !pending.entries.is_empty() {
+        tx.insert_entries(&pending.entries).await?;
+        tx.apply_all(&pending.changes).await?;
+    }
+    for (id, bytes) in &pending.files {
+        tx.insert_document_file(id, bytes).await?;
+    }
+    Ok(results)
+}
+
+/// Entry `index` as written, its leaf appended to the frontier.
+fn new_entry(
+    frontier: &mut tlog::Frontier,
+    index: u64,
+    entry: &Entry,
+) -> Result<NewEntry, ServiceError> {
+    let data = entry.encode();
+    let leaf = tlog::record_hash(&data);
+    let hashes = frontier.append_leaf(leaf)?;
+    Ok(NewEntry {
+        index,
+        data,
+        leaf,
+        first_hash_index: tlog::stored_hash_index(0, index),
+        hashes,
+    })
+}
+
+/// One group entry by entry against the database, under a savepoint when
+/// it has more than one entry.
+async fn append_exact(
+    tx: &mut dyn AppendTx,
+    frontier: &mut tlog::Frontier,
+    ca_der: &[u8],
+    (group, file): (Vec<Prechecked>, Option<KeptFile>),
+) -> Result<GroupResult, ServiceError> {
+    // A group of one is refused before it writes anything, so it needs
+    // no savepoint to undo (and a failed write fails the whole batch).
+    let undoable = group.len() > 1;
+    if undoable {
+        tx.begin_group().await?;
+    }
+    let before = frontier.clone();
+    let result = append_group(tx, frontier, ca_der, group).await?;
+    match (&result, file) {
+        (Ok(_), Some((id, bytes))) => tx.insert_document_file(&id, &bytes).await?,
+        (Err(_), _) => *frontier = before,
+        (Ok(_), None) => {}
+    }
+    match (undoable, result.is_ok()) {
+        (true, true) => tx.keep_group().await?,
+        (true, false) => tx.undo_group().await?,
+        (false, _) => {}
+    }
+    Ok(result)
 }
 
 /// The checkpoint the callers are answered with: a new one signed over the
@@ -435,17 +624,8 @@ async fn append_group(
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let data = entry.encode();
-        let leaf = tlog::record_hash(&data);
-        let hashes = frontier.append_leaf(leaf)?;
-        tx.insert_entry(
-            index,
-            &data,
-            &leaf,
-            tlog::stored_hash_index(0, index),
-            &hashes,
-        )
-        .await?;
+        tx.insert_entries(std::slice::from_ref(&new_entry(frontier, index, &entry)?))
+            .await?;
         tx.apply(&change).await?;
         written.push((index, entry));
     }

@@ -21,8 +21,11 @@ use async_trait::async_trait;
 use attestera_core::rules::{ApprovalRow, CertificateRow, Change, DocumentRow, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 
+mod batch;
 pub mod postgres;
 pub mod sqlite;
+
+pub use batch::NewEntry;
 
 /// Errors of the store. Display is English developer text for logs; people
 /// read the sentence of [`crate::messages`], and an API caller never sees
@@ -351,6 +354,13 @@ pub trait AppendTx: Send {
     ) -> Result<(), StoreError>;
     /// Applies an accepted entry's change to the projection tables.
     async fn apply(&mut self, change: &Change) -> Result<(), StoreError>;
+    /// [`AppendTx::facts`] for each of `keys`, as of this transaction, in a
+    /// few statements instead of one per entry (the one writer's batch).
+    async fn facts_many(&mut self, keys: &[FactKeys]) -> Result<Vec<Facts>, StoreError>;
+    /// [`AppendTx::insert_entry`] for consecutive entries, in a few statements.
+    async fn insert_entries(&mut self, entries: &[NewEntry]) -> Result<(), StoreError>;
+    /// [`AppendTx::apply`] for each change in order, in a few statements.
+    async fn apply_all(&mut self, changes: &[Change]) -> Result<(), StoreError>;
     /// Moves the head from `old` to `new`; corrupt if the head is not `old`.
     async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError>;
     async fn insert_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError>;

@@ -819,6 +819,92 @@ fn two_hundred_concurrent_approvals_all_land() {
     assert_eq!(audit.json()["approvals"], 200);
 }
 
+/// Concurrent approvals land in shared batches, whose facts the sequencer
+/// reads once per run of entries: each approver is still accepted once per
+/// document, and none after its certificate's revocation, wherever the
+/// revocation falls among them; the audit agrees.
+#[test]
+fn concurrent_duplicates_and_a_revocation_keep_every_rule() {
+    let s = Server::start(Env::new(), &[]);
+    runtime().block_on(async {
+        let c = reqwest::Client::new();
+        let ids = register_many(&c, &s, 40, "Kapplöpning").await;
+        let (anna, anna_cert) = approver(&c, &s, "Anna Berg", "Avdelningschef").await;
+        let (bo, bo_cert) = approver(&c, &s, "Bo Ek", "Enhetschef").await;
+        let bo_fp = pki::fingerprint(&pki::parse_certificate_pem(&bo_cert).unwrap()).to_hex();
+        let mut bodies = Vec::new();
+        for id in &ids {
+            for _ in 0..3 {
+                bodies.push((
+                    id.clone(),
+                    signed_approval(&anna, &anna_cert, id, "Anna Berg", "Avdelningschef"),
+                ));
+            }
+            bodies.push((
+                id.clone(),
+                signed_approval(&bo, &bo_cert, id, "Bo Ek", "Enhetschef"),
+            ));
+        }
+        let approvals: Vec<_> = bodies
+            .into_iter()
+            .map(|(id, body)| {
+                let url = s.url(&format!("/api/v1/documents/{id}/approvals"));
+                let token = s.approver.clone();
+                tokio::spawn(async move {
+                    let r = reqwest::Client::new()
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = r.status();
+                    let body: Value = r.json().await.unwrap();
+                    (id, status, body)
+                })
+            })
+            .collect();
+        let revoke = c
+            .post(s.url(&format!("/api/v1/certificates/{bo_fp}/revoke")))
+            .bearer_auth(&s.admin)
+            .json(&json!({"reason": "lämnat"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoke.status(), StatusCode::OK);
+        let revoked_at: Value = revoke.json().await.unwrap();
+        let revoked_index = revoked_at["log_index"].as_u64().unwrap();
+        let mut anna_per_doc = std::collections::HashMap::<String, usize>::new();
+        let mut bo_accepted = Vec::new();
+        for t in approvals {
+            let (id, status, body) = t.await.unwrap();
+            let name = body["approval"]["name"].as_str().map(str::to_string);
+            match (status, name.as_deref(), body["code"].as_str()) {
+                (StatusCode::CREATED, Some("Anna Berg"), _) => {
+                    *anna_per_doc.entry(id).or_default() += 1
+                }
+                (StatusCode::CREATED, Some("Bo Ek"), _) => {
+                    bo_accepted.push(body["approval"]["log_index"].as_u64().unwrap())
+                }
+                (_, _, Some("approval_duplicate" | "certificate_revoked")) => {}
+                other => panic!("unexpected answer {other:?}: {body}"),
+            }
+        }
+        assert_eq!(
+            anna_per_doc.len(),
+            ids.len(),
+            "every document approved by Anna"
+        );
+        assert!(anna_per_doc.values().all(|n| *n == 1), "{anna_per_doc:?}");
+        assert!(
+            bo_accepted.iter().all(|i| *i < revoked_index),
+            "an approval by Bo after his revocation at {revoked_index}: {bo_accepted:?}"
+        );
+    });
+    let audit = s.env.json(&["audit"]);
+    assert_eq!(audit.code, 0, "{}", audit.stdout);
+}
+
 #[test]
 fn sigterm_under_load_loses_no_acknowledged_approval() {
     let mut s = Server::start(Env::new(), &[]);

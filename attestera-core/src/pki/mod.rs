@@ -9,7 +9,7 @@ pub mod cert;
 pub mod enrolment;
 pub mod key;
 pub mod name;
-mod verified;
+pub(crate) mod verified;
 
 pub use ca::{Subject, create_ca, generate_ed25519_pkcs8, issue_certificate};
 pub use cert::{

@@ -7,6 +7,12 @@
 //! appending and when auditing. Only successes are kept (a failure is
 //! checked again), keyed by SHA-256 of both DERs, and each memory is
 //! bounded so that no input can grow it.
+//!
+//! An approval's own signature over its statement is remembered the same
+//! way, keyed by everything the verification reads: the service checks it
+//! when the request arrives, on all cores, and the one writer, checking the
+//! entry again at its log time, finds it here instead of verifying it a
+//! second time while it holds the write lock.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, RwLock};
@@ -19,6 +25,9 @@ use super::CertInfo;
 const LIMIT: usize = 16_384;
 
 static VERIFIED: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+
+/// (algorithm, key, message, signature) that verified.
+static MESSAGES: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
 
 /// Pairs that passed the whole issued-by check: the CA's info and the certificate's.
 static ISSUED: LazyLock<RwLock<HashMap<[u8; 32], Infos>>> = LazyLock::new(Default::default);
@@ -58,14 +67,38 @@ pub(crate) fn signature_verified(
     signer_der: &[u8],
     check: impl FnOnce() -> bool,
 ) -> bool {
-    let k = key(signed_der, signer_der);
-    if VERIFIED.read().is_ok_and(|set| set.contains(&k)) {
+    remembered(&VERIFIED, key(signed_der, signer_der), check)
+}
+
+/// Whether `signature` over `message` verifies under `public_key` with
+/// `alg`, by `check` the first time it succeeds and from memory after that.
+pub(crate) fn message_verified(
+    alg: &str,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    check: impl FnOnce() -> bool,
+) -> bool {
+    let mut h = Sha256::new();
+    for part in [alg.as_bytes(), public_key, message, signature] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    remembered(&MESSAGES, h.finalize().into(), check)
+}
+
+fn remembered(
+    memory: &RwLock<HashSet<[u8; 32]>>,
+    k: [u8; 32],
+    check: impl FnOnce() -> bool,
+) -> bool {
+    if memory.read().is_ok_and(|set| set.contains(&k)) {
         return true;
     }
     if !check() {
         return false;
     }
-    if let Ok(mut set) = VERIFIED.write() {
+    if let Ok(mut set) = memory.write() {
         if set.len() >= LIMIT {
             set.clear();
         }
@@ -93,5 +126,16 @@ mod tests {
         }));
         assert_eq!(asked, 1, "the second success came from memory");
         assert!(!signature_verified(b"cert-b", signer, || false));
+    }
+
+    #[test]
+    fn a_message_is_remembered_only_with_the_same_key_and_signature() {
+        assert!(message_verified("ed25519", b"k", b"m", b"s", || true));
+        assert!(message_verified("ed25519", b"k", b"m", b"s", || false));
+        assert!(!message_verified("ed25519", b"k", b"m", b"t", || false));
+        assert!(!message_verified("ed25519", b"j", b"m", b"s", || false));
+        assert!(!message_verified("ecdsa", b"k", b"m", b"s", || false));
+        // Lengths are part of the key: moving a byte between parts is another key.
+        assert!(!message_verified("ed25519", b"km", b"", b"s", || false));
     }
 }

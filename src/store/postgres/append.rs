@@ -10,7 +10,7 @@ use sqlx::pool::PoolConnection;
 
 use super::columns::to_i64;
 use super::log::{entry_on, latest_checkpoint_on, read_hashes_on};
-use crate::store::{AppendTx, LogHead, StoreError, StoredCheckpoint};
+use crate::store::{AppendTx, LogHead, NewEntry, StoreError, StoredCheckpoint};
 use attestera_core::rules::{Change, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 
@@ -62,26 +62,29 @@ impl PostgresAppend {
         r
     }
 
-    async fn insert_entry_on(
-        &mut self,
-        index: u64,
-        data: &[u8],
-        leaf_hash: &Hash,
-        first_hash_index: u64,
-        hashes: &[Hash],
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES ($1, $2, $3)")
-            .bind(to_i64(index))
-            .bind(data)
-            .bind(leaf_hash.as_ref())
-            .execute(&mut *self.conn)
-            .await?;
-        if !hashes.is_empty() {
-            let idx: Vec<i64> = (first_hash_index..)
-                .take(hashes.len())
-                .map(to_i64)
-                .collect();
-            let bytes: Vec<Vec<u8>> = hashes.iter().map(|h| h.as_ref().to_vec()).collect();
+    /// Entries and their hashes, each table in one statement of arrays.
+    async fn insert_entries_on(&mut self, entries: &[NewEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let idx: Vec<i64> = entries.iter().map(|e| to_i64(e.index)).collect();
+        let data: Vec<&[u8]> = entries.iter().map(|e| e.data.as_slice()).collect();
+        let leaves: Vec<&[u8]> = entries.iter().map(|e| e.leaf.as_ref()).collect();
+        sqlx::query(
+            "INSERT INTO log_entries (idx, data, leaf_hash) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::BYTEA[])",
+        )
+        .bind(&idx)
+        .bind(&data)
+        .bind(&leaves)
+        .execute(&mut *self.conn)
+        .await?;
+        let (idx, bytes): (Vec<i64>, Vec<&[u8]>) = entries
+            .iter()
+            .flat_map(|e| (e.first_hash_index..).zip(&e.hashes))
+            .map(|(i, h)| (to_i64(i), h.as_ref()))
+            .unzip();
+        if !idx.is_empty() {
             sqlx::query(
                 "INSERT INTO log_hashes (idx, hash) SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[])",
             )
@@ -132,14 +135,32 @@ impl AppendTx for PostgresAppend {
         first_hash_index: u64,
         hashes: &[Hash],
     ) -> Result<(), StoreError> {
-        let r = self
-            .insert_entry_on(index, data, leaf_hash, first_hash_index, hashes)
-            .await;
-        self.track(r)
+        self.insert_entries(&[NewEntry {
+            index,
+            data: data.to_vec(),
+            leaf: *leaf_hash,
+            first_hash_index,
+            hashes: hashes.to_vec(),
+        }])
+        .await
     }
 
     async fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
-        let r = super::projection::apply_on(&mut self.conn, change).await;
+        self.apply_all(std::slice::from_ref(change)).await
+    }
+
+    async fn facts_many(&mut self, keys: &[FactKeys]) -> Result<Vec<Facts>, StoreError> {
+        let r = super::facts::facts_many_on(&mut self.conn, keys).await;
+        self.track(r)
+    }
+
+    async fn insert_entries(&mut self, entries: &[NewEntry]) -> Result<(), StoreError> {
+        let r = self.insert_entries_on(entries).await;
+        self.track(r)
+    }
+
+    async fn apply_all(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        let r = super::projection::apply_all_on(&mut self.conn, changes).await;
         self.track(r)
     }
 

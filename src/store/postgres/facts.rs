@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 use super::columns::{certificate_row, corrupt};
 use super::rows::{key_owner_on, lookalikes_on};
 use crate::store::StoreError;
+use crate::store::batch::{self, Found};
 use attestera_core::rules::{CertificateRow, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 use jiff::Timestamp;
@@ -57,13 +58,16 @@ async fn log_facts(
     .bind(approver.map(|(_, _, r)| r.as_str()))
     .fetch_one(conn)
     .await?;
-    let since = since
+    Ok((parse_since(since)?, registered, approved))
+}
+
+fn parse_since(since: Option<String>) -> Result<Option<Timestamp>, StoreError> {
+    since
         .map(|s| {
             s.parse()
                 .map_err(|_| corrupt("certificates", format!("not_before = {s:?}")))
         })
-        .transpose()?;
-    Ok((since, registered, approved))
+        .transpose()
 }
 
 async fn certificate(
@@ -77,4 +81,54 @@ async fn certificate(
         .as_ref()
         .map(certificate_row)
         .transpose()
+}
+
+/// [`facts_on`] for many keys: four statements for the whole batch, each
+/// with its keys as one array parameter.
+pub(super) async fn facts_many_on(
+    conn: &mut PgConnection,
+    keys: &[FactKeys],
+) -> Result<Vec<Facts>, StoreError> {
+    if batch::one_by_one(keys) {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(facts_on(conn, k).await?);
+        }
+        return Ok(out);
+    }
+    let (since,): (Option<String>,) = sqlx::query_as(
+        "SELECT (SELECT not_before FROM certificates WHERE is_ca ORDER BY issued_index LIMIT 1)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut found = Found {
+        ca_since: parse_since(since)?,
+        ..Found::default()
+    };
+    let documents = batch::distinct(keys, |k| k.document.map(|d| d.to_hex()));
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT text_sha256 FROM documents WHERE text_sha256 = ANY($1)")
+            .bind(&documents)
+            .fetch_all(&mut *conn)
+            .await?;
+    found.registered.extend(rows.into_iter().map(|(d,)| d));
+    let approved = batch::distinct(keys, |k| k.approver.as_ref().map(|a| a.0.to_hex()));
+    found.approvals.extend(
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT document, name, role FROM approvals WHERE document = ANY($1)",
+        )
+        .bind(&approved)
+        .fetch_all(&mut *conn)
+        .await?,
+    );
+    let fingerprints = batch::distinct(keys, |k| k.certificate.map(|f| f.to_hex()));
+    for row in sqlx::query("SELECT * FROM certificates WHERE fingerprint = ANY($1)")
+        .bind(&fingerprints)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let c = certificate_row(&row)?;
+        found.certificates.insert(c.fingerprint, c);
+    }
+    Ok(keys.iter().map(|k| found.facts(k)).collect())
 }

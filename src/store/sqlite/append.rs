@@ -3,12 +3,13 @@
 //! group is undone without losing the others.
 
 use async_trait::async_trait;
-use sqlx::Sqlite;
 use sqlx::pool::PoolConnection;
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::columns::to_i64;
 use super::log::{entry_on, latest_checkpoint_on, read_hashes_on};
-use crate::store::{AppendTx, LogHead, StoreError, StoredCheckpoint};
+use crate::store::batch::CHUNK;
+use crate::store::{AppendTx, LogHead, NewEntry, StoreError, StoredCheckpoint};
 use attestera_core::rules::{Change, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 
@@ -76,26 +77,53 @@ impl AppendTx for SqliteAppend {
         first_hash_index: u64,
         hashes: &[Hash],
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO log_entries (idx, data, leaf_hash) VALUES (?, ?, ?)")
-            .bind(to_i64(index))
-            .bind(data)
-            .bind(leaf_hash.as_ref())
-            .execute(&mut *self.conn)
-            .await?;
-        if hashes.is_empty() {
-            return Ok(());
-        }
-        // One statement for the entry's hashes (at most 64), not one each.
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO log_hashes (idx, hash) ");
-        q.push_values((first_hash_index..).zip(hashes), |mut row, (offset, h)| {
-            row.push_bind(to_i64(offset)).push_bind(h.as_ref().to_vec());
-        });
-        q.build().execute(&mut *self.conn).await?;
-        Ok(())
+        self.insert_entries(&[NewEntry {
+            index,
+            data: data.to_vec(),
+            leaf: *leaf_hash,
+            first_hash_index,
+            hashes: hashes.to_vec(),
+        }])
+        .await
     }
 
     async fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
-        super::projection::apply_on(&mut self.conn, change).await
+        self.apply_all(std::slice::from_ref(change)).await
+    }
+
+    async fn facts_many(&mut self, keys: &[FactKeys]) -> Result<Vec<Facts>, StoreError> {
+        super::facts::facts_many_on(&mut self.conn, keys).await
+    }
+
+    /// One statement per [`CHUNK`] entries and per `CHUNK` hashes.
+    async fn insert_entries(&mut self, entries: &[NewEntry]) -> Result<(), StoreError> {
+        for chunk in entries.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO log_entries (idx, data, leaf_hash) ");
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(to_i64(e.index))
+                    .push_bind(e.data.clone())
+                    .push_bind(e.leaf.as_ref().to_vec());
+            });
+            q.build().execute(&mut *self.conn).await?;
+        }
+        let hashes: Vec<(u64, &Hash)> = entries
+            .iter()
+            .flat_map(|e| (e.first_hash_index..).zip(&e.hashes))
+            .collect();
+        for chunk in hashes.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO log_hashes (idx, hash) ");
+            q.push_values(chunk, |mut row, (offset, h)| {
+                row.push_bind(to_i64(*offset))
+                    .push_bind(h.as_ref().to_vec());
+            });
+            q.build().execute(&mut *self.conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_all(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        super::projection::apply_all_on(&mut self.conn, changes).await
     }
 
     async fn set_head(&mut self, old: &LogHead, new: &LogHead) -> Result<(), StoreError> {

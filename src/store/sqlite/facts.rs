@@ -1,11 +1,12 @@
 //! The facts the rule book asks for while an append checks an entry, read
 //! from the projection tables as the append transaction sees them.
 
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, SqliteConnection};
 
 use super::columns::{certificate_row, corrupt};
 use super::rows::{key_owner_on, lookalikes_on};
 use crate::store::StoreError;
+use crate::store::batch::{self, Found};
 use attestera_core::rules::{CertificateRow, FactKeys, Facts};
 use attestera_core::tlog::Hash;
 use jiff::Timestamp;
@@ -57,13 +58,16 @@ async fn log_facts(
     .bind(approver.map(|(_, _, r)| r.as_str()))
     .fetch_one(conn)
     .await?;
-    let since = since
+    Ok((parse_since(since)?, registered, approved))
+}
+
+fn parse_since(since: Option<String>) -> Result<Option<Timestamp>, StoreError> {
+    since
         .map(|s| {
             s.parse()
                 .map_err(|_| corrupt("certificates", format!("not_before = {s:?}")))
         })
-        .transpose()?;
-    Ok((since, registered, approved))
+        .transpose()
 }
 
 async fn certificate(
@@ -77,4 +81,58 @@ async fn certificate(
         .as_ref()
         .map(certificate_row)
         .transpose()
+}
+
+/// [`facts_on`] for many keys: four statements for the whole batch.
+pub(super) async fn facts_many_on(
+    conn: &mut SqliteConnection,
+    keys: &[FactKeys],
+) -> Result<Vec<Facts>, StoreError> {
+    if batch::one_by_one(keys) {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(facts_on(conn, k).await?);
+        }
+        return Ok(out);
+    }
+    let (since,): (Option<String>,) =
+        sqlx::query_as("SELECT (SELECT not_before FROM certificates WHERE is_ca = 1 LIMIT 1)")
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut found = Found {
+        ca_since: parse_since(since)?,
+        ..Found::default()
+    };
+    let documents = batch::distinct(keys, |k| k.document.map(|d| d.to_hex()));
+    for chunk in documents.chunks(batch::CHUNK) {
+        let mut q = QueryBuilder::new("SELECT text_sha256 FROM documents WHERE text_sha256 IN ");
+        q.push_tuples(chunk, |mut b, d| {
+            b.push_bind(d);
+        });
+        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        found.registered.extend(rows.into_iter().map(|(d,)| d));
+    }
+    let approved = batch::distinct(keys, |k| k.approver.as_ref().map(|a| a.0.to_hex()));
+    for chunk in approved.chunks(batch::CHUNK) {
+        let mut q =
+            QueryBuilder::new("SELECT document, name, role FROM approvals WHERE document IN ");
+        q.push_tuples(chunk, |mut b, d| {
+            b.push_bind(d);
+        });
+        found
+            .approvals
+            .extend(q.build_query_as().fetch_all(&mut *conn).await?);
+    }
+    let fingerprints = batch::distinct(keys, |k| k.certificate.map(|f| f.to_hex()));
+    for chunk in fingerprints.chunks(batch::CHUNK) {
+        let mut q = QueryBuilder::new("SELECT * FROM certificates WHERE fingerprint IN ");
+        q.push_tuples(chunk, |mut b, f| {
+            b.push_bind(f);
+        });
+        for row in q.build().fetch_all(&mut *conn).await? {
+            let c = certificate_row(&row)?;
+            found.certificates.insert(c.fingerprint, c);
+        }
+    }
+    Ok(keys.iter().map(|k| found.facts(k)).collect())
 }

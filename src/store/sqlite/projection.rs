@@ -1,48 +1,117 @@
 //! The projection tables' side of an append: the change the rule book
 //! derived from an accepted entry, written as a row.
 
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::columns::to_i64;
 use crate::store::StoreError;
-use attestera_core::rules::Change;
+use crate::store::batch::CHUNK;
+use attestera_core::rules::{ApprovalRow, Change, DocumentRow};
 
-/// Applies an accepted entry's change to the projection tables.
-pub(super) async fn apply_on(
+/// Applies accepted entries' changes in order: a run of documents or of
+/// approvals as one multi-row insert, certificate changes one by one.
+pub(super) async fn apply_all_on(
     conn: &mut SqliteConnection,
-    change: &Change,
+    changes: &[Change],
 ) -> Result<(), StoreError> {
+    for run in changes.chunk_by(|a, b| kind(a) == kind(b)) {
+        for chunk in run.chunks(CHUNK) {
+            match kind(&chunk[0]) {
+                Kind::Document => insert_documents(conn, chunk).await?,
+                Kind::Approval => insert_approvals(conn, chunk).await?,
+                Kind::Certificate => {
+                    for change in chunk {
+                        apply_one(conn, change).await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(PartialEq, Eq)]
+enum Kind {
+    Document,
+    Approval,
+    Certificate,
+}
+
+fn kind(change: &Change) -> Kind {
+    match change {
+        Change::Document(_) => Kind::Document,
+        Change::Approval(_) => Kind::Approval,
+        Change::Certificate(_) | Change::Revocation { .. } => Kind::Certificate,
+    }
+}
+
+async fn insert_documents(
+    conn: &mut SqliteConnection,
+    changes: &[Change],
+) -> Result<(), StoreError> {
+    let rows: Vec<&DocumentRow> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Document(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator, pdf_pages, pdf_extractor, skeleton_sha256) ",
+    );
+    q.push_values(rows, |mut b, d| {
+        b.push_bind(d.text_sha256.to_hex())
+            .push_bind(d.file_sha256.to_hex())
+            .push_bind(to_i64(d.file_size))
+            .push_bind(d.title.clone())
+            .push_bind(d.dnr.clone())
+            .push_bind(d.namnd.clone())
+            .push_bind(d.date.map(|x| x.to_string()))
+            .push_bind(d.handlaggare.clone())
+            .push_bind(to_i64(d.log_index))
+            .push_bind(d.registered_at.to_string())
+            .push_bind(d.operator.clone())
+            .push_bind(d.pdf.as_ref().map(|p| i64::from(p.pages)))
+            .push_bind(d.pdf.as_ref().map(|p| p.extractor.clone()))
+            .push_bind(d.pdf.as_ref().map(|p| p.skeleton_sha256.to_hex()));
+    });
+    q.build().execute(conn).await?;
+    Ok(())
+}
+
+async fn insert_approvals(
+    conn: &mut SqliteConnection,
+    changes: &[Change],
+) -> Result<(), StoreError> {
+    let rows: Vec<&ApprovalRow> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Approval(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at, signed_at, cert_fingerprint, operator) ",
+    );
+    q.push_values(rows, |mut b, a| {
+        b.push_bind(to_i64(a.log_index))
+            .push_bind(a.document.to_hex())
+            .push_bind(a.kind.as_str())
+            .push_bind(a.name.clone())
+            .push_bind(a.role.clone())
+            .push_bind(a.date.to_string())
+            .push_bind(a.logged_at.to_string())
+            .push_bind(a.signed_at.map(|t| t.to_string()))
+            .push_bind(a.cert_fingerprint.map(|f| f.to_hex()))
+            .push_bind(a.operator.clone());
+    });
+    q.build().execute(conn).await?;
+    Ok(())
+}
+
+/// A certificate issued or revoked.
+async fn apply_one(conn: &mut SqliteConnection, change: &Change) -> Result<(), StoreError> {
     let q = match change {
-        Change::Document(d) => sqlx::query(
-            "INSERT INTO documents (text_sha256, file_sha256, file_size, title, dnr, namnd, date, handlaggare, log_index, registered_at, operator, pdf_pages, pdf_extractor, skeleton_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(d.text_sha256.to_hex())
-        .bind(d.file_sha256.to_hex())
-        .bind(to_i64(d.file_size))
-        .bind(&d.title)
-        .bind(&d.dnr)
-        .bind(&d.namnd)
-        .bind(d.date.map(|x| x.to_string()))
-        .bind(&d.handlaggare)
-        .bind(to_i64(d.log_index))
-        .bind(d.registered_at.to_string())
-        .bind(&d.operator)
-        .bind(d.pdf.as_ref().map(|p| i64::from(p.pages)))
-        .bind(d.pdf.as_ref().map(|p| p.extractor.clone()))
-        .bind(d.pdf.as_ref().map(|p| p.skeleton_sha256.to_hex())),
-        Change::Approval(a) => sqlx::query(
-            "INSERT INTO approvals (log_index, document, kind, name, role, date, logged_at, signed_at, cert_fingerprint, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(to_i64(a.log_index))
-        .bind(a.document.to_hex())
-        .bind(a.kind.as_str())
-        .bind(&a.name)
-        .bind(&a.role)
-        .bind(a.date.to_string())
-        .bind(a.logged_at.to_string())
-        .bind(a.signed_at.map(|t| t.to_string()))
-        .bind(a.cert_fingerprint.map(|f| f.to_hex()))
-        .bind(&a.operator),
         Change::Certificate(c) => sqlx::query(
             "INSERT INTO certificates (fingerprint, serial, name, role, org, not_before, not_after, is_ca, pem, issued_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -63,6 +132,8 @@ pub(super) async fn apply_on(
         .bind(revoked_at.to_string())
         .bind(reason)
         .bind(fingerprint.to_hex()),
+        Change::Document(_) => return insert_documents(conn, std::slice::from_ref(change)).await,
+        Change::Approval(_) => return insert_approvals(conn, std::slice::from_ref(change)).await,
     };
     q.execute(conn).await?;
     Ok(())
