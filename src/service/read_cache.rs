@@ -9,7 +9,8 @@
 //!   them, and never changed (the log is append-only; the audit checks the
 //!   table itself, never this map). Kept in a bounded map, the highest
 //!   levels first; while the whole table fits, it is read in a page at a
-//!   time, so that a small log's proofs need no store read at all.
+//!   time once a few reads have missed, so that a small log's proofs then
+//!   need no store read at all.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -95,7 +96,14 @@ pub(super) struct HashCache {
     kept: RwLock<Kept>,
     /// One request reads the table into the map at a time.
     fill: tokio::sync::Mutex<()>,
+    /// Reads that missed the map so far.
+    misses: AtomicU64,
 }
+
+/// Misses before a small log's table is read into the map whole: a
+/// process that asks for a few proofs (`attestera verify`) reads just
+/// those, a server soon has them all.
+const FILL_AFTER: u64 = 16;
 
 #[derive(Default)]
 struct Kept {
@@ -146,8 +154,8 @@ impl HashCache {
             .collect()
     }
 
-    /// Reads the missing hashes. When every level fits, the table is
-    /// first read up to `size` a page at a time, by one request while the
+    /// Reads the missing hashes. When every level fits (and after
+    /// [`FILL_AFTER`] misses), the table is first read up to `size` a page at a time, by one request while the
     /// others wait for it (the map then holds all of a small log); the
     /// rest by index, keeping the levels that fit.
     async fn read_missing(
@@ -157,7 +165,8 @@ impl HashCache {
         missing: &[u64],
     ) -> Result<HashMap<u64, Hash>, StoreError> {
         let mut read = HashMap::with_capacity(missing.len());
-        if min_level(size) == 0 {
+        let misses = self.misses.fetch_add(1, Ordering::Relaxed);
+        if min_level(size) == 0 && misses >= FILL_AFTER {
             let _fill = self.fill.lock().await;
             self.fill_prefix(store, size).await?;
             let now = self.lookup(missing);

@@ -1,8 +1,8 @@
 //! The sequencer: the one writer of the log.
 //!
-//! Callers send groups of entries; the sequencer, on a thread of its own,
-//! collects whatever is waiting into one batch and appends it in one
-//! transaction, each group all-or-nothing: consecutive groups of
+//! Callers send groups of entries; the sequencer task collects whatever is
+//! waiting into one batch and appends it in one transaction, each group
+//! all-or-nothing: consecutive groups of
 //! registrations and approvals as a run, whose facts are read in a few
 //! statements and whose rows are written at its end, a group with a
 //! certificate entry on its own under a savepoint. It then signs one
@@ -67,7 +67,7 @@ struct Log {
 }
 
 impl Sequencer {
-    /// Starts the sequencer on a thread of its own.
+    /// Starts the sequencer task on the current tokio runtime.
     pub fn start(
         store: Arc<dyn Store>,
         signer: NoteSigner,
@@ -84,33 +84,10 @@ impl Sequencer {
             origin,
             ca_der,
         };
-        // Its own thread and runtime: its many short waits for the database
-        // do not queue behind the server's HTTP tasks. Should either not
-        // start, it runs as a task of the current runtime instead; the log
-        // reaches the thread only once it runs, so that it is never lost.
-        let (hand, take) = std::sync::mpsc::channel::<(Log, mpsc::Receiver<Request>)>();
-        let own = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()
-            .and_then(|rt| {
-                std::thread::Builder::new()
-                    .name("sequencer".into())
-                    .spawn(move || {
-                        if let Ok((log, rx)) = take.recv() {
-                            rt.block_on(run(log, rx));
-                        }
-                    })
-                    .ok()
-            });
-        match own {
-            Some(_) => {
-                let _ = hand.send((log, rx));
-            }
-            None => {
-                tokio::spawn(run(log, rx));
-            }
-        }
+        // On the server's runtime, not a thread of its own: a PostgreSQL
+        // connection the pool opens for the writer is bound to the runtime
+        // that opened it, and the readers use it afterwards.
+        tokio::spawn(run(log, rx));
         Sequencer { tx }
     }
 

@@ -165,3 +165,64 @@ fn every_append_keeps_the_head() {
         }
     });
 }
+
+/// The facts the sequencer reads for a run of entries at once are the
+/// facts it would read for each entry alone, on either engine: registered
+/// and unknown documents, given and missing approvals (repeated keys
+/// included), the CA's and an unknown certificate.
+#[test]
+fn facts_read_for_many_keys_are_the_facts_of_each_key() {
+    use attestera_core::pki;
+    use attestera_core::rules::FactKeys;
+    use attestera_core::tlog::Hash;
+    let env = Env::new();
+    runtime().block_on(async {
+        let service = env.service().await;
+        let imported = service
+            .import(
+                format!(
+                    "{DOC}\nFakta\n\n{}",
+                    block(&["Anna Berg, Chef\t2020-01-01"])
+                )
+                .as_bytes(),
+                "t",
+            )
+            .await
+            .unwrap();
+        let approved = imported.registered.text_sha256;
+        let plain = service
+            .register(format!("{DOC}\nFakta utan godkännande\n").as_bytes(), "t")
+            .await
+            .unwrap()
+            .text_sha256;
+        let unknown = Hash::from([9; 32]);
+        let ca = pki::fingerprint(service.ca_der());
+        let who = |d: Hash, n: &str| Some((d, n.to_string(), "Chef".to_string()));
+        let keys: Vec<FactKeys> = [
+            (Some(approved), who(approved, "Anna Berg"), Some(ca)),
+            (Some(approved), who(approved, "Bo Ek"), Some(unknown)),
+            (Some(plain), who(plain, "Anna Berg"), None),
+            (Some(unknown), who(unknown, "Anna Berg"), Some(ca)),
+            (Some(approved), who(approved, "Anna Berg"), Some(ca)),
+            (None, None, None),
+        ]
+        .into_iter()
+        .map(|(document, approver, certificate)| FactKeys {
+            document,
+            approver,
+            certificate,
+            ..Default::default()
+        })
+        .collect();
+        let mut tx = service.store().begin_append().await.unwrap();
+        let many = tx.facts_many(&keys).await.unwrap();
+        assert_eq!(many.len(), keys.len());
+        for (k, got) in keys.iter().zip(&many) {
+            let one = tx.facts(k).await.unwrap();
+            assert_eq!(format!("{got:?}"), format!("{one:?}"), "{k:?}");
+        }
+        assert!(many[0].document_registered && many[0].approval_exists);
+        assert!(many[0].certificate.is_some() && many[1].certificate.is_none());
+        assert!(!many[1].approval_exists && !many[3].document_registered);
+    });
+}

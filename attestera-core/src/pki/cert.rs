@@ -35,10 +35,15 @@ pub fn fingerprint(der: &[u8]) -> crate::tlog::Hash {
     crate::tlog::Hash::sha256(der)
 }
 
-/// Reads a `CERTIFICATE` PEM block into DER, checking that it parses.
+/// Reads a `CERTIFICATE` PEM block into DER, checking that it parses
+/// (from memory when the same text read before: `verified`).
 pub fn parse_certificate_pem(text: &str) -> Result<Vec<u8>, PkiError> {
+    if let Some(der) = super::verified::pem_der(text) {
+        return Ok(der);
+    }
     let der = pem_block(text, "CERTIFICATE")?;
     CertInfo::from_der(&der)?;
+    super::verified::remember_pem(text, &der);
     Ok(der)
 }
 

@@ -21,13 +21,63 @@ use sha2::{Digest, Sha256};
 
 use super::CertInfo;
 
-/// Enough for every certificate of a large organisation; past it, a memory starts over.
+/// Enough for every certificate of a large organisation and for the
+/// approvals in flight; past it, the issued-by memory starts over and the
+/// others keep their newer half ([`Recent`]).
 const LIMIT: usize = 16_384;
 
-static VERIFIED: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+static VERIFIED: LazyLock<RwLock<Recent>> = LazyLock::new(Default::default);
 
 /// (algorithm, key, message, signature) that verified.
-static MESSAGES: LazyLock<RwLock<HashSet<[u8; 32]>>> = LazyLock::new(Default::default);
+static MESSAGES: LazyLock<RwLock<Recent>> = LazyLock::new(Default::default);
+
+/// The last [`LIMIT`] to [`LIMIT`] × 2 keys remembered: when the newer half
+/// is full it becomes the older one, so that a burst of other checks (an
+/// audit's, say) never forgets what was remembered just before it.
+#[derive(Default)]
+struct Recent {
+    newer: HashSet<[u8; 32]>,
+    older: HashSet<[u8; 32]>,
+}
+
+impl Recent {
+    fn contains(&self, k: &[u8; 32]) -> bool {
+        self.newer.contains(k) || self.older.contains(k)
+    }
+
+    fn insert(&mut self, k: [u8; 32]) {
+        if self.newer.len() >= LIMIT {
+            self.older = std::mem::take(&mut self.newer);
+        }
+        self.newer.insert(k);
+    }
+}
+
+/// Certificate PEM texts that read as one X.509 certificate, with its DER:
+/// an approval carries its certificate's PEM, and every check of it would
+/// otherwise decode and parse it again.
+static PEMS: LazyLock<RwLock<PemDers>> = LazyLock::new(Default::default);
+
+/// PEM text to DER.
+type PemDers = HashMap<Box<str>, Box<[u8]>>;
+
+/// Most PEM texts kept (each about 2 KB with its DER): an organisation's certificates.
+const PEM_LIMIT: usize = 2_048;
+
+/// The DER of a certificate PEM text that read before.
+pub(crate) fn pem_der(text: &str) -> Option<Vec<u8>> {
+    PEMS.read().ok()?.get(text).map(|der| der.to_vec())
+}
+
+/// Remembers that `text` reads as the certificate `der`.
+pub(crate) fn remember_pem(text: &str, der: &[u8]) {
+    if let Ok(mut map) = PEMS.write() {
+        if map.len() >= PEM_LIMIT {
+            map.clear();
+        }
+        map.insert(text.into(), der.into());
+    }
+}
 
 /// Pairs that passed the whole issued-by check: the CA's info and the certificate's.
 static ISSUED: LazyLock<RwLock<HashMap<[u8; 32], Infos>>> = LazyLock::new(Default::default);
@@ -87,22 +137,15 @@ pub(crate) fn message_verified(
     remembered(&MESSAGES, h.finalize().into(), check)
 }
 
-fn remembered(
-    memory: &RwLock<HashSet<[u8; 32]>>,
-    k: [u8; 32],
-    check: impl FnOnce() -> bool,
-) -> bool {
-    if memory.read().is_ok_and(|set| set.contains(&k)) {
+fn remembered(memory: &RwLock<Recent>, k: [u8; 32], check: impl FnOnce() -> bool) -> bool {
+    if memory.read().is_ok_and(|m| m.contains(&k)) {
         return true;
     }
     if !check() {
         return false;
     }
-    if let Ok(mut set) = memory.write() {
-        if set.len() >= LIMIT {
-            set.clear();
-        }
-        set.insert(k);
+    if let Ok(mut m) = memory.write() {
+        m.insert(k);
     }
     true
 }
@@ -126,6 +169,28 @@ mod tests {
         }));
         assert_eq!(asked, 1, "the second success came from memory");
         assert!(!signature_verified(b"cert-b", signer, || false));
+    }
+
+    #[test]
+    fn a_pem_text_is_remembered_with_its_der_and_only_that_text() {
+        assert_eq!(pem_der("pem-a"), None);
+        remember_pem("pem-a", b"der-a");
+        assert_eq!(pem_der("pem-a").as_deref(), Some(b"der-a".as_slice()));
+        assert_eq!(pem_der("pem-a "), None);
+    }
+
+    #[test]
+    fn a_key_is_kept_through_at_least_limit_later_insertions() {
+        let mut recent = Recent::default();
+        recent.insert([1; 32]);
+        for i in 0..LIMIT as u32 {
+            let mut k = [0; 32];
+            k[..4].copy_from_slice(&i.to_be_bytes());
+            k[4] = 2;
+            recent.insert(k);
+        }
+        assert!(recent.contains(&[1; 32]));
+        assert!(recent.newer.len() + recent.older.len() <= 2 * LIMIT);
     }
 
     #[test]
