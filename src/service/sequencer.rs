@@ -354,7 +354,7 @@ async fn append_run(
     for (group, file) in run {
         let facts: Vec<_> = read.by_ref().take(group.len()).collect();
         let (mark, before) = (seen.mark(), frontier.clone());
-        let mut staged = Pending::default();
+        let (mut entries, mut changes) = (Vec::new(), Vec::new());
         let mut written = Vec::with_capacity(group.len());
         let mut refused = None;
         for ((entry, pre), (keys, facts)) in group.into_iter().zip(facts) {
@@ -364,8 +364,8 @@ async fn append_run(
                 Ok(change) => {
                     seen.note(&change)
                         .map_err(|e| ServiceError::Worker(e.to_string()))?;
-                    staged.entries.push(new_entry(frontier, index, &entry)?);
-                    staged.changes.push(change);
+                    entries.push(new_entry(frontier, index, &entry)?);
+                    changes.push(change);
                     written.push((index, entry));
                 }
                 Err(r) => {
@@ -381,8 +381,8 @@ async fn append_run(
                 results.push(Err(r));
             }
             None => {
-                pending.entries.append(&mut staged.entries);
-                pending.changes.append(&mut staged.changes);
+                pending.entries.append(&mut entries);
+                pending.changes.append(&mut changes);
                 pending.files.extend(file);
                 results.push(Ok(written));
             }

@@ -64,6 +64,11 @@ type PemDers = HashMap<Box<str>, Box<[u8]>>;
 /// Most PEM texts kept (each about 2 KB with its DER): an organisation's certificates.
 const PEM_LIMIT: usize = 2_048;
 
+/// Longest PEM text kept: a real certificate is one or two KB, and a
+/// request may carry a huge one that still parses (a self-signed
+/// certificate with big extensions), which must not fill the memory.
+const PEM_MAX_BYTES: usize = 16 * 1024;
+
 /// The DER of a certificate PEM text that read before.
 pub(crate) fn pem_der(text: &str) -> Option<Vec<u8>> {
     PEMS.read().ok()?.get(text).map(|der| der.to_vec())
@@ -71,6 +76,9 @@ pub(crate) fn pem_der(text: &str) -> Option<Vec<u8>> {
 
 /// Remembers that `text` reads as the certificate `der`.
 pub(crate) fn remember_pem(text: &str, der: &[u8]) {
+    if text.len() > PEM_MAX_BYTES {
+        return;
+    }
     if let Ok(mut map) = PEMS.write() {
         if map.len() >= PEM_LIMIT {
             map.clear();
@@ -177,6 +185,9 @@ mod tests {
         remember_pem("pem-a", b"der-a");
         assert_eq!(pem_der("pem-a").as_deref(), Some(b"der-a".as_slice()));
         assert_eq!(pem_der("pem-a "), None);
+        let huge = "x".repeat(PEM_MAX_BYTES + 1);
+        remember_pem(&huge, b"der-huge");
+        assert_eq!(pem_der(&huge), None, "a text past the bound is not kept");
     }
 
     #[test]
